@@ -1,0 +1,91 @@
+namespace ClaimVerified;
+
+/// <summary>A domain's life: alive, then dying (domain_kill has begun), dead (every page relinquished), destroyed.</summary>
+public enum DomainState
+{
+    Alive,
+    Dying,
+    Dead,
+    Destroyed,
+}
+
+/// <summary>
+/// One domain's accounting, with the lock that guards each field, as in Xen's struct domain. Fields are internal and
+/// only the hypercall paths in <see cref="Host"/> touch them, always under the lock named beside them.
+/// </summary>
+public sealed class Domain
+{
+    internal Domain(int id, long maxPages, int nodeCount)
+    {
+        Id = id;
+        MaxPages = maxPages;
+        NodePages = new long[nodeCount];
+        NodeOutstandingPages = new long[nodeCount];
+        TmemEphemeralNodePages = new long[nodeCount];
+    }
+
+    public int Id { get; }
+
+    /// <summary>Xen's per-domain <c>page_alloc_lock</c>. Lock order: page_alloc_lock before heap_lock.</summary>
+    internal readonly object PageAllocLock = new();
+
+    // ---- guarded by PageAllocLock --------------------------------------------------------------------------------
+
+    /// <summary><c>tot_pages</c>. From Xen 4.14 (37663f36df) it includes extra pages; before, it did not.</summary>
+    internal long TotPages;
+
+    /// <summary><c>extra_pages</c>: no-refcount pages the domain owns (special pages, not RAM for claim purposes).</summary>
+    internal long ExtraPages;
+
+    /// <summary><c>max_pages</c>.</summary>
+    internal long MaxPages;
+
+    /// <summary>The domain's pages (refcounted and extra) per NUMA node, so that frees return to the right node.</summary>
+    internal readonly long[] NodePages;
+
+    /// <summary>Pages of tot_pages that hold the domain's tmem persistent pools (allocated owned, MEMF_tmem).</summary>
+    internal long TmemPersistentPages;
+
+    // ---- guarded by the host's heap_lock ---------------------------------------------------------------------------
+
+    /// <summary><c>outstanding_pages</c>: the remaining claim, the whole claim set included.</summary>
+    internal long OutstandingPages;
+
+    /// <summary>Claim sets only: the part of <see cref="OutstandingPages"/> tied to each node; the rest is global.</summary>
+    internal readonly long[] NodeOutstandingPages;
+
+    /// <summary>The seed's soft claim: it may count tmem's ephemeral pages as capacity.</summary>
+    internal bool ClaimIsSoft;
+
+    /// <summary>tmem pages this domain's ephemeral pools hold, per node.</summary>
+    internal readonly long[] TmemEphemeralNodePages;
+
+    /// <summary>
+    /// Ghost state for the expiry property (not in Xen): the domain_tot_pages value the claim was staked to reach.
+    /// Zero when no claim is outstanding.
+    /// </summary>
+    internal long GhostClaimTargetPages;
+
+    /// <summary>
+    /// Ghost state for conservation (not in Xen): pages taken from the heap for this domain whose assign_pages step
+    /// has not run yet. Updated in the same atomic step as the counter it mirrors, so a locked audit sees it consistent.
+    /// </summary>
+    internal long GhostPagesInFlight;
+
+    // ---- written under domctl_lock, read anywhere (Xen reads is_dying without a lock) ------------------------------
+
+    private volatile DomainState state;
+
+    internal DomainState State
+    {
+        get => state;
+        set => state = value;
+    }
+
+    internal bool IsDying => state != DomainState.Alive;
+
+    /// <summary>The global (not node-bound) part of a claim set.</summary>
+    internal long GlobalOutstandingPages => OutstandingPages - NodeOutstandingPages.Sum();
+
+    internal long TmemEphemeralPages => TmemEphemeralNodePages.Sum();
+}

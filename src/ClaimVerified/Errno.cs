@@ -1,0 +1,36 @@
+namespace ClaimVerified;
+
+/// <summary>
+/// Result codes in Xen's terms. Expected failures are results, never exceptions: a toolstack must be able to branch
+/// on them exactly as libxc callers branch on errno. The numbers are Linux's, as Xen's public headers use them.
+/// </summary>
+public enum Errno
+{
+    Ok = 0,
+    /// <summary>The caller lacks the privilege (a guest acting on another domain, a guest claiming).</summary>
+    EPERM = 1,
+    /// <summary>No such domain (unknown or destroyed), where Xen says so.</summary>
+    ESRCH = 3,
+    /// <summary>The allocation would take the domain over max_pages (assign_pages).</summary>
+    E2BIG = 7,
+    /// <summary>Not enough memory: the claim or the allocation cannot be backed.</summary>
+    ENOMEM = 12,
+    /// <summary>Busy: a page cannot be offlined now (documented by this project; see Host.OfflinePage).</summary>
+    EBUSY = 16,
+    /// <summary>A bad argument: a size, an order, a target, a second claim, a dying domain where Xen says EINVAL.</summary>
+    EINVAL = 22,
+    /// <summary>The profile has no such operation (claims before 4.3, tmem after 4.12, claims with LLC colouring).</summary>
+    EOPNOTSUPP = 95,
+}
+
+/// <summary>The outcome of one operation: a result code and, on success, the value it returns (pages, a domid).</summary>
+public readonly record struct Outcome(Errno Errno, long Value = 0)
+{
+    public bool IsOk => Errno == Errno.Ok;
+
+    public static Outcome Ok(long value = 0) => new(Errno.Ok, value);
+
+    public static implicit operator Outcome(Errno errno) => new(errno);
+
+    public override string ToString() => IsOk ? (Value == 0 ? "ok" : $"ok {Value}") : Errno.ToString();
+}

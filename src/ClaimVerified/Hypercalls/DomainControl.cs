@@ -1,0 +1,211 @@
+namespace ClaimVerified;
+
+public sealed partial class Host
+{
+    /// <summary>
+    /// XEN_DOMCTL_createdomain followed by max_mem: a new alive domain with no pages. Returns its domid.
+    /// </summary>
+    public Outcome CreateDomain(Caller caller, long maxPages)
+    {
+        if (!caller.IsPrivileged)
+        {
+            return Errno.EPERM;
+        }
+
+        if (maxPages < 0 || maxPages > TotalPages)
+        {
+            return Errno.EINVAL;
+        }
+
+        lock (domctlLock)
+        {
+            if (nextDomid >= MaxDomains)
+            {
+                return Errno.ENOMEM;
+            }
+
+            var d = new Domain(nextDomid++, maxPages, NodeCount);
+            liveDomains = liveDomains.Add(d.Id, d);
+            everyDomain = everyDomain.Add(d);
+            return Outcome.Ok(d.Id);
+        }
+    }
+
+    /// <summary>
+    /// XEN_DOMCTL_max_mem: under domctl_lock and page_alloc_lock, max_pages takes the new value. Xen allows a value
+    /// below tot_pages (the domain drops below it as it frees) and never looks at the claim, so tot + claim may exceed
+    /// max_pages afterwards. Our reference trims the claim in the same section (MaxPagesTrimsClaim).
+    /// </summary>
+    public Outcome SetMaxPages(Caller caller, int domid, long maxPages)
+    {
+        if (!caller.IsPrivileged)
+        {
+            return Errno.EPERM;
+        }
+
+        if (maxPages < 0 || maxPages > TotalPages)
+        {
+            return Errno.EINVAL;
+        }
+
+        lock (domctlLock)
+        {
+            var d = FindDomain(domid);
+            if (d is null)
+            {
+                return Errno.ESRCH;
+            }
+
+            lock (d.PageAllocLock)
+            {
+                d.MaxPages = maxPages;
+                if (Profile.MaxPagesTrimsClaim)
+                {
+                    lock (heapLock)
+                    {
+                        var excessPages = DomainTotPages(d) + d.OutstandingPages - maxPages;
+                        if (excessPages > 0 && d.OutstandingPages > 0)
+                        {
+                            TrimClaimLocked(d, Math.Min(excessPages, d.OutstandingPages));
+                        }
+                    }
+                }
+            }
+
+            return Outcome.Ok();
+        }
+    }
+
+    /// <summary>Gives back <paramref name="pages"/> of a claim, global part first, then node parts. heap_lock held.</summary>
+    private void TrimClaimLocked(Domain d, long pages)
+    {
+        var fromGlobal = Math.Min(d.GlobalOutstandingPages, pages);
+        var remaining = pages - fromGlobal;
+        for (var node = 0; node < NodeCount && remaining > 0; node++)
+        {
+            remaining -= TakeNodeClaimLocked(d, node, remaining);
+        }
+
+        d.OutstandingPages -= pages;
+        outstandingClaims -= pages;
+        d.GhostClaimTargetPages -= pages;
+        if (d.OutstandingPages == 0)
+        {
+            d.GhostClaimTargetPages = 0;
+            d.ClaimIsSoft = false;
+        }
+    }
+
+    /// <summary>
+    /// domain_kill, called by the toolstack until it completes. Each call runs under domctl_lock. The first marks the
+    /// domain dying, releases its claim (domain_set_outstanding_pages(d, 0), 65c9792df6) and tears down tmem; then
+    /// pages are relinquished in chunks of <see cref="RelinquishChunkPages"/>, each chunk its own critical sections
+    /// (Xen's relinquish is preemptible and continues in a later call); when none are left the domain is dead.
+    /// Nothing else ever releases a claim: one staked after this release stays.
+    /// </summary>
+    public Outcome DomainKill(Caller caller, int domid)
+    {
+        if (!caller.IsPrivileged)
+        {
+            return Errno.EPERM;
+        }
+
+        var d = FindDomain(domid);
+        if (d is null)
+        {
+            return Errno.ESRCH;
+        }
+
+        while (true)
+        {
+            lock (domctlLock)
+            {
+                if (KillStepLocked(d))
+                {
+                    return Outcome.Ok();
+                }
+            }
+        }
+    }
+
+    /// <summary>One continuation of domain_kill, domctl_lock held. True when the domain is dead.</summary>
+    private bool KillStepLocked(Domain d)
+    {
+        if (d.State == DomainState.Alive)
+        {
+            d.State = DomainState.Dying;
+            lock (d.PageAllocLock)
+            {
+                lock (heapLock)
+                {
+                    ReleaseClaimLocked(d);
+                }
+            }
+
+            DestroyTmemPools(d);
+            return false;
+        }
+
+        if (d.State != DomainState.Dying)
+        {
+            return true;
+        }
+
+        long[] perNode;
+        lock (d.PageAllocLock)
+        {
+            var owned = OwnedPages(d);
+            if (owned == 0)
+            {
+                d.State = DomainState.Dead;
+                return true;
+            }
+
+            var chunkPages = Math.Min(RelinquishChunkPages, owned);
+            var extraPages = Math.Min(d.ExtraPages, chunkPages);
+            var refcountedPages = chunkPages - extraPages;
+            d.ExtraPages -= extraPages;
+            d.TotPages -= Profile.TotIncludesExtraPages ? chunkPages : refcountedPages;
+            d.TmemPersistentPages = Math.Min(d.TmemPersistentPages, DomainTotPages(d));
+            perNode = TakeFromDomainNodes(d, chunkPages);
+            if (refcountedPages > 0)
+            {
+                RegrowClaimOnDrop(d, refcountedPages);
+            }
+        }
+
+        lock (heapLock)
+        {
+            ReturnFreePagesLocked(perNode);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// xl destroy: domain_kill to completion, then the final reference is dropped and the domid no longer resolves
+    /// (later calls get ESRCH, or EINVAL where Xen's claim wrapper says so). Xen releases no claim here: a claim the
+    /// domain still held is leaked, and the audit keeps seeing it.
+    /// </summary>
+    public Outcome DestroyDomain(Caller caller, int domid)
+    {
+        var killed = DomainKill(caller, domid);
+        if (!killed.IsOk)
+        {
+            return killed;
+        }
+
+        lock (domctlLock)
+        {
+            var d = FindDomain(domid);
+            if (d is null)
+            {
+                return Errno.ESRCH;
+            }
+
+            d.State = DomainState.Destroyed;
+            liveDomains = liveDomains.Remove(domid);
+            return Outcome.Ok();
+        }
+    }
+}

@@ -1,0 +1,278 @@
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified;
+
+public sealed partial class Host
+{
+    /// <summary>
+    /// XENMEM_populate_physmap / increase_reservation of one extent for a domain: alloc_domheap_pages(d, order, 0).
+    /// The toolstack populates a domain it builds; a guest's balloon driver populates itself.
+    /// Returns the pages allocated.
+    /// </summary>
+    public Outcome Populate(Caller caller, int domid, int order, int node = AnyNode) =>
+        AllocDomainPages(caller, domid, order, node, noRefcount: false);
+
+    /// <summary>
+    /// An owned no-refcount ("extra") allocation, alloc_domheap_pages(d, order, MEMF_no_refcount): special pages the
+    /// toolstack or Xen gives a domain (for example ioreq or shared-info pages). Privileged callers only.
+    /// </summary>
+    public Outcome AllocExtraPages(Caller caller, int domid, int order, int node = AnyNode) =>
+        AllocDomainPages(caller, domid, order, node, noRefcount: true);
+
+    /// <summary>An allocation for Xen's own heap: alloc_domheap_pages(NULL, order, ...). Only Xen itself may call it.</summary>
+    public Outcome AllocXenHeap(Caller caller, int order, int node = AnyNode)
+    {
+        if (!TryPagesForOrder(order, out var request) || !IsValidNode(node))
+        {
+            return Errno.EINVAL;
+        }
+
+        if (caller.Kind != CallerKind.Xen)
+        {
+            return Errno.EPERM;
+        }
+
+        lock (heapLock)
+        {
+            var rc = AllocHeapPagesLocked(null, request, noRefcount: true, node, out var takenNode);
+            if (rc != Errno.Ok)
+            {
+                return rc;
+            }
+
+            xenHeapNodePages[takenNode] += request;
+            return Outcome.Ok(request);
+        }
+    }
+
+    /// <summary>Returns <paramref name="pages"/> of Xen's own heap to the free lists.</summary>
+    public Outcome FreeXenHeap(Caller caller, long pages)
+    {
+        if (caller.Kind != CallerKind.Xen)
+        {
+            return Errno.EPERM;
+        }
+
+        lock (heapLock)
+        {
+            if (pages <= 0 || pages > xenHeapNodePages.Sum())
+            {
+                return Errno.EINVAL;
+            }
+
+            var perNode = new long[NodeCount];
+            var remaining = pages;
+            for (var node = NodeCount - 1; node >= 0 && remaining > 0; node--)
+            {
+                perNode[node] = Math.Min(xenHeapNodePages[node], remaining);
+                xenHeapNodePages[node] -= perNode[node];
+                remaining -= perNode[node];
+            }
+
+            ReturnFreePagesLocked(perNode);
+            return Outcome.Ok(pages);
+        }
+    }
+
+    private Outcome AllocDomainPages(Caller caller, int domid, int order, int node, bool noRefcount)
+    {
+        if (!TryPagesForOrder(order, out var request) || !IsValidNode(node))
+        {
+            return Errno.EINVAL;
+        }
+
+        var d = FindDomain(domid);
+        if (d is null)
+        {
+            return Errno.ESRCH;
+        }
+
+        if (!caller.MayActOn(domid) || (noRefcount && !caller.IsPrivileged))
+        {
+            return Errno.EPERM;
+        }
+
+        if (noRefcount && Profile.ExtraPages == ExtraPagesMode.Refused)
+        {
+            // d13e07df79: alloc_domheap_pages returns NULL for an owned no-refcount request; the caller sees ENOMEM.
+            return Errno.ENOMEM;
+        }
+
+        // Critical section 1: alloc_heap_pages, under heap_lock. The claim check, the pages, and (from 75d29d9b5e)
+        // the claim's consumption.
+        int takenNode;
+        lock (heapLock)
+        {
+            var rc = AllocHeapPagesLocked(d, request, noRefcount, node, out takenNode);
+            if (rc != Errno.Ok)
+            {
+                return rc;
+            }
+
+            if (Profile.ConsumeClaimAt == ClaimConsumption.InHeapAllocation && !noRefcount && d.OutstandingPages != 0)
+            {
+                ConsumeClaimLocked(d, takenNode, request);
+            }
+
+            d.GhostPagesInFlight += request;
+        }
+
+        // Critical section 2: assign_pages, under the domain's page_alloc_lock. Before 75d29d9b5e the claim is
+        // consumed here, through domain_adjust_tot_pages taking heap_lock again.
+        Errno assigned;
+        lock (d.PageAllocLock)
+        {
+            assigned = AssignPagesLocked(d, request, noRefcount, takenNode);
+        }
+
+        if (assigned != Errno.Ok)
+        {
+            // The pages go back to the heap. A claim consumed in section 1 is not given back (75d29d9b5e accepts it).
+            lock (heapLock)
+            {
+                d.GhostPagesInFlight -= request;
+                var perNode = new long[NodeCount];
+                perNode[takenNode] = request;
+                ReturnFreePagesLocked(perNode);
+            }
+
+            return assigned;
+        }
+
+        return Outcome.Ok(request);
+    }
+
+    /// <summary>
+    /// alloc_heap_pages' decision and the taking of the pages, with heap_lock held. The claim check is Xen's: refuse
+    /// when unclaimed memory cannot cover the request and the requester may not (or cannot) use its own claim.
+    /// </summary>
+    private Errno AllocHeapPagesLocked(Domain? d, long request, bool noRefcount, int node, out int takenNode)
+    {
+        takenNode = -1;
+        var availPages = totalAvailPages + (Profile.AllocCheckCountsTmemFreeable ? tmemEphemeralPages : 0);
+        var mayUseClaim = d is not null && (!noRefcount || Profile.NoRefcountMayUseClaims);
+        if (outstandingClaims + request > availPages)
+        {
+            // 65c9792df6, narrowed for no-refcount by 17294e69c4.
+            var ownClaimPages = mayUseClaim ? d!.OutstandingPages : 0;
+            var refused = Profile.AllocMayCombineClaimAndUnclaimed
+                ? request > Math.Max(0, availPages - outstandingClaims) + ownClaimPages
+                : ownClaimPages < request;
+            if (refused)
+            {
+                return Errno.ENOMEM;
+            }
+        }
+
+        takenNode = ChooseNodeLocked(d, request, node, mayUseClaim);
+        if (takenNode >= 0)
+        {
+            TakeFreePagesLocked(takenNode, request);
+            return Errno.Ok;
+        }
+
+        // The buddy search failed. With tmem (Xen <= 4.12) an order-0 request may be served by relinquishing an
+        // ephemeral page: the page moves from tmem to the requester without passing the free lists. Xen gates this
+        // on scarcity (533795e777); we try it whenever no free page is left, which is when it matters.
+        if (Profile.Tmem && request == 1 && TryRelinquishTmemPageLocked(out takenNode))
+        {
+            return Errno.Ok;
+        }
+
+        return Errno.ENOMEM;
+    }
+
+    /// <summary>
+    /// The node the buddy search takes the extent from: the named node, or the first that fits starting at the
+    /// domain's home node. With claim sets a node also needs the pages unclaimed there, plus the requester's own claim
+    /// on that node (the per-node check of the NUMA claims series).
+    /// </summary>
+    private int ChooseNodeLocked(Domain? d, long request, int node, bool mayUseClaim)
+    {
+        var first = node != AnyNode ? node : (d?.Id ?? 0) % NodeCount;
+        var tries = node != AnyNode ? 1 : NodeCount;
+        for (var i = 0; i < tries; i++)
+        {
+            var candidate = (first + i) % NodeCount;
+            if (nodeAvailPages[candidate] < request)
+            {
+                continue;
+            }
+
+            if (Profile.NodeClaims)
+            {
+                var usable = nodeAvailPages[candidate] - nodeOutstandingClaims[candidate]
+                    + (mayUseClaim ? d!.NodeOutstandingPages[candidate] : 0);
+                if (usable < request)
+                {
+                    continue;
+                }
+            }
+
+            return candidate;
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// assign_pages, with the domain's page_alloc_lock held: refuse a dying domain (EINVAL since 8cf167595f), refuse
+    /// going over max_pages (E2BIG), count the pages, and (before 75d29d9b5e) consume the claim.
+    /// </summary>
+    private Errno AssignPagesLocked(Domain d, long request, bool noRefcount, int node)
+    {
+        if (d.IsDying)
+        {
+            return Errno.EINVAL;
+        }
+
+        if (noRefcount)
+        {
+            d.ExtraPages += request;
+            if (Profile.TotIncludesExtraPages)
+            {
+                d.TotPages += request;
+            }
+
+            if (Profile.ExtraPages == ExtraPagesMode.CountedConsumesClaim)
+            {
+                // c793d13944: extra pages pass through domain_adjust_tot_pages(+n), which consumes the claim.
+                ConsumeClaimForTotIncrease(d, node, request);
+            }
+        }
+        else
+        {
+            if (request > d.MaxPages - DomainTotPages(d))
+            {
+                return Errno.E2BIG;
+            }
+
+            d.TotPages += request;
+            if (Profile.ConsumeClaimAt == ClaimConsumption.InAssignPages)
+            {
+                ConsumeClaimForTotIncrease(d, node, request);
+            }
+        }
+
+        d.NodePages[node] += request;
+        d.GhostPagesInFlight -= request;
+        return Errno.Ok;
+    }
+
+    /// <summary>
+    /// The positive half of domain_adjust_tot_pages (65c9792df6 .. 4.21): with page_alloc_lock held, and only when a
+    /// claim is outstanding, take heap_lock and consume up to <paramref name="pages"/> of it.
+    /// </summary>
+    private void ConsumeClaimForTotIncrease(Domain d, int node, long pages)
+    {
+        if (d.OutstandingPages == 0)
+        {
+            return;
+        }
+
+        lock (heapLock)
+        {
+            ConsumeClaimLocked(d, node, pages);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+namespace ClaimVerified.Profiles;
+
+/// <summary>
+/// The named profiles. Each reproduces one design exactly: its checks, their order and its critical sections.
+/// The commits are Xen's (xen-project/xen); the table in README.md and docs/profiles.md explain each choice.
+/// </summary>
+public static class Catalogue
+{
+    /// <summary>Before Xen 4.3: no claims. The toolstack reads free memory, then populates in batches.</summary>
+    public static readonly Profile NoClaims = new()
+    {
+        Name = "no-claims",
+        Summary = "before Xen 4.3: no claim call; the toolstack checks free memory, then populates",
+        ClaimsSupported = false,
+        ConsumeClaimAt = ClaimConsumption.None,
+        Tmem = true,
+    };
+
+    /// <summary>
+    /// The 2012 proposal as written (shared/seed): an absolute target (tot_claimed_pages) whose outstanding part is
+    /// target - tot_phys_pages, so it grows back whenever tot_pages drops; an atomic claim that replaces an earlier
+    /// one; hard claims (only free pages) and soft claims (tmem's ephemeral pages count as capacity); a dying
+    /// domain's claim released by the hypervisor. What the seed leaves open we decide: the claim is consumed in the
+    /// same critical section as the allocation ("atomically"), a claim on a dying domain is refused under the lock,
+    /// and no-refcount allocations never use claimed memory.
+    /// </summary>
+    public static readonly Profile Seed2012 = new()
+    {
+        Name = "seed-2012",
+        Summary = "the 2012 proposal: absolute targets, hard and soft claims, claim replaces claim",
+        SecondClaimReplaces = true,
+        SoftClaims = true,
+        Tmem = true,
+        AllocCheckCountsTmemFreeable = true,
+        ConsumeClaimAt = ClaimConsumption.InHeapAllocation,
+        FreesRegrowClaim = true,
+        RefuseClaimOnDying = DyingClaimCheck.UnderLocks,
+        ExtraPages = ExtraPagesMode.NotCounted,
+        ClaimAvailWraps = false,
+    };
+
+    /// <summary>Xen 4.3: the first claims (65c9792df6).</summary>
+    public static readonly Profile Xen43 = new()
+    {
+        Name = "xen-4.3",
+        Summary = "first claims (65c9792df6): tmem counts, claim consumed in assign_pages, frees regrow it",
+        Tmem = true,
+        ClaimCountsTmemFreeable = true,
+        AllocCheckCountsTmemFreeable = true,
+        NoRefcountMayUseClaims = true,
+        ConsumeClaimAt = ClaimConsumption.InAssignPages,
+        FreesRegrowClaim = true,
+    };
+
+    /// <summary>Xen 4.6: no-refcount allocations may no longer use claimed memory (17294e69c4).</summary>
+    public static readonly Profile Xen46 = Xen43 with
+    {
+        Name = "xen-4.6",
+        Summary = "no-refcount allocations may no longer use claimed memory (17294e69c4)",
+        NoRefcountMayUseClaims = false,
+    };
+
+    /// <summary>Xen 4.13: tmem removed from the hypervisor and from the claim maths (c492e19fdd).</summary>
+    public static readonly Profile Xen413 = Xen46 with
+    {
+        Name = "xen-4.13",
+        Summary = "tmem removed from the claim maths (c492e19fdd); owned no-refcount allocations refused (d13e07df79)",
+        Tmem = false,
+        ExtraPages = ExtraPagesMode.Refused,
+        ClaimCountsTmemFreeable = false,
+        AllocCheckCountsTmemFreeable = false,
+    };
+
+    /// <summary>
+    /// Xen 4.21.0: claims count domain_tot_pages() without extra pages (37663f36df, 4.14) and negative adjustments no
+    /// longer grow the claim (3472783c26).
+    /// </summary>
+    public static readonly Profile Xen4210 = Xen413 with
+    {
+        Name = "xen-4.21.0",
+        Summary = "extra pages excluded (37663f36df); frees no longer regrow the claim (3472783c26)",
+        ExtraPages = ExtraPagesMode.CountedConsumesClaim,
+        FreesRegrowClaim = false,
+    };
+
+    /// <summary>
+    /// Xen 4.22 (also 4.21.1, 4.20.3, 4.19.5 and master): dying domains refused in the wrapper (2379ca04fe), the claim
+    /// consumed inside the heap_lock section (75d29d9b5e), claims refused with LLC colouring (b068cafc73).
+    /// </summary>
+    public static readonly Profile Xen422 = Xen4210 with
+    {
+        Name = "xen-4.22",
+        Summary = "dying check in the wrapper (2379ca04fe); claim consumed under heap_lock (75d29d9b5e); also master",
+        ConsumeClaimAt = ClaimConsumption.InHeapAllocation,
+        ExtraPages = ExtraPagesMode.CountedNoClaim,
+        RefuseClaimOnDying = DyingClaimCheck.UnlockedWrapper,
+        ClaimsRefusedWithLlcColouring = true,
+    };
+
+    /// <summary>
+    /// The NUMA claim-sets proposal (v7, May 2026, not merged), on top of master: XEN_DOMCTL_claim_memory installs
+    /// per-node and global claims atomically, under the domctl lock; dying domains get ESRCH.
+    /// </summary>
+    public static readonly Profile ClaimSets = Xen422 with
+    {
+        Name = "claim-sets",
+        Summary = "NUMA proposal v7: per-node and global claims installed atomically by a domctl",
+        NodeClaims = true,
+    };
+
+    /// <summary>
+    /// Our recommended design: Xen 4.22 with every finding of the model fixed. See docs in README.md, "reference".
+    /// </summary>
+    public static readonly Profile Reference = Xen422 with
+    {
+        Name = "reference",
+        Summary = "xen-4.22 with every finding fixed: dying check under the locks, offline and max_pages keep claims sound",
+        RefuseClaimOnDying = DyingClaimCheck.UnderLocks,
+        ClaimAvailWraps = false,
+        OfflineKeepsClaimsBacked = true,
+        MaxPagesTrimsClaim = true,
+        AllocMayCombineClaimAndUnclaimed = true,
+    };
+
+    /// <summary>Every profile, in history order.</summary>
+    public static IReadOnlyList<Profile> All { get; } =
+        [NoClaims, Seed2012, Xen43, Xen46, Xen413, Xen4210, Xen422, ClaimSets, Reference];
+
+    /// <summary>Finds a profile by name; the exception lists the names that exist.</summary>
+    public static Profile Get(string name) =>
+        TryGet(name, out var profile)
+            ? profile
+            : throw new ArgumentException(
+                $"unknown profile '{name}'; the profiles are: {string.Join(", ", All.Select(p => p.Name))}", nameof(name));
+
+    public static bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Profile? profile)
+    {
+        profile = All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+        return profile is not null;
+    }
+}

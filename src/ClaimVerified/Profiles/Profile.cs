@@ -1,0 +1,152 @@
+namespace ClaimVerified.Profiles;
+
+/// <summary>Where an allocation for a claiming domain consumes the claim.</summary>
+public enum ClaimConsumption
+{
+    /// <summary>Nothing to consume: the profile has no claims.</summary>
+    None,
+
+    /// <summary>
+    /// Later, in <c>domain_adjust_tot_pages</c>, called by <c>assign_pages</c> under <c>page_alloc_lock</c>, which takes
+    /// <c>heap_lock</c> a second time (Xen 4.3 65c9792df6 up to 4.21.0). Between the two critical sections the pages are
+    /// gone from the heap while the claim still counts them: free &lt; outstanding can be observed.
+    /// </summary>
+    InAssignPages,
+
+    /// <summary>In the same <c>heap_lock</c> section that takes the pages (Xen 75d29d9b5e, 4.21.1 and 4.22).</summary>
+    InHeapAllocation,
+}
+
+/// <summary>What a no-refcount ("extra") allocation for a domain does to its accounting and its claim.</summary>
+public enum ExtraPagesMode
+{
+    /// <summary>Xen 4.3 to 4.11: the pages are owned but never enter tot_pages, so no claim is consumed.</summary>
+    NotCounted,
+
+    /// <summary>Xen 4.12 and 4.13 (d13e07df79): an owned no-refcount allocation is refused outright.</summary>
+    Refused,
+
+    /// <summary>
+    /// Xen 4.14 to 4.21 (c793d13944): extra_pages and tot_pages grow through domain_adjust_tot_pages, which consumes
+    /// the claim even though the allocation check refused the extra pages claimed memory.
+    /// </summary>
+    CountedConsumesClaim,
+
+    /// <summary>Xen 4.22 (75d29d9b5e): counted in extra_pages and tot_pages; only refcounted heap allocations consume claims.</summary>
+    CountedNoClaim,
+}
+
+/// <summary>How a claim on a dying domain is refused.</summary>
+public enum DyingClaimCheck
+{
+    /// <summary>Not at all (Xen up to 4.21.0): a claim staked after domain_kill released it is never released.</summary>
+    None,
+
+    /// <summary>
+    /// In the XENMEM_claim_pages wrapper, reading <c>is_dying</c> without any lock (Xen 2379ca04fe, 4.21.1/4.22):
+    /// domain_kill can set the flag and release the claim between this read and the claim being staked.
+    /// </summary>
+    UnlockedWrapper,
+
+    /// <summary>Under page_alloc_lock and heap_lock, in the same section that stakes the claim (our reference).</summary>
+    UnderLocks,
+}
+
+/// <summary>
+/// A semantics profile: a named set of mechanism choices. Code asks about a mechanism, never about a version number,
+/// so a new design is a new record. Every choice names the Xen commit (or proposal text) it comes from; see
+/// <see cref="Catalogue"/> for the named profiles.
+/// </summary>
+public sealed record Profile
+{
+    public required string Name { get; init; }
+
+    /// <summary>One line for humans: what this profile is.</summary>
+    public required string Summary { get; init; }
+
+    /// <summary>Whether XENMEM_claim_pages exists (65c9792df6, Xen 4.3). Without it the call is EOPNOTSUPP.</summary>
+    public bool ClaimsSupported { get; init; } = true;
+
+    /// <summary>
+    /// Whether a second claim replaces an outstanding one (the seed leaves this open; we let the new absolute target
+    /// replace the old one atomically) instead of failing with EINVAL (Xen: "only one active claim per domain").
+    /// </summary>
+    public bool SecondClaimReplaces { get; init; }
+
+    /// <summary>Whether soft claims exist: claims that may count tmem's ephemeral (free-on-demand) pages as capacity (seed).</summary>
+    public bool SoftClaims { get; init; }
+
+    /// <summary>Whether every claim counts tmem's freeable pages as available (65c9792df6 until tmem left in c492e19fdd).</summary>
+    public bool ClaimCountsTmemFreeable { get; init; }
+
+    /// <summary>Whether the allocation check counts tmem's freeable pages as available (65c9792df6 until c492e19fdd).</summary>
+    public bool AllocCheckCountsTmemFreeable { get; init; }
+
+    /// <summary>Whether tmem exists at all (Xen &lt;= 4.12; removed in c492e19fdd). Without it tmem calls are EOPNOTSUPP.</summary>
+    public bool Tmem { get; init; }
+
+    /// <summary>
+    /// Whether a no-refcount ("extra") allocation for a domain that holds a claim may use claimed memory
+    /// (Xen 4.3; closed in 17294e69c4, Xen 4.6).
+    /// </summary>
+    public bool NoRefcountMayUseClaims { get; init; }
+
+    /// <summary>Where the claim is consumed.</summary>
+    public ClaimConsumption ConsumeClaimAt { get; init; } = ClaimConsumption.InHeapAllocation;
+
+    /// <summary>
+    /// Whether a drop of tot_pages (free, sharing, relinquish) grows a non-zero claim back by the same amount
+    /// (the signed adjustment of domain_adjust_tot_pages, 65c9792df6; removed in 3472783c26, Xen 4.21.0).
+    /// </summary>
+    public bool FreesRegrowClaim { get; init; }
+
+    /// <summary>How a claim on a dying domain is refused.</summary>
+    public DyingClaimCheck RefuseClaimOnDying { get; init; } = DyingClaimCheck.None;
+
+    /// <summary>
+    /// What an owned no-refcount allocation does. From 4.14 (37663f36df, c793d13944) tot_pages includes extra pages
+    /// and claims are computed on domain_tot_pages() = tot_pages - extra_pages.
+    /// </summary>
+    public ExtraPagesMode ExtraPages { get; init; } = ExtraPagesMode.NotCounted;
+
+    /// <summary>Whether tot_pages includes extra pages (37663f36df, Xen 4.14).</summary>
+    public bool TotIncludesExtraPages => ExtraPages is ExtraPagesMode.CountedConsumesClaim or ExtraPagesMode.CountedNoClaim;
+
+    /// <summary>
+    /// Whether the claim check computes <c>total_avail_pages - outstanding_claims</c> in unsigned arithmetic, as every
+    /// Xen version does (domain_set_outstanding_pages since 65c9792df6; unsigned long since 48054287a8): once
+    /// outstanding claims exceed free pages the difference wraps and any claim up to max_pages passes. Our reference
+    /// clamps the difference at zero.
+    /// </summary>
+    public bool ClaimAvailWraps { get; init; } = true;
+
+    /// <summary>Whether claims are refused with EOPNOTSUPP when LLC colouring is on (b068cafc73).</summary>
+    public bool ClaimsRefusedWithLlcColouring { get; init; }
+
+    /// <summary>Whether per-node claim sets exist (XEN_DOMCTL_claim_memory, the NUMA proposal v7, not merged).</summary>
+    public bool NodeClaims { get; init; }
+
+    /// <summary>
+    /// Whether page offlining refuses (EBUSY) to take a free page that backs an outstanding claim (our reference).
+    /// In every Xen version offline_page has no claim logic: the page leaves the heap and the claims are unbacked.
+    /// </summary>
+    public bool OfflineKeepsClaimsBacked { get; init; }
+
+    /// <summary>
+    /// Whether lowering max_pages trims the claim so that tot + claim &lt;= max_pages stays true (our reference).
+    /// In Xen, max_pages is checked only when the claim is staked.
+    /// </summary>
+    public bool MaxPagesTrimsClaim { get; init; }
+
+    /// <summary>
+    /// Whether the allocation check lets a claiming domain use its claim plus unclaimed memory for a request larger
+    /// than its remaining claim (our reference). Xen refuses an order-9 request from a domain with a remaining claim
+    /// smaller than 512 when unclaimed memory alone cannot cover it.
+    /// </summary>
+    public bool AllocMayCombineClaimAndUnclaimed { get; init; }
+
+    /// <summary>The result code for a claim naming a domain that does not exist (Xen's memory.c: EINVAL).</summary>
+    public Errno ClaimUnknownDomainErrno { get; init; } = Errno.EINVAL;
+
+    public override string ToString() => Name;
+}
