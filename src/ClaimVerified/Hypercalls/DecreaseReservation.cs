@@ -44,11 +44,13 @@ public sealed partial class Host
 
             d.TotPages -= pages;
             perNode = TakeFromDomainNodes(d, pages);
+            d.GhostPagesInFlight += pages; // On their way back to the heap: between the two sections they are nowhere.
             RegrowClaimOnDrop(d, pages);
         }
 
         lock (heapLock)
         {
+            d.GhostPagesInFlight -= pages;
             ReturnFreePagesLocked(perNode);
         }
 

@@ -61,18 +61,32 @@ public sealed partial class Host
                 d.MaxPages = maxPages;
                 if (Profile.MaxPagesTrimsClaim)
                 {
-                    lock (heapLock)
-                    {
-                        var excessPages = DomainTotPages(d) + d.OutstandingPages - maxPages;
-                        if (excessPages > 0 && d.OutstandingPages > 0)
-                        {
-                            TrimClaimLocked(d, Math.Min(excessPages, d.OutstandingPages));
-                        }
-                    }
+                    TrimClaimToMaxPages(d);
                 }
             }
 
             return Outcome.Ok();
+        }
+    }
+
+    /// <summary>
+    /// Our reference: with page_alloc_lock held, trims the claim so that domain_tot_pages + claim &lt;= max_pages.
+    /// Takes heap_lock (the usual order) only when there is a claim to look at.
+    /// </summary>
+    private void TrimClaimToMaxPages(Domain d)
+    {
+        if (d.OutstandingPages == 0)
+        {
+            return; // Claims only grow under page_alloc_lock, which the caller holds: no claim now means none to trim.
+        }
+
+        lock (heapLock)
+        {
+            var excessPages = DomainTotPages(d) + d.OutstandingPages - d.MaxPages;
+            if (excessPages > 0 && d.OutstandingPages > 0)
+            {
+                TrimClaimLocked(d, Math.Min(excessPages, d.OutstandingPages));
+            }
         }
     }
 
@@ -168,6 +182,7 @@ public sealed partial class Host
             d.TotPages -= Profile.TotIncludesExtraPages ? chunkPages : refcountedPages;
             d.TmemPersistentPages = Math.Min(d.TmemPersistentPages, DomainTotPages(d));
             perNode = TakeFromDomainNodes(d, chunkPages);
+            d.GhostPagesInFlight += chunkPages;
             if (refcountedPages > 0)
             {
                 RegrowClaimOnDrop(d, refcountedPages);
@@ -176,6 +191,7 @@ public sealed partial class Host
 
         lock (heapLock)
         {
+            d.GhostPagesInFlight -= perNode.Sum();
             ReturnFreePagesLocked(perNode);
         }
 

@@ -252,6 +252,13 @@ public sealed partial class Host
             {
                 ConsumeClaimForTotIncrease(d, node, request);
             }
+
+            if (Profile.MaxPagesTrimsClaim)
+            {
+                // Our reference: max_pages may have been lowered while these pages were on their way (their claim
+                // already consumed), so the claim is trimmed again here, where tot_pages and max_pages are stable.
+                TrimClaimToMaxPages(d);
+            }
         }
 
         d.NodePages[node] += request;

@@ -31,10 +31,18 @@ public sealed partial class Host
             d.NodeOutstandingPages.ToArray(), d.TmemEphemeralPages, d.TmemPersistentPages);
 
     /// <summary>
-    /// The model's audit: every domain's page_alloc_lock in domid order, then heap_lock, and a copy of everything.
+    /// The model's audit: domctl_lock, every domain's page_alloc_lock in domid order, then heap_lock, and a copy of
+    /// everything.
     /// No Xen path holds two page_alloc_locks at once, so taking them in one order cannot deadlock with Xen's paths.
     /// </summary>
-    public HostSnapshot Snapshot() => SnapshotHoldingDomainLocks(everyDomain, 0);
+    public HostSnapshot Snapshot()
+    {
+        // domctl_lock first (the order domain_kill uses), so that no domain is created while the audit runs.
+        lock (domctlLock)
+        {
+            return SnapshotHoldingDomainLocks(everyDomain, 0);
+        }
+    }
 
     private HostSnapshot SnapshotHoldingDomainLocks(IReadOnlyList<Domain> domains, int index)
     {
@@ -48,12 +56,7 @@ public sealed partial class Host
 
         lock (heapLock)
         {
-            var snapshots = domains.Select(d => new DomainSnapshot(
-                d.Id, d.State, d.TotPages, d.ExtraPages, DomainTotPages(d), OwnedPages(d), d.MaxPages, d.OutstandingPages,
-                d.NodeOutstandingPages.ToArray(), d.GhostClaimTargetPages, d.TmemEphemeralPages, d.TmemPersistentPages,
-                d.GhostPagesInFlight)).ToArray();
-            return new HostSnapshot(Profile.Name, TotalPages, totalAvailPages, nodeAvailPages.ToArray(), outstandingClaims,
-                nodeOutstandingClaims.ToArray(), xenHeapNodePages.Sum(), offlinedPages, sharedPages, snapshots);
+            return Peek(domains);
         }
     }
 }

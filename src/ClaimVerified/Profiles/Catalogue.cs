@@ -109,12 +109,15 @@ public static class Catalogue
     };
 
     /// <summary>
-    /// Our recommended design: Xen 4.22 with every finding of the model fixed. See docs in README.md, "reference".
+    /// Our recommended design: the claim-sets proposal (so that a claim can promise placement, not only capacity) on
+    /// Xen 4.22, with every finding of the model fixed: the dying check under the locks that stake the claim, claim
+    /// arithmetic that cannot wrap, offlining that never unbacks a claim, max_pages that trims the claim, and an
+    /// allocation check that lets a domain combine its claim with unclaimed memory. See README.md, "reference".
     /// </summary>
-    public static readonly Profile Reference = Xen422 with
+    public static readonly Profile Reference = ClaimSets with
     {
         Name = "reference",
-        Summary = "xen-4.22 with every finding fixed: dying check under the locks, offline and max_pages keep claims sound",
+        Summary = "claim-sets on xen-4.22 with every finding fixed (dying check under locks, no wrap, offline, max_pages)",
         RefuseClaimOnDying = DyingClaimCheck.UnderLocks,
         ClaimAvailWraps = false,
         OfflineKeepsClaimsBacked = true,

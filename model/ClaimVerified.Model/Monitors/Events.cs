@@ -1,0 +1,70 @@
+using Microsoft.Coyote.Specifications;
+using Monitor = Microsoft.Coyote.Specifications.Monitor;
+
+namespace ClaimVerified.Model.Monitors;
+
+/// <summary>The scenario and profile a run checks: every violation message names them.</summary>
+public sealed class RunStarted(string profileName, string scenarioName) : Monitor.Event
+{
+    public string ProfileName { get; } = profileName;
+
+    public string ScenarioName { get; } = scenarioName;
+}
+
+/// <summary>An observer's consistent audit of the host (<see cref="Host.Snapshot"/>).</summary>
+public sealed class Audited(HostSnapshot snapshot, string actor) : Monitor.Event
+{
+    public HostSnapshot Snapshot { get; } = snapshot;
+
+    public string Actor { get; } = actor;
+}
+
+/// <summary>What an administrator's <c>xl info</c> saw: one physinfo call.</summary>
+public sealed class PhysInfoSeen(PhysInfo info, string actor) : Monitor.Event
+{
+    public PhysInfo Info { get; } = info;
+
+    public string Actor { get; } = actor;
+}
+
+/// <summary>Every domain is gone and every workload has finished: the final audit.</summary>
+public sealed class AllDomainsGone(HostSnapshot snapshot) : Monitor.Event
+{
+    public HostSnapshot Snapshot { get; } = snapshot;
+}
+
+/// <summary>
+/// A toolstack now believes the domain can reach <see cref="TargetPages"/>: its claim succeeded, or (without claims)
+/// its free-memory check passed.
+/// </summary>
+public sealed class BuildAdmitted(string actor, int domid, long targetPages, string basis) : Monitor.Event
+{
+    public string Actor { get; } = actor;
+
+    public int Domid { get; } = domid;
+
+    public long TargetPages { get; } = targetPages;
+
+    /// <summary>"claim" or "free-memory check".</summary>
+    public string Basis { get; } = basis;
+}
+
+/// <summary>The belief is void from here on: the build cancelled its claim, or someone is killing or shrinking the domain.</summary>
+public sealed class BuildReleased(int domid) : Monitor.Event
+{
+    public int Domid { get; } = domid;
+}
+
+/// <summary>An order-0 allocation for the domain failed: the last fallback of a build.</summary>
+public sealed class AllocationFailed(string actor, int domid, long totPages, Errno errno, int node) : Monitor.Event
+{
+    public string Actor { get; } = actor;
+
+    public int Domid { get; } = domid;
+
+    public long TotPages { get; } = totPages;
+
+    public Errno Errno { get; } = errno;
+
+    public int Node { get; } = node;
+}

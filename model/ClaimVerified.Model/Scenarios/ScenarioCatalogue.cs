@@ -1,0 +1,132 @@
+using ClaimVerified.Model.Workloads;
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Model.Scenarios;
+
+/// <summary>
+/// Every scenario. Sizes are small on purpose: a window of one page is as real as one of 512, and small hosts keep an
+/// execution to a few dozen scheduling decisions, so Coyote explores thousands a second. builders-race and the NUMA
+/// scenario use 2 MiB extents to exercise the 1 GiB -> 2 MiB -> 4 KiB fallback.
+/// </summary>
+public static class ScenarioCatalogue
+{
+    /// <summary>How a builder claims on this profile: per node where claim sets exist, else the legacy call.</summary>
+    private static ClaimStyle NodeStyle(Profile profile) => profile.NodeClaims ? ClaimStyle.PerNode : ClaimStyle.Legacy;
+
+    public static readonly Scenario BuildersRace = new(
+        "builders-race", nameof(ScenarioTests.BuildersRace),
+        "two toolstack threads build domains that do not both fit; an administrator watches",
+        new HostConfig(1, 2048),
+        w =>
+        [
+            Task.Run(() => Builder.RunAsync(w, "builder1", [1024 + w.Choose(3)], ClaimStyle.Legacy, mayDestroy: false)),
+            Task.Run(() => Builder.RunAsync(w, "builder2", [1024 + w.Choose(3)], ClaimStyle.Legacy, mayDestroy: false)),
+            Task.Run(() => Observer.RunAsync(w, "admin", 2)),
+        ]);
+
+    public static readonly Scenario ClaimWindow = new(
+        "claim-window", nameof(ScenarioTests.ClaimWindow),
+        "a builder claims nearly all memory and populates while Xen allocates for itself and an administrator watches",
+        new HostConfig(1, 10),
+        w =>
+        [
+            Task.Run(() => Builder.RunAsync(w, "builder", [8], ClaimStyle.Legacy, mayDestroy: false)),
+            Task.Run(() => XenAllocator.RunAsync(w, "xen", 2)),
+            Task.Run(() => Observer.RunAsync(w, "admin", 2)),
+        ]);
+
+    public static readonly Scenario ExtraPages = new(
+        "extra-pages", nameof(ScenarioTests.ExtraPages),
+        "a device-model thread gives the domain under construction no-refcount pages while a balloon guest competes",
+        new HostConfig(1, 1536 + 16),
+        w =>
+        [
+            Task.Run(() => Builder.RunAsync(w, "builder", [1024], ClaimStyle.Legacy, mayDestroy: false)),
+            Task.Run(() => ExtraPagesAllocator.RunAsync(w, "devmodel", 2)),
+            Task.Run(() => BalloonGuest.RunAsync(w, "balloon", 0, 520, 3)),
+            Task.Run(() => Observer.RunAsync(w, "admin", 2)),
+        ]);
+
+    public static readonly Scenario Sharing = new(
+        "sharing", nameof(ScenarioTests.Sharing),
+        "the dedup daemon shares pages of a domain while it is built under a claim",
+        new HostConfig(1, 16),
+        w =>
+        [
+            Task.Run(() => Builder.RunAsync(w, "builder", [12], ClaimStyle.Legacy, mayDestroy: false)),
+            Task.Run(() => Sharer.RunAsync(w, "sharer", 5)),
+            Task.Run(() => Observer.RunAsync(w, "admin", 2)),
+        ]);
+
+    public static readonly Scenario KillDuringClaim = new(
+        "kill-during-claim", nameof(ScenarioTests.KillDuringClaim),
+        "a domain is killed at any point of its build: before, during or after its claim",
+        new HostConfig(1, 16),
+        w =>
+        [
+            Task.Run(() => Builder.RunAsync(w, "builder", [8], NodeStyle(w.Profile), mayDestroy: false)),
+            Task.Run(() => Reaper.RunAsync(w, "reaper")),
+        ]);
+
+    public static readonly Scenario Offline = new(
+        "offline", nameof(ScenarioTests.Offline),
+        "pages are offlined while two builders claim and populate",
+        new HostConfig(1, 16),
+        w =>
+        [
+            Task.Run(() => Builder.RunAsync(w, "builder1", [10], ClaimStyle.Legacy, mayDestroy: false)),
+            Task.Run(() => Builder.RunAsync(w, "builder2", [6], ClaimStyle.Legacy, mayDestroy: false)),
+            Task.Run(() => Offliner.RunAsync(w, "offliner", 3)),
+            Task.Run(() => Observer.RunAsync(w, "admin", 2)),
+        ]);
+
+    public static readonly Scenario MaxMemLowered = new(
+        "max-mem-lowered", nameof(ScenarioTests.MaxMemLowered),
+        "an administrator halves max_pages of a domain while it is built under a claim",
+        new HostConfig(1, 16),
+        w =>
+        [
+            Task.Run(() => Builder.RunAsync(w, "builder", [8], ClaimStyle.Legacy, mayDestroy: false)),
+            Task.Run(() => MaxMemAdmin.RunAsync(w, "admin")),
+            Task.Run(() => Observer.RunAsync(w, "observer", 2)),
+        ]);
+
+    public static readonly Scenario TmemBalloon = new(
+        "tmem-balloon", nameof(ScenarioTests.TmemBalloon),
+        "a build under a claim while a tmem guest puts and flushes and a self-ballooning guest moves",
+        new HostConfig(1, 24),
+        w =>
+        [
+            Task.Run(() => Builder.RunAsync(w, "builder", [10], w.Coin() ? ClaimStyle.Soft : ClaimStyle.Legacy, mayDestroy: true)),
+            Task.Run(() => TmemClient.RunAsync(w, "tmem", 8, 6)),
+            Task.Run(() => BalloonGuest.RunAsync(w, "balloon", 0, 8, 4)),
+            Task.Run(() => Observer.RunAsync(w, "admin", 2)),
+        ]);
+
+    public static readonly Scenario NumaPlacement = new(
+        "numa-placement", nameof(ScenarioTests.NumaPlacement),
+        "two vNUMA builders need pages on the same node; their claims fit the host but not the node",
+        new HostConfig(2, 16),
+        w =>
+        [
+            Task.Run(() => Builder.RunAsync(w, "builder1", [10, 2], NodeStyle(w.Profile), mayDestroy: false)),
+            Task.Run(() => Builder.RunAsync(w, "builder2", [8, 4], NodeStyle(w.Profile), mayDestroy: false)),
+        ]);
+
+    public static IReadOnlyList<Scenario> All { get; } =
+        [BuildersRace, ClaimWindow, ExtraPages, Sharing, KillDuringClaim, Offline, MaxMemLowered, TmemBalloon, NumaPlacement];
+
+    public static Scenario Get(string name) =>
+        TryGet(name, out var scenario)
+            ? scenario
+            : throw new ArgumentException(
+                $"unknown scenario '{name}'; the scenarios are: {string.Join(", ", All.Select(s => s.Name))}", nameof(name));
+
+    public static bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Scenario? scenario)
+    {
+        scenario = All.FirstOrDefault(s =>
+            string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(s.MethodName, name, StringComparison.OrdinalIgnoreCase));
+        return scenario is not null;
+    }
+}

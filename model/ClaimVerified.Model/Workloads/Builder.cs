@@ -1,0 +1,129 @@
+using ClaimVerified.Model.Monitors;
+using Microsoft.Coyote.Specifications;
+
+namespace ClaimVerified.Model.Workloads;
+
+/// <summary>How a builder stakes its claim.</summary>
+public enum ClaimStyle
+{
+    /// <summary>XENMEM_claim_pages for the whole target (libxenguest); a free-memory check where claims do not exist.</summary>
+    Legacy,
+
+    /// <summary>The seed's soft claim (tmem's ephemeral pages count as capacity).</summary>
+    Soft,
+
+    /// <summary>XEN_DOMCTL_claim_memory with one entry per node the domain is placed on (claim-sets profiles).</summary>
+    PerNode,
+}
+
+/// <summary>
+/// A toolstack thread building a domain as libxenguest does: create it, claim the whole size, populate the largest
+/// extents first (1 GiB, then 2 MiB, then 4 KiB when a larger one fails), cancel the claim with a claim of 0 at the
+/// end, and sometimes destroy the domain again. Without claims it reads free memory first and populates if it fits:
+/// the pre-4.3 way whose race the seed describes.
+/// </summary>
+public static class Builder
+{
+    /// <summary>Builds a domain of <paramref name="nodePages"/>[n] pages on each node n (one entry: anywhere).</summary>
+    public static async Task RunAsync(World world, string actor, long[] nodePages, ClaimStyle style, bool mayDestroy)
+    {
+        var host = world.Host;
+        var targetPages = nodePages.Sum();
+        var created = world.Do(actor, $"create max={targetPages}", () => host.CreateDomain(Caller.Control, targetPages));
+        if (!created.IsOk)
+        {
+            return;
+        }
+
+        var domid = (int)created.Value;
+        world.Publish(actor, domid);
+        await Task.Yield();
+
+        var admitted = Admit(world, actor, domid, nodePages, style);
+        if (!admitted.IsOk)
+        {
+            world.Do(actor, $"destroy d{domid}", () => host.DestroyDomain(Caller.Control, domid));
+            return;
+        }
+
+        Specification.Monitor<GuaranteeMonitor>(new BuildAdmitted(actor, domid, targetPages,
+            world.Profile.ClaimsSupported ? "claim" : "free-memory check"));
+
+        long totPages = 0;
+        var perNode = nodePages.Length > 1;
+        for (var node = 0; node < nodePages.Length; node++)
+        {
+            var placedOn = perNode ? node : Host.AnyNode;
+            var (done, ok) = Populate(world, actor, domid, nodePages[node], placedOn, totPages);
+            totPages += done;
+            if (!ok)
+            {
+                break;
+            }
+        }
+
+        Specification.Monitor<GuaranteeMonitor>(new BuildReleased(domid));
+        if (world.Profile.ClaimsSupported)
+        {
+            world.Do(actor, $"claim d{domid} 0", () => host.ClaimPages(Caller.Control, domid, 0));
+        }
+
+        if (mayDestroy && world.Coin())
+        {
+            world.Do(actor, $"destroy d{domid}", () => host.DestroyDomain(Caller.Control, domid));
+        }
+    }
+
+    private static Outcome Admit(World world, string actor, int domid, long[] nodePages, ClaimStyle style)
+    {
+        var host = world.Host;
+        var targetPages = nodePages.Sum();
+        if (!world.Profile.ClaimsSupported)
+        {
+            var info = world.ObservePhysInfo(actor);
+            return info.FreePages >= targetPages ? Outcome.Ok() : Errno.ENOMEM;
+        }
+
+        if (style == ClaimStyle.PerNode && world.Profile.NodeClaims)
+        {
+            var entries = nodePages.Select((pages, node) => new ClaimEntry(pages, node)).ToArray();
+            return world.Do(actor, $"claim-memory d{domid} {string.Join(" ", entries)}",
+                () => host.ClaimMemory(Caller.Control, domid, entries));
+        }
+
+        var soft = style == ClaimStyle.Soft && world.Profile.SoftClaims;
+        return world.Do(actor, $"claim d{domid} {targetPages}{(soft ? " soft" : "")}",
+            () => host.ClaimPages(Caller.Control, domid, targetPages, soft));
+    }
+
+    /// <summary>Populates <paramref name="pages"/> on a node, largest extents first. Returns the pages done and whether all were.</summary>
+    private static (long Done, bool Ok) Populate(World world, string actor, int domid, long pages, int node, long totBefore)
+    {
+        var host = world.Host;
+        long donePages = 0;
+        var maxOrder = 18;
+        while (donePages < pages)
+        {
+            var remaining = pages - donePages;
+            var order = new[] { 18, 9, 0 }.First(o => o <= maxOrder && (1L << o) <= remaining);
+            var where = node == Host.AnyNode ? "" : $" node={node}";
+            var result = world.Do(actor, $"populate d{domid} order={order}{where}", () => host.Populate(Caller.Control, domid, order, node));
+            if (result.IsOk)
+            {
+                donePages += result.Value;
+                continue;
+            }
+
+            if (result.Errno == Errno.ENOMEM && order > 0)
+            {
+                maxOrder = order == 18 ? 9 : 0;
+                continue;
+            }
+
+            Specification.Monitor<GuaranteeMonitor>(new AllocationFailed(actor, domid, totBefore + donePages, result.Errno, node));
+            return (donePages, false);
+        }
+
+        return (donePages, true);
+    }
+}

@@ -1,0 +1,15 @@
+namespace ClaimVerified.Model.Workloads;
+
+/// <summary>Page offlining: a machine check or an administrator retires free pages, one at a time, on any node.</summary>
+public static class Offliner
+{
+    public static async Task RunAsync(World world, string actor, int pages)
+    {
+        for (var i = 0; i < pages; i++)
+        {
+            await Task.Yield();
+            var node = world.Choose(world.Host.NodeCount);
+            world.Do(actor, $"offline node={node}", () => world.Host.OfflinePage(Caller.Xen, node));
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace ClaimVerified.Model.Workloads;
+
+/// <summary>
+/// A guest using tmem (Xen &lt;= 4.12): it puts clean page-cache pages into an ephemeral pool and swap pages into a
+/// persistent pool, and flushes them again. Ephemeral pages are freeable: the hypervisor may take them back on demand.
+/// </summary>
+public static class TmemClient
+{
+    public static async Task RunAsync(World world, string actor, long maxPages, int steps)
+    {
+        var host = world.Host;
+        var created = world.Do(actor, $"create max={maxPages}", () => host.CreateDomain(Caller.Control, maxPages));
+        if (!created.IsOk)
+        {
+            return;
+        }
+
+        var domid = (int)created.Value;
+        var self = Caller.Guest(domid);
+        for (var step = 0; step < steps; step++)
+        {
+            await Task.Yield();
+            var pool = world.Choose(4) == 0 ? TmemPool.Persistent : TmemPool.Ephemeral;
+            var name = pool.ToString().ToLowerInvariant();
+            if (world.Choose(3) > 0)
+            {
+                world.Do(actor, $"tmem-put d{domid} {name}", () => host.TmemPut(self, domid, pool));
+            }
+            else
+            {
+                world.Do(actor, $"tmem-flush d{domid} {name}", () => host.TmemFlush(self, domid, pool));
+            }
+        }
+    }
+}

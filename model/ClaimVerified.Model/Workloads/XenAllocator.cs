@@ -1,0 +1,22 @@
+namespace ClaimVerified.Model.Workloads;
+
+/// <summary>Xen's own heap allocations (d == NULL): they only ever get unclaimed memory. It frees what it took at the end.</summary>
+public static class XenAllocator
+{
+    public static async Task RunAsync(World world, string actor, int steps)
+    {
+        long heldPages = 0;
+        for (var i = 0; i < steps; i++)
+        {
+            await Task.Yield();
+            var order = world.Coin() ? 9 : 0;
+            var taken = world.Do(actor, $"xen-alloc order={order}", () => world.Host.AllocXenHeap(Caller.Xen, order));
+            heldPages += taken.IsOk ? taken.Value : 0;
+        }
+
+        if (heldPages > 0)
+        {
+            world.Do(actor, $"xen-free {heldPages}", () => world.Host.FreeXenHeap(Caller.Xen, heldPages));
+        }
+    }
+}
