@@ -243,6 +243,11 @@ public sealed partial class Host
         }
         else
         {
+            if (Profile.AssignPagesRefusesTotAboveMax && DomainTotPages(d) > d.MaxPages)
+            {
+                return Errno.EPERM; // 143501861d: already over max_pages (max lowered below tot) is "inconsistent".
+            }
+
             if (request > d.MaxPages - DomainTotPages(d))
             {
                 return Errno.E2BIG;
