@@ -67,6 +67,7 @@ public sealed class ProfileTests
         Assert.Equal(nodeClaims, p.NodeClaims);
         Assert.Equal(p.ExtraPages is ExtraPagesMode.CountedConsumesClaim or ExtraPagesMode.CountedNoClaim, p.TotIncludesExtraPages);
         Assert.Equal(Errno.EINVAL, p.ClaimUnknownDomainErrno);
+        Assert.Equal(name is "xen-4.21.0" or "xen-4.22" or "claim-sets" or "reference", p.AssignPagesRefusesTotAboveMax);
     }
 
     [Theory]
