@@ -151,9 +151,10 @@ public sealed partial class Host
         takenNode = -1;
         var availPages = totalAvailPages + (Profile.AllocCheckCountsTmemFreeable ? tmemEphemeralPages : 0);
         var mayUseClaim = d is not null && (!noRefcount || Profile.NoRefcountMayUseClaims);
-        if (outstandingClaims + request > availPages)
+        if (Profile.ClaimsSupported && outstandingClaims + request > availPages)
         {
-            // 65c9792df6, narrowed for no-refcount by 17294e69c4.
+            // 65c9792df6, narrowed for no-refcount by 17294e69c4. Before 4.3 there is no claim check at all, so a
+            // request larger than the free pages goes on to the buddy search and tmem's on-demand relinquish.
             var ownClaimPages = mayUseClaim ? d!.OutstandingPages : 0;
             var refused = Profile.AllocMayCombineClaimAndUnclaimed
                 ? request > Math.Max(0, availPages - outstandingClaims) + ownClaimPages
@@ -242,6 +243,11 @@ public sealed partial class Host
         }
         else
         {
+            if (Profile.AssignPagesRefusesTotAboveMax && DomainTotPages(d) > d.MaxPages)
+            {
+                return Errno.EPERM; // 143501861d: already over max_pages (max lowered below tot) is "inconsistent".
+            }
+
             if (request > d.MaxPages - DomainTotPages(d))
             {
                 return Errno.E2BIG;

@@ -81,6 +81,7 @@ public static class Catalogue
         Summary = "extra pages excluded (37663f36df); frees no longer regrow the claim (3472783c26)",
         ExtraPages = ExtraPagesMode.CountedConsumesClaim,
         FreesRegrowClaim = false,
+        AssignPagesRefusesTotAboveMax = true,
     };
 
     /// <summary>

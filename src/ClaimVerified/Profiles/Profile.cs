@@ -145,6 +145,12 @@ public sealed record Profile
     /// </summary>
     public bool AllocMayCombineClaimAndUnclaimed { get; init; }
 
+    /// <summary>
+    /// Whether assign_pages refuses a refcounted allocation with EPERM when domain_tot_pages already exceeds max_pages
+    /// (an "inconsistent" domain, 143501861d, Xen 4.16); before, that case was the plain over-max E2BIG.
+    /// </summary>
+    public bool AssignPagesRefusesTotAboveMax { get; init; }
+
     /// <summary>The result code for a claim naming a domain that does not exist (Xen's memory.c: EINVAL).</summary>
     public Errno ClaimUnknownDomainErrno { get; init; } = Errno.EINVAL;
 

@@ -1,0 +1,450 @@
+using static ClaimVerified.Tests.Core.CoreKit;
+
+namespace ClaimVerified.Tests.Core;
+
+/// <summary>
+/// alloc_domheap_pages / alloc_heap_pages / assign_pages and the frees, as they touch claims (xen-claims.md section 2,
+/// xen-notes.md Q2 and Q3), per profile.
+/// </summary>
+public sealed class AllocationRulesTests
+{
+    [Theory]
+    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    public void Allocation_consumes_min_of_claim_and_request_and_a_claim_reaching_zero_expires(string profile)
+    {
+        var host = NewHost(profile);
+        var d = Create(host, 4096);
+        Ok(host.ClaimPages(Caller.Control, d, 600));
+
+        Ok(host.Populate(Caller.Control, d, 0));
+        Assert.Equal(599, Claim(host, d));
+
+        Ok(host.Populate(Caller.Control, d, 9));
+        Assert.Equal(87, Claim(host, d));
+        Assert.Equal(87, Outstanding(host));
+
+        Ok(host.Populate(Caller.Control, d, 9));
+        Assert.Equal(0, Claim(host, d));
+        Assert.Equal(0, Outstanding(host));
+        Assert.Equal(1025, Info(host, d).DomainTotPages);
+
+        // Expired: further allocations leave the (zero) claim alone, and a new claim may be staked.
+        Ok(host.Populate(Caller.Control, d, 0));
+        Assert.Equal(0, Outstanding(host));
+        Ok(host.ClaimPages(Caller.Control, d, 2000));
+        Assert.Equal(2000 - 1026, Claim(host, d));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    public void Claimed_memory_is_kept_for_its_claimant(string profile)
+    {
+        var host = NewHost(profile, pagesPerNode: 1024);
+        var d1 = Create(host, 1024);
+        var d2 = Create(host, 1024);
+        Ok(host.ClaimPages(Caller.Control, d1, 1024));
+
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d2, 0), "another domain");
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Guest(d2), d2, 9), "another domain's balloon");
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.AllocXenHeap(Caller.Xen, 0), "Xen's own heap");
+
+        Ok(host.Populate(Caller.Guest(d1), d1, 9), "the claimant's own balloon driver");
+        Assert.Equal(512, Claim(host, d1));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [InlineData("seed-2012", false)]
+    [InlineData("xen-4.3", false)]
+    [InlineData("xen-4.6", false)]
+    [InlineData("xen-4.13", false)]
+    [InlineData("xen-4.21.0", false)]
+    [InlineData("xen-4.22", false)]
+    [InlineData("claim-sets", false)]
+    [InlineData("reference", true)]
+    public void Order_9_with_a_small_remaining_claim_needs_unclaimed_memory_to_cover_it_except_in_reference(
+        string profile, bool combines)
+    {
+        var host = NewHost(profile, pagesPerNode: 2048);
+        var d1 = Create(host, 2048);
+        var d2 = Create(host, 2048);
+        Ok(host.ClaimPages(Caller.Control, d1, 600));
+        Ok(host.Populate(Caller.Control, d1, 9));
+        Ok(host.ClaimPages(Caller.Control, d2, 1024));
+
+        // free 1536, outstanding 88 + 1024: unclaimed 424; d1's claim 88. 424 + 88 = 512 would cover an order-9 extent.
+        Assert.Equal(1536, Free(host));
+        Assert.Equal(1112, Outstanding(host));
+
+        if (combines)
+        {
+            Ok(host.Populate(Caller.Control, d1, 9));
+            Assert.Equal(0, Claim(host, d1));
+            Assert.Equal(1024, Outstanding(host));
+            Assert.Equal(1024, Free(host));
+        }
+        else
+        {
+            AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d1, 9));
+            Ok(host.Populate(Caller.Control, d1, 0), "order 0 is covered by the claim");
+        }
+
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [InlineData("no-claims", "ok-unclaimed")]
+    [InlineData("seed-2012", "ENOMEM")]
+    [InlineData("xen-4.3", "ok-borrows-claim")]
+    [InlineData("xen-4.6", "ENOMEM")]
+    [InlineData("xen-4.13", "ENOMEM")]
+    [InlineData("xen-4.21.0", "ENOMEM")]
+    [InlineData("xen-4.22", "ENOMEM")]
+    [InlineData("claim-sets", "ENOMEM")]
+    [InlineData("reference", "ENOMEM")]
+    public void No_refcount_allocations_may_use_claimed_memory_only_in_xen_4_3(string profile, string expected)
+    {
+        var host = NewHost(profile, pagesPerNode: 1024);
+        var d = Create(host, 1024);
+        if (profile == "no-claims")
+        {
+            // Nothing to borrow: just check the plain extra allocation works in this profile.
+            Ok(host.AllocExtraPages(Caller.Control, d, 0));
+            Assert.Equal(1, Info(host, d).ExtraPages);
+            AssertConserved(host);
+            return;
+        }
+
+        Ok(host.ClaimPages(Caller.Control, d, 1024));
+        if (expected == "ENOMEM")
+        {
+            AssertFailsUnchanged(host, Errno.ENOMEM, h => h.AllocExtraPages(Caller.Control, d, 0));
+        }
+        else
+        {
+            Ok(host.AllocExtraPages(Caller.Control, d, 0));
+            var info = Info(host, d);
+            Assert.Equal(1, info.ExtraPages);
+            Assert.Equal(0, info.TotPages); // 4.3..4.11: extra pages never enter tot_pages ...
+            Assert.Equal(1024, info.OutstandingPages); // ... so the claim is not reduced: claims now exceed free.
+            Assert.Equal(1023, Free(host));
+        }
+
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    public void Owned_no_refcount_allocations_are_refused_outright_in_xen_4_13(string profile)
+    {
+        var host = NewHost(profile);
+        var d = Create(host, 4096);
+        if (profile == "xen-4.13")
+        {
+            AssertFailsUnchanged(host, Errno.ENOMEM, h => h.AllocExtraPages(Caller.Control, d, 0), "no claim anywhere");
+            AssertFailsUnchanged(host, Errno.ENOMEM, h => h.AllocExtraPages(Caller.Control, d, 9));
+        }
+        else
+        {
+            Ok(host.AllocExtraPages(Caller.Control, d, 0));
+            Ok(host.AllocExtraPages(Caller.Control, d, 9));
+            var info = Info(host, d);
+            Assert.Equal(513, info.ExtraPages);
+            Assert.Equal(0, info.DomainTotPages);
+        }
+
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [InlineData("seed-2012", 1024, 0)]
+    [InlineData("xen-4.3", 1024, 0)]
+    [InlineData("xen-4.6", 1024, 0)]
+    [InlineData("xen-4.21.0", 1023, 1)]
+    [InlineData("xen-4.22", 1024, 1)]
+    [InlineData("claim-sets", 1024, 1)]
+    [InlineData("reference", 1024, 1)]
+    public void Extra_pages_consume_the_claim_only_in_xen_4_21_0(string profile, long claimAfter, long totPagesAfter)
+    {
+        var host = NewHost(profile);
+        var d = Create(host, 4096);
+        Ok(host.ClaimPages(Caller.Control, d, 1024));
+
+        Ok(host.AllocExtraPages(Caller.Control, d, 0));
+
+        var info = Info(host, d);
+        Assert.Equal(claimAfter, info.OutstandingPages);
+        Assert.Equal(claimAfter, Outstanding(host));
+        Assert.Equal(1, info.ExtraPages);
+        Assert.Equal(totPagesAfter, info.TotPages); // 4.14+: tot_pages includes extra pages ...
+        Assert.Equal(0, info.DomainTotPages); // ... and domain_tot_pages excludes them.
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    public void Extra_pages_are_not_bound_by_max_pages(string profile)
+    {
+        if (profile == "xen-4.13")
+        {
+            return; // refused outright there
+        }
+
+        var host = NewHost(profile);
+        var d = Create(host, 0);
+        Ok(host.AllocExtraPages(Caller.Control, d, 9));
+        Assert.Equal(512, Info(host, d).ExtraPages);
+        AssertFailsUnchanged(host, Errno.E2BIG, h => h.Populate(Caller.Control, d, 0), "refcounted pages are");
+    }
+
+    [Theory]
+    [InlineData("seed-2012", true)]
+    [InlineData("xen-4.3", true)]
+    [InlineData("xen-4.6", true)]
+    [InlineData("xen-4.13", true)]
+    [InlineData("xen-4.21.0", false)]
+    [InlineData("xen-4.22", false)]
+    [InlineData("claim-sets", false)]
+    [InlineData("reference", false)]
+    public void Frees_regrow_a_non_zero_claim_before_xen_4_21_0(string profile, bool regrows)
+    {
+        var host = NewHost(profile);
+        var d = Create(host, 4096);
+        Ok(host.ClaimPages(Caller.Control, d, 2048));
+        Ok(host.Populate(Caller.Control, d, 9));
+        Ok(host.Populate(Caller.Control, d, 9));
+        Assert.Equal(1024, Claim(host, d));
+
+        Ok(host.DecreaseReservation(Caller.Guest(d), d, 0));
+        Assert.Equal(regrows ? 1025 : 1024, Claim(host, d));
+
+        Ok(host.DecreaseReservation(Caller.Control, d, 9));
+        Assert.Equal(regrows ? 1537 : 1024, Claim(host, d));
+        Assert.Equal(regrows ? 1537 : 1024, Outstanding(host));
+        Assert.Equal(511, Info(host, d).DomainTotPages);
+        Assert.Equal(4096 - 511, Free(host));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [InlineData("seed-2012", true)]
+    [InlineData("xen-4.3", true)]
+    [InlineData("xen-4.6", true)]
+    [InlineData("xen-4.13", true)]
+    [InlineData("xen-4.21.0", false)]
+    [InlineData("xen-4.22", false)]
+    [InlineData("claim-sets", false)]
+    [InlineData("reference", false)]
+    public void Page_sharing_regrows_a_non_zero_claim_before_xen_4_21_0_without_freeing_a_page(string profile, bool regrows)
+    {
+        var host = NewHost(profile);
+        var d = Create(host, 4096);
+        Ok(host.ClaimPages(Caller.Control, d, 1024));
+        Ok(host.Populate(Caller.Control, d, 9));
+        var freeBefore = Free(host);
+
+        Ok(host.SharePage(Caller.Control, d));
+
+        Assert.Equal(regrows ? 513 : 512, Claim(host, d));
+        Assert.Equal(freeBefore, Free(host)); // the page went to dom_cow, not to the heap
+        Assert.Equal(511, Info(host, d).DomainTotPages);
+        Assert.Equal(1, host.Snapshot().SharedPages);
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    public void Frees_never_regrow_a_zero_claim(string profile)
+    {
+        var host = NewHost(profile);
+        var d = Create(host, 4096);
+        Ok(host.ClaimPages(Caller.Control, d, 512));
+        Ok(host.Populate(Caller.Control, d, 9));
+        Ok(host.Populate(Caller.Control, d, 0));
+        Assert.Equal(0, Claim(host, d));
+
+        Ok(host.DecreaseReservation(Caller.Control, d, 9));
+        Ok(host.SharePage(Caller.Control, d));
+
+        Assert.Equal(0, Claim(host, d));
+        Assert.Equal(0, Outstanding(host));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    public void Assign_pages_over_max_pages_is_E2BIG_and_the_pages_go_back(string profile)
+    {
+        var host = NewHost(profile);
+        var d = Create(host, 600);
+        Ok(host.Populate(Caller.Control, d, 9));
+
+        AssertFailsUnchanged(host, Errno.E2BIG, h => h.Populate(Caller.Control, d, 9));
+        AssertFailsUnchanged(host, Errno.E2BIG, h => h.Populate(Caller.Guest(d), d, 9), "the guest's own balloon");
+        for (var i = 0; i < 88; i++)
+        {
+            Ok(host.Populate(Caller.Control, d, 0));
+        }
+
+        AssertFailsUnchanged(host, Errno.E2BIG, h => h.Populate(Caller.Control, d, 0), "exactly at max");
+        Assert.Equal(600, Info(host, d).DomainTotPages);
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [InlineData("seed-2012", true)]
+    [InlineData("xen-4.3", false)]
+    [InlineData("xen-4.6", false)]
+    [InlineData("xen-4.13", false)]
+    [InlineData("xen-4.21.0", false)]
+    [InlineData("xen-4.22", true)]
+    [InlineData("claim-sets", true)]
+    [InlineData("reference", true)]
+    public void Claim_consumed_before_an_E2BIG_is_not_given_back_from_xen_4_22(string profile, bool lost)
+    {
+        var host = NewHost(profile);
+        var d = Create(host, 600);
+        Ok(host.ClaimPages(Caller.Control, d, 600));
+        Ok(host.Populate(Caller.Control, d, 9));
+        Assert.Equal(88, Claim(host, d));
+        var freeBefore = Free(host);
+
+        Assert.Equal(Errno.E2BIG, host.Populate(Caller.Control, d, 9).Errno);
+
+        // The pages always go back to the heap. From 75d29d9b5e the claim was consumed in alloc_heap_pages, before
+        // assign_pages refused, and is not restored (the commit accepts this); before, assign_pages consumed nothing.
+        Assert.Equal(freeBefore, Free(host));
+        Assert.Equal(512, Info(host, d).DomainTotPages);
+        Assert.Equal(lost ? 0 : 88, Claim(host, d));
+        Assert.Equal(lost ? 0 : 88, Outstanding(host));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    public void Assign_pages_on_a_dying_domain_is_EINVAL_and_the_pages_go_back(string profile)
+    {
+        var host = NewHost(profile);
+        var d = Create(host, 4096);
+        Ok(host.Populate(Caller.Control, d, 9));
+        Ok(host.DomainKill(Caller.Control, d));
+        Assert.Equal(DomainState.Dead, Info(host, d).State);
+
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.Populate(Caller.Control, d, 9));
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.Populate(Caller.Control, d, 0));
+        if (profile != "xen-4.13")
+        {
+            AssertFailsUnchanged(host, Errno.EINVAL, h => h.AllocExtraPages(Caller.Control, d, 0), "extra pages too");
+        }
+
+        Assert.Equal(4096, Free(host));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [InlineData("seed-2012")]
+    [InlineData("xen-4.3")]
+    [InlineData("xen-4.6")]
+    public void Tmem_freeable_pages_count_in_the_allocation_check_up_to_4_12(string profile)
+    {
+        var host = NewHost(profile, pagesPerNode: 1024);
+        var d1 = Create(host, 1024);
+        var d2 = Create(host, 1024);
+        var d3 = Create(host, 1024);
+        for (var i = 0; i < 24; i++)
+        {
+            Ok(host.TmemPut(Caller.Guest(d2), d2, TmemPool.Ephemeral));
+        }
+
+        Ok(host.ClaimPages(Caller.Control, d1, 1000));
+        Assert.Equal(1000, Free(host));
+        Assert.Equal(1000, Outstanding(host));
+
+        // outstanding + 1 > free, but not > free + tmem freeable: an unclaiming domain's allocation passes the check.
+        Ok(host.Populate(Caller.Control, d3, 0));
+        Assert.Equal(1000, Outstanding(host));
+        AssertConserved(host);
+    }
+
+    [Fact]
+    public void Xen_4_13_has_no_tmem_so_the_allocation_check_is_free_pages_only()
+    {
+        var host = NewHost("xen-4.13", pagesPerNode: 1024);
+        var d1 = Create(host, 1024);
+        var d2 = Create(host, 1024);
+        Ok(host.ClaimPages(Caller.Control, d1, 1024));
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d2, 0));
+    }
+
+    [Theory]
+    [InlineData("no-claims")]
+    [InlineData("seed-2012")]
+    [InlineData("xen-4.3")]
+    [InlineData("xen-4.6")]
+    public void Tmem_relinquishes_an_ephemeral_page_when_the_heap_is_empty(string profile)
+    {
+        var host = NewHost(profile, pagesPerNode: 512);
+        var d1 = Create(host, 512);
+        var d2 = Create(host, 512);
+        Ok(host.TmemPut(Caller.Guest(d2), d2, TmemPool.Ephemeral));
+        Ok(host.Populate(Caller.Control, d1, 0));
+        for (var i = 0; i < 510; i++)
+        {
+            Ok(host.Populate(Caller.Control, d1, 0));
+        }
+
+        Assert.Equal(0, Free(host));
+        Ok(host.Populate(Caller.Control, d1, 0), "served by evicting the ephemeral page");
+        Assert.Equal(0, Info(host, d2).TmemEphemeralPages);
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d1, 0), "nothing left at all");
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    public void Xen_heap_allocations_only_get_unclaimed_memory_and_free_back(string profile)
+    {
+        var host = NewHost(profile, pagesPerNode: 1024);
+        Ok(host.AllocXenHeap(Caller.Xen, 9));
+        Assert.Equal(512, host.Snapshot().XenHeapPages);
+        if (profile != "no-claims")
+        {
+            var d = Create(host, 1024);
+            Ok(host.ClaimPages(Caller.Control, d, 512));
+            AssertFailsUnchanged(host, Errno.ENOMEM, h => h.AllocXenHeap(Caller.Xen, 0));
+            Ok(host.ClaimPages(Caller.Control, d, 0));
+        }
+
+        Ok(host.FreeXenHeap(Caller.Xen, 100));
+        Assert.Equal(412, host.Snapshot().XenHeapPages);
+        Assert.Equal(612, Free(host));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    public void Order_18_extents_are_one_GiB(string profile)
+    {
+        var host = NewHost(profile, pagesPerNode: 1 << 18);
+        var d = Create(host, 1 << 18);
+        Assert.Equal(1L << 18, Ok(host.Populate(Caller.Control, d, 18)).Value);
+        Assert.Equal(0, Free(host));
+        Assert.Equal(1L << 18, Ok(host.DecreaseReservation(Caller.Control, d, 18)).Value);
+        Assert.Equal(1L << 18, Free(host));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    public void Allocation_on_a_named_node_takes_that_nodes_pages(string profile)
+    {
+        var host = NewHost(profile, nodes: 2, pagesPerNode: 1024);
+        var d = Create(host, 2048);
+        Ok(host.Populate(Caller.Control, d, 9, node: 1));
+        Ok(host.Populate(Caller.Control, d, 9, node: 1));
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d, 0, node: 1), "node 1 is full");
+        Ok(host.Populate(Caller.Control, d, 0, node: 0));
+        Assert.Equal("1023,0", Csv(host.PhysInfo().NodeFreePages));
+        AssertConserved(host);
+    }
+}

@@ -1,0 +1,215 @@
+using static ClaimVerified.Tests.Core.CoreKit;
+
+namespace ClaimVerified.Tests.Core;
+
+/// <summary>XEN_DOMCTL_claim_memory, the NUMA claim-sets proposal (v7), as the claim-sets profile models it (xen-notes.md Q9).</summary>
+public sealed class ClaimSetsTests
+{
+    private const int G = ClaimEntry.Global;
+
+    private static Host TwoNodes() => NewHost("claim-sets", nodes: 2, pagesPerNode: 1024);
+
+    private static ClaimEntry[] Set(params (long Pages, int Target)[] entries) =>
+        entries.Select(e => new ClaimEntry(e.Pages, e.Target)).ToArray();
+
+    private static long[] NodeClaims(Host host, int domid) => Info(host, domid).NodeOutstandingPages.ToArray();
+
+    [Fact]
+    public void Per_node_and_global_entries_are_installed_together()
+    {
+        var host = TwoNodes();
+        var d = Create(host, 2048);
+
+        Ok(host.ClaimMemory(Caller.Control, d, Set((100, 0), (200, 1), (50, G))));
+
+        Assert.Equal(350, Claim(host, d));
+        Assert.Equal("100,200", Csv(NodeClaims(host, d)));
+        var physinfo = host.PhysInfo();
+        Assert.Equal(350, physinfo.OutstandingPages);
+        Assert.Equal("100,200", Csv(physinfo.NodeOutstandingPages));
+        AssertConserved(host);
+    }
+
+    [Fact]
+    public void A_node_entry_must_fit_in_the_nodes_unclaimed_free_pages()
+    {
+        var host = TwoNodes();
+        var d1 = Create(host, 2048);
+        var d2 = Create(host, 2048);
+
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.ClaimMemory(Caller.Control, d1, Set((1025, 0))), "bigger than the node");
+        Ok(host.ClaimMemory(Caller.Control, d2, Set((1000, 0))));
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.ClaimMemory(Caller.Control, d1, Set((25, 0))), "node 0 is claimed");
+        Ok(host.ClaimMemory(Caller.Control, d1, Set((24, 0), (1000, 1))));
+        AssertConserved(host);
+    }
+
+    [Fact]
+    public void The_whole_set_must_fit_in_the_hosts_unclaimed_free_pages()
+    {
+        var host = TwoNodes();
+        var d1 = Create(host, 2048);
+        var d2 = Create(host, 2048);
+        Ok(host.ClaimMemory(Caller.Control, d2, Set((1500, G))));
+
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.ClaimMemory(Caller.Control, d1, Set((549, G))));
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.ClaimMemory(Caller.Control, d1, Set((300, 0), (249, 1))),
+            "each node has room, the host does not");
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.ClaimPages(Caller.Control, d1, 549), "the legacy call");
+        Ok(host.ClaimMemory(Caller.Control, d1, Set((300, 0), (248, 1))));
+        Assert.Equal(2048, Outstanding(host));
+    }
+
+    [Fact]
+    public void Tot_pages_plus_every_claim_must_not_exceed_max_pages()
+    {
+        var host = TwoNodes();
+        var d = Create(host, 1000);
+        Ok(host.Populate(Caller.Control, d, 9));
+
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((300, 0), (189, G))));
+        Ok(host.ClaimMemory(Caller.Control, d, Set((300, 0), (188, G))));
+        Assert.Equal(488, Claim(host, d));
+    }
+
+    [Fact]
+    public void Malformed_sets_are_refused()
+    {
+        var host = TwoNodes();
+        var d = Create(host, 2048);
+
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, []), "empty");
+        AssertFailsUnchanged(host, Errno.E2BIG, h => h.ClaimMemory(Caller.Control, d, Set((1, 0), (1, 1), (1, G), (1, 0))),
+            "more than nodes + 1 entries");
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((1, 0), (2, 0))), "duplicate node");
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((0, 0), (2, 0))),
+            "duplicate node, first entry zero");
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((1, G), (2, G))), "duplicate global");
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((0, G), (2, G))),
+            "duplicate global, first entry zero");
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((1, 2))), "no node 2");
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((1, -7))), "bad target");
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((-1, 0))), "negative");
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((long.MaxValue, G))), "huge");
+        AssertFailsUnchanged(host, Errno.EPERM, h => h.ClaimMemory(Caller.Guest(d), d, Set((1, 0))), "a guest");
+    }
+
+    [Fact]
+    public void A_dying_or_unknown_domain_is_ESRCH()
+    {
+        var host = TwoNodes();
+        var d = Create(host, 2048);
+        var gone = Create(host, 2048);
+        Ok(host.DestroyDomain(Caller.Control, gone));
+        Ok(host.DomainKill(Caller.Control, d));
+
+        AssertFailsUnchanged(host, Errno.ESRCH, h => h.ClaimMemory(Caller.Control, d, Set((1, 0))), "dying");
+        AssertFailsUnchanged(host, Errno.ESRCH, h => h.ClaimMemory(Caller.Control, gone, Set((1, 0))), "destroyed");
+        AssertFailsUnchanged(host, Errno.ESRCH, h => h.ClaimMemory(Caller.Control, 4242, Set((1, 0))), "unknown");
+    }
+
+    [Fact]
+    public void LLC_colouring_refuses_claim_sets()
+    {
+        var host = NewHost("claim-sets", nodes: 2, pagesPerNode: 1024, llc: true);
+        var d = Create(host, 2048);
+        AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimMemory(Caller.Control, d, Set((1, 0))));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    public void Only_the_claim_sets_profile_has_the_domctl(string profile)
+    {
+        var host = NewHost(profile, nodes: 2, pagesPerNode: 1024);
+        var d = Create(host, 2048);
+        if (profile == "claim-sets")
+        {
+            Ok(host.ClaimMemory(Caller.Control, d, Set((1, 0))));
+        }
+        else
+        {
+            AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimMemory(Caller.Control, d, Set((1, 0))));
+        }
+    }
+
+    [Fact]
+    public void All_zero_entries_release_the_whole_set()
+    {
+        var host = TwoNodes();
+        var d = Create(host, 2048);
+        Ok(host.ClaimMemory(Caller.Control, d, Set((100, 0), (200, 1), (50, G))));
+
+        Ok(host.ClaimMemory(Caller.Control, d, Set((0, 1))));
+
+        Assert.Equal(0, Claim(host, d));
+        Assert.Equal("0,0", Csv(NodeClaims(host, d)));
+        Assert.Equal("0,0", Csv(host.PhysInfo().NodeOutstandingPages));
+        Assert.Equal(0, Outstanding(host));
+    }
+
+    [Fact]
+    public void The_legacy_call_and_domain_kill_release_node_claims_too()
+    {
+        var host = TwoNodes();
+        var d1 = Create(host, 2048);
+        var d2 = Create(host, 2048);
+        Ok(host.ClaimMemory(Caller.Control, d1, Set((100, 0), (200, 1))));
+        Ok(host.ClaimMemory(Caller.Control, d2, Set((300, 0), (50, G))));
+
+        Ok(host.ClaimPages(Caller.Control, d1, 0));
+        Assert.Equal("300,0", Csv(host.PhysInfo().NodeOutstandingPages));
+        Ok(host.DomainKill(Caller.Control, d2));
+
+        Assert.Equal("0,0", Csv(host.PhysInfo().NodeOutstandingPages));
+        Assert.Equal(0, Outstanding(host));
+        AssertConserved(host);
+    }
+
+    [Fact]
+    public void Allocation_consumes_the_allocating_nodes_claim_then_the_global_claim_then_other_nodes()
+    {
+        var host = TwoNodes();
+        var d = Create(host, 2048);
+        Ok(host.ClaimMemory(Caller.Control, d, Set((10, 0), (600, G), (600, 1))));
+
+        Ok(host.Populate(Caller.Control, d, 9, node: 0));
+        Assert.Equal("0,600", Csv(NodeClaims(host, d))); // node 0's 10 first ...
+        Assert.Equal(698, Claim(host, d)); // ... then 502 of the global 600
+
+        Ok(host.Populate(Caller.Control, d, 9, node: 0));
+        Assert.Equal("0,186", Csv(NodeClaims(host, d))); // global 98 gone, then 414 of node 1's claim
+        Assert.Equal(186, Claim(host, d));
+        Assert.Equal("0,186", Csv(host.PhysInfo().NodeOutstandingPages));
+        AssertConserved(host);
+    }
+
+    [Fact]
+    public void Allocation_on_a_claimed_node_uses_that_nodes_claim_first()
+    {
+        var host = TwoNodes();
+        var d = Create(host, 2048);
+        Ok(host.ClaimMemory(Caller.Control, d, Set((100, 0), (100, G), (100, 1))));
+
+        Ok(host.Populate(Caller.Control, d, 0, node: 1));
+
+        Assert.Equal("100,99", Csv(NodeClaims(host, d)));
+        Assert.Equal(299, Claim(host, d));
+    }
+
+    [Fact]
+    public void Another_domain_cannot_allocate_a_nodes_claimed_pages()
+    {
+        var host = TwoNodes();
+        var d1 = Create(host, 2048);
+        var d2 = Create(host, 2048);
+        Ok(host.ClaimMemory(Caller.Control, d1, Set((1024, 0))));
+
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d2, 0, node: 0));
+        Ok(host.Populate(Caller.Control, d2, 9, node: 1));
+        Ok(host.Populate(Caller.Control, d2, 9)); // any node: the allocator skips node 0
+        Assert.Equal("1024,0", Csv(host.PhysInfo().NodeFreePages));
+        Ok(host.Populate(Caller.Control, d1, 9, node: 0));
+        Assert.Equal(512, Claim(host, d1));
+        AssertConserved(host);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text;
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Tests.Core;
+
+/// <summary>
+/// Shared helpers for the core tests: profile lists for theories, host and domain set-up, and the snapshot rendering
+/// that "nothing changed" assertions compare.
+/// </summary>
+public static class CoreKit
+{
+    /// <summary>Every profile's name, in history order.</summary>
+    public static IReadOnlyList<string> AllNames { get; } = Catalogue.All.Select(p => p.Name).ToArray();
+
+    /// <summary>Profiles that have XENMEM_claim_pages (every one but no-claims).</summary>
+    public static IReadOnlyList<string> ClaimNames { get; } =
+        Catalogue.All.Where(p => p.ClaimsSupported).Select(p => p.Name).ToArray();
+
+    public static TheoryData<string> AllProfiles => ToTheory(AllNames);
+
+    public static TheoryData<string> ClaimProfiles => ToTheory(ClaimNames);
+
+    private static TheoryData<string> ToTheory(IEnumerable<string> names)
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in names)
+        {
+            data.Add(name);
+        }
+
+        return data;
+    }
+
+    public static Host NewHost(string profile, int nodes = 1, long pagesPerNode = 4096, bool llc = false) =>
+        new(Catalogue.Get(profile), new HostConfig(nodes, pagesPerNode, llc));
+
+    /// <summary>Creates a domain as the toolstack does and returns its domid; fails the test if creation fails.</summary>
+    public static int Create(Host host, long maxPages)
+    {
+        var outcome = host.CreateDomain(Caller.Control, maxPages);
+        Assert.True(outcome.IsOk, $"CreateDomain({maxPages}) failed: {outcome}");
+        return checked((int)outcome.Value);
+    }
+
+    /// <summary>Asserts an operation succeeded.</summary>
+    public static Outcome Ok(Outcome outcome, string what = "operation")
+    {
+        Assert.True(outcome.IsOk, $"{what} failed: {outcome}");
+        return outcome;
+    }
+
+    public static DomainInfo Info(Host host, int domid) =>
+        host.GetDomainInfo(domid) ?? throw new InvalidOperationException($"d{domid} does not resolve");
+
+    public static long Claim(Host host, int domid) => Info(host, domid).OutstandingPages;
+
+    public static long Outstanding(Host host) => host.PhysInfo().OutstandingPages;
+
+    public static long Free(Host host) => host.PhysInfo().FreePages;
+
+    /// <summary>
+    /// Everything a snapshot holds, as text: Describe() plus every per-node array and every per-domain field, so that
+    /// two renderings are equal exactly when the snapshots are.
+    /// </summary>
+    public static string Render(HostSnapshot s)
+    {
+        var text = new StringBuilder();
+        text.Append(s.Describe());
+        text.Append($" | total={s.TotalPages} nodeFree=[{Join(s.NodeFreePages)}] nodeOutstanding=[{Join(s.NodeOutstandingPages)}]");
+        foreach (var d in s.Domains)
+        {
+            text.Append($" | d{d.Id} {d.State} tot={d.TotPages} extra={d.ExtraPages} dtot={d.DomainTotPages}"
+                + $" owned={d.OwnedPages} max={d.MaxPages} claim={d.OutstandingPages}"
+                + $" nodeClaims=[{Join(d.NodeOutstandingPages)}] target={d.ClaimTargetPages}"
+                + $" tmem={d.TmemEphemeralPages}+{d.TmemPersistentPages} inflight={d.PagesInFlight}");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Join(IEnumerable<long> values) => string.Join(",", values);
+
+    /// <summary>A list as "a,b,c", for comparing per-node arrays (constant long arrays do not survive the Coyote rewrite).</summary>
+    public static string Csv(IEnumerable<long> values) => Join(values);
+
+    /// <summary>Runs a call expected to fail with <paramref name="expected"/> and asserts the host did not change at all.</summary>
+    public static void AssertFailsUnchanged(Host host, Errno expected, Func<Host, Outcome> call, string what = "call")
+    {
+        var before = Render(host.Snapshot());
+        var outcome = call(host);
+        var after = Render(host.Snapshot());
+        Assert.True(outcome.Errno == expected, $"{what}: expected {expected}, got {outcome}");
+        Assert.True(before == after, $"{what} failed with {outcome.Errno} but changed the host:\nbefore {before}\nafter  {after}");
+    }
+
+    /// <summary>The invariants that hold in every profile after every completed operation.</summary>
+    public static void AssertConserved(Host host)
+    {
+        var s = host.Snapshot();
+        Assert.True(s.AccountedPages == s.TotalPages, $"pages lost or invented: accounted {s.AccountedPages} of {s.TotalPages}: {Render(s)}");
+        Assert.True(s.OutstandingPages == s.Domains.Sum(d => d.OutstandingPages), $"outstanding != sum of claims: {Render(s)}");
+        Assert.True(s.FreePages == s.NodeFreePages.Sum(), $"free != sum of node free: {Render(s)}");
+    }
+}
