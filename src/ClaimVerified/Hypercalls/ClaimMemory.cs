@@ -36,6 +36,7 @@ public sealed partial class Host
         }
 
         var nodePages = new long[NodeCount];
+        var seenNode = new bool[NodeCount];
         long globalPages = 0;
         var seenGlobal = false;
         foreach (var entry in entries)
@@ -55,12 +56,13 @@ public sealed partial class Host
                 seenGlobal = true;
                 globalPages = entry.Pages;
             }
-            else if (entry.Target < 0 || entry.Target >= NodeCount || nodePages[entry.Target] != 0)
+            else if (entry.Target < 0 || entry.Target >= NodeCount || seenNode[entry.Target])
             {
-                return Errno.EINVAL;
+                return Errno.EINVAL; // An unknown node, or a node named twice (even if the first entry was 0 pages).
             }
             else
             {
+                seenNode[entry.Target] = true;
                 nodePages[entry.Target] = entry.Pages;
             }
         }
