@@ -1,4 +1,5 @@
 using ClaimVerified.Profiles;
+using CsCheck;
 using S = ClaimVerified.Model.Spec;
 
 namespace ClaimVerified.Tests.Spec;
@@ -290,6 +291,41 @@ public class SpecTests
             new S.ClaimPages(Caller.Guest(1), 1, 5), new S.Populate(Caller.Guest(2), 1, 0), new S.AllocXenHeap(Dom0, 0));
         Assert.Equal([(Outcome)Errno.EINVAL, Errno.ESRCH, Outcome.Ok(1), Errno.EPERM, Errno.EPERM, Errno.EPERM], r2);
         Assert.Equal(Errno.EOPNOTSUPP, Run(Catalogue.NoClaims, Small, new S.ClaimPages(Dom0, 1, 1)).Results[0].Errno);
+    }
+
+    /// <summary>
+    /// The specification's own bookkeeping: every page is somewhere (free, a domain's, Xen's, offlined, shared, or in
+    /// a tmem ephemeral pool), a domain's per-node pages add up to what it owns, and the host's outstanding claims
+    /// (global and per node) are the sums of the domains' claims, destroyed domains included.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DifferentialTests.ProfileNames), MemberType = typeof(DifferentialTests))]
+    public void SpecKeepsItsBooks(string profileName)
+    {
+        var profile = Catalogue.Get(profileName);
+        SpecGen.Scenario.Sample((config, ops) =>
+        {
+            var s = S.Spec.Init(profile, config);
+            foreach (var op in ops)
+            {
+                (_, s) = S.Spec.Step(profile, s, op);
+                var owned = s.Domains.Values.Sum(d => d.Pages.Sum);
+                Assert.Equal(config.TotalPages, s.TotalFree + owned + s.XenHeap.Sum + s.Offlined + s.Shared + s.TmemFreeable);
+                Assert.Equal(s.Outstanding, s.Domains.Values.Sum(d => d.Claim));
+                for (var node = 0; node < config.NodeCount; node++)
+                {
+                    Assert.Equal(s.NodeOutstanding[node], s.Domains.Values.Sum(d => d.NodeClaims[node]));
+                    Assert.True(s.Free[node] >= 0);
+                }
+
+                foreach (var d in s.Domains.Values)
+                {
+                    Assert.Equal(profile.TotIncludesExtraPages ? d.Tot : d.Tot + d.Extra, d.Pages.Sum);
+                    Assert.True(d.Claim >= d.NodeClaims.Sum && d.NodeClaims.Values.All(c => c >= 0));
+                    Assert.True(d.TmemPersistent <= S.Spec.DomainTot(profile, d));
+                }
+            }
+        }, iter: 400, print: sample => Differential.Print(sample.Item1, sample.Item2));
     }
 
     [Fact]
