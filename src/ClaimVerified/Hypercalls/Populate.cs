@@ -174,8 +174,10 @@ public sealed partial class Host
 
         // The buddy search failed. With tmem (Xen <= 4.12) an order-0 request may be served by relinquishing an
         // ephemeral page: the page moves from tmem to the requester without passing the free lists. Xen gates this
-        // on scarcity (533795e777); we try it whenever no free page is left, which is when it matters.
-        if (Profile.Tmem && request == 1 && TryRelinquishTmemPageLocked(out takenNode))
+        // on scarcity (533795e777); we try it whenever no free page is left, which is when it matters. "No free page"
+        // is host-wide, as Xen's gate is (total_avail_pages): a request for one empty node while another node has
+        // free pages fails like any other buddy miss.
+        if (Profile.Tmem && request == 1 && totalAvailPages == 0 && TryRelinquishTmemPageLocked(out takenNode))
         {
             return Errno.Ok;
         }
