@@ -496,9 +496,9 @@ public static class Spec
         var capacity = s.TotalFree + (profile.AllocCheckCountsTmemFreeable ? s.TmemFreeable : 0);
         var usesClaim = owner is not null && (!noRefcount || profile.NoRefcountMayUseClaims);
         var ownClaim = usesClaim ? owner!.Claim : 0;
-        if (s.Outstanding + request > capacity)
+        if (profile.ClaimsSupported && s.Outstanding + request > capacity)
         {
-            // Unclaimed memory alone cannot cover the request. Xen: only a domain whose own claim covers the whole
+            // No claim check before 65c9792df6 (no-claims). Unclaimed memory alone cannot cover the request. Xen: only a domain whose own claim covers the whole
             // request may go on. AllocMayCombineClaimAndUnclaimed: its claim plus the unclaimed rest will do.
             var covered = profile.AllocMayCombineClaimAndUnclaimed
                 ? Math.Max(0, capacity - s.Outstanding) + ownClaim >= request
@@ -602,6 +602,11 @@ public static class Spec
             }
 
             return (Outcome.Ok(request), next);
+        }
+
+        if (profile.AssignPagesRefusesTotAboveMax && DomainTot(profile, d) > d.Max)
+        {
+            return (Errno.EPERM, next with { Free = next.Free.Add(at, request) }); // 143501861d: "inconsistent".
         }
 
         if (DomainTot(profile, d) + request > d.Max)

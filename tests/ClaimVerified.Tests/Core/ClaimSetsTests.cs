@@ -118,11 +118,11 @@ public sealed class ClaimSetsTests
 
     [Theory]
     [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
-    public void Only_the_claim_sets_profile_has_the_domctl(string profile)
+    public void Only_the_claim_sets_profiles_have_the_domctl(string profile)
     {
         var host = NewHost(profile, nodes: 2, pagesPerNode: 1024);
         var d = Create(host, 2048);
-        if (profile == "claim-sets")
+        if (profile is "claim-sets" or "reference")
         {
             Ok(host.ClaimMemory(Caller.Control, d, Set((1, 0))));
         }

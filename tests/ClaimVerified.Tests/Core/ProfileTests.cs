@@ -47,7 +47,7 @@ public sealed class ProfileTests
         { "xen-4.21.0", true, false, false, false, "InAssignPages", false, "CountedConsumesClaim", false, false },
         { "xen-4.22", true, false, false, false, "InHeapAllocation", false, "CountedNoClaim", true, false },
         { "claim-sets", true, false, false, false, "InHeapAllocation", false, "CountedNoClaim", true, true },
-        { "reference", true, false, false, false, "InHeapAllocation", false, "CountedNoClaim", true, false },
+        { "reference", true, false, false, false, "InHeapAllocation", false, "CountedNoClaim", true, true },
     };
 
     [Theory]
