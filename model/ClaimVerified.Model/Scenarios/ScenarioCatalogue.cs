@@ -37,14 +37,14 @@ public static class ScenarioCatalogue
 
     public static readonly Scenario ExtraPages = new(
         "extra-pages", nameof(ScenarioTests.ExtraPages),
-        "a device-model thread gives the domain under construction no-refcount pages while a balloon guest competes",
+        "a device-model thread gives the domain under construction no-refcount pages while a balloon guest competes"
+        + " (no observer: the claim-window scenario covers what one would add)",
         new HostConfig(1, 1536 + 16),
         w =>
         [
             Task.Run(() => Builder.RunAsync(w, "builder", [1024], ClaimStyle.Legacy, mayDestroy: false)),
             Task.Run(() => ExtraPagesAllocator.RunAsync(w, "devmodel", 2)),
             Task.Run(() => BalloonGuest.RunAsync(w, "balloon", 0, 520, 3)),
-            Task.Run(() => Observer.RunAsync(w, "admin", 2)),
         ]);
 
     public static readonly Scenario Sharing = new(
@@ -64,7 +64,7 @@ public static class ScenarioCatalogue
         new HostConfig(1, 16),
         w =>
         [
-            Task.Run(() => Builder.RunAsync(w, "builder", [8], NodeStyle(w.Profile), mayDestroy: false)),
+            Task.Run(() => Builder.RunAsync(w, "builder", [8], ClaimStyle.Legacy, mayDestroy: false)),
             Task.Run(() => Reaper.RunAsync(w, "reaper")),
         ]);
 
@@ -94,7 +94,7 @@ public static class ScenarioCatalogue
     public static readonly Scenario TmemBalloon = new(
         "tmem-balloon", nameof(ScenarioTests.TmemBalloon),
         "a build under a claim while a tmem guest puts and flushes and a self-ballooning guest moves",
-        new HostConfig(1, 24),
+        new HostConfig(1, 16),
         w =>
         [
             Task.Run(() => Builder.RunAsync(w, "builder", [10], w.Coin() ? ClaimStyle.Soft : ClaimStyle.Legacy, mayDestroy: true)),

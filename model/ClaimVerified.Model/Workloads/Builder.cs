@@ -16,6 +16,16 @@ public enum ClaimStyle
     PerNode,
 }
 
+/// <summary>Which of libxenguest's memory initialisers the build follows; they differ in how they end.</summary>
+public enum BuildKind
+{
+    /// <summary>meminit_pv (tools/libs/guest/xg_dom_x86.c): a failed populate returns at once, without cancelling the claim.</summary>
+    Pv,
+
+    /// <summary>meminit_hvm: success and failure both reach the end, which always cancels the claim.</summary>
+    Hvm,
+}
+
 /// <summary>
 /// A toolstack thread building a domain as libxenguest does: create it, claim the whole size, populate the largest
 /// extents first (1 GiB, then 2 MiB, then 4 KiB when a larger one fails), cancel the claim with a claim of 0 at the
@@ -27,6 +37,7 @@ public static class Builder
     /// <summary>Builds a domain of <paramref name="nodePages"/>[n] pages on each node n (one entry: anywhere).</summary>
     public static async Task RunAsync(World world, string actor, long[] nodePages, ClaimStyle style, bool mayDestroy)
     {
+        var kind = world.Coin() ? BuildKind.Pv : BuildKind.Hvm;
         var host = world.Host;
         var targetPages = nodePages.Sum();
         var created = world.Do(actor, $"create max={targetPages}", () => host.CreateDomain(Caller.Control, targetPages));
@@ -51,18 +62,21 @@ public static class Builder
 
         long totPages = 0;
         var perNode = nodePages.Length > 1;
-        for (var node = 0; node < nodePages.Length; node++)
+        var built = true;
+        for (var node = 0; node < nodePages.Length && built; node++)
         {
             var placedOn = perNode ? node : Host.AnyNode;
             var (done, ok) = Populate(world, actor, domid, nodePages[node], placedOn, totPages);
             totPages += done;
-            if (!ok)
-            {
-                break;
-            }
+            built = ok;
         }
 
         Specification.Monitor<GuaranteeMonitor>(new BuildReleased(domid));
+        if (!built && kind == BuildKind.Pv)
+        {
+            return; // meminit_pv returns the error before its "cancel claim" call.
+        }
+
         if (world.Profile.ClaimsSupported)
         {
             world.Do(actor, $"claim d{domid} 0", () => host.ClaimPages(Caller.Control, domid, 0));

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Properties;
+
+namespace ClaimVerified.Model.Manifest;
+
+/// <summary>A finding: a violation the model found, what it means, and what fixed it (a Xen commit or our reference).</summary>
+public sealed record Finding(string Title, string Profiles, string FixedBy, string Explanation);
+
+/// <summary>One cell of the matrix: a profile, a scenario, what must happen and within what budget.</summary>
+public sealed record ExpectedResult(
+    string Profile,
+    string Scenario,
+    string Expect,
+    IReadOnlyList<string>? Properties,
+    string? Finding,
+    uint Budget)
+{
+    public bool ExpectsViolation => Expect == "violates";
+
+    /// <summary>Null when <paramref name="result"/> is what this cell expects, else what differs, in words.</summary>
+    public string? Judge(ExplorationResult result)
+    {
+        if (result.UncontrolledInvocations.Count > 0)
+        {
+            return $"uncontrolled invocations: {string.Join(", ", result.UncontrolledInvocations)}";
+        }
+
+        if (!ExpectsViolation)
+        {
+            return result.BugFound ? $"expected to hold for {Budget} schedules, but: {result.BugMessage}" : null;
+        }
+
+        if (!result.BugFound)
+        {
+            return $"expected a violation of {string.Join(" or ", Properties ?? [])} within {Budget} schedules; none found in {result.Iterations}";
+        }
+
+        var found = result.PropertyId;
+        var named = found is not null && (Properties ?? []).Contains(found);
+        var mentions = result.BugMessage!.Contains($"profile {Profile},", StringComparison.Ordinal)
+            && result.BugMessage.Contains($"scenario {Scenario}:", StringComparison.Ordinal);
+        return named && mentions
+            ? null
+            : $"expected a violation of {string.Join(" or ", Properties ?? [])}, found: {result.BugMessage}";
+    }
+}
+
+/// <summary>The committed manifest (Manifest/expected-results.json, embedded in this assembly).</summary>
+public sealed record ExpectedResults(
+    string About,
+    IReadOnlyDictionary<string, Finding> Findings,
+    IReadOnlyList<ExpectedResult> Results)
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    };
+
+    public static ExpectedResults Load()
+    {
+        using var stream = typeof(ExpectedResults).Assembly.GetManifestResourceStream("expected-results.json")
+            ?? throw new InvalidOperationException("expected-results.json is not embedded in the model assembly");
+        var manifest = JsonSerializer.Deserialize<ExpectedResults>(stream, Options)
+            ?? throw new InvalidOperationException("expected-results.json is empty");
+        manifest.Validate();
+        return manifest;
+    }
+
+    public ExpectedResult For(string profile, string scenario) =>
+        Results.SingleOrDefault(r => r.Profile == profile && r.Scenario == scenario)
+        ?? throw new KeyNotFoundException($"the manifest has no entry for {profile} x {scenario}");
+
+    /// <summary>Every cell names a real profile, scenario, property and finding; no cell appears twice.</summary>
+    private void Validate()
+    {
+        foreach (var row in Results)
+        {
+            Profiles.Catalogue.Get(row.Profile);
+            Scenarios.ScenarioCatalogue.Get(row.Scenario);
+            if (row.Expect is not ("holds" or "violates") || row.Budget is 0 or > ExplorationOptions.MaxIterations)
+            {
+                throw new InvalidOperationException($"manifest: bad expect or budget for {row.Profile} x {row.Scenario}");
+            }
+
+            if (row.ExpectsViolation && (row.Properties is not { Count: > 0 } || row.Properties.Any(p => !PropertyIds.All.Contains(p))
+                || row.Finding is null || !Findings.ContainsKey(row.Finding)))
+            {
+                throw new InvalidOperationException($"manifest: {row.Profile} x {row.Scenario} needs known properties and a finding");
+            }
+        }
+
+        var duplicate = Results.GroupBy(r => (r.Profile, r.Scenario)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new InvalidOperationException($"manifest: {duplicate.Key} appears twice");
+        }
+    }
+}
