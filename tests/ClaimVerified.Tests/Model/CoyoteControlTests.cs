@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Profiles;
+using Microsoft.Coyote.Rewriting;
+using Microsoft.Coyote.SystematicTesting;
+
+namespace ClaimVerified.Tests.Model;
+
+/// <summary>
+/// The checker checks something: the assemblies are rewritten, Coyote controls our locks (a deliberately racy
+/// counter is caught), the manifest's judge rejects wrong results, and `dotnet coyote test` runs a scenario from the
+/// command line as the README shows.
+/// </summary>
+public sealed class CoyoteControlTests
+{
+    [Fact]
+    public void The_core_the_model_and_the_tests_are_rewritten()
+    {
+        Assert.True(RewritingEngine.IsAssemblyRewritten(typeof(Host).Assembly), "ClaimVerified.dll is not rewritten");
+        Assert.True(RewritingEngine.IsAssemblyRewritten(typeof(Explorer).Assembly), "ClaimVerified.Model.dll is not rewritten");
+        Assert.True(RewritingEngine.IsAssemblyRewritten(typeof(CoyoteControlTests).Assembly), "ClaimVerified.Tests.dll is not rewritten");
+        Explorer.EnsureRewritten();
+    }
+
+    private sealed class RacyCounter
+    {
+        private readonly object gate = new();
+        private long valuePages;
+
+        /// <summary>Reads under the lock, writes under another acquisition: a check and its update split.</summary>
+        public void Increment()
+        {
+            long seen;
+            lock (gate)
+            {
+                seen = valuePages;
+            }
+
+            lock (gate)
+            {
+                valuePages = seen + 1;
+            }
+        }
+
+        public long ValuePages => valuePages;
+    }
+
+    [Fact]
+    public void Coyote_controls_lock_object_and_finds_a_split_update()
+    {
+        var configuration = Explorer.Configure(new ExplorationOptions(200));
+        var engine = TestingEngine.Create(configuration, async () =>
+        {
+            var counter = new RacyCounter();
+            await Task.WhenAll(new[] { Task.Run(counter.Increment), Task.Run(counter.Increment) });
+            Microsoft.Coyote.Specifications.Specification.Assert(counter.ValuePages == 2, $"lost update: counter is {counter.ValuePages}");
+        });
+        engine.Run();
+        Assert.Empty(engine.TestReport.UncontrolledInvocations);
+        Assert.Equal(1, engine.TestReport.NumOfFoundBugs);
+        Assert.Contains("lost update: counter is 1", engine.TestReport.BugReports.Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_judge_rejects_results_that_differ_from_the_manifest()
+    {
+        var manifest = ExpectedResults.Load();
+        var holds = manifest.For("reference", "sharing");
+        var violates = manifest.For("xen-4.3", "sharing");
+        ExplorationResult Result(string? bug, params string[] uncontrolled) =>
+            new("xen-4.3", "sharing", Strategy.Portfolio, 17, 5, bug, null, uncontrolled, TimeSpan.Zero);
+
+        Assert.NotNull(holds.Judge(Result("[claims-sum] profile reference, scenario sharing: x (y)")));
+        Assert.Null(holds.Judge(Result(null)));
+        Assert.NotNull(holds.Judge(Result(null, "System.Threading.Thread.Start")));
+        Assert.NotNull(violates.Judge(Result(null)));
+        Assert.NotNull(violates.Judge(Result("[release] profile xen-4.3, scenario sharing: d1 (z)")));
+        Assert.NotNull(violates.Judge(Result("[claims-backed] profile xen-4.6, scenario sharing: wrong profile (z)")));
+        Assert.Null(violates.Judge(Result("[claims-backed] profile xen-4.3, scenario sharing: outstanding 13 > free 12 (z)")));
+    }
+
+    [Fact]
+    public void Dotnet_coyote_test_runs_a_scenario_from_the_command_line()
+    {
+        // The model's own output folder, as the README's command uses it (this test folder's deps.json is the test
+        // host's, which the coyote tool cannot load the model with).
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var modelDll = Path.Combine(FindRepositoryRoot(), "model", "ClaimVerified.Model", "bin", configuration, "net10.0",
+            "ClaimVerified.Model.dll");
+        Assert.True(File.Exists(modelDll), $"{modelDll} is missing: the model project builds it");
+        var (output, exit) = RunCoyote(modelDll, "xen-4.22", nameof(ScenarioTests.KillDuringClaim), 200);
+        Assert.True(exit != 0, "coyote test exits non-zero when it finds a bug:\n" + output);
+        Assert.Contains("Found 1 bug", output, StringComparison.Ordinal);
+        Assert.Contains("[release] profile xen-4.22, scenario kill-during-claim", output, StringComparison.Ordinal);
+
+        (output, exit) = RunCoyote(modelDll, "reference", nameof(ScenarioTests.KillDuringClaim), 100);
+        Assert.True(exit == 0, output);
+        Assert.Contains("Found 0 bugs", output, StringComparison.Ordinal);
+    }
+
+    private static (string Output, int ExitCode) RunCoyote(string assembly, string profile, string method, int iterations)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = FindRepositoryRoot(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[]
+                 {
+                     "coyote", "test", assembly, "-m", $"ClaimVerified.Model.Scenarios.ScenarioTests.{method}",
+                     "-i", iterations.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment[ScenarioTests.ProfileVariable] = profile;
+        start.Environment["COYOTE_CLI_TELEMETRY_OPTOUT"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(120_000), "dotnet coyote test did not finish in two minutes");
+        return (stdout.Result + stderr.Result, process.ExitCode);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ClaimVerified.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("ClaimVerified.sln not found above the test folder");
+    }
+}
