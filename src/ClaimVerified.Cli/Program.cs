@@ -1,62 +1,36 @@
-using ClaimVerified.Model.Checking;
-using ClaimVerified.Model.Scenarios;
-using ClaimVerified.Profiles;
+using System.CommandLine;
+using ClaimVerified.Cli.Commands;
 
 namespace ClaimVerified.Cli;
 
+/// <summary>
+/// claimverify: the project's front door. Every command takes --json for machines; exit codes are 0 (all as
+/// expected), 1 (usage or input error), 2 (a violation where none was expected), 3 (an expected violation not found).
+/// </summary>
 public static class Program
 {
-    public static int Main(string[] args)
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        if (args.Length == 1 && args[0] == "profiles")
+        var root = new RootCommand("claimverify: explore, replay and explain the memory capacity claim designs of Xen");
+        root.Subcommands.Add(ExploreCommand.Create(output, error));
+        root.Subcommands.Add(TraceCommands.CreateReplay(output, error));
+        root.Subcommands.Add(TraceCommands.CreateExplain(output, error));
+        root.Subcommands.Add(ListCommands.CreateProfiles(output));
+        root.Subcommands.Add(ListCommands.CreateScenarios(output));
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
         {
-            foreach (var profile in Catalogue.All)
+            foreach (var problem in parsed.Errors)
             {
-                Console.WriteLine($"{profile.Name,-12} {profile.Summary}");
+                error.WriteLine($"claimverify: {problem.Message}");
             }
 
-            return 0;
+            error.WriteLine("run `claimverify --help` for the commands and their options");
+            return ExitCodes.Usage;
         }
 
-        if (args.Length >= 1 && args[0] == "explore")
-        {
-            var iterations = args.Length > 1 ? uint.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500;
-            foreach (var scenario in ScenarioCatalogue.All)
-            {
-                foreach (var profile in Catalogue.All)
-                {
-                    var result = Explorer.Explore(profile, scenario, new ExplorationOptions(iterations));
-                    Console.WriteLine($"{scenario.Name,-18} {profile.Name,-12} {result.Verdict,-24} it={result.Iterations,-6} {result.Elapsed.TotalSeconds:F1}s unc={result.UncontrolledInvocations.Count}");
-                    if (result.BugMessage is not null)
-                    {
-                        Console.WriteLine("    " + result.BugMessage);
-                    }
-                }
-            }
-
-            return 0;
-        }
-
-        if (args.Length >= 3 && args[0] == "debug")
-        {
-            var profile = Catalogue.Get(args[2]);
-            var scenario = ScenarioCatalogue.Get(args[1]);
-            var result = Explorer.Explore(profile, scenario, new ExplorationOptions(5000));
-            Console.WriteLine(result.Verdict + " after " + result.Iterations + ": " + result.BugMessage);
-            if (result.ReproducibleTrace is not null)
-            {
-                var replayed = Explorer.Replay(profile, scenario, result.ReproducibleTrace);
-                Console.WriteLine("replay: " + replayed.BugMessage);
-                foreach (var entry in ClaimVerified.Model.Workloads.World.Last!.History.Entries)
-                {
-                    Console.WriteLine($"{entry.CallStep,3}-{entry.ReturnStep,-3} {entry.Actor,-10} {entry.Operation,-32} {entry.Result,-8} | {entry.After.Describe()}");
-                }
-            }
-
-            return 0;
-        }
-
-        Console.Error.WriteLine("usage: claimverify profiles | explore [iterations]");
-        return 1;
+        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 }

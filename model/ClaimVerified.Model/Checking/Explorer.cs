@@ -100,12 +100,30 @@ public static class Explorer
         var engine = TestingEngine.Create(Configure(options), () => scenario.RunAsync(profile));
         var iterations = 0;
         engine.RegisterEndIterationCallBack(_ => iterations++);
-        engine.Run();
+        RunQuietly(engine);
         stopwatch.Stop();
         var report = engine.TestReport;
         var bug = report.NumOfFoundBugs > 0 ? report.BugReports.First() : null;
         return new ExplorationResult(profile.Name, scenario.Name, options.Strategy, options.Seed, iterations, bug,
             bug is null ? null : engine.ReproducibleTrace, report.UncontrolledInvocations.ToArray(), stopwatch.Elapsed);
+    }
+
+    /// <summary>
+    /// Runs the engine with the console silenced: Coyote 1.7.11 prints its progress ("... Setting up the test") even at
+    /// verbosity None, and our callers print their own results (and --json output must stay clean).
+    /// </summary>
+    private static void RunQuietly(TestingEngine engine)
+    {
+        var output = Console.Out;
+        Console.SetOut(TextWriter.Null);
+        try
+        {
+            engine.Run();
+        }
+        finally
+        {
+            Console.SetOut(output);
+        }
     }
 
     /// <summary>Replays a reproducible trace of <paramref name="scenario"/> for <paramref name="profile"/>.</summary>
@@ -115,7 +133,7 @@ public static class Explorer
         var stopwatch = Stopwatch.StartNew();
         var configuration = Configure(new ExplorationOptions(1)).WithReproducibleTrace(trace);
         var engine = TestingEngine.Create(configuration, () => scenario.RunAsync(profile));
-        engine.Run();
+        RunQuietly(engine);
         var report = engine.TestReport;
         var bug = report.NumOfFoundBugs > 0 ? report.BugReports.First() : null;
         return new ExplorationResult(profile.Name, scenario.Name, Strategy.Portfolio, 0, 1, bug, trace,

@@ -1,0 +1,26 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ClaimVerified.Model.Traces;
+
+/// <summary>
+/// The fingerprint of the code an execution ran on: the source hashes the build embeds in the core and the model
+/// (Directory.Build.targets, ClaimVerifiedSourceFingerprint). Two builds of the same sources agree, wherever they are.
+/// </summary>
+public static class Fingerprint
+{
+    public static string Current { get; } = Compute();
+
+    private static string Compute()
+    {
+        var parts = new[] { typeof(Host).Assembly, typeof(Fingerprint).Assembly }.Select(Of).ToArray();
+        var combined = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("|", parts)));
+        return Convert.ToHexStringLower(combined)[..16];
+    }
+
+    private static string Of(Assembly assembly) =>
+        assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "ClaimVerified.SourceFingerprint")?.Value
+        ?? throw new InvalidOperationException($"{assembly.GetName().Name} carries no source fingerprint: build it with dotnet build");
+}

@@ -1,0 +1,176 @@
+using System.Text;
+using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Model.Traces;
+
+/// <summary>What replaying a trace folder showed.</summary>
+public sealed record ReplayOutcome(TraceMeta Meta, ExplorationResult Result, Timeline Timeline, bool SameCode);
+
+/// <summary>
+/// A trace folder: traces/&lt;profile&gt;/&lt;scenario&gt;--&lt;property&gt;/ with the Coyote trace, meta.json, the
+/// timeline as text and as a Mermaid diagram, and a README in plain words. Writing and reading live here together so
+/// the two cannot drift apart.
+/// </summary>
+public static class TraceFolder
+{
+    public const string TimelineFile = "timeline.txt";
+    public const string MermaidFile = "timeline.mmd";
+    public const string ReadmeFile = "README.md";
+
+    public static string RelativePath(string profile, string scenario, string property) =>
+        Path.Combine(profile, $"{scenario}--{property}");
+
+    public static string TraceFileName(Scenario scenario) => $"{scenario.MethodName}.trace";
+
+    /// <summary>The one command that regenerates a trace folder under <paramref name="root"/>.</summary>
+    public static string RegenerateCommand(string profile, string scenario, string root = "traces") =>
+        $"dotnet run --project src/ClaimVerified.Cli -- explore --profile {profile} --scenario {scenario} --traces {root}";
+
+    /// <summary>Writes the counterexample's folder under <paramref name="root"/> and returns its path.</summary>
+    public static string Write(string root, Counterexample counterexample, ExpectedResults? manifest = null)
+    {
+        var result = counterexample.Result;
+        var property = result.PropertyId ?? "unknown";
+        var scenario = ScenarioCatalogue.Get(result.ScenarioName);
+        var folder = Path.Combine(root, RelativePath(result.ProfileName, result.ScenarioName, property));
+        Directory.CreateDirectory(folder);
+        var row = manifest?.Results.FirstOrDefault(r => r.Profile == result.ProfileName && r.Scenario == result.ScenarioName);
+        var findingId = row?.Finding;
+        var meta = new TraceMeta(TraceMeta.CurrentFormatVersion, result.ProfileName, result.ScenarioName, property, findingId,
+            result.BugMessage!, result.Strategy.ToString().ToLowerInvariant(), result.Seed, result.Iterations,
+            counterexample.History.Count, CoyoteVersion, Fingerprint.Current);
+        var timeline = counterexample.Timeline;
+        File.WriteAllText(Path.Combine(folder, TraceFileName(scenario)), result.ReproducibleTrace);
+        File.WriteAllText(Path.Combine(folder, TraceMeta.FileName), meta.ToJson());
+        File.WriteAllText(Path.Combine(folder, TimelineFile), TimelineText.Render(timeline));
+        File.WriteAllText(Path.Combine(folder, MermaidFile), TimelineMermaid.Render(timeline));
+        var finding = findingId is not null && manifest is not null ? manifest.Findings.GetValueOrDefault(findingId) : null;
+        File.WriteAllText(Path.Combine(folder, ReadmeFile), Readme(meta, scenario, finding, timeline));
+        return folder;
+    }
+
+    /// <summary>Reads and checks a trace folder; anything unusable is a <see cref="TraceException"/> saying what to do.</summary>
+    public static (TraceMeta Meta, string Trace, Profile Profile, Scenario Scenario) Load(string folder)
+    {
+        if (File.Exists(folder) && folder.EndsWith(".trace", StringComparison.Ordinal))
+        {
+            folder = Path.GetDirectoryName(Path.GetFullPath(folder))!;
+        }
+
+        if (!Directory.Exists(folder))
+        {
+            throw new TraceException($"no trace folder at {folder}", "give a folder under traces/ (see `claimverify explore --help`)");
+        }
+
+        var metaPath = Path.Combine(folder, TraceMeta.FileName);
+        if (!File.Exists(metaPath))
+        {
+            throw new TraceException($"{folder} has no {TraceMeta.FileName}: it is not a trace folder", "give a folder written by `claimverify explore`");
+        }
+
+        var meta = TraceMeta.Parse(File.ReadAllText(metaPath), metaPath);
+        if (meta.FormatVersion != TraceMeta.CurrentFormatVersion)
+        {
+            throw new TraceException(
+                $"{folder} has trace format {meta.FormatVersion}; this build reads format {TraceMeta.CurrentFormatVersion}",
+                "regenerate it: " + RegenerateCommand(meta.Profile, meta.Scenario));
+        }
+
+        if (!Catalogue.TryGet(meta.Profile, out var profile))
+        {
+            throw new TraceException($"{metaPath} names an unknown profile '{meta.Profile}'",
+                $"the profiles are: {string.Join(", ", Catalogue.All.Select(p => p.Name))}");
+        }
+
+        if (!ScenarioCatalogue.TryGet(meta.Scenario, out var scenario))
+        {
+            throw new TraceException($"{metaPath} names an unknown scenario '{meta.Scenario}'",
+                $"the scenarios are: {string.Join(", ", ScenarioCatalogue.All.Select(s => s.Name))}");
+        }
+
+        var tracePath = Path.Combine(folder, TraceFileName(scenario));
+        if (!File.Exists(tracePath))
+        {
+            throw new TraceException($"{folder} has no {TraceFileName(scenario)}", "regenerate it: " + RegenerateCommand(meta.Profile, meta.Scenario));
+        }
+
+        var trace = File.ReadAllText(tracePath);
+        if (string.IsNullOrWhiteSpace(trace) || !trace.TrimStart().StartsWith('{'))
+        {
+            throw new TraceException($"{tracePath} is not a Coyote trace", "regenerate it: " + RegenerateCommand(meta.Profile, meta.Scenario));
+        }
+
+        return (meta, trace, profile, scenario);
+    }
+
+    /// <summary>
+    /// Replays a trace folder and checks that the same property breaks with the same message. A trace that no longer
+    /// reproduces fails with the reason (other code, or the same code but a different result) and the command that
+    /// regenerates it.
+    /// </summary>
+    public static ReplayOutcome Replay(string folder)
+    {
+        var (meta, trace, profile, scenario) = Load(folder);
+        var sameCode = meta.CodeFingerprint == Fingerprint.Current;
+        ExplorationResult result;
+        IReadOnlyList<HistoryEntry> history;
+        try
+        {
+            result = Explorer.Replay(profile, scenario, trace);
+            history = Workloads.World.Last?.History.Entries.ToArray() ?? [];
+        }
+        catch (Exception e) when (e is not TraceException)
+        {
+            throw NotReproduced(meta, sameCode, $"the replay failed: {e.Message}");
+        }
+
+        if (result.BugMessage != meta.Message)
+        {
+            throw NotReproduced(meta, sameCode, result.BugMessage is null
+                ? "the replay found no violation"
+                : $"the replay found a different violation: {result.BugMessage}");
+        }
+
+        return new ReplayOutcome(meta, result, new Timeline(meta.Profile, meta.Scenario, result.BugMessage, history), sameCode);
+    }
+
+    private static TraceException NotReproduced(TraceMeta meta, bool sameCode, string what)
+    {
+        var why = sameCode
+            ? $"the trace does not reproduce {meta.Property} on the code it was recorded on ({meta.CodeFingerprint}): {what}"
+            : $"the trace was recorded by a different version of the code ({meta.CodeFingerprint}; this build is {Fingerprint.Current}) and no longer reproduces: {what}";
+        return new TraceException(why, "regenerate it: " + RegenerateCommand(meta.Profile, meta.Scenario));
+    }
+
+    public static string CoyoteVersion =>
+        typeof(Microsoft.Coyote.Configuration).Assembly.GetName().Version?.ToString(3) ?? "unknown";
+
+    private static string Readme(TraceMeta meta, Scenario scenario, Finding? finding, Timeline timeline)
+    {
+        var text = new StringBuilder();
+        text.Append("# ").Append(meta.Profile).Append(" · ").Append(meta.Scenario).Append(" · ").Append(meta.Property).Append("\n\n");
+        text.Append("**What happened.** ").Append(meta.Message).Append("\n\n");
+        text.Append("**The scenario.** ").Append(scenario.Summary).Append(". Coyote found this interleaving after ")
+            .Append(meta.IterationsToBug).Append(" schedule(s) (").Append(meta.Strategy).Append(" strategy, seed ").Append(meta.Seed)
+            .Append("); it is the shortest of several explorations, ").Append(meta.Operations).Append(" operations long.\n\n");
+        if (finding is not null)
+        {
+            text.Append("**Why it matters.** ").Append(finding.Title).Append(". ").Append(finding.Explanation).Append("\n\n");
+            text.Append("**Fixed by.** ").Append(finding.FixedBy).Append(".\n\n");
+        }
+
+        text.Append("## Timeline\n\n```\n").Append(TimelineText.Render(timeline)).Append("```\n\n");
+        text.Append("## Replay\n\n```\n");
+        text.Append("dotnet build\n");
+        text.Append("CLAIMVERIFIED_PROFILE=").Append(meta.Profile).Append(" dotnet coyote replay model/ClaimVerified.Model/bin/Debug/net10.0/ClaimVerified.Model.dll \\\n    ")
+            .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.Scenario, meta.Property), TraceFileName(scenario)).Replace('\\', '/'))
+            .Append(" -m ClaimVerified.Model.Scenarios.ScenarioTests.").Append(scenario.MethodName).Append('\n');
+        text.Append("dotnet run --project src/ClaimVerified.Cli -- replay ")
+            .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.Scenario, meta.Property)).Replace('\\', '/')).Append('\n');
+        text.Append("```\n\nRegenerate (after the code changed): `").Append(RegenerateCommand(meta.Profile, meta.Scenario)).Append("`\n");
+        return text.ToString();
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ClaimVerified.Model.Traces;
+
+/// <summary>
+/// meta.json of a trace folder: what the counterexample is, how it was found, and on which code. A reader checks
+/// <see cref="FormatVersion"/> and <see cref="CodeFingerprint"/> before trusting the rest.
+/// </summary>
+public sealed record TraceMeta(
+    int FormatVersion,
+    string Profile,
+    string Scenario,
+    string Property,
+    string? Finding,
+    string Message,
+    string Strategy,
+    uint Seed,
+    int IterationsToBug,
+    int Operations,
+    string CoyoteVersion,
+    string CodeFingerprint)
+{
+    /// <summary>Bumped whenever the folder layout or meta.json changes meaning.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    public const string FileName = "meta.json";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options) + "\n";
+
+    /// <summary>Parses meta.json; a malformed file is a <see cref="TraceException"/> that says what is wrong.</summary>
+    public static TraceMeta Parse(string json, string path)
+    {
+        TraceMeta? meta;
+        try
+        {
+            meta = JsonSerializer.Deserialize<TraceMeta>(json, Options);
+        }
+        catch (JsonException e)
+        {
+            throw new TraceException($"{path} is not a valid trace meta.json: {e.Message}",
+                "regenerate the trace folder (see its README.md)");
+        }
+
+        if (meta is null || string.IsNullOrWhiteSpace(meta.Profile) || string.IsNullOrWhiteSpace(meta.Scenario))
+        {
+            throw new TraceException($"{path} lacks a profile or a scenario", "regenerate the trace folder (see its README.md)");
+        }
+
+        return meta;
+    }
+}
+
+/// <summary>A trace that cannot be used, with what to do about it. The tool prints both lines, never a stack trace.</summary>
+public sealed class TraceException(string problem, string remedy) : Exception(problem)
+{
+    public string Remedy { get; } = remedy;
+}
