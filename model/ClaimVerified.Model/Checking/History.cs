@@ -25,14 +25,22 @@ public sealed class History
 
     private readonly List<HistoryEntry> entries = [];
     private int step;
+    private bool frozen;
 
     public IReadOnlyList<HistoryEntry> Entries => entries;
 
     public int BeginCall() => ++step;
 
+    /// <summary>
+    /// Stops recording: called when a monitor reports a violation. Coyote ends the execution there, but tasks it no
+    /// longer controls may still return from an operation; what they record after the violation is not part of the
+    /// counterexample and would make replays differ.
+    /// </summary>
+    public void Freeze() => frozen = true;
+
     public void Return(string actor, string operation, int callStep, Outcome result, HostSnapshot after)
     {
-        if (entries.Count < MaxEntries)
+        if (!frozen && entries.Count < MaxEntries)
         {
             entries.Add(new HistoryEntry(entries.Count, actor, operation, callStep, ++step, result, after));
         }

@@ -1,4 +1,5 @@
 using ClaimVerified.Model.Properties;
+using ClaimVerified.Model.Workloads;
 using Microsoft.Coyote.Specifications;
 using Monitor = Microsoft.Coyote.Specifications.Monitor;
 
@@ -53,6 +54,7 @@ public sealed class GuaranteeMonitor : Monitor
         var where = failed.Node >= 0 ? $" on node {failed.Node}" : "";
         var detail = $"[{PropertyIds.Guarantee}] d{failed.Domid} was admitted by its {build.Basis} for {build.TargetPages} pages, "
             + $"but an order-0 allocation{where} at tot={failed.TotPages} failed with ENOMEM";
+        World.Last?.History.Freeze();
         Assert(false, Violations.Format(detail, profileName, scenario, $"seen by {failed.Actor}"));
     }
 }

@@ -1,5 +1,6 @@
 using ClaimVerified.Model.Properties;
 using ClaimVerified.Profiles;
+using ClaimVerified.Model.Workloads;
 using Microsoft.Coyote.Specifications;
 using Monitor = Microsoft.Coyote.Specifications.Monitor;
 
@@ -36,20 +37,30 @@ public sealed class InvariantMonitor : Monitor
     {
         var audited = (Audited)e;
         var violation = SnapshotProperties.FirstViolation(audited.Snapshot, profile);
-        Assert(violation is null, Violations.Format(violation, profile.Name, scenario, $"seen by {audited.Actor}"));
+        Report(violation, $"seen by {audited.Actor}");
     }
 
     private void OnPhysInfoSeen(Event e)
     {
         var seen = (PhysInfoSeen)e;
         var violation = AdminView.Check(seen.Info);
-        Assert(violation is null, Violations.Format(violation, profile.Name, scenario, $"seen by {seen.Actor}"));
+        Report(violation, $"seen by {seen.Actor}");
     }
 
     private void OnAllDomainsGone(Event e)
     {
         var snapshot = ((AllDomainsGone)e).Snapshot;
         var violation = SnapshotProperties.FirstViolation(snapshot, profile) ?? NoLeak.Check(snapshot);
-        Assert(violation is null, Violations.Format(violation, profile.Name, scenario, "at the end"));
+        Report(violation, "at the end");
+    }
+
+    private void Report(string? violation, string where)
+    {
+        if (violation is not null)
+        {
+            World.Last?.History.Freeze();
+        }
+
+        Assert(violation is null, Violations.Format(violation, profile.Name, scenario, where));
     }
 }

@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+using ClaimVerified.Model.Traces;
+
+namespace ClaimVerified.Tests.Traces;
+
+/// <summary>A trace that cannot be used says what is wrong and what to do, and never replays something else.</summary>
+public sealed class TraceErrorTests : IDisposable
+{
+    private readonly string scratch = Path.Combine(Path.GetTempPath(), "claimverify-trace-tests-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(scratch))
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>A private copy of one committed trace folder, to break.</summary>
+    private string CopyOfATrace()
+    {
+        var source = Repository.TraceFolders().First(f => f.Replace('\\', '/').Contains("/xen-4.22/kill-during-claim--", StringComparison.Ordinal));
+        Directory.CreateDirectory(scratch);
+        foreach (var file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(scratch, Path.GetFileName(file)));
+        }
+
+        return scratch;
+    }
+
+    private static void EditMeta(string folder, Action<JsonObject> edit)
+    {
+        var path = Path.Combine(folder, TraceMeta.FileName);
+        var meta = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(meta);
+        File.WriteAllText(path, meta.ToJsonString());
+    }
+
+    [Fact]
+    public void A_missing_folder_is_refused_with_what_to_do()
+    {
+        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(Path.Combine(scratch, "nowhere")));
+        Assert.Contains("no trace folder", e.Message, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(e.Remedy));
+    }
+
+    [Fact]
+    public void A_corrupt_meta_json_is_refused()
+    {
+        var folder = CopyOfATrace();
+        File.WriteAllText(Path.Combine(folder, TraceMeta.FileName), "{ not json");
+        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
+        Assert.Contains("is not a valid trace meta.json", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_or_corrupt_coyote_trace_is_refused_with_the_regenerate_command()
+    {
+        var folder = CopyOfATrace();
+        var traceFile = Directory.GetFiles(folder, "*.trace").Single();
+        File.WriteAllText(traceFile, "garbage");
+        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
+        Assert.Contains("is not a Coyote trace", e.Message, StringComparison.Ordinal);
+        Assert.Contains("explore --profile xen-4.22 --scenario kill-during-claim", e.Remedy, StringComparison.Ordinal);
+
+        File.Delete(traceFile);
+        e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
+        Assert.Contains("has no KillDuringClaim.trace", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Another_format_version_is_refused()
+    {
+        var folder = CopyOfATrace();
+        EditMeta(folder, meta => meta["formatVersion"] = 99);
+        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
+        Assert.Contains("trace format 99", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_profile_or_scenario_is_refused_with_the_names()
+    {
+        var folder = CopyOfATrace();
+        EditMeta(folder, meta => meta["profile"] = "xen-9.9");
+        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
+        Assert.Contains("unknown profile 'xen-9.9'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("xen-4.22", e.Remedy, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_trace_that_no_longer_reproduces_on_other_code_says_so_and_how_to_regenerate()
+    {
+        var folder = CopyOfATrace();
+        EditMeta(folder, meta =>
+        {
+            meta["codeFingerprint"] = "0000000000000000";
+            meta["message"] = "[release] a violation this code does not show";
+        });
+        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
+        Assert.Contains("recorded by a different version of the code (0000000000000000", e.Message, StringComparison.Ordinal);
+        Assert.Contains(Fingerprint.Current, e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("regenerate it: dotnet run --project src/ClaimVerified.Cli -- explore --profile xen-4.22", e.Remedy, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_trace_replayed_as_another_profile_does_not_pass_for_evidence()
+    {
+        var folder = CopyOfATrace();
+        EditMeta(folder, meta => meta["profile"] = "reference");
+        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
+        Assert.Contains("does not reproduce", e.Message + " no longer reproduces", StringComparison.Ordinal);
+    }
+}

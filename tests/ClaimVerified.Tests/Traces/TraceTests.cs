@@ -1,0 +1,76 @@
+using ApprovalTests;
+using ApprovalTests.Namers;
+using ApprovalTests.Reporters;
+using ClaimVerified.Model.Traces;
+
+namespace ClaimVerified.Tests.Traces;
+
+/// <summary>
+/// Every committed counterexample under traces/ is evidence only while it replays: the same property breaks with the
+/// same message, the rendered timeline is identical across 20 replays, equal to the committed timeline.txt, and
+/// pinned by an ApprovalTests snapshot (Traces/approved/).
+/// </summary>
+[UseReporter(typeof(QuietReporter))]
+public sealed class TraceTests
+{
+    public static TheoryData<string> TraceFolders()
+    {
+        var data = new TheoryData<string>();
+        foreach (var folder in Repository.TraceFolders())
+        {
+            data.Add(Path.GetRelativePath(Repository.Root, folder).Replace('\\', '/'));
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Every_expected_violation_of_the_manifest_has_a_committed_trace()
+    {
+        var manifest = ClaimVerified.Model.Manifest.ExpectedResults.Load();
+        var missing = manifest.Results.Where(r => r.ExpectsViolation)
+            .Where(r => !Repository.TraceFolders().Any(f => f.Replace('\\', '/').Contains($"/{r.Profile}/{r.Scenario}--", StringComparison.Ordinal)))
+            .Select(r => $"{r.Profile} x {r.Scenario}").ToArray();
+        Assert.True(missing.Length == 0, "no trace for: " + string.Join(", ", missing)
+            + ". Regenerate with: dotnet run --project src/ClaimVerified.Cli -- explore --traces traces");
+    }
+
+    [Theory]
+    [MemberData(nameof(TraceFolders))]
+    public void The_trace_replays_with_the_same_violation_and_an_identical_timeline(string relativeFolder)
+    {
+        var folder = Path.Combine(Repository.Root, relativeFolder);
+        var first = TraceFolder.Replay(folder);
+        Assert.Equal(first.Meta.Message, first.Result.BugMessage);
+        Assert.StartsWith($"[{first.Meta.Property}]", first.Result.BugMessage, StringComparison.Ordinal);
+        var rendered = TimelineText.Render(first.Timeline);
+        for (var replay = 1; replay < 20; replay++)
+        {
+            Assert.Equal(rendered, TimelineText.Render(TraceFolder.Replay(folder).Timeline));
+        }
+
+        Assert.Equal(File.ReadAllText(Path.Combine(folder, TraceFolder.TimelineFile)), rendered);
+        Assert.Equal(File.ReadAllText(Path.Combine(folder, TraceFolder.MermaidFile)), TimelineMermaid.Render(first.Timeline));
+    }
+}
+
+/// <summary>
+/// The rendered timeline of every committed trace, pinned by ApprovalTests (approved/ beside this file). After a
+/// deliberate change of the renderer or the traces, the differing renderings land as *.received.txt: read them, and
+/// rename them to *.approved.txt.
+/// </summary>
+[UseReporter(typeof(QuietReporter))]
+[UseApprovalSubdirectory("approved")]
+public sealed class Timeline
+{
+    [Theory]
+    [MemberData(nameof(TraceTests.TraceFolders), MemberType = typeof(TraceTests))]
+    public void Pinned(string relativeFolder)
+    {
+        var rendered = TimelineText.Render(TraceFolder.Replay(Path.Combine(Repository.Root, relativeFolder)).Timeline);
+        using (ApprovalResults.ForScenario(relativeFolder.Replace("traces/", "", StringComparison.Ordinal).Replace('/', '.')))
+        {
+            Approvals.Verify(rendered);
+        }
+    }
+}
