@@ -1,0 +1,117 @@
+using System.Text.Json;
+using ClaimVerified.Cli;
+using ClaimVerified.Cli.Commands;
+using ClaimVerified.Tests.Traces;
+
+namespace ClaimVerified.Tests.Cli;
+
+/// <summary>claimverify as a user meets it: commands, --json, exit codes, and errors without stack traces.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string scratch = Path.Combine(Path.GetTempPath(), "claimverify-cli-tests-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(scratch))
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = Program.Run(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void Profiles_and_scenarios_list_one_line_each_and_as_json()
+    {
+        var (exit, text, _) = Run("profiles");
+        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Equal(Profiles.Catalogue.All.Count, text.Trim().Split('\n').Length);
+        Assert.Contains("xen-4.22", text, StringComparison.Ordinal);
+
+        (exit, text, _) = Run("scenarios", "--json");
+        Assert.Equal(ExitCodes.AsExpected, exit);
+        using var json = JsonDocument.Parse(text);
+        Assert.Equal(ClaimVerified.Model.Scenarios.ScenarioCatalogue.All.Count, json.RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public void Usage_errors_exit_1_with_a_message_and_no_stack_trace()
+    {
+        foreach (var args in new[]
+                 {
+                     new[] { "explore", "--profile", "xen-9.9" },
+                     ["explore", "--scenario", "nope"],
+                     ["explore", "--iterations", "-3"],
+                     ["frobnicate"],
+                     ["replay", Path.Combine(Path.GetTempPath(), "no-such-trace-folder")],
+                     ["explain", "traces", "--format", "pdf"],
+                 })
+        {
+            var (exit, output, error) = Run(args);
+            Assert.True(exit == ExitCodes.Usage, $"{string.Join(' ', args)} exited {exit}: {output}{error}");
+            Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+            Assert.False(string.IsNullOrWhiteSpace(error));
+        }
+    }
+
+    [Fact]
+    public void A_json_error_is_json()
+    {
+        var (exit, output, _) = Run("explore", "--profile", "xen-9.9", "--json");
+        Assert.Equal(ExitCodes.Usage, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Contains("xen-9.9", json.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explore_one_cell_writes_the_table_the_traces_and_a_self_contained_report()
+    {
+        var (exit, output, error) = Run("explore", "--profile", "xen-4.22", "--scenario", "kill-during-claim", "--out", scratch, "--attempts", "1");
+        Assert.True(exit == ExitCodes.AsExpected, output + error);
+        Assert.Contains("violates release", output, StringComparison.Ordinal);
+        var html = File.ReadAllText(Path.Combine(scratch, "report.html"));
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("```mermaid", File.ReadAllText(Path.Combine(scratch, "report.md")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(scratch, "traces", "xen-4.22", "kill-during-claim--release", "meta.json")));
+    }
+
+    [Fact]
+    public void Explore_exits_2_when_a_cell_violates_what_the_manifest_says_holds_and_3_when_a_violation_is_missed()
+    {
+        // With one schedule per cell, the reference still holds and xen-4.3's sharing bug is not reached: exit 3.
+        var (exit, output, error) = Run("explore", "--profile", "xen-4.3", "--scenario", "sharing", "--iterations", "1", "--out", scratch, "--json");
+        Assert.True(exit == ExitCodes.ExpectedViolationMissing, output + error);
+        using var json = JsonDocument.Parse(output);
+        Assert.False(json.RootElement.GetProperty("cells")[0].GetProperty("asExpected").GetBoolean());
+    }
+
+    [Fact]
+    public void Replay_and_explain_a_committed_trace()
+    {
+        var folder = Repository.TraceFolders().First(f => f.Replace('\\', '/').Contains("/xen-4.22/kill-during-claim--", StringComparison.Ordinal));
+        var (exit, output, error) = Run("replay", folder);
+        Assert.True(exit == ExitCodes.AsExpected, output + error);
+        Assert.StartsWith("reproduced: [release] profile xen-4.22", output, StringComparison.Ordinal);
+
+        (exit, output, _) = Run("explain", folder, "--format", "mermaid");
+        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.StartsWith("sequenceDiagram", output, StringComparison.Ordinal);
+
+        (exit, output, _) = Run("explain", folder, "--format", "html");
+        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Contains("<svg", output, StringComparison.Ordinal);
+
+        (exit, output, _) = Run("explain", Directory.GetFiles(folder, "*.trace").Single(), "--json");
+        Assert.Equal(ExitCodes.AsExpected, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("release", json.RootElement.GetProperty("property").GetString());
+    }
+}
