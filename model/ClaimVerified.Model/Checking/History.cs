@@ -1,9 +1,13 @@
+using ClaimVerified.Model.Spec;
+
 namespace ClaimVerified.Model.Checking;
 
 /// <summary>One operation as a workload performed it: who, what, when it was called and returned, and the result.</summary>
 /// <param name="CallStep">The history's step counter when the call began.</param>
 /// <param name="ReturnStep">The step counter when it returned (CallStep &lt; ReturnStep; others may interleave between).</param>
 /// <param name="After">A ghost read of the host right after the return, for timelines.</param>
+/// <param name="Call">The operation as data, when it is one the specification knows (null for audits): what the
+/// linearizability check replays through <see cref="Spec.Spec.Step"/>.</param>
 public sealed record HistoryEntry(
     int Index,
     string Actor,
@@ -11,7 +15,8 @@ public sealed record HistoryEntry(
     int CallStep,
     int ReturnStep,
     Outcome Result,
-    HostSnapshot After);
+    HostSnapshot After,
+    Operation? Call = null);
 
 /// <summary>
 /// The history of one execution: every operation's call and return, in the order Coyote scheduled them. It is the
@@ -38,11 +43,11 @@ public sealed class History
     /// </summary>
     public void Freeze() => frozen = true;
 
-    public void Return(string actor, string operation, int callStep, Outcome result, HostSnapshot after)
+    public void Return(string actor, string operation, int callStep, Outcome result, HostSnapshot after, Operation? call = null)
     {
         if (!frozen && entries.Count < MaxEntries)
         {
-            entries.Add(new HistoryEntry(entries.Count, actor, operation, callStep, ++step, result, after));
+            entries.Add(new HistoryEntry(entries.Count, actor, operation, callStep, ++step, result, after, call));
         }
     }
 }

@@ -1,3 +1,5 @@
+using ClaimVerified.Model.Spec;
+
 namespace ClaimVerified.Model.Workloads;
 
 /// <summary>
@@ -12,7 +14,7 @@ public static class BalloonGuest
     public static async Task RunAsync(World world, string actor, long startPages, long maxPages, int steps)
     {
         var host = world.Host;
-        var created = world.Do(actor, $"create max={maxPages}", () => host.CreateDomain(Caller.Control, maxPages));
+        var created = world.Do(actor, new CreateDomain(Caller.Control, maxPages));
         if (!created.IsOk)
         {
             return;
@@ -22,7 +24,7 @@ public static class BalloonGuest
         var self = Caller.Guest(domid);
         for (long pages = 0; pages + 512 <= startPages;)
         {
-            var grown = world.Do(actor, $"populate d{domid} order=9", () => host.Populate(Caller.Control, domid, 9));
+            var grown = world.Do(actor, new Populate(Caller.Control, domid, 9));
             if (!grown.IsOk)
             {
                 break;
@@ -37,11 +39,11 @@ public static class BalloonGuest
             var order = world.Coin() ? 9 : 0;
             if (world.Coin())
             {
-                world.Do(actor, $"balloon-up d{domid} order={order}", () => host.Populate(self, domid, order));
+                world.Do(actor, new Populate(self, domid, order), $"balloon-up d{domid} order={order}");
             }
             else
             {
-                world.Do(actor, $"balloon-down d{domid} order={order}", () => host.DecreaseReservation(self, domid, order));
+                world.Do(actor, new DecreaseReservation(self, domid, order), $"balloon-down d{domid} order={order}");
             }
         }
     }

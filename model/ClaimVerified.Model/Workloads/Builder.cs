@@ -1,4 +1,5 @@
 using ClaimVerified.Model.Monitors;
+using ClaimVerified.Model.Spec;
 using Microsoft.Coyote.Specifications;
 
 namespace ClaimVerified.Model.Workloads;
@@ -40,7 +41,7 @@ public static class Builder
         var kind = world.Coin() ? BuildKind.Pv : BuildKind.Hvm;
         var host = world.Host;
         var targetPages = nodePages.Sum();
-        var created = world.Do(actor, $"create max={targetPages}", () => host.CreateDomain(Caller.Control, targetPages));
+        var created = world.Do(actor, new CreateDomain(Caller.Control, targetPages));
         if (!created.IsOk)
         {
             return;
@@ -53,7 +54,7 @@ public static class Builder
         var admitted = Admit(world, actor, domid, nodePages, style);
         if (!admitted.IsOk)
         {
-            world.Do(actor, $"destroy d{domid}", () => host.DestroyDomain(Caller.Control, domid));
+            world.Do(actor, new DestroyDomain(Caller.Control, domid));
             return;
         }
 
@@ -79,12 +80,12 @@ public static class Builder
 
         if (world.Profile.ClaimsSupported)
         {
-            world.Do(actor, $"claim d{domid} 0", () => host.ClaimPages(Caller.Control, domid, 0));
+            world.Do(actor, new ClaimPages(Caller.Control, domid, 0));
         }
 
         if (mayDestroy && world.Coin())
         {
-            world.Do(actor, $"destroy d{domid}", () => host.DestroyDomain(Caller.Control, domid));
+            world.Do(actor, new DestroyDomain(Caller.Control, domid));
         }
     }
 
@@ -101,13 +102,12 @@ public static class Builder
         if (style == ClaimStyle.PerNode && world.Profile.NodeClaims)
         {
             var entries = nodePages.Select((pages, node) => new ClaimEntry(pages, node)).ToArray();
-            return world.Do(actor, $"claim-memory d{domid} {string.Join(" ", entries)}",
-                () => host.ClaimMemory(Caller.Control, domid, entries));
+            return world.Do(actor, new ClaimMemory(Caller.Control, domid, [.. entries]),
+                $"claim-memory d{domid} {string.Join(" ", entries)}");
         }
 
         var soft = style == ClaimStyle.Soft && world.Profile.SoftClaims;
-        return world.Do(actor, $"claim d{domid} {targetPages}{(soft ? " soft" : "")}",
-            () => host.ClaimPages(Caller.Control, domid, targetPages, soft));
+        return world.Do(actor, new ClaimPages(Caller.Control, domid, targetPages, soft));
     }
 
     /// <summary>Populates <paramref name="pages"/> on a node, largest extents first. Returns the pages done and whether all were.</summary>
@@ -120,8 +120,7 @@ public static class Builder
         {
             var remaining = pages - donePages;
             var order = new[] { 18, 9, 0 }.First(o => o <= maxOrder && (1L << o) <= remaining);
-            var where = node == Host.AnyNode ? "" : $" node={node}";
-            var result = world.Do(actor, $"populate d{domid} order={order}{where}", () => host.Populate(Caller.Control, domid, order, node));
+            var result = world.Do(actor, new Spec.Populate(Caller.Control, domid, order, node));
             if (result.IsOk)
             {
                 donePages += result.Value;

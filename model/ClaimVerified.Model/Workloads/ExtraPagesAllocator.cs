@@ -1,3 +1,5 @@
+using ClaimVerified.Model.Spec;
+
 namespace ClaimVerified.Model.Workloads;
 
 /// <summary>
@@ -18,8 +20,7 @@ public static class ExtraPagesAllocator
         {
             await Task.Yield();
             var order = world.Coin() ? 9 : 0;
-            world.Do(actor, $"alloc-extra d{domid} order={order}",
-                () => world.Host.AllocExtraPages(Caller.Control, domid.Value, order));
+            world.Do(actor, new AllocExtraPages(Caller.Control, domid.Value, order), $"alloc-extra d{domid} order={order}");
         }
     }
 }

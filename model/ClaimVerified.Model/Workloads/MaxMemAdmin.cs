@@ -1,4 +1,5 @@
 using ClaimVerified.Model.Monitors;
+using ClaimVerified.Model.Spec;
 using Microsoft.Coyote.Specifications;
 
 namespace ClaimVerified.Model.Workloads;
@@ -26,6 +27,6 @@ public static class MaxMemAdmin
 
         var newMaxPages = info.MaxPages / 2;
         Specification.Monitor<GuaranteeMonitor>(new BuildReleased(domid.Value));
-        world.Do(actor, $"mem-max d{domid} {newMaxPages}", () => world.Host.SetMaxPages(Caller.Control, domid.Value, newMaxPages));
+        world.Do(actor, new SetMaxPages(Caller.Control, domid.Value, newMaxPages), $"mem-max d{domid} {newMaxPages}");
     }
 }

@@ -1,3 +1,5 @@
+using ClaimVerified.Model.Spec;
+
 namespace ClaimVerified.Model.Workloads;
 
 /// <summary>Page offlining: a machine check or an administrator retires free pages, one at a time, on any node.</summary>
@@ -9,7 +11,7 @@ public static class Offliner
         {
             await Task.Yield();
             var node = world.Choose(world.Host.NodeCount);
-            world.Do(actor, $"offline node={node}", () => world.Host.OfflinePage(Caller.Xen, node));
+            world.Do(actor, new OfflinePage(Caller.Xen, node), $"offline node={node}");
         }
     }
 }

@@ -1,4 +1,5 @@
 using ClaimVerified.Model.Monitors;
+using ClaimVerified.Model.Spec;
 using Microsoft.Coyote.Specifications;
 
 namespace ClaimVerified.Model.Workloads;
@@ -24,6 +25,6 @@ public static class Reaper
         }
 
         Specification.Monitor<GuaranteeMonitor>(new BuildReleased(domid.Value));
-        world.Do(actor, $"kill d{domid}", () => world.Host.DomainKill(Caller.Control, domid.Value));
+        world.Do(actor, new DomainKill(Caller.Control, domid.Value));
     }
 }

@@ -1,3 +1,5 @@
+using ClaimVerified.Model.Spec;
+
 namespace ClaimVerified.Model.Workloads;
 
 /// <summary>
@@ -17,7 +19,7 @@ public static class Sharer
         for (var i = 0; i < pages; i++)
         {
             await Task.Yield();
-            world.Do(actor, $"share d{domid}", () => world.Host.SharePage(Caller.Control, domid.Value));
+            world.Do(actor, new SharePage(Caller.Control, domid.Value));
         }
     }
 }

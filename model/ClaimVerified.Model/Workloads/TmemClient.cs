@@ -1,3 +1,5 @@
+using ClaimVerified.Model.Spec;
+
 namespace ClaimVerified.Model.Workloads;
 
 /// <summary>
@@ -9,7 +11,7 @@ public static class TmemClient
     public static async Task RunAsync(World world, string actor, long maxPages, int steps)
     {
         var host = world.Host;
-        var created = world.Do(actor, $"create max={maxPages}", () => host.CreateDomain(Caller.Control, maxPages));
+        var created = world.Do(actor, new CreateDomain(Caller.Control, maxPages));
         if (!created.IsOk)
         {
             return;
@@ -24,11 +26,11 @@ public static class TmemClient
             var name = pool.ToString().ToLowerInvariant();
             if (world.Choose(3) > 0)
             {
-                world.Do(actor, $"tmem-put d{domid} {name}", () => host.TmemPut(self, domid, pool));
+                world.Do(actor, new TmemPut(self, domid, pool), $"tmem-put d{domid} {name}");
             }
             else
             {
-                world.Do(actor, $"tmem-flush d{domid} {name}", () => host.TmemFlush(self, domid, pool));
+                world.Do(actor, new TmemFlush(self, domid, pool), $"tmem-flush d{domid} {name}");
             }
         }
     }

@@ -1,5 +1,6 @@
 using ClaimVerified.Model.Checking;
 using ClaimVerified.Model.Monitors;
+using ClaimVerified.Model.Spec;
 using ClaimVerified.Profiles;
 using Microsoft.Coyote.Random;
 using Microsoft.Coyote.Specifications;
@@ -37,7 +38,24 @@ public sealed class World
 
     public History History { get; } = new();
 
-    /// <summary>Performs one operation and records its call and return in the history.</summary>
+    /// <summary>Whether the scenario ran to its end (teardown included): only then is the history complete.</summary>
+    public bool Completed { get; internal set; }
+
+    /// <summary>
+    /// Performs one operation given as data (through <see cref="OperationRunner"/>) and records its call and return,
+    /// with the operation itself, so that the history can be replayed through the specification. <paramref name="text"/>
+    /// names it in timelines (default: <see cref="Operation.Describe"/>).
+    /// </summary>
+    public Outcome Do(string actor, Operation operation, string? text = null)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var callStep = History.BeginCall();
+        var result = OperationRunner.Apply(Host, operation);
+        History.Return(actor, text ?? operation.Describe(), callStep, result, Host.PeekUnlocked(), operation);
+        return result;
+    }
+
+    /// <summary>Performs one operation and records its call and return in the history (not replayable: no data).</summary>
     public Outcome Do(string actor, string operation, Func<Outcome> call)
     {
         var callStep = History.BeginCall();
@@ -61,11 +79,11 @@ public sealed class World
     }
 
     /// <summary>What <c>xl info</c> does: one physinfo; the invariant monitor judges what it shows.</summary>
-    public PhysInfo ObservePhysInfo(string actor)
+    public ClaimVerified.PhysInfo ObservePhysInfo(string actor)
     {
         var callStep = History.BeginCall();
         var info = Host.PhysInfo();
-        History.Return(actor, "physinfo", callStep, Outcome.Ok(info.FreePages), Host.PeekUnlocked());
+        History.Return(actor, "physinfo", callStep, Outcome.Ok(info.FreePages), Host.PeekUnlocked(), new Spec.PhysInfo());
         Specification.Monitor<InvariantMonitor>(new PhysInfoSeen(info, actor));
         return info;
     }

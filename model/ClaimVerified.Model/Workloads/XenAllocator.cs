@@ -1,3 +1,5 @@
+using ClaimVerified.Model.Spec;
+
 namespace ClaimVerified.Model.Workloads;
 
 /// <summary>Xen's own heap allocations (d == NULL): they only ever get unclaimed memory. It frees what it took at the end.</summary>
@@ -10,13 +12,13 @@ public static class XenAllocator
         {
             await Task.Yield();
             var order = world.Coin() ? 9 : 0;
-            var taken = world.Do(actor, $"xen-alloc order={order}", () => world.Host.AllocXenHeap(Caller.Xen, order));
+            var taken = world.Do(actor, new AllocXenHeap(Caller.Xen, order), $"xen-alloc order={order}");
             heldPages += taken.IsOk ? taken.Value : 0;
         }
 
         if (heldPages > 0)
         {
-            world.Do(actor, $"xen-free {heldPages}", () => world.Host.FreeXenHeap(Caller.Xen, heldPages));
+            world.Do(actor, new FreeXenHeap(Caller.Xen, heldPages), $"xen-free {heldPages}");
         }
     }
 }

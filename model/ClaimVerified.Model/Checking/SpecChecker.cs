@@ -1,0 +1,506 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using ClaimVerified.Model.Spec;
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Model.Checking;
+
+/// <summary>
+/// The bound of an exhaustive check: the host (nodes x pages a node, LLC colouring), how many domains may ever be
+/// created, and the finite operation alphabet: creates with <see cref="CreateSizes"/> as max_pages, claims of every
+/// size 0..the largest create size, populate/extra/decrease of order 0 (and 9 when a node has at least 512 pages),
+/// sharing, offlining on every node, kill, destroy, max_pages set to a few values, Xen heap allocation and free, tmem
+/// where the profile has it, and claim sets where it has them.
+/// </summary>
+/// <remarks><see cref="Without"/> leaves operation kinds out of the alphabet (see <see cref="OperationKinds"/>), so that
+/// a mechanism's own violations show up when a shorter counterexample through another mechanism would hide them.</remarks>
+public sealed record SpecBound(
+    int Nodes, long PagesPerNode, int MaxDomains, IReadOnlyList<long> CreateSizes, bool LlcColouring = false,
+    IReadOnlyList<string>? Without = null)
+{
+    /// <summary>The operation kinds <see cref="Without"/> may name.</summary>
+    public static IReadOnlyList<string> OperationKinds { get; } =
+        ["claim", "soft", "claimset", "populate", "extra", "decrease", "share", "offline", "tmem", "maxmem", "kill", "destroy", "xenheap"];
+
+    public bool Has(string kind) => Without is null || !Without.Contains(kind);
+
+    /// <summary>The bound's text, e.g. <c>2x8 pages, 2 domains, create max 4/8</c>; <see cref="Parse"/> reads it back.</summary>
+    public string Render() =>
+        $"{Nodes}x{PagesPerNode} pages, {MaxDomains} domains, create max {string.Join("/", CreateSizes)}{(LlcColouring ? ", llc" : "")}"
+        + (Without is { Count: > 0 } ? $", without {string.Join("/", Without)}" : "");
+
+    /// <summary>The bound in <see cref="Parse"/>'s syntax.</summary>
+    public string ToArguments() =>
+        $"nodes={Nodes} pages={PagesPerNode} domains={MaxDomains} sizes={string.Join(",", CreateSizes)}{(LlcColouring ? " llc" : "")}"
+        + (Without is { Count: > 0 } ? $" without={string.Join(",", Without)}" : "");
+
+    public override string ToString() => Render();
+
+    public HostConfig Config => new(Nodes, PagesPerNode, LlcColouring);
+
+    public long LargestCreate => CreateSizes.Count == 0 ? 0 : CreateSizes.Max();
+
+    /// <summary>A small default: <paramref name="nodes"/> x <paramref name="pages"/>, create sizes half and all of a node.</summary>
+    public static SpecBound Small(int nodes, long pages, int domains) =>
+        new(nodes, pages, domains, pages / 2 == pages ? [pages] : [Math.Max(1, pages / 2), pages]);
+
+    /// <summary>Reads <c>nodes=2 pages=8 domains=2 sizes=4,8 [llc] [without=offline,maxmem]</c> (the CLI's form); null with a reason on error.</summary>
+    public static SpecBound? Parse(string text, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int nodes = 1, domains = 2;
+        long pages = 8;
+        List<long>? sizes = null;
+        var llc = false;
+        List<string>? without = null;
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = word.IndexOf('=', StringComparison.Ordinal);
+            var key = eq < 0 ? word : word[..eq];
+            var value = eq < 0 ? "" : word[(eq + 1)..];
+            var ok = key switch
+            {
+                "nodes" => int.TryParse(value, CultureInfo.InvariantCulture, out nodes) && nodes is >= 1 and <= 8,
+                "pages" => long.TryParse(value, CultureInfo.InvariantCulture, out pages) && pages is >= 1 and <= 1024,
+                "domains" => int.TryParse(value, CultureInfo.InvariantCulture, out domains) && domains is >= 0 and <= 8,
+                "sizes" => TryParseSizes(value, out sizes),
+                "llc" => (llc = true) && eq < 0,
+                "without" => (without = value.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList()).All(OperationKinds.Contains),
+                _ => false,
+            };
+            if (!ok)
+            {
+                error = $"bad bound word '{word}' (expected nodes=1..8 pages=1..1024 domains=0..8 sizes=a,b,.. llc without={string.Join(",", OperationKinds)})";
+                return null;
+            }
+        }
+
+        error = null;
+        var bound = Small(nodes, pages, domains);
+        return bound with { CreateSizes = sizes ?? bound.CreateSizes, LlcColouring = llc, Without = without };
+    }
+
+    private static bool TryParseSizes(string value, out List<long>? sizes)
+    {
+        sizes = [];
+        foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!long.TryParse(part, CultureInfo.InvariantCulture, out var size) || size < 0 || size > 1 << 20)
+            {
+                return false;
+            }
+
+            sizes.Add(size);
+        }
+
+        return sizes.Count > 0;
+    }
+}
+
+/// <summary>Hard limits of a check: beyond them the verdict is "incomplete".</summary>
+public sealed record SpecCheckLimits(long MaxStates = 2_000_000, double MaxSeconds = 60, int MaxDepth = int.MaxValue)
+{
+    public static SpecCheckLimits Default { get; } = new();
+}
+
+/// <summary>One step of a counterexample: the operation, its result, and the host's counters after it.</summary>
+public sealed record SpecTraceStep(int Step, string Operation, string Result, string Counters);
+
+/// <summary>The shortest operation sequence (from a fresh host) that reaches a state violating <see cref="Property"/>.</summary>
+public sealed record SpecCounterexample(string Property, string Detail, IReadOnlyList<SpecTraceStep> Steps)
+{
+    public int Length => Steps.Count;
+
+    /// <summary>A timeline: one line per operation with its result and the counters after it, then the violation.</summary>
+    public string Render()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"[{Property}] after {Length} operation(s): {Detail}");
+        var width = Steps.Count == 0 ? 0 : Steps.Max(s => s.Operation.Length + s.Result.Length + 4);
+        foreach (var step in Steps)
+        {
+            var left = $"{step.Operation} -> {step.Result}";
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {step.Step,3}. {left.PadRight(width)} | {step.Counters}");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+}
+
+public enum SpecCheckStatus
+{
+    /// <summary>Every reachable state within the bound was explored and satisfies every property.</summary>
+    Holds,
+
+    /// <summary>Every reachable state was explored; some violate a property (see the counterexamples).</summary>
+    Violates,
+
+    /// <summary>A limit (states, time or depth) stopped the exploration; the counts are a lower bound.</summary>
+    Incomplete,
+}
+
+/// <summary>The outcome of an exhaustive check of the specification within a bound.</summary>
+public sealed record SpecCheckResult(
+    string Profile,
+    SpecBound Bound,
+    SpecCheckStatus Status,
+    long States,
+    long Transitions,
+    int Depth,
+    TimeSpan Elapsed,
+    IReadOnlyList<SpecCounterexample> Violations,
+    string? IncompleteReason)
+{
+    /// <summary>The violated properties, in <see cref="SpecProperties.Ids"/> order.</summary>
+    public IReadOnlyList<string> ViolatedProperties => Violations.Select(v => v.Property).ToArray();
+
+    /// <summary><c>holds</c>, <c>violates claims-backed(3), admin-view(3)</c>, or <c>incomplete: ...</c>.</summary>
+    public string Verdict
+    {
+        get
+        {
+            var violations = string.Join(", ", Violations.Select(v => $"{v.Property}({v.Length})"));
+            return Status switch
+            {
+                SpecCheckStatus.Holds => "holds",
+                SpecCheckStatus.Violates => $"violates {violations}",
+                _ => $"incomplete ({IncompleteReason}){(Violations.Count > 0 ? $"; violates {violations}" : "")}",
+            };
+        }
+    }
+
+    public string Render()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"spec check {Profile}, bound {Bound.Render()}: {States} states, {Transitions} transitions, depth {Depth}, "
+            + $"{Elapsed.TotalSeconds:0.00} s: {Verdict}");
+        foreach (var violation in Violations)
+        {
+            text.AppendLine(violation.Render());
+        }
+
+        return text.ToString().TrimEnd();
+    }
+}
+
+/// <summary>
+/// Exhaustive bounded checking of the sequential specification: a breadth-first search over every state
+/// <see cref="Spec.Spec.Step"/> can reach from a fresh host with the bound's operation alphabet, with a visited set
+/// of 128-bit state keys (<see cref="StateKey"/>). Every property is judged on every state; the first state found
+/// violating a property is, by breadth-first order, at the smallest depth, so its path is a shortest counterexample.
+/// The exploration continues past violations, so the state count is the whole reachable space.
+/// </summary>
+public static class SpecChecker
+{
+    public static SpecCheckResult Check(Profile profile, SpecBound bound, SpecCheckLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(bound);
+        limits ??= SpecCheckLimits.Default;
+        var stopwatch = Stopwatch.StartNew();
+        var alphabet = new Alphabet(profile, bound);
+        var init = Spec.Spec.Init(profile, bound.Config);
+        var initTargets = GhostTargets.Initial(bound.MaxDomains);
+
+        var visited = new HashSet<UInt128>();
+        var parent = new List<int>();
+        var via = new List<Operation?>();
+        var queue = new Queue<(SpecState State, long[] Targets, int Index, int Depth)>();
+        var firstViolation = new Dictionary<string, (int Index, string Detail)>();
+
+        void Judge(SpecState state, long[] targets, int index)
+        {
+            foreach (var (property, detail) in SpecProperties.Violations(profile, state, targets))
+            {
+                firstViolation.TryAdd(property, (index, detail));
+            }
+        }
+
+        visited.Add(StateKey.Of(init, initTargets));
+        parent.Add(-1);
+        via.Add(null);
+        Judge(init, initTargets, 0);
+        queue.Enqueue((init, initTargets, 0, 0));
+        long transitions = 0;
+        var depth = 0;
+        string? incomplete = null;
+        while (queue.Count > 0)
+        {
+            var (state, targets, index, level) = queue.Dequeue();
+            depth = Math.Max(depth, level);
+            if (level >= limits.MaxDepth)
+            {
+                incomplete ??= $"depth limit {limits.MaxDepth}";
+                continue;
+            }
+
+            if ((transitions & 0xFF) == 0 && stopwatch.Elapsed.TotalSeconds > limits.MaxSeconds)
+            {
+                incomplete = $"time limit {limits.MaxSeconds} s";
+                break;
+            }
+
+            foreach (var op in alphabet.For(state))
+            {
+                transitions++;
+                var (result, next) = Spec.Spec.Step(profile, state, op);
+                if (ReferenceEquals(next, state))
+                {
+                    continue; // An error path (or a query) that leaves the state as it was: a self-loop.
+                }
+
+                var nextTargets = GhostTargets.Next(profile, targets, state, next, op, result);
+                if (!visited.Add(StateKey.Of(next, nextTargets)))
+                {
+                    continue;
+                }
+
+                var nextIndex = parent.Count;
+                parent.Add(index);
+                via.Add(op);
+                Judge(next, nextTargets, nextIndex);
+                queue.Enqueue((next, nextTargets, nextIndex, level + 1));
+                if (visited.Count >= limits.MaxStates)
+                {
+                    incomplete = $"state limit {limits.MaxStates}";
+                    break;
+                }
+            }
+
+            if (incomplete is not null && incomplete.StartsWith("state", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        var violations = SpecProperties.Ids
+            .Where(firstViolation.ContainsKey)
+            .Select(p => Counterexample(profile, bound, p, firstViolation[p].Detail, Path(parent, via, firstViolation[p].Index)))
+            .ToArray();
+        stopwatch.Stop();
+        var status = incomplete is not null ? SpecCheckStatus.Incomplete
+            : violations.Length > 0 ? SpecCheckStatus.Violates
+            : SpecCheckStatus.Holds;
+        return new SpecCheckResult(profile.Name, bound, status, visited.Count, transitions, depth, stopwatch.Elapsed, violations,
+            incomplete);
+    }
+
+    /// <summary>The operations a state of this bound can take (exposed for the vector generator and for tests).</summary>
+    public static IReadOnlyList<Operation> AlphabetFor(Profile profile, SpecBound bound, SpecState state) =>
+        new Alphabet(profile, bound).For(state);
+
+    /// <summary>Replays <paramref name="operations"/> and renders them as a timeline.</summary>
+    public static IReadOnlyList<SpecTraceStep> Timeline(Profile profile, HostConfig config, IEnumerable<Operation> operations)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        var state = Spec.Spec.Init(profile, config);
+        var steps = new List<SpecTraceStep>();
+        foreach (var op in operations)
+        {
+            (var result, state) = Spec.Spec.Step(profile, state, op);
+            steps.Add(new SpecTraceStep(steps.Count + 1, op.Describe(), result.ToString(), Counters(profile, state)));
+        }
+
+        return steps;
+    }
+
+    /// <summary>The counters of a state on one line: free, outstanding, offlined, shared, Xen heap, each domain.</summary>
+    public static string Counters(Profile profile, SpecState state)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(state);
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"free={state.TotalFree}");
+        if (state.NodeCount > 1)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{state.Free}");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $" outstanding={state.Outstanding}");
+        if (!state.NodeOutstanding.IsZero)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{state.NodeOutstanding}");
+        }
+
+        if (state.Offlined != 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" offlined={state.Offlined}");
+        }
+
+        if (state.Shared != 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" shared={state.Shared}");
+        }
+
+        if (state.XenHeap.Sum != 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" xenheap={state.XenHeap.Sum}");
+        }
+
+        if (state.TmemFreeable != 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" tmem={state.TmemFreeable}");
+        }
+
+        foreach (var d in state.Domains.Values)
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $" | d{d.Id} {d.State.ToString().ToLowerInvariant()} tot={Spec.Spec.DomainTot(profile, d)}");
+            if (d.Extra != 0)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" extra={d.Extra}");
+            }
+
+            text.Append(CultureInfo.InvariantCulture, $" max={d.Max} claim={d.Claim}");
+            if (!d.NodeClaims.IsZero)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{d.NodeClaims}");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static List<Operation> Path(List<int> parent, List<Operation?> via, int index)
+    {
+        var path = new List<Operation>();
+        for (var i = index; i > 0; i = parent[i])
+        {
+            path.Add(via[i]!);
+        }
+
+        path.Reverse();
+        return path;
+    }
+
+    private static SpecCounterexample Counterexample(Profile profile, SpecBound bound, string property, string detail, List<Operation> path) =>
+        new(property, detail, Timeline(profile, bound.Config, path));
+
+    /// <summary>The finite operation alphabet of a bound, built once per domid.</summary>
+    private sealed class Alphabet
+    {
+        private readonly Operation[] global;
+        private readonly Operation[] creates;
+        private readonly Operation[][] perDomain;
+        private readonly int maxDomains;
+
+        public Alphabet(Profile profile, SpecBound bound)
+        {
+            maxDomains = bound.MaxDomains;
+            var largest = bound.LargestCreate;
+            creates = bound.CreateSizes.Distinct().Select(size => (Operation)new CreateDomain(Caller.Control, size)).ToArray();
+            var g = new List<Operation>();
+            for (var node = 0; node < bound.Nodes && bound.Has("offline"); node++)
+            {
+                g.Add(new OfflinePage(Caller.Xen, node));
+            }
+
+            if (bound.Has("xenheap"))
+            {
+                g.Add(new AllocXenHeap(Caller.Xen, 0));
+                g.Add(new FreeXenHeap(Caller.Xen, 1));
+            }
+            global = g.ToArray();
+
+            var orders = bound.PagesPerNode >= 512 ? new[] { 0, 9 } : [0];
+            var nodes = bound.Nodes > 1 ? Enumerable.Range(-1, bound.Nodes + 1).ToArray() : [Operation.AnyNode];
+            var maxValues = new SortedSet<long>();
+            foreach (var size in bound.CreateSizes)
+            {
+                maxValues.Add(size / 2);
+                maxValues.Add(size);
+            }
+
+            var setSizes = new SortedSet<long> { 1, Math.Max(1, largest / 2), Math.Max(1, largest) };
+            perDomain = new Operation[maxDomains + 1][];
+            for (var domid = 1; domid <= maxDomains; domid++)
+            {
+                var ops = new List<Operation>();
+                for (long pages = 0; pages <= largest && bound.Has("claim"); pages++)
+                {
+                    ops.Add(new ClaimPages(Caller.Control, domid, pages));
+                    if (profile.SoftClaims && pages > 0 && bound.Has("soft"))
+                    {
+                        ops.Add(new ClaimPages(Caller.Control, domid, pages, Soft: true));
+                    }
+                }
+
+                if (profile.NodeClaims && bound.Has("claimset"))
+                {
+                    ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(0, ClaimEntry.Global)]));
+                    foreach (var pages in setSizes)
+                    {
+                        ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(pages, ClaimEntry.Global)]));
+                        for (var node = 0; node < bound.Nodes; node++)
+                        {
+                            ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(pages, node)]));
+                        }
+                    }
+
+                    if (bound.Nodes > 1)
+                    {
+                        ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(1, 0), new ClaimEntry(1, 1)]));
+                        ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(1, 0), new ClaimEntry(1, ClaimEntry.Global)]));
+                    }
+                }
+
+                foreach (var order in orders)
+                {
+                    foreach (var node in bound.Has("populate") ? nodes : [])
+                    {
+                        ops.Add(new Populate(Caller.Control, domid, order, node));
+                    }
+
+                    Add(ops, bound.Has("extra"), new AllocExtraPages(Caller.Control, domid, order));
+                    Add(ops, bound.Has("decrease"), new DecreaseReservation(Caller.Control, domid, order));
+                }
+
+                Add(ops, bound.Has("share"), new SharePage(Caller.Control, domid));
+                if (profile.Tmem && bound.Has("tmem"))
+                {
+                    foreach (var pool in new[] { TmemPool.Ephemeral, TmemPool.Persistent })
+                    {
+                        ops.Add(new TmemPut(Caller.Control, domid, pool));
+                        ops.Add(new TmemFlush(Caller.Control, domid, pool));
+                    }
+                }
+
+                foreach (var max in bound.Has("maxmem") ? maxValues : [])
+                {
+                    ops.Add(new SetMaxPages(Caller.Control, domid, max));
+                }
+
+                Add(ops, bound.Has("kill"), new DomainKill(Caller.Control, domid));
+                Add(ops, bound.Has("destroy"), new DestroyDomain(Caller.Control, domid));
+                perDomain[domid] = ops.ToArray();
+            }
+        }
+
+        private static void Add(List<Operation> ops, bool wanted, Operation op)
+        {
+            if (wanted)
+            {
+                ops.Add(op);
+            }
+        }
+
+        public IReadOnlyList<Operation> For(SpecState state)
+        {
+            var ops = new List<Operation>(global);
+            if (state.NextDomId <= maxDomains)
+            {
+                ops.AddRange(creates);
+            }
+
+            for (var domid = 1; domid < state.NextDomId && domid <= maxDomains; domid++)
+            {
+                ops.AddRange(perDomain[domid]);
+            }
+
+            return ops;
+        }
+    }
+}
