@@ -17,6 +17,9 @@ public static class Program
         root.Subcommands.Add(ExploreCommand.Create(output, error));
         root.Subcommands.Add(TraceCommands.CreateReplay(output, error));
         root.Subcommands.Add(TraceCommands.CreateExplain(output, error));
+        root.Subcommands.Add(ReferenceCommands.CreateSpecCheck(output, error));
+        root.Subcommands.Add(ReferenceCommands.CreateRun(output, error));
+        root.Subcommands.Add(ReferenceCommands.CreateVectors(output, error));
         root.Subcommands.Add(ListCommands.CreateProfiles(output));
         root.Subcommands.Add(ListCommands.CreateScenarios(output));
         var parsed = root.Parse(args);

@@ -116,6 +116,19 @@ public sealed partial class Host
         }
     }
 
+    /// <summary>
+    /// free_heap_pages for pages that just left <paramref name="d"/>: takes heap_lock and returns them to the free
+    /// lists, ending their ghost "in flight" state.
+    /// </summary>
+    private void ReturnToHeap(Domain d, long[] perNodePages)
+    {
+        lock (heapLock)
+        {
+            d.GhostPagesInFlight -= perNodePages.Sum();
+            ReturnFreePagesLocked(perNodePages);
+        }
+    }
+
     /// <summary>Releases a domain's whole claim (set): domain_set_outstanding_pages(d, 0). heap_lock held.</summary>
     private void ReleaseClaimLocked(Domain d)
     {

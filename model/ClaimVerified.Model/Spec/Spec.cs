@@ -588,6 +588,25 @@ public static class Spec
             return Rules.Hit("alloc.4-ENOMEM", (Errno.ENOMEM, s));
         }
 
+        if (profile.OneCriticalSectionPerOperation)
+        {
+            // The reference allocates in one section and runs assign_pages' refusals before taking any page.
+            if (d.State != DomainState.Alive)
+            {
+                return Rules.Hit("alloc.10-assign-first-EINVAL", (Errno.EINVAL, s));
+            }
+
+            if (!extra && profile.AssignPagesRefusesTotAboveMax && DomainTot(profile, d) > d.Max)
+            {
+                return Rules.Hit("alloc.11-assign-first-EPERM", (Errno.EPERM, s));
+            }
+
+            if (!extra && DomainTot(profile, d) + request > d.Max)
+            {
+                return Rules.Hit("alloc.12-assign-first-E2BIG", (Errno.E2BIG, s));
+            }
+        }
+
         var (rc, next, at) = TakeFromHeap(profile, s, d, request, extra, node);
         if (rc != Errno.Ok)
         {

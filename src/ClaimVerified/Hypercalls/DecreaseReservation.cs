@@ -46,13 +46,14 @@ public sealed partial class Host
             perNode = TakeFromDomainNodes(d, pages);
             d.GhostPagesInFlight += pages; // On their way back to the heap: between the two sections they are nowhere.
             RegrowClaimOnDrop(d, pages);
+            if (Profile.OneCriticalSectionPerOperation)
+            {
+                ReturnToHeap(d, perNode);
+                return Outcome.Ok(pages);
+            }
         }
 
-        lock (heapLock)
-        {
-            d.GhostPagesInFlight -= pages;
-            ReturnFreePagesLocked(perNode);
-        }
+        ReturnToHeap(d, perNode);
 
         return Outcome.Ok(pages);
     }

@@ -147,11 +147,19 @@ public sealed partial class Host
     {
         if (d.State == DomainState.Alive)
         {
-            d.State = DomainState.Dying;
+            if (!Profile.OneCriticalSectionPerOperation)
+            {
+                d.State = DomainState.Dying; // Xen: under domctl_lock only; others read is_dying without a lock.
+            }
+
             lock (d.PageAllocLock)
             {
                 lock (heapLock)
                 {
+                    // Our reference marks the domain dying in the same section that releases its claim, so whoever
+                    // holds page_alloc_lock sees is_dying stable: an allocation or a claim either completes before
+                    // the release or sees the domain dying.
+                    d.State = DomainState.Dying;
                     ReleaseClaimLocked(d);
                 }
             }
@@ -187,14 +195,15 @@ public sealed partial class Host
             {
                 RegrowClaimOnDrop(d, refcountedPages);
             }
+
+            if (Profile.OneCriticalSectionPerOperation)
+            {
+                ReturnToHeap(d, perNode);
+                return false;
+            }
         }
 
-        lock (heapLock)
-        {
-            d.GhostPagesInFlight -= perNode.Sum();
-            ReturnFreePagesLocked(perNode);
-        }
-
+        ReturnToHeap(d, perNode);
         return false;
     }
 

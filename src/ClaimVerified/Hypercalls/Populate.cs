@@ -98,6 +98,11 @@ public sealed partial class Host
             return Errno.ENOMEM;
         }
 
+        if (Profile.OneCriticalSectionPerOperation)
+        {
+            return AllocDomainPagesInOneSection(d, request, noRefcount, node);
+        }
+
         // Critical section 1: alloc_heap_pages, under heap_lock. The claim check, the pages, and (from 75d29d9b5e)
         // the claim's consumption.
         int takenNode;
@@ -140,6 +145,46 @@ public sealed partial class Host
         }
 
         return Outcome.Ok(request);
+    }
+
+    /// <summary>
+    /// Our reference: the whole allocation is one critical section, page_alloc_lock around heap_lock (Xen's lock
+    /// order). assign_pages' checks run first, so an allocation it would refuse never takes pages (and never consumes
+    /// a claim), and no observer can see pages that are neither free nor the domain's: the allocation is linearizable.
+    /// </summary>
+    private Outcome AllocDomainPagesInOneSection(Domain d, long request, bool noRefcount, int node)
+    {
+        lock (d.PageAllocLock)
+        {
+            var refused = AssignPagesRefusal(d, request, noRefcount);
+            if (refused != Errno.Ok)
+            {
+                return refused;
+            }
+
+            int takenNode;
+            lock (heapLock)
+            {
+                var rc = AllocHeapPagesLocked(d, request, noRefcount, node, out takenNode);
+                if (rc != Errno.Ok)
+                {
+                    return rc;
+                }
+
+                if (!noRefcount && d.OutstandingPages != 0)
+                {
+                    ConsumeClaimLocked(d, takenNode, request);
+                }
+
+                d.GhostPagesInFlight += request;
+            }
+
+            var assigned = AssignPagesLocked(d, request, noRefcount, takenNode);
+            return assigned == Errno.Ok
+                ? Outcome.Ok(request)
+                : throw new System.Diagnostics.UnreachableException(
+                    $"assign_pages refused ({assigned}) after its checks passed under the same page_alloc_lock");
+        }
     }
 
     /// <summary>
@@ -224,9 +269,10 @@ public sealed partial class Host
     /// </summary>
     private Errno AssignPagesLocked(Domain d, long request, bool noRefcount, int node)
     {
-        if (d.IsDying)
+        var refused = AssignPagesRefusal(d, request, noRefcount);
+        if (refused != Errno.Ok)
         {
-            return Errno.EINVAL;
+            return refused;
         }
 
         if (noRefcount)
@@ -245,16 +291,6 @@ public sealed partial class Host
         }
         else
         {
-            if (Profile.AssignPagesRefusesTotAboveMax && DomainTotPages(d) > d.MaxPages)
-            {
-                return Errno.EPERM; // 143501861d: already over max_pages (max lowered below tot) is "inconsistent".
-            }
-
-            if (request > d.MaxPages - DomainTotPages(d))
-            {
-                return Errno.E2BIG;
-            }
-
             d.TotPages += request;
             if (Profile.ConsumeClaimAt == ClaimConsumption.InAssignPages)
             {
@@ -272,6 +308,30 @@ public sealed partial class Host
         d.NodePages[node] += request;
         d.GhostPagesInFlight -= request;
         return Errno.Ok;
+    }
+
+    /// <summary>
+    /// assign_pages' refusals, in its order, page_alloc_lock held: a dying domain (EINVAL since 8cf167595f), a domain
+    /// already over max_pages (EPERM since 143501861d), going over max_pages (E2BIG). Extra pages have no max check.
+    /// </summary>
+    private Errno AssignPagesRefusal(Domain d, long request, bool noRefcount)
+    {
+        if (d.IsDying)
+        {
+            return Errno.EINVAL;
+        }
+
+        if (noRefcount)
+        {
+            return Errno.Ok;
+        }
+
+        if (Profile.AssignPagesRefusesTotAboveMax && DomainTotPages(d) > d.MaxPages)
+        {
+            return Errno.EPERM; // "inconsistent": max_pages was lowered below tot_pages.
+        }
+
+        return request > d.MaxPages - DomainTotPages(d) ? Errno.E2BIG : Errno.Ok;
     }
 
     /// <summary>

@@ -124,6 +124,7 @@ public static class Catalogue
         OfflineKeepsClaimsBacked = true,
         MaxPagesTrimsClaim = true,
         AllocMayCombineClaimAndUnclaimed = true,
+        OneCriticalSectionPerOperation = true,
     };
 
     /// <summary>Every profile, in history order.</summary>

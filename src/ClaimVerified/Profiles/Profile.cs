@@ -151,6 +151,14 @@ public sealed record Profile
     /// </summary>
     public bool AssignPagesRefusesTotAboveMax { get; init; }
 
+    /// <summary>
+    /// Whether every operation does its accounting in one critical section, page_alloc_lock around heap_lock (our
+    /// reference). Xen allocates in two (alloc_heap_pages, then assign_pages) and frees in two (page_alloc_lock, then
+    /// heap_lock): an observer between them sees pages that are neither free nor the domain's, which no sequential
+    /// order explains, and an allocation assign_pages refuses has meanwhile held memory others were refused.
+    /// </summary>
+    public bool OneCriticalSectionPerOperation { get; init; }
+
     /// <summary>The result code for a claim naming a domain that does not exist (Xen's memory.c: EINVAL).</summary>
     public Errno ClaimUnknownDomainErrno { get; init; } = Errno.EINVAL;
 

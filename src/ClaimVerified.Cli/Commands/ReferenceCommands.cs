@@ -1,0 +1,163 @@
+using System.CommandLine;
+using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Scripts;
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Cli.Commands;
+
+/// <summary>
+/// claimverify spec-check / run / vectors: what a reference for other implementations offers. spec-check explores
+/// every state of the sequential specification within a bound; run executes an operation script on the core and on the
+/// specification; vectors generates conformance scripts from the specification.
+/// </summary>
+public static class ReferenceCommands
+{
+    public static Command CreateSpecCheck(TextWriter output, TextWriter error)
+    {
+        var profile = new Option<string>("--profile") { Description = "The profile to check", Required = true };
+        var bound = new Option<string>("--bound")
+        {
+            Description = "nodes=N pages=P domains=D sizes=a,b [llc] [without=offline,maxmem,...]",
+            DefaultValueFactory = _ => "nodes=1 pages=3 domains=2 sizes=1,3 without=offline,maxmem",
+        };
+        var maxStates = new Option<long>("--max-states") { Description = "Stop (incomplete) after this many states", DefaultValueFactory = _ => 2_000_000 };
+        var maxSeconds = new Option<double>("--max-seconds") { Description = "Stop (incomplete) after this long", DefaultValueFactory = _ => 60 };
+        var json = ListCommands.JsonOption();
+        var command = new Command("spec-check", "Explore every reachable state of the specification within a bound and check every property")
+        {
+            profile, bound, maxStates, maxSeconds, json,
+        };
+        command.SetAction(parsed =>
+        {
+            var asJson = parsed.GetValue(json);
+            if (!Catalogue.TryGet(parsed.GetValue(profile)!, out var chosen))
+            {
+                return CliJson.Fail(output, error, asJson, $"unknown profile '{parsed.GetValue(profile)}'", "run `claimverify profiles` for the names");
+            }
+
+            var parsedBound = SpecBound.Parse(parsed.GetValue(bound)!, out var problem);
+            if (parsedBound is null)
+            {
+                return CliJson.Fail(output, error, asJson, $"bad --bound: {problem}", "write it as: nodes=1 pages=3 domains=2 sizes=1,3");
+            }
+
+            if (parsed.GetValue(maxStates) is < 1 or > 200_000_000 || parsed.GetValue(maxSeconds) is <= 0 or > 86_400)
+            {
+                return CliJson.Fail(output, error, asJson, "--max-states must be 1..200000000 and --max-seconds 0..86400", "give smaller limits");
+            }
+
+            var result = SpecChecker.Check(chosen, parsedBound, new SpecCheckLimits(parsed.GetValue(maxStates), parsed.GetValue(maxSeconds)));
+            if (asJson)
+            {
+                CliJson.Write(output, new
+                {
+                    profile = result.Profile,
+                    bound = result.Bound.ToArguments(),
+                    status = result.Status,
+                    verdict = result.Verdict,
+                    states = result.States,
+                    transitions = result.Transitions,
+                    depth = result.Depth,
+                    seconds = result.Elapsed.TotalSeconds,
+                    violations = result.Violations.Select(v => new { property = v.Property, detail = v.Detail, steps = v.Steps }),
+                });
+            }
+            else
+            {
+                output.Write(result.Render());
+            }
+
+            return result.Status == SpecCheckStatus.Violates && chosen == Catalogue.Reference ? ExitCodes.UnexpectedViolation : ExitCodes.AsExpected;
+        });
+        return command;
+    }
+
+    public static Command CreateRun(TextWriter output, TextWriter error)
+    {
+        var script = new Argument<string>("SCRIPT") { Description = "An operation script (see traces/conformance/FORMAT.md)" };
+        var profile = new Option<string?>("--profile") { Description = "Run with this profile instead of the script's" };
+        var json = ListCommands.JsonOption();
+        var command = new Command("run", "Run an operation script on the core and on the specification and compare both with its expectations")
+        {
+            script, profile, json,
+        };
+        command.SetAction(parsed =>
+        {
+            var asJson = parsed.GetValue(json);
+            var path = parsed.GetValue(script)!;
+            if (!File.Exists(path))
+            {
+                return CliJson.Fail(output, error, asJson, $"no script at {path}", "give the path of a script file");
+            }
+
+            var name = parsed.GetValue(profile);
+            if (name is not null && !Catalogue.TryGet(name, out _))
+            {
+                return CliJson.Fail(output, error, asJson, $"unknown profile '{name}'", "run `claimverify profiles` for the names");
+            }
+
+            var result = ScriptRunner.Run(File.ReadAllText(path), name, path);
+            if (asJson)
+            {
+                CliJson.Write(output, result);
+            }
+            else
+            {
+                output.Write(result.Render());
+            }
+
+            return result.SyntaxError is not null ? ExitCodes.Usage
+                : result.Passed ? ExitCodes.AsExpected
+                : ExitCodes.UnexpectedViolation;
+        });
+        return command;
+    }
+
+    public static Command CreateVectors(TextWriter output, TextWriter error)
+    {
+        var profile = new Option<string>("--profile") { Description = "The profile to generate vectors for", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Where the .cvs scripts go", Required = true };
+        var json = ListCommands.JsonOption();
+        var command = new Command("vectors", "Generate conformance vectors from the specification, covering every rule the profile can reach")
+        {
+            profile, outDir, json,
+        };
+        command.SetAction(parsed =>
+        {
+            var asJson = parsed.GetValue(json);
+            if (!Catalogue.TryGet(parsed.GetValue(profile)!, out var chosen))
+            {
+                return CliJson.Fail(output, error, asJson, $"unknown profile '{parsed.GetValue(profile)}'", "run `claimverify profiles` for the names");
+            }
+
+            var directory = parsed.GetValue(outDir)!;
+            Directory.CreateDirectory(directory);
+            foreach (var stale in Directory.GetFiles(directory, "*.cvs"))
+            {
+                File.Delete(stale);
+            }
+
+            var set = Vectors.Generate(chosen, directory);
+            if (asJson)
+            {
+                CliJson.Write(output, new
+                {
+                    profile = set.Profile,
+                    vectors = set.Vectors.Select(v => new { name = v.Name, rules = v.Rules }),
+                    coverage = set.Coverage,
+                    covered = set.Covered,
+                    uncovered = set.Uncovered,
+                    directory,
+                });
+            }
+            else
+            {
+                output.WriteLine(set.Render());
+                output.WriteLine($"written to {directory}");
+            }
+
+            return ExitCodes.AsExpected;
+        });
+        return command;
+    }
+}
