@@ -64,12 +64,21 @@ public static class ReferenceCommands
             }
             else
             {
-                output.Write(result.Render());
+                WriteLine(output, result.Render());
             }
 
             return result.Status == SpecCheckStatus.Violates && chosen == Catalogue.Reference ? ExitCodes.UnexpectedViolation : ExitCodes.AsExpected;
         });
         return command;
+    }
+
+    private static void WriteLine(TextWriter output, string text)
+    {
+        output.Write(text);
+        if (!text.EndsWith('\n'))
+        {
+            output.WriteLine();
+        }
     }
 
     public static Command CreateRun(TextWriter output, TextWriter error)
@@ -103,7 +112,7 @@ public static class ReferenceCommands
             }
             else
             {
-                output.Write(result.Render());
+                WriteLine(output, result.Render());
             }
 
             return result.SyntaxError is not null ? ExitCodes.Usage

@@ -115,3 +115,80 @@ public sealed class CliTests : IDisposable
         Assert.Equal("release", json.RootElement.GetProperty("property").GetString());
     }
 }
+
+/// <summary>The reference commands from the command line: spec-check, run, vectors.</summary>
+public sealed class ReferenceCommandTests : IDisposable
+{
+    private readonly string scratch = Path.Combine(Path.GetTempPath(), "claimverify-ref-tests-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(scratch))
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        return (Program.Run(args, output, error), output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void Spec_check_reports_states_and_a_shortest_counterexample()
+    {
+        var (exit, output, _) = Run("spec-check", "--profile", "reference", "--bound", "nodes=1 pages=2 domains=1 sizes=2", "--json");
+        Assert.Equal(ExitCodes.AsExpected, exit);
+        using (var json = JsonDocument.Parse(output))
+        {
+            Assert.Equal("holds", json.RootElement.GetProperty("verdict").GetString());
+            Assert.True(json.RootElement.GetProperty("states").GetInt64() > 10);
+        }
+
+        (exit, output, _) = Run("spec-check", "--profile", "xen-4.22", "--bound", "nodes=1 pages=2 domains=1 sizes=2");
+        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Contains("violates", output, StringComparison.Ordinal);
+
+        (exit, _, var error) = Run("spec-check", "--profile", "xen-4.22", "--bound", "nodes=banana");
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("bad --bound", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_passes_a_good_script_and_points_at_the_line_of_a_bad_one()
+    {
+        Directory.CreateDirectory(scratch);
+        var good = Path.Combine(scratch, "good.cvs");
+        File.WriteAllText(good, "host nodes=1 pages=16\nprofile xen-4.22\ncreate d1 max=8 -> ok\nclaim d1 8 -> ok\nphysinfo -> free=16 outstanding=8\n");
+        var (exit, output, _) = Run("run", good);
+        Assert.True(exit == ExitCodes.AsExpected, output);
+
+        var wrong = Path.Combine(scratch, "wrong.cvs");
+        File.WriteAllText(wrong, "host nodes=1 pages=16\nprofile xen-4.22\ncreate d1 max=8 -> ok\nclaim d1 8 -> ENOMEM\n");
+        (exit, output, _) = Run("run", wrong, "--json");
+        Assert.Equal(ExitCodes.UnexpectedViolation, exit);
+        using (var json = JsonDocument.Parse(output))
+        {
+            Assert.Equal(4, json.RootElement.GetProperty("firstDifference").GetProperty("line").GetInt32());
+        }
+
+        var bad = Path.Combine(scratch, "bad.cvs");
+        File.WriteAllText(bad, "host nodes=1 pages=16\nfrobnicate d1\n");
+        (exit, output, _) = Run("run", bad);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("line 2, column 1: unknown keyword 'frobnicate'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Vectors_writes_scripts_that_run_clean()
+    {
+        var (exit, output, _) = Run("vectors", "--profile", "xen-4.22", "--out", scratch);
+        Assert.True(exit == ExitCodes.AsExpected, output);
+        Assert.Contains("rules covered", output, StringComparison.Ordinal);
+        var first = Directory.GetFiles(scratch, "*.cvs").Order(StringComparer.Ordinal).First();
+        (exit, output, _) = Run("run", first);
+        Assert.True(exit == ExitCodes.AsExpected, output);
+    }
+}
