@@ -51,6 +51,9 @@ public sealed partial class Host
         lock (heapLock)
         {
             d.GhostPagesInFlight -= pages;
+#if CLAIMVERIFIED_MUTANTS
+            if (Mutants.Is(Mutant.FreeLosesPage)) perNode[Array.FindIndex(perNode, p => p > 0)] -= 1;
+#endif
             ReturnFreePagesLocked(perNode);
         }
 

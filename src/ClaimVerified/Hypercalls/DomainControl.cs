@@ -59,6 +59,9 @@ public sealed partial class Host
             lock (d.PageAllocLock)
             {
                 d.MaxPages = maxPages;
+#if CLAIMVERIFIED_MUTANTS
+                if (!Mutants.Is(Mutant.MaxMemNoTrim))
+#endif
                 if (Profile.MaxPagesTrimsClaim)
                 {
                     TrimClaimToMaxPages(d);
@@ -147,7 +150,13 @@ public sealed partial class Host
     {
         if (d.State == DomainState.Alive)
         {
+#if CLAIMVERIFIED_MUTANTS
+            if (Mutants.Is(Mutant.KillReleasesBeforeDying)) return MutantKillReleaseThenMarkDying(d);
+#endif
             d.State = DomainState.Dying;
+#if CLAIMVERIFIED_MUTANTS
+            if (Mutants.Is(Mutant.KillKeepsClaim)) { DestroyTmemPools(d); return false; }
+#endif
             lock (d.PageAllocLock)
             {
                 lock (heapLock)

@@ -109,6 +109,9 @@ public sealed partial class Host
                 return rc;
             }
 
+#if CLAIMVERIFIED_MUTANTS
+            if (!Mutants.Is(Mutant.ConsumeOutsideHeapLock))
+#endif
             if (Profile.ConsumeClaimAt == ClaimConsumption.InHeapAllocation && !noRefcount && d.OutstandingPages != 0)
             {
                 ConsumeClaimLocked(d, takenNode, request);
@@ -117,6 +120,9 @@ public sealed partial class Host
             d.GhostPagesInFlight += request;
         }
 
+#if CLAIMVERIFIED_MUTANTS
+        if (Mutants.Is(Mutant.ConsumeOutsideHeapLock)) MutantConsumeLate(d, takenNode, request, noRefcount);
+#endif
         // Critical section 2: assign_pages, under the domain's page_alloc_lock. Before 75d29d9b5e the claim is
         // consumed here, through domain_adjust_tot_pages taking heap_lock again.
         Errno assigned;
@@ -127,6 +133,9 @@ public sealed partial class Host
 
         if (assigned != Errno.Ok)
         {
+#if CLAIMVERIFIED_MUTANTS
+            if (Mutants.Is(Mutant.FailedAssignKeepsPages)) return assigned;
+#endif
             // The pages go back to the heap. A claim consumed in section 1 is not given back (75d29d9b5e accepts it).
             lock (heapLock)
             {
@@ -151,6 +160,11 @@ public sealed partial class Host
         takenNode = -1;
         var availPages = totalAvailPages + (Profile.AllocCheckCountsTmemFreeable ? tmemEphemeralPages : 0);
         var mayUseClaim = d is not null && (!noRefcount || Profile.NoRefcountMayUseClaims);
+#if CLAIMVERIFIED_MUTANTS
+        if (Mutants.Is(Mutant.NoRefcountUsesClaim)) mayUseClaim = d is not null;
+        if (Mutants.Is(Mutant.OwnClaimIgnored)) mayUseClaim = false;
+        if (Mutants.Is(Mutant.AllocCheckOffByOne)) availPages -= 1;
+#endif
         if (Profile.ClaimsSupported && outstandingClaims + request > availPages)
         {
             // 65c9792df6, narrowed for no-refcount by 17294e69c4. Before 4.3 there is no claim check at all, so a
@@ -224,6 +238,9 @@ public sealed partial class Host
     /// </summary>
     private Errno AssignPagesLocked(Domain d, long request, bool noRefcount, int node)
     {
+#if CLAIMVERIFIED_MUTANTS
+        if (!Mutants.Is(Mutant.AssignIgnoresDying))
+#endif
         if (d.IsDying)
         {
             return Errno.EINVAL;
@@ -250,12 +267,18 @@ public sealed partial class Host
                 return Errno.EPERM; // 143501861d: already over max_pages (max lowered below tot) is "inconsistent".
             }
 
+#if CLAIMVERIFIED_MUTANTS
+            if (Mutants.Is(Mutant.MaxBoundOffByOne) && request == d.MaxPages - DomainTotPages(d)) return Errno.E2BIG;
+#endif
             if (request > d.MaxPages - DomainTotPages(d))
             {
                 return Errno.E2BIG;
             }
 
             d.TotPages += request;
+#if CLAIMVERIFIED_MUTANTS
+            if (Mutants.Is(Mutant.PopulateDoubleCountsTot)) d.TotPages += request;
+#endif
             if (Profile.ConsumeClaimAt == ClaimConsumption.InAssignPages)
             {
                 ConsumeClaimForTotIncrease(d, node, request);
