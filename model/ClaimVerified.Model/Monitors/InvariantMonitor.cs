@@ -1,3 +1,4 @@
+using ClaimVerified.Model.Benchmarks;
 using ClaimVerified.Model.Properties;
 using ClaimVerified.Profiles;
 using Microsoft.Coyote.Specifications;
@@ -8,7 +9,7 @@ namespace ClaimVerified.Model.Monitors;
 /// <summary>
 /// The accounting invariants, as a Coyote monitor. It judges every audit an observer makes (claims sum, claims backed,
 /// claim bound, conservation, expiry, release), every physinfo an administrator reads (admin view), and the final
-/// audit when every domain is gone (no leak). Observers audit at points the scheduler chooses, so an invariant that
+/// audit when every domain is gone (no leak). Each check is timed when <see cref="PropertyCheckTimer"/> is on. Observers audit at points the scheduler chooses, so an invariant that
 /// breaks only between two critical sections is caught exactly when a real observer could see it.
 /// </summary>
 public sealed class InvariantMonitor : Monitor
@@ -35,21 +36,30 @@ public sealed class InvariantMonitor : Monitor
     private void OnAudited(Event e)
     {
         var audited = (Audited)e;
+        var timing = PropertyCheckTimer.Start();
         var violation = SnapshotProperties.FirstViolation(audited.Snapshot, profile);
-        Assert(violation is null, Violations.Format(violation, profile.Name, scenario, $"seen by {audited.Actor}"));
+        var message = Violations.Format(violation, profile.Name, scenario, $"seen by {audited.Actor}");
+        PropertyCheckTimer.Stop(timing);
+        Assert(violation is null, message);
     }
 
     private void OnPhysInfoSeen(Event e)
     {
         var seen = (PhysInfoSeen)e;
+        var timing = PropertyCheckTimer.Start();
         var violation = AdminView.Check(seen.Info);
-        Assert(violation is null, Violations.Format(violation, profile.Name, scenario, $"seen by {seen.Actor}"));
+        var message = Violations.Format(violation, profile.Name, scenario, $"seen by {seen.Actor}");
+        PropertyCheckTimer.Stop(timing);
+        Assert(violation is null, message);
     }
 
     private void OnAllDomainsGone(Event e)
     {
         var snapshot = ((AllDomainsGone)e).Snapshot;
+        var timing = PropertyCheckTimer.Start();
         var violation = SnapshotProperties.FirstViolation(snapshot, profile) ?? NoLeak.Check(snapshot);
-        Assert(violation is null, Violations.Format(violation, profile.Name, scenario, "at the end"));
+        var message = Violations.Format(violation, profile.Name, scenario, "at the end");
+        PropertyCheckTimer.Stop(timing);
+        Assert(violation is null, message);
     }
 }
