@@ -16,15 +16,14 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 COYOTE_CLI_TELEMETRY_OPTOUT=1
 jobs_max="${JOBS:-1}"
 out=out/mutants/results
-rm -rf "$out" && mkdir -p "$out"
+mkdir -p "$out"
 
-if [ "$#" -gt 0 ]; then
-  mutants=("$@")
-else
-  # The enum's members, in declaration order, without None.
-  mapfile -t mutants < <(sed -n '/^internal enum Mutant/,/^}/p' src/ClaimVerified/Mutants.cs \
-    | grep -E '^    [A-Z][A-Za-z0-9]*,$' | tr -d ' ,' | grep -v '^None$')
-fi
+# Every mutant: the enum's members, in declaration order, without None. The report covers all of them; a run with
+# arguments re-runs only those and keeps the earlier results of the others.
+mapfile -t all_mutants < <(sed -n '/^internal enum Mutant/,/^}/p' src/ClaimVerified/Mutants.cs \
+  | grep -E '^    [A-Z][A-Za-z0-9]*,$' | tr -d ' ,' | grep -v '^None$')
+if [ "$#" -gt 0 ]; then mutants=("$@"); else mutants=("${all_mutants[@]}"); fi
+for m in baseline "${mutants[@]}"; do rm -f "$out/$m".*; done
 
 echo "building the mutant build into out/mutants/ ..."
 dotnet build tests/ClaimVerified.Tests -p:ClaimVerifiedMutants=true -v:q -nologo > "$out/build.log" 2>&1 \
@@ -57,7 +56,7 @@ for m in "${mutants[@]}"; do
 done
 wait
 
-python3 - "$out" "${mutants[@]}" <<'PY'
+python3 - "$out" "${all_mutants[@]}" <<'PY'
 import sys, re, xml.etree.ElementTree as ET
 out, mutants = sys.argv[1], sys.argv[2:]
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
@@ -73,29 +72,36 @@ def doc(text):
 baseline = ET.parse(f"{out}/baseline.trx").getroot()
 total = len(baseline.findall(".//t:UnitTestResult", ns))
 rows, killed = [], 0
+def when(t):  # trx times: 2026-11-28T04:27:01.1234567+00:00
+    from datetime import datetime
+    t = re.sub(r"(\.\d{6})\d*", r"\1", t)
+    return datetime.fromisoformat(t).timestamp()
 for m in mutants:
     try:
         root = ET.parse(f"{out}/{m}.trx").getroot()
     except Exception:
-        rows.append((m, "?", 0, "no trx (see log)", "", open(f"{out}/{m}.seconds").read().strip())); continue
-    failed = [(r.get("testName"), secs(r.get("duration", "0:0:0"))) for r in root.findall(".//t:UnitTestResult", ns)
-              if r.get("outcome") == "Failed"]
+        rows.append((m, "not run", 0, "-", "-", "-", "-")); continue
+    results = root.findall(".//t:UnitTestResult", ns)
+    start = min(when(r.get("startTime")) for r in results)
+    failed = [(r.get("testName"), secs(r.get("duration", "0:0:0")), when(r.get("endTime")) - start)
+              for r in results if r.get("outcome") == "Failed"]
     wall = open(f"{out}/{m}.seconds").read().strip()
     if failed:
         killed += 1
-        name, d = min(failed, key=lambda f: f[1])
-        rows.append((m, "killed", len(failed), short(name), f"{d:.3f}", wall))
+        name, d, _ = min(failed, key=lambda f: f[1])
+        first = min(f[2] for f in failed)
+        rows.append((m, "killed", len(failed), short(name), f"{d * 1000:.1f}", f"{first:.1f}", wall))
     else:
-        rows.append((m, "SURVIVED", 0, "-", "-", wall))
+        rows.append((m, "SURVIVED", 0, "-", "-", "-", wall))
 with open("out/mutants/mutation-score.tsv", "w") as f:
     for r in rows: f.write("\t".join(map(str, r)) + "\n")
 with open("out/mutants/mutation-score.md", "w") as f:
     f.write(f"Mutation score: **{killed}/{len(mutants)}** mutants killed; the suite has {total} tests "
             f"(baseline {open(f'{out}/baseline.seconds').read().strip()} s, all passing).\n\n")
-    f.write("| mutant | what is wrong | verdict | failing tests | fastest failing test | its time (s) | suite wall time (s) |\n")
-    f.write("|---|---|---|---:|---|---:|---:|\n")
-    for m, v, n, name, d, wall in rows:
-        f.write(f"| {m} | {doc(m)} | {v} | {n} | `{name}` | {d} | {wall} |\n")
+    f.write("| mutant | what is wrong | verdict | failing tests | fastest failing test | its time (ms) | first failure after (s) | suite wall time (s) |\n")
+    f.write("|---|---|---|---:|---|---:|---:|---:|\n")
+    for m, v, n, name, d, first, wall in rows:
+        f.write(f"| {m} | {doc(m)} | {v} | {n} | `{name}` | {d} | {first} | {wall} |\n")
 print(open("out/mutants/mutation-score.md").read())
 sys.exit(0 if killed == len(mutants) else 1)
 PY

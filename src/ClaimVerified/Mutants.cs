@@ -98,7 +98,10 @@ internal static class Mutants
 /// <summary>The mutants too long for a one-line hook: whole wrong versions of a path, beside the right one.</summary>
 public sealed partial class Host
 {
-    /// <summary>ClaimCheckSplitFromStake: the decision under the locks, the stake under heap_lock taken again.</summary>
+    /// <summary>
+    /// ClaimCheckSplitFromStake: the decision under the locks, the stake under heap_lock taken again; otherwise the
+    /// same checks as <see cref="SetOutstandingPages"/>, so that only the split can be caught.
+    /// </summary>
     private Outcome MutantSetOutstandingPagesSplit(Domain d, long pages)
     {
         long claimPages;
@@ -112,14 +115,26 @@ public sealed partial class Host
                     return Outcome.Ok();
                 }
 
+                // The same checks, in the same order, as SetOutstandingPages (for profiles where a claim never replaces).
+                if ((Profile.RefuseClaimOnDying == ClaimVerified.Profiles.DyingClaimCheck.UnderLocks && d.IsDying) || d.OutstandingPages != 0)
+                {
+                    return Errno.EINVAL;
+                }
+
                 var domainTotPages = DomainTotPages(d);
-                if (d.OutstandingPages != 0 || pages <= domainTotPages || pages > d.MaxPages)
+                if (pages <= domainTotPages || pages > d.MaxPages)
                 {
                     return Errno.EINVAL;
                 }
 
                 claimPages = pages - domainTotPages;
-                if (claimPages > Math.Max(0, totalAvailPages - outstandingClaims))
+                var availPages = totalAvailPages + (Profile.ClaimCountsTmemFreeable ? tmemEphemeralPages : 0) - outstandingClaims;
+                if (availPages < 0)
+                {
+                    availPages = Profile.ClaimAvailWraps ? long.MaxValue : 0;
+                }
+
+                if (claimPages > availPages)
                 {
                     return Errno.ENOMEM;
                 }

@@ -53,7 +53,7 @@ public sealed partial class Host
         }
 
 #if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.DyingCheckOutsideLocks) && d.IsDying) return Errno.EINVAL;
+        if (Mutants.Is(Mutant.DyingCheckOutsideLocks) && Profile.RefuseClaimOnDying == DyingClaimCheck.UnderLocks && d.IsDying) return Errno.EINVAL;
 #endif
         return SetOutstandingPages(d, pages, soft);
     }
@@ -62,7 +62,7 @@ public sealed partial class Host
     private Outcome SetOutstandingPages(Domain d, long pages, bool soft)
     {
 #if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.ClaimCheckSplitFromStake)) return MutantSetOutstandingPagesSplit(d, pages);
+        if (Mutants.Is(Mutant.ClaimCheckSplitFromStake) && !Profile.SecondClaimReplaces) return MutantSetOutstandingPagesSplit(d, pages);
 #endif
         lock (d.PageAllocLock)
         {
