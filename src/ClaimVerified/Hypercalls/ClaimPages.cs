@@ -53,7 +53,7 @@ public sealed partial class Host
         }
 
 #if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.DyingCheckOutsideLocks) && Profile.RefuseClaimOnDying == DyingClaimCheck.UnderLocks && d.IsDying) return Errno.EINVAL;
+        if (Mutants.Is(Mutant.DyingCheckOutsideLocks) && pages != 0 && Profile.RefuseClaimOnDying == DyingClaimCheck.UnderLocks && d.IsDying) return Errno.EINVAL;
 #endif
         return SetOutstandingPages(d, pages, soft);
     }
