@@ -80,7 +80,7 @@ for m in mutants:
     try:
         root = ET.parse(f"{out}/{m}.trx").getroot()
     except Exception:
-        rows.append((m, "not run", 0, "-", "-", "-", "-")); continue
+        rows.append((m, "not run", 0, "-", "-", "-", "-", "-")); continue
     results = root.findall(".//t:UnitTestResult", ns)
     start = min(when(r.get("startTime")) for r in results)
     failed = [(r.get("testName"), secs(r.get("duration", "0:0:0")), when(r.get("endTime")) - start)
@@ -90,18 +90,19 @@ for m in mutants:
         killed += 1
         name, d, _ = min(failed, key=lambda f: f[1])
         first = min(f[2] for f in failed)
-        rows.append((m, "killed", len(failed), short(name), f"{d * 1000:.1f}", f"{first:.1f}", wall))
+        classes = sorted({re.sub(r"\(.*", "", f[0]).split(".")[-2] for f in failed})
+        rows.append((m, "killed", len(failed), short(name), f"{d * 1000:.1f}", f"{first:.1f}", wall, ", ".join(classes)))
     else:
-        rows.append((m, "SURVIVED", 0, "-", "-", "-", wall))
+        rows.append((m, "SURVIVED", 0, "-", "-", "-", wall, "-"))
 with open("out/mutants/mutation-score.tsv", "w") as f:
     for r in rows: f.write("\t".join(map(str, r)) + "\n")
 with open("out/mutants/mutation-score.md", "w") as f:
     f.write(f"Mutation score: **{killed}/{len(mutants)}** mutants killed; the suite has {total} tests "
             f"(baseline {open(f'{out}/baseline.seconds').read().strip()} s, all passing).\n\n")
-    f.write("| mutant | what is wrong | verdict | failing tests | fastest failing test | its time (ms) | first failure after (s) | suite wall time (s) |\n")
-    f.write("|---|---|---|---:|---|---:|---:|---:|\n")
-    for m, v, n, name, d, first, wall in rows:
-        f.write(f"| {m} | {doc(m)} | {v} | {n} | `{name}` | {d} | {first} | {wall} |\n")
+    f.write("| mutant | what is wrong | verdict | failing tests | caught by (test classes) | fastest failing test | its time (ms) | first failure after (s) | suite wall time (s) |\n")
+    f.write("|---|---|---|---:|---|---|---:|---:|---:|\n")
+    for m, v, n, name, d, first, wall, classes in rows:
+        f.write(f"| {m} | {doc(m)} | {v} | {n} | {classes} | `{name}` | {d} | {first} | {wall} |\n")
 print(open("out/mutants/mutation-score.md").read())
 sys.exit(0 if killed == len(mutants) else 1)
 PY
