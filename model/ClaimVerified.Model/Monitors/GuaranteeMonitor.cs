@@ -1,3 +1,4 @@
+using ClaimVerified.Model.Benchmarks;
 using ClaimVerified.Model.Properties;
 using ClaimVerified.Model.Workloads;
 using Microsoft.Coyote.Specifications;
@@ -45,11 +46,15 @@ public sealed class GuaranteeMonitor : Monitor
     private void OnAllocationFailed(Event e)
     {
         var failed = (AllocationFailed)e;
+        var timing = PropertyCheckTimer.Start();
         if (failed.Errno != Errno.ENOMEM || !admitted.TryGetValue(failed.Domid, out var build)
             || failed.TotPages >= build.TargetPages)
         {
+            PropertyCheckTimer.Stop(timing);
             return;
         }
+
+        PropertyCheckTimer.Stop(timing);
 
         var where = failed.Node >= 0 ? $" on node {failed.Node}" : "";
         var detail = $"[{PropertyIds.Guarantee}] d{failed.Domid} was admitted by its {build.Basis} for {build.TargetPages} pages, "

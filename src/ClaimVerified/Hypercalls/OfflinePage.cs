@@ -28,6 +28,9 @@ public sealed partial class Host
                 return Errno.EBUSY;
             }
 
+#if CLAIMVERIFIED_MUTANTS
+            if (!Mutants.Is(Mutant.OfflineUnbacksClaims))
+#endif
             if (Profile.OfflineKeepsClaimsBacked
                 && (totalAvailPages - 1 < outstandingClaims || nodeAvailPages[node] - 1 < nodeOutstandingClaims[node]))
             {

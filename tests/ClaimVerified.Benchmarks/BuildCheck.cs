@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace ClaimVerified.Benchmarks;
+
+/// <summary>
+/// Which ClaimVerified.dll is loaded. A copy rewritten by `dotnet coyote rewrite` references Microsoft.Coyote (every
+/// lock becomes a call into Coyote's runtime); the production build references no package at all. A mutation build
+/// (-p:ClaimVerifiedMutants=true) has a Mutants type. Either would make the figures meaningless, so both refuse.
+/// </summary>
+public static class BuildCheck
+{
+    public static string DescribeProductionBuild()
+    {
+        var core = typeof(Host).Assembly;
+        var coyote = core.GetReferencedAssemblies()
+            .Where(name => name.Name is not null && name.Name.StartsWith("Microsoft.Coyote", StringComparison.Ordinal))
+            .Select(name => name.Name).ToArray();
+        if (coyote.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"{core.Location} is rewritten for Coyote (it references {string.Join(", ", coyote)}): benchmarks must "
+                + "load the production build from src/ClaimVerified/bin. Do not set CoyoteRewrite on this project.");
+        }
+
+        if (core.GetType("ClaimVerified.Mutants") is not null)
+        {
+            throw new InvalidOperationException($"{core.Location} is a mutation-testing build (it has ClaimVerified.Mutants).");
+        }
+
+        var configuration = core.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "?";
+        var jitOptimized = core.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled != true;
+        return $"ClaimVerified.dll: {core.Location}\n"
+            + $"  build: {configuration}, JIT optimizer {(jitOptimized ? "on" : "OFF")}, not rewritten for Coyote "
+            + $"(references: {string.Join(", ", core.GetReferencedAssemblies().Select(n => n.Name))}), no mutants; "
+            + $"MVID {core.ManifestModule.ModuleVersionId}\n"
+            + $"  runtime: {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, "
+            + $"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
+    }
+}
