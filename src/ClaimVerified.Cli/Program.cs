@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(TraceCommands.CreateReplay(output, error));
         root.Subcommands.Add(TraceCommands.CreateExplain(output, error));
         root.Subcommands.Add(ReferenceCommands.CreateSpecCheck(output, error));
+        root.Subcommands.Add(ReferenceCommands.CreateLinearize(output, error));
         root.Subcommands.Add(ReferenceCommands.CreateRun(output, error));
         root.Subcommands.Add(ReferenceCommands.CreateVectors(output, error));
         root.Subcommands.Add(ListCommands.CreateProfiles(output));

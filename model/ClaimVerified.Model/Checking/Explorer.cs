@@ -112,7 +112,7 @@ public static class Explorer
     /// Runs the engine with the console silenced: Coyote 1.7.11 prints its progress ("... Setting up the test") even at
     /// verbosity None, and our callers print their own results (and --json output must stay clean).
     /// </summary>
-    private static void RunQuietly(TestingEngine engine)
+    internal static void RunQuietly(TestingEngine engine)
     {
         var output = Console.Out;
         Console.SetOut(TextWriter.Null);

@@ -102,7 +102,7 @@ public static class LinearizabilityExplorer
                     break;
             }
         });
-        engine.Run();
+        Explorer.RunQuietly(engine);
         stopwatch.Stop();
         var status = bad > 0 ? LinearizabilityStatus.NotLinearizable
             : unknown > 0 ? LinearizabilityStatus.Unknown

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Scripts;
 using ClaimVerified.Profiles;
 
@@ -79,6 +80,62 @@ public static class ReferenceCommands
         {
             output.WriteLine();
         }
+    }
+
+    public static Command CreateLinearize(TextWriter output, TextWriter error)
+    {
+        var profile = new Option<string>("--profile") { Description = "The profile", Required = true };
+        var scenario = new Option<string>("--scenario") { Description = "The scenario", Required = true };
+        var iterations = new Option<uint>("--iterations") { Description = "Executions to explore and check", DefaultValueFactory = _ => 100 };
+        var seed = new Option<uint>("--seed") { Description = "The seed", DefaultValueFactory = _ => 17 };
+        var json = ListCommands.JsonOption();
+        var command = new Command("linearize", "Check that the core's concurrent histories in a scenario linearize against the specification")
+        {
+            profile, scenario, iterations, seed, json,
+        };
+        command.SetAction(parsed =>
+        {
+            var asJson = parsed.GetValue(json);
+            if (!Catalogue.TryGet(parsed.GetValue(profile)!, out var chosen))
+            {
+                return CliJson.Fail(output, error, asJson, $"unknown profile '{parsed.GetValue(profile)}'", "run `claimverify profiles` for the names");
+            }
+
+            if (!ScenarioCatalogue.TryGet(parsed.GetValue(scenario)!, out var where))
+            {
+                return CliJson.Fail(output, error, asJson, $"unknown scenario '{parsed.GetValue(scenario)}'", "run `claimverify scenarios` for the names");
+            }
+
+            if (parsed.GetValue(iterations) is 0 or > 1_000_000)
+            {
+                return CliJson.Fail(output, error, asJson, "--iterations must be 1..1000000", "give a smaller number");
+            }
+
+            var result = LinearizabilityExplorer.Explore(chosen, where, new ExplorationOptions(parsed.GetValue(iterations), Strategy.Portfolio, parsed.GetValue(seed)));
+            if (asJson)
+            {
+                CliJson.Write(output, new
+                {
+                    profile = result.Profile,
+                    scenario = result.Scenario,
+                    status = result.Status,
+                    verdict = result.Verdict,
+                    iterations = result.Iterations,
+                    firstBadIteration = result.FirstBadIteration,
+                    evidence = result.Evidence is null ? null : Linearizability.RenderTable(result.Evidence.Evidence),
+                    seconds = result.Elapsed.TotalSeconds,
+                });
+            }
+            else
+            {
+                WriteLine(output, result.Render());
+            }
+
+            return result.Status == LinearizabilityStatus.NotLinearizable && chosen == Catalogue.Reference
+                ? ExitCodes.UnexpectedViolation
+                : ExitCodes.AsExpected;
+        });
+        return command;
     }
 
     public static Command CreateRun(TextWriter output, TextWriter error)
