@@ -196,7 +196,7 @@ public static class CheckerPower
                     var engine = TestingEngine.Create(configuration, () => scenario.RunAsync(profile));
                     var schedules = 0;
                     engine.RegisterEndIterationCallBack(_ => schedules++);
-                    engine.Run();
+                    Explorer.RunQuietly(engine);
                     stopwatch.Stop();
                     var report = engine.TestReport;
                     if (report.UncontrolledInvocations.Count > 0)

@@ -192,3 +192,22 @@ public sealed class ReferenceCommandTests : IDisposable
         Assert.True(exit == ExitCodes.AsExpected, output);
     }
 }
+
+/// <summary>claimverify bench: the checker's power as a Markdown table (counts only: no timed assertions).</summary>
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public void Ttfb_renders_a_table_for_one_cell_and_rejects_unknown_names()
+    {
+        var output = new StringWriter();
+        var exit = Program.Run(["bench", "ttfb", "--profile", "xen-4.22", "--scenario", "kill-during-claim", "--strategy", "random", "--seeds", "2"],
+            output, new StringWriter());
+        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Contains("| xen-4.22 | kill-during-claim |", output.ToString(), StringComparison.Ordinal);
+
+        var error = new StringWriter();
+        exit = Program.Run(["bench", "ttfb", "--profile", "xen-9.9", "--seeds", "1"], new StringWriter(), error);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("xen-9.9", error.ToString(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using ClaimVerified.Model.Benchmarks;
+using ClaimVerified.Model.Checking;
+
+namespace ClaimVerified.Cli.Commands;
+
+/// <summary>
+/// claimverify bench speed|ttfb: the checker's power, measured. speed: schedules per second per scenario and the
+/// share of time spent in our property checks; ttfb: schedules and seconds to the first bug of every expected
+/// violation, per strategy, median and worst over widely spaced seeds. Run from a Release build for figures that mean
+/// something: dotnet run -c Release --project src/ClaimVerified.Cli -- bench ...
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("bench", "Measure the checker: exploration speed (speed) and time to the first bug (ttfb)");
+        command.Subcommands.Add(CreateSpeed(output, error));
+        command.Subcommands.Add(CreateTimeToFirstBug(output, error));
+        return command;
+    }
+
+    private static Option<string[]> ProfileOption() => new("--profile") { Description = "A profile (repeatable; default: all with work to do)" };
+
+    private static Option<string[]> ScenarioOption() => new("--scenario") { Description = "A scenario (repeatable; default: all)" };
+
+    private static Option<string?> Out() => new("--out") { Description = "Also write the Markdown table to this file" };
+
+    private static Command CreateSpeed(TextWriter output, TextWriter error)
+    {
+        var profiles = ProfileOption();
+        var scenarios = ScenarioOption();
+        var strategy = new Option<Strategy>("--strategy") { DefaultValueFactory = _ => Strategy.Portfolio };
+        var iterations = new Option<uint>("--iterations") { Description = "Schedules per scenario", DefaultValueFactory = _ => 500 };
+        var outFile = Out();
+        var command = new Command("speed", "Schedules per second per scenario, and the share of time in our property checks")
+        {
+            profiles, scenarios, strategy, iterations, outFile,
+        };
+        command.SetAction(parsed => Guard(output, error, () =>
+        {
+            CheckNames(parsed.GetValue(profiles), parsed.GetValue(scenarios));
+            var rows = CheckerPower.ExplorationSpeed(new ExplorationSpeedOptions
+            {
+                Profiles = parsed.GetValue(profiles) ?? [],
+                Scenarios = parsed.GetValue(scenarios) ?? [],
+                Strategy = parsed.GetValue(strategy),
+                Iterations = parsed.GetValue(iterations),
+            }, error.WriteLine);
+            return Emit(output, CheckerPower.Render(rows), parsed.GetValue(outFile));
+        }));
+        return command;
+    }
+
+    private static Command CreateTimeToFirstBug(TextWriter output, TextWriter error)
+    {
+        var profiles = ProfileOption();
+        var scenarios = ScenarioOption();
+        var strategies = new Option<Strategy[]>("--strategy") { Description = "A strategy (repeatable; default: all six)" };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per cell and strategy (spaced 1000003 apart)", DefaultValueFactory = _ => 20 };
+        var budget = new Option<uint?>("--budget") { Description = "Schedules per run (default: the manifest's budget)" };
+        var outFile = Out();
+        var command = new Command("ttfb", "Schedules and seconds to the first bug of each expected violation, per strategy")
+        {
+            profiles, scenarios, strategies, seeds, budget, outFile,
+        };
+        command.SetAction(parsed => Guard(output, error, () =>
+        {
+            if (parsed.GetValue(seeds) is < 1 or > 1000)
+            {
+                throw new ArgumentException("--seeds must be 1..1000");
+            }
+
+            CheckNames(parsed.GetValue(profiles), parsed.GetValue(scenarios));
+
+            var rows = CheckerPower.TimeToFirstBug(new TimeToFirstBugOptions
+            {
+                Profiles = parsed.GetValue(profiles) ?? [],
+                Scenarios = parsed.GetValue(scenarios) ?? [],
+                Strategies = parsed.GetValue(strategies) ?? [],
+                Seeds = parsed.GetValue(seeds),
+                Budget = parsed.GetValue(budget),
+            }, error.WriteLine);
+            return Emit(output, CheckerPower.Render(rows), parsed.GetValue(outFile));
+        }));
+        return command;
+    }
+
+    /// <summary>Every name must exist: an unknown one would silently select nothing.</summary>
+    private static void CheckNames(IReadOnlyList<string>? profiles, IReadOnlyList<string>? scenarios)
+    {
+        foreach (var name in profiles ?? [])
+        {
+            Profiles.Catalogue.Get(name);
+        }
+
+        foreach (var name in scenarios ?? [])
+        {
+            Model.Scenarios.ScenarioCatalogue.Get(name);
+        }
+    }
+
+    private static int Emit(TextWriter output, string markdown, string? path)
+    {
+        output.WriteLine(markdown);
+        if (path is not null)
+        {
+            File.WriteAllText(path, markdown);
+        }
+
+        return ExitCodes.AsExpected;
+    }
+
+    /// <summary>Bad names or numbers are a usage error in words, not a stack trace.</summary>
+    private static int Guard(TextWriter output, TextWriter error, Func<int> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (ArgumentException e)
+        {
+            return CliJson.Fail(output, error, json: false, e.Message, "run `claimverify profiles` / `claimverify scenarios` for the names");
+        }
+    }
+}
