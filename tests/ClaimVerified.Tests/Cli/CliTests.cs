@@ -5,6 +5,18 @@ using ClaimVerified.Tests.Traces;
 
 namespace ClaimVerified.Tests.Cli;
 
+/// <summary>Runs claimverify in-process with captured output: exit code, stdout, stderr.</summary>
+internal static class CliRunner
+{
+    public static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = Program.Run(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+}
+
 /// <summary>claimverify as a user meets it: commands, --json, exit codes, and errors without stack traces.</summary>
 public sealed class CliTests : IDisposable
 {
@@ -18,13 +30,7 @@ public sealed class CliTests : IDisposable
         }
     }
 
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = Program.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void Profiles_and_scenarios_list_one_line_each_and_as_json()
@@ -129,12 +135,7 @@ public sealed class ReferenceCommandTests : IDisposable
         }
     }
 
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        return (Program.Run(args, output, error), output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void Spec_check_reports_states_and_a_shortest_counterexample()
