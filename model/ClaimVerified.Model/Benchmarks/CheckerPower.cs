@@ -234,7 +234,8 @@ public static class CheckerPower
         var text = new StringBuilder();
         text.AppendLine("Iterations to the first bug: median / worst over the seeds (median seconds); "
             + "`>B` = not found within the budget B by more than half the seeds (median) or by at least one (worst); "
-            + "`k/n` = seeds that found it, when not all did.");
+            + "`k/n` = seeds that found it, when not all did; `[k other: ...]` = k runs whose first bug is not what the "
+            + "manifest expects for the cell, and the properties seen.");
         text.AppendLine();
         text.Append("| profile | scenario | budget |");
         foreach (var strategy in strategies)
@@ -312,7 +313,8 @@ public static class CheckerPower
     {
         var found = row.Found == row.Seeds ? "" : $" {row.Found}/{row.Seeds}";
         var seconds = row.MedianSeconds is { } s ? $" ({s:F2} s)" : "";
-        return $"{Iterations(row.MedianIterations, row.Budget)} / {Iterations(row.WorstIterations, row.Budget)}{seconds}{found}";
+        var other = row.Judged == row.Found ? "" : $" [{row.Found - row.Judged} other: {string.Join(", ", row.Properties)}]";
+        return $"{Iterations(row.MedianIterations, row.Budget)} / {Iterations(row.WorstIterations, row.Budget)}{seconds}{found}{other}";
     }
 
     private static string Iterations(double? value, uint budget) => value is { } v ? Format(v) : $">{budget}";
