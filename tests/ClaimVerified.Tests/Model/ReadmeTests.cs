@@ -1,0 +1,34 @@
+using ClaimVerified.Model.Manifest;
+using ClaimVerified.Tests.Traces;
+
+namespace ClaimVerified.Tests.Model;
+
+/// <summary>The README's matrix is the manifest's, cell for cell: the README cannot drift from what CI checks.</summary>
+public sealed class ReadmeTests
+{
+    [Fact]
+    public void The_readme_matrix_is_the_manifest()
+    {
+        var manifest = ExpectedResults.Load();
+        var lines = File.ReadAllLines(Path.Combine(Repository.Root, "README.md"));
+        var header = Array.FindIndex(lines, l => l.StartsWith("| scenario | no-claims |", StringComparison.Ordinal));
+        Assert.True(header >= 0, "README.md has no matrix table");
+        var profiles = Cells(lines[header]).Skip(1).ToArray();
+        var checkedCells = 0;
+        foreach (var line in lines.Skip(header + 2).TakeWhile(l => l.StartsWith('|')))
+        {
+            var cells = Cells(line);
+            for (var i = 1; i < cells.Length; i++)
+            {
+                var row = manifest.For(profiles[i - 1], cells[0]);
+                var expected = row.ExpectsViolation ? $"**{string.Join("/", row.Properties!)}**" : "holds";
+                Assert.True(expected == cells[i], $"README says {cells[i]} for {row.Profile} x {row.Scenario}; the manifest says {expected}");
+                checkedCells++;
+            }
+        }
+
+        Assert.Equal(manifest.Results.Count, checkedCells);
+    }
+
+    private static string[] Cells(string line) => line.Trim('|').Split('|').Select(c => c.Trim()).ToArray();
+}
