@@ -86,10 +86,7 @@ public sealed class CoyoteControlTests
     {
         // The model's own output folder, as the README's command uses it (this test folder's deps.json is the test
         // host's, which the coyote tool cannot load the model with).
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var modelDll = Path.Combine(FindRepositoryRoot(), "model", "ClaimVerified.Model", "bin", configuration, "net10.0",
-            "ClaimVerified.Model.dll");
-        Assert.True(File.Exists(modelDll), $"{modelDll} is missing: the model project builds it");
+        var modelDll = CoyoteCli.ModelAssembly;
         var (output, exit) = RunCoyote(modelDll, "xen-4.22", nameof(ScenarioTests.KillDuringClaim), 200);
         Assert.True(exit != 0, "coyote test exits non-zero when it finds a bug:\n" + output);
         Assert.Contains("Found 1 bug", output, StringComparison.Ordinal);
@@ -100,40 +97,7 @@ public sealed class CoyoteControlTests
         Assert.Contains("Found 0 bugs", output, StringComparison.Ordinal);
     }
 
-    private static (string Output, int ExitCode) RunCoyote(string assembly, string profile, string method, int iterations)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = FindRepositoryRoot(),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[]
-                 {
-                     "coyote", "test", assembly, "-m", $"ClaimVerified.Model.Scenarios.ScenarioTests.{method}",
-                     "-i", iterations.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                 })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment[ScenarioTests.ProfileVariable] = profile;
-        start.Environment["COYOTE_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(120_000), "dotnet coyote test did not finish in two minutes");
-        return (stdout.Result + stderr.Result, process.ExitCode);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ClaimVerified.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("ClaimVerified.sln not found above the test folder");
-    }
+    private static (string Output, int ExitCode) RunCoyote(string assembly, string profile, string method, int iterations) =>
+        CoyoteCli.Run(profile, "test", assembly, "-m", $"ClaimVerified.Model.Scenarios.ScenarioTests.{method}",
+            "-i", iterations.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

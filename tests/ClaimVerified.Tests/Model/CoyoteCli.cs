@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Tests.Traces;
+
+namespace ClaimVerified.Tests.Model;
+
+/// <summary>Runs the pinned `dotnet coyote` tool as the README shows, on the model's own build output.</summary>
+public static class CoyoteCli
+{
+    /// <summary>
+    /// The model's own output folder, as the README's commands use it (this test folder's deps.json is the test
+    /// host's, which the coyote tool cannot load the model with).
+    /// </summary>
+    public static string ModelAssembly
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+            var path = Path.Combine(Repository.Root, "model", "ClaimVerified.Model", "bin", configuration, "net10.0", "ClaimVerified.Model.dll");
+            Assert.True(File.Exists(path), $"{path} is missing: the model project builds it");
+            return path;
+        }
+    }
+
+    /// <summary>`dotnet coyote ARGS` with CLAIMVERIFIED_PROFILE set; returns stdout and stderr together, and the exit code.</summary>
+    public static (string Output, int ExitCode) Run(string profile, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Repository.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add("coyote");
+        foreach (var argument in args)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment[ScenarioTests.ProfileVariable] = profile;
+        start.Environment["COYOTE_CLI_TELEMETRY_OPTOUT"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(120_000), "dotnet coyote did not finish in two minutes");
+        return (stdout.Result + stderr.Result, process.ExitCode);
+    }
+}

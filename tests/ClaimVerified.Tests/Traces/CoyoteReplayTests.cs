@@ -1,0 +1,25 @@
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Model.Traces;
+using ClaimVerified.Tests.Model;
+
+namespace ClaimVerified.Tests.Traces;
+
+/// <summary>
+/// Every committed trace also replays the other way its README shows: `dotnet coyote replay` on the model assembly,
+/// with the profile in CLAIMVERIFIED_PROFILE, reproducing the same violation message.
+/// </summary>
+public sealed class CoyoteReplayTests
+{
+    [Theory]
+    [MemberData(nameof(TraceTests.TraceFolders), MemberType = typeof(TraceTests))]
+    public void Dotnet_coyote_replay_reproduces_the_trace(string relativeFolder)
+    {
+        var folder = Path.Combine(Repository.Root, relativeFolder);
+        var (meta, _, _, scenario) = TraceFolder.Load(folder);
+        var traceFile = Path.Combine(folder, TraceFolder.TraceFileName(scenario));
+        var (output, _) = CoyoteCli.Run(meta.Profile, "replay", CoyoteCli.ModelAssembly, traceFile,
+            "-m", $"ClaimVerified.Model.Scenarios.ScenarioTests.{scenario.MethodName}");
+        Assert.True(output.Contains("Reproduced 1 bug", StringComparison.Ordinal) && output.Contains(meta.Message, StringComparison.Ordinal),
+            $"dotnet coyote replay did not reproduce {relativeFolder}:\n{output}");
+    }
+}
