@@ -8,19 +8,10 @@ namespace ClaimVerified.Model.Workloads;
 /// </summary>
 public static class ExtraPagesAllocator
 {
-    public static async Task RunAsync(World world, string actor, int extents)
-    {
-        var domid = await world.WaitForDomainAsync(maxYields: 20);
-        if (domid is null)
+    public static Task RunAsync(World world, string actor, int extents) =>
+        world.RepeatOnPublishedDomainAsync(actor, extents, domid =>
         {
-            return;
-        }
-
-        for (var i = 0; i < extents; i++)
-        {
-            await Task.Yield();
             var order = world.Coin() ? 9 : 0;
-            world.Do(actor, new AllocExtraPages(Caller.Control, domid.Value, order), $"alloc-extra d{domid} order={order}");
-        }
-    }
+            return (new AllocExtraPages(Caller.Control, domid, order), $"alloc-extra d{domid} order={order}");
+        });
 }

@@ -8,18 +8,6 @@ namespace ClaimVerified.Model.Workloads;
 /// </summary>
 public static class Sharer
 {
-    public static async Task RunAsync(World world, string actor, int pages)
-    {
-        var domid = await world.WaitForDomainAsync(maxYields: 20);
-        if (domid is null)
-        {
-            return;
-        }
-
-        for (var i = 0; i < pages; i++)
-        {
-            await Task.Yield();
-            world.Do(actor, new SharePage(Caller.Control, domid.Value));
-        }
-    }
+    public static Task RunAsync(World world, string actor, int pages) =>
+        world.RepeatOnPublishedDomainAsync(actor, pages, domid => (new SharePage(Caller.Control, domid), null));
 }

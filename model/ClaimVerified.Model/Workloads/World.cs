@@ -106,6 +106,26 @@ public sealed class World
     }
 
     /// <summary>
+    /// The shape of every workload that acts on a domain someone else builds: wait for one to be published, then
+    /// <paramref name="times"/> times yield to the scheduler and perform the operation <paramref name="next"/> makes.
+    /// </summary>
+    public async Task RepeatOnPublishedDomainAsync(string actor, int times, Func<int, (Operation Operation, string? Text)> next)
+    {
+        var domid = await WaitForDomainAsync(maxYields: 20);
+        if (domid is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < times; i++)
+        {
+            await Task.Yield();
+            var (operation, text) = next(domid.Value);
+            Do(actor, operation, text);
+        }
+    }
+
+    /// <summary>
     /// Waits (yielding to the scheduler, at most <paramref name="maxYields"/> times) until some domain has been
     /// published, and returns the first one, or null.
     /// </summary>
