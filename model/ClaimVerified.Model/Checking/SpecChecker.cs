@@ -1,3 +1,4 @@
+using Microsoft.Coyote.Rewriting;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
@@ -153,6 +154,12 @@ public sealed record SpecCheckResult(
     IReadOnlyList<SpecCounterexample> Violations,
     string? IncompleteReason)
 {
+    /// <summary>Distinct states found a second.</summary>
+    public double StatesPerSecond => States / Math.Max(Elapsed.TotalSeconds, 1e-9);
+
+    /// <summary>Transitions (every operation tried on every state, TLC's "states generated") a second.</summary>
+    public double TransitionsPerSecond => Transitions / Math.Max(Elapsed.TotalSeconds, 1e-9);
+
     /// <summary>The violated properties, in <see cref="SpecProperties.Ids"/> order.</summary>
     public IReadOnlyList<string> ViolatedProperties => Violations.Select(v => v.Property).ToArray();
 
@@ -176,7 +183,7 @@ public sealed record SpecCheckResult(
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"spec check {Profile}, bound {Bound.Render()}: {States} states, {Transitions} transitions, depth {Depth}, "
-            + $"{Elapsed.TotalSeconds:0.00} s: {Verdict}");
+            + $"{Elapsed.TotalSeconds:0.00} s ({StatesPerSecond / 1e6:0.00} M states/s, {TransitionsPerSecond / 1e6:0.00} M transitions/s): {Verdict}");
         foreach (var violation in Violations)
         {
             text.AppendLine(violation.Render());
@@ -186,6 +193,16 @@ public sealed record SpecCheckResult(
     }
 }
 
+/// <summary>Which form of the specification an exhaustive check steps.</summary>
+public enum SpecEngine
+{
+    /// <summary><see cref="PackedSpec"/>: rows of integers mutated in place; millions of transitions a second. The default.</summary>
+    Packed,
+
+    /// <summary><see cref="Spec.Spec.Step"/> on immutable records: the readable form, a few hundred thousand a second.</summary>
+    Records,
+}
+
 /// <summary>
 /// Exhaustive bounded checking of the sequential specification: a breadth-first search over every state
 /// <see cref="Spec.Spec.Step"/> can reach from a fresh host with the bound's operation alphabet, with a visited set
@@ -193,19 +210,31 @@ public sealed record SpecCheckResult(
 /// violating a property is, by breadth-first order, at the smallest depth, so its path is a shortest counterexample.
 /// The exploration continues past violations, so the state count is the whole reachable space.
 /// </summary>
+/// <remarks>
+/// Two engines walk the same graph in the same order (<see cref="SpecAlphabet"/>) and so report the same states,
+/// transitions, depth and counterexamples: <see cref="SpecEngine.Packed"/> (the default) and
+/// <see cref="SpecEngine.Records"/>. Whichever engine finds a counterexample, its timeline is produced by replaying the
+/// path through the record form, and the packed engine's are checked to violate the property there too.
+/// </remarks>
+[SkipRewriting(SequentialOnly.Reason)]
 public static class SpecChecker
 {
-    public static SpecCheckResult Check(Profile profile, SpecBound bound, SpecCheckLimits? limits = null)
+    public static SpecCheckResult Check(Profile profile, SpecBound bound, SpecCheckLimits? limits = null, SpecEngine engine = SpecEngine.Packed)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(bound);
         limits ??= SpecCheckLimits.Default;
+        return engine == SpecEngine.Packed ? CheckPacked(profile, bound, limits) : CheckRecords(profile, bound, limits);
+    }
+
+    private static SpecCheckResult CheckRecords(Profile profile, SpecBound bound, SpecCheckLimits limits)
+    {
         var stopwatch = Stopwatch.StartNew();
-        var alphabet = new Alphabet(profile, bound);
+        var alphabet = new SpecAlphabet(profile, bound);
         var init = Spec.Spec.Init(profile, bound.Config);
         var initTargets = GhostTargets.Initial(bound.MaxDomains);
 
-        var visited = new HashSet<UInt128>();
+        var visited = new FingerprintSet();
         var parent = new List<int>();
         var via = new List<Operation?>();
         var queue = new Queue<(SpecState State, long[] Targets, int Index, int Depth)>();
@@ -213,7 +242,8 @@ public static class SpecChecker
 
         void Judge(SpecState state, long[] targets, int index)
         {
-            foreach (var (property, detail) in SpecProperties.Violations(profile, state, targets))
+            var snapshot = SpecProperties.ToSnapshot(profile, state, targets);
+            foreach (var (property, detail) in SpecProperties.Violations(profile, snapshot, firstViolation.ContainsKey))
             {
                 firstViolation.TryAdd(property, (index, detail));
             }
@@ -227,7 +257,7 @@ public static class SpecChecker
         long transitions = 0;
         var depth = 0;
         string? incomplete = null;
-        while (queue.Count > 0)
+        while (queue.Count > 0 && !IsHardStop(incomplete))
         {
             var (state, targets, index, level) = queue.Dequeue();
             depth = Math.Max(depth, level);
@@ -237,7 +267,7 @@ public static class SpecChecker
                 continue;
             }
 
-            if ((transitions & 0xFF) == 0 && stopwatch.Elapsed.TotalSeconds > limits.MaxSeconds)
+            if ((index & 0x3FF) == 0 && stopwatch.Elapsed.TotalSeconds > limits.MaxSeconds)
             {
                 incomplete = $"time limit {limits.MaxSeconds} s";
                 break;
@@ -265,32 +295,135 @@ public static class SpecChecker
                 queue.Enqueue((next, nextTargets, nextIndex, level + 1));
                 if (visited.Count >= limits.MaxStates)
                 {
-                    incomplete = $"state limit {limits.MaxStates}";
+                    incomplete = StateLimit(limits);
                     break;
                 }
             }
+        }
 
-            if (incomplete is not null && incomplete.StartsWith("state", StringComparison.Ordinal))
+        var paths = firstViolation.ToDictionary(p => p.Key, p => (Path(parent, i => via[i]!, p.Value.Index), p.Value.Detail));
+        return Finish(profile, bound, stopwatch, visited.Count, transitions, depth, paths, incomplete, crossCheck: false);
+    }
+
+    /// <summary>
+    /// The packed engine: the same breadth-first search over rows of a <see cref="PackedLayout"/>, level by level. A
+    /// level's rows sit in one buffer, the next level's in another; only the visited keys, each state's parent and the
+    /// operation that reached it outlive a level (about 30 bytes a state), so the frontier bounds the memory.
+    /// </summary>
+    private static SpecCheckResult CheckPacked(Profile profile, SpecBound bound, SpecCheckLimits limits)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var alphabet = new SpecAlphabet(profile, bound);
+        var packed = new PackedSpec(profile, bound, alphabet);
+        var layout = packed.Layout;
+        var totalPages = bound.Config.TotalPages;
+        var init = layout.Encode(Spec.Spec.Init(profile, bound.Config), GhostTargets.Initial(bound.MaxDomains));
+
+        var visited = new FingerprintSet();
+        var parent = new List<int>();
+        var via = new List<int>();
+        var firstViolation = new Dictionary<string, (int Index, string Detail)>();
+
+        void Judge(ReadOnlySpan<int> row, int index)
+        {
+            if (firstViolation.Count == SpecProperties.Ids.Count)
             {
-                break;
+                return; // Every property already has its shortest counterexample.
+            }
+
+            var snapshot = layout.ToSnapshot(profile, row, totalPages);
+            foreach (var (property, detail) in SpecProperties.Violations(profile, snapshot, firstViolation.ContainsKey))
+            {
+                firstViolation.TryAdd(property, (index, detail));
             }
         }
 
+        visited.Add(StateKey.OfRow(init));
+        parent.Add(-1);
+        via.Add(-1);
+        Judge(init, 0);
+        var current = new RowBuffer(layout.Width);
+        var next = new RowBuffer(layout.Width);
+        current.Append(init);
+        var scratch = new int[layout.Width];
+        var claimsBefore = new int[bound.MaxDomains + 1];
+        long transitions = 0;
+        var depth = 0;
+        var levelStart = 0;
+        string? incomplete = null;
+        for (var level = 0; current.Count > 0 && !IsHardStop(incomplete); level++)
+        {
+            depth = level;
+            if (level >= limits.MaxDepth)
+            {
+                incomplete ??= $"depth limit {limits.MaxDepth}";
+                break;
+            }
+
+            for (var i = 0; i < current.Count && !IsHardStop(incomplete); i++)
+            {
+                var index = levelStart + i;
+                if ((index & 0x3FF) == 0 && stopwatch.Elapsed.TotalSeconds > limits.MaxSeconds)
+                {
+                    incomplete = $"time limit {limits.MaxSeconds} s";
+                    break;
+                }
+
+                var row = current.Row(i);
+                foreach (var opId in alphabet.IdsFor(row[layout.NextDomId]))
+                {
+                    transitions++;
+                    row.CopyTo(scratch);
+                    if (packed.Step(scratch, opId, claimsBefore) == PackedStepResult.Unchanged || !visited.Add(StateKey.OfRow(scratch)))
+                    {
+                        continue;
+                    }
+
+                    var nextIndex = parent.Count;
+                    parent.Add(index);
+                    via.Add(opId);
+                    Judge(scratch, nextIndex);
+                    next.Append(scratch);
+                    if (visited.Count >= limits.MaxStates)
+                    {
+                        incomplete = StateLimit(limits);
+                        break;
+                    }
+                }
+            }
+
+            levelStart += current.Count;
+            (current, next) = (next, current);
+            next.Clear();
+        }
+
+        var paths = firstViolation.ToDictionary(p => p.Key, p => (Path(parent, i => alphabet.Operations[via[i]], p.Value.Index), p.Value.Detail));
+        return Finish(profile, bound, stopwatch, visited.Count, transitions, depth, paths, incomplete, crossCheck: true);
+    }
+
+    private static string StateLimit(SpecCheckLimits limits) => $"state limit {limits.MaxStates}";
+
+    /// <summary>A state or time limit stops the search; a depth limit only stops going deeper.</summary>
+    private static bool IsHardStop(string? incomplete) => incomplete is not null && !incomplete.StartsWith("depth", StringComparison.Ordinal);
+
+    private static SpecCheckResult Finish(
+        Profile profile, SpecBound bound, Stopwatch stopwatch, long states, long transitions, int depth,
+        Dictionary<string, (List<Operation> Path, string Detail)> found, string? incomplete, bool crossCheck)
+    {
         var violations = SpecProperties.Ids
-            .Where(firstViolation.ContainsKey)
-            .Select(p => Counterexample(profile, bound, p, firstViolation[p].Detail, Path(parent, via, firstViolation[p].Index)))
+            .Where(found.ContainsKey)
+            .Select(p => Counterexample(profile, bound, p, found[p].Detail, found[p].Path, crossCheck))
             .ToArray();
         stopwatch.Stop();
         var status = incomplete is not null ? SpecCheckStatus.Incomplete
             : violations.Length > 0 ? SpecCheckStatus.Violates
             : SpecCheckStatus.Holds;
-        return new SpecCheckResult(profile.Name, bound, status, visited.Count, transitions, depth, stopwatch.Elapsed, violations,
-            incomplete);
+        return new SpecCheckResult(profile.Name, bound, status, states, transitions, depth, stopwatch.Elapsed, violations, incomplete);
     }
 
     /// <summary>The operations a state of this bound can take (exposed for the vector generator and for tests).</summary>
     public static IReadOnlyList<Operation> AlphabetFor(Profile profile, SpecBound bound, SpecState state) =>
-        new Alphabet(profile, bound).For(state);
+        new SpecAlphabet(profile, bound).For(state);
 
     /// <summary>Replays <paramref name="operations"/> and renders them as a timeline.</summary>
     public static IReadOnlyList<SpecTraceStep> Timeline(Profile profile, HostConfig config, IEnumerable<Operation> operations)
@@ -364,143 +497,76 @@ public static class SpecChecker
         return text.ToString();
     }
 
-    private static List<Operation> Path(List<int> parent, List<Operation?> via, int index)
+    private static List<Operation> Path(List<int> parent, Func<int, Operation> via, int index)
     {
         var path = new List<Operation>();
         for (var i = index; i > 0; i = parent[i])
         {
-            path.Add(via[i]!);
+            path.Add(via(i));
         }
 
         path.Reverse();
         return path;
     }
 
-    private static SpecCounterexample Counterexample(Profile profile, SpecBound bound, string property, string detail, List<Operation> path) =>
-        new(property, detail, Timeline(profile, bound.Config, path));
-
-    /// <summary>The finite operation alphabet of a bound, built once per domid.</summary>
-    private sealed class Alphabet
+    /// <summary>
+    /// The counterexample's timeline, replayed through the record form of the specification. With
+    /// <paramref name="crossCheck"/> (the packed engine's paths) the replayed state must violate the property too, with
+    /// the same detail: a disagreement is a defect of the packed engine, never a result.
+    /// </summary>
+    private static SpecCounterexample Counterexample(
+        Profile profile, SpecBound bound, string property, string detail, List<Operation> path, bool crossCheck)
     {
-        private readonly Operation[] global;
-        private readonly Operation[] creates;
-        private readonly Operation[][] perDomain;
-        private readonly int maxDomains;
-
-        public Alphabet(Profile profile, SpecBound bound)
+        if (crossCheck)
         {
-            maxDomains = bound.MaxDomains;
-            var largest = bound.LargestCreate;
-            creates = bound.CreateSizes.Distinct().Select(size => (Operation)new CreateDomain(Caller.Control, size)).ToArray();
-            var g = new List<Operation>();
-            for (var node = 0; node < bound.Nodes && bound.Has("offline"); node++)
+            var state = Spec.Spec.Init(profile, bound.Config);
+            var targets = GhostTargets.Initial(bound.MaxDomains);
+            foreach (var op in path)
             {
-                g.Add(new OfflinePage(Caller.Xen, node));
+                var (result, next) = Spec.Spec.Step(profile, state, op);
+                targets = GhostTargets.Next(profile, targets, state, next, op, result);
+                state = next;
             }
 
-            if (bound.Has("xenheap"))
+            var replayed = SpecProperties.Violations(profile, state, targets);
+            if (!replayed.Contains((property, detail)))
             {
-                g.Add(new AllocXenHeap(Caller.Xen, 0));
-                g.Add(new FreeXenHeap(Caller.Xen, 1));
-            }
-            global = g.ToArray();
-
-            var orders = bound.PagesPerNode >= 512 ? new[] { 0, 9 } : [0];
-            var nodes = bound.Nodes > 1 ? Enumerable.Range(-1, bound.Nodes + 1).ToArray() : [Operation.AnyNode];
-            var maxValues = new SortedSet<long>();
-            foreach (var size in bound.CreateSizes)
-            {
-                maxValues.Add(size / 2);
-                maxValues.Add(size);
-            }
-
-            var setSizes = new SortedSet<long> { 1, Math.Max(1, largest / 2), Math.Max(1, largest) };
-            perDomain = new Operation[maxDomains + 1][];
-            for (var domid = 1; domid <= maxDomains; domid++)
-            {
-                var ops = new List<Operation>();
-                for (long pages = 0; pages <= largest && bound.Has("claim"); pages++)
-                {
-                    ops.Add(new ClaimPages(Caller.Control, domid, pages));
-                    if (profile.SoftClaims && pages > 0 && bound.Has("soft"))
-                    {
-                        ops.Add(new ClaimPages(Caller.Control, domid, pages, Soft: true));
-                    }
-                }
-
-                if (profile.NodeClaims && bound.Has("claimset"))
-                {
-                    ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(0, ClaimEntry.Global)]));
-                    foreach (var pages in setSizes)
-                    {
-                        ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(pages, ClaimEntry.Global)]));
-                        for (var node = 0; node < bound.Nodes; node++)
-                        {
-                            ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(pages, node)]));
-                        }
-                    }
-
-                    if (bound.Nodes > 1)
-                    {
-                        ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(1, 0), new ClaimEntry(1, 1)]));
-                        ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(1, 0), new ClaimEntry(1, ClaimEntry.Global)]));
-                    }
-                }
-
-                foreach (var order in orders)
-                {
-                    foreach (var node in bound.Has("populate") ? nodes : [])
-                    {
-                        ops.Add(new Populate(Caller.Control, domid, order, node));
-                    }
-
-                    Add(ops, bound.Has("extra"), new AllocExtraPages(Caller.Control, domid, order));
-                    Add(ops, bound.Has("decrease"), new DecreaseReservation(Caller.Control, domid, order));
-                }
-
-                Add(ops, bound.Has("share"), new SharePage(Caller.Control, domid));
-                if (profile.Tmem && bound.Has("tmem"))
-                {
-                    foreach (var pool in new[] { TmemPool.Ephemeral, TmemPool.Persistent })
-                    {
-                        ops.Add(new TmemPut(Caller.Control, domid, pool));
-                        ops.Add(new TmemFlush(Caller.Control, domid, pool));
-                    }
-                }
-
-                foreach (var max in bound.Has("maxmem") ? maxValues : [])
-                {
-                    ops.Add(new SetMaxPages(Caller.Control, domid, max));
-                }
-
-                Add(ops, bound.Has("kill"), new DomainKill(Caller.Control, domid));
-                Add(ops, bound.Has("destroy"), new DestroyDomain(Caller.Control, domid));
-                perDomain[domid] = ops.ToArray();
+                throw new InvalidOperationException(
+                    $"the packed engine found [{property}] {detail} after {string.Join("; ", path)}, but the specification's records "
+                    + $"show {(replayed.Count == 0 ? "no violation" : string.Join(", ", replayed.Select(v => $"[{v.Property}] {v.Detail}")))}");
             }
         }
 
-        private static void Add(List<Operation> ops, bool wanted, Operation op)
+        return new SpecCounterexample(property, detail, Timeline(profile, bound.Config, path));
+    }
+
+    /// <summary>
+    /// A level of the packed search: rows appended in order, in chunks of 16,384 rows so that no array grows past
+    /// what the runtime allows however wide the frontier is.
+    /// </summary>
+    [SkipRewriting(SequentialOnly.Reason)]
+    private sealed class RowBuffer(int width)
+    {
+        private const int RowsPerChunk = 1 << 14;
+        private readonly List<int[]> chunks = [];
+
+        public int Count { get; private set; }
+
+        public void Append(ReadOnlySpan<int> row)
         {
-            if (wanted)
+            var chunk = Count / RowsPerChunk;
+            if (chunk == chunks.Count)
             {
-                ops.Add(op);
+                chunks.Add(new int[RowsPerChunk * width]);
             }
+
+            row.CopyTo(chunks[chunk].AsSpan(Count % RowsPerChunk * width, width));
+            Count++;
         }
 
-        public IReadOnlyList<Operation> For(SpecState state)
-        {
-            var ops = new List<Operation>(global);
-            if (state.NextDomId <= maxDomains)
-            {
-                ops.AddRange(creates);
-            }
+        public Span<int> Row(int index) => chunks[index / RowsPerChunk].AsSpan(index % RowsPerChunk * width, width);
 
-            for (var domid = 1; domid < state.NextDomId && domid <= maxDomains; domid++)
-            {
-                ops.AddRange(perDomain[domid]);
-            }
-
-            return ops;
-        }
+        /// <summary>Empties the buffer and keeps its chunks for the next level.</summary>
+        public void Clear() => Count = 0;
     }
 }

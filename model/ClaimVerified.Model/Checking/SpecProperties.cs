@@ -35,27 +35,38 @@ public static class SpecProperties
     }
 
     /// <summary>Every violated property of <paramref name="state"/> as (id, detail); empty when all hold.</summary>
-    public static IReadOnlyList<(string Property, string Detail)> Violations(Profile profile, SpecState state, IReadOnlyList<long>? targets)
+    public static IReadOnlyList<(string Property, string Detail)> Violations(Profile profile, SpecState state, IReadOnlyList<long>? targets) =>
+        Violations(profile, ToSnapshot(profile, state, targets), known: null);
+
+    /// <summary>
+    /// Every violated property of the state <paramref name="snapshot"/> shows, skipping those <paramref name="known"/>
+    /// says the caller already has (an exhaustive search keeps only the first, shallowest violation of each).
+    /// </summary>
+    public static IReadOnlyList<(string Property, string Detail)> Violations(Profile profile, HostSnapshot snapshot, Func<string, bool>? known)
     {
-        var snapshot = ToSnapshot(profile, state, targets);
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(snapshot);
         List<(string, string)>? found = null;
         foreach (var property in SnapshotProperties.All)
         {
-            var detail = property.Check(snapshot, profile);
-            if (detail is not null)
+            if (known?.Invoke(property.Id) != true && property.Check(snapshot, profile) is { } detail)
             {
                 (found ??= []).Add((property.Id, detail));
             }
         }
 
-        var physinfo = new PhysInfo(snapshot.TotalPages, snapshot.FreePages, snapshot.OutstandingPages, snapshot.NodeFreePages,
-            snapshot.NodeOutstandingPages, snapshot.TmemEphemeralPages);
-        if (AdminView.Check(physinfo) is { } admin)
+        if (known?.Invoke(PropertyIds.AdminView) != true)
         {
-            (found ??= []).Add((PropertyIds.AdminView, Strip(admin)));
+            var physinfo = new PhysInfo(snapshot.TotalPages, snapshot.FreePages, snapshot.OutstandingPages, snapshot.NodeFreePages,
+                snapshot.NodeOutstandingPages, snapshot.TmemEphemeralPages);
+            if (AdminView.Check(physinfo) is { } admin)
+            {
+                (found ??= []).Add((PropertyIds.AdminView, Strip(admin)));
+            }
         }
 
-        if (!state.Domains.Values.Any(d => d.IsAlive) && NoLeak.Check(snapshot) is { } leak)
+        if (known?.Invoke(PropertyIds.NoLeak) != true && !snapshot.Domains.Any(d => d.State == DomainState.Alive)
+            && NoLeak.Check(snapshot) is { } leak)
         {
             (found ??= []).Add((PropertyIds.NoLeak, Strip(leak)));
         }

@@ -1,3 +1,4 @@
+using Microsoft.Coyote.Rewriting;
 using ClaimVerified.Model.Spec;
 
 namespace ClaimVerified.Model.Checking;
@@ -8,6 +9,7 @@ namespace ClaimVerified.Model.Checking;
 /// overwhelming probability, equal (<see cref="SpecState"/>'s own value equality is the ground truth; the key is what a
 /// visited set stores, 16 bytes a state). Deterministic across processes.
 /// </summary>
+[SkipRewriting(SequentialOnly.Reason)]
 public static class StateKey
 {
     /// <summary>The key of <paramref name="state"/> together with <paramref name="ghost"/> values (may be empty).</summary>
@@ -47,6 +49,24 @@ public static class StateKey
         return hasher.Finish();
     }
 
+    /// <summary>The key of a packed row (<see cref="PackedLayout"/>): its integers two at a time.</summary>
+    public static UInt128 OfRow(ReadOnlySpan<int> row)
+    {
+        var hasher = new Hasher128();
+        var i = 0;
+        for (; i + 1 < row.Length; i += 2)
+        {
+            hasher.Add(((long)row[i] << 32) | (uint)row[i + 1]);
+        }
+
+        if (i < row.Length)
+        {
+            hasher.Add(row[i]);
+        }
+
+        return hasher.Finish();
+    }
+
     /// <summary>The key of a set of indices (a bitset), for caches keyed by "which entries are done".</summary>
     public static UInt128 OfBits(ReadOnlySpan<ulong> words)
     {
@@ -68,6 +88,7 @@ public static class StateKey
     }
 
     /// <summary>Two independent 64-bit lanes, each finished with MurmurHash3's fmix64.</summary>
+    [SkipRewriting(SequentialOnly.Reason)]
     private struct Hasher128
     {
         private ulong a;

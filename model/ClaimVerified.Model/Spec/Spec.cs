@@ -136,8 +136,8 @@ public static class Spec
     /// <summary>domain_tot_pages(): the pages a claim is measured against (without extra pages from 4.14).</summary>
     public static long DomainTot(Profile profile, SpecDomain d) => profile.TotIncludesExtraPages ? d.Tot - d.Extra : d.Tot;
 
-    /// <summary>Only orders 0, 9 and 18 exist (4 KiB, 2 MiB, 1 GiB).</summary>
-    private static long ExtentPages(int order) => order is 0 or 9 or 18 ? 1L << order : 0;
+    /// <summary>Only orders 0, 9 and 18 exist (4 KiB, 2 MiB, 1 GiB); 0 for any other order.</summary>
+    public static long ExtentPages(int order) => order is 0 or 9 or 18 ? 1L << order : 0;
 
     private static bool NodeOk(SpecState s, int node) => node == Operation.AnyNode || (node >= 0 && node < s.NodeCount);
 

@@ -23,10 +23,15 @@ public static class ReferenceCommands
         };
         var maxStates = new Option<long>("--max-states") { Description = "Stop (incomplete) after this many states", DefaultValueFactory = _ => 2_000_000 };
         var maxSeconds = new Option<double>("--max-seconds") { Description = "Stop (incomplete) after this long", DefaultValueFactory = _ => 60 };
+        var engine = new Option<string>("--engine")
+        {
+            Description = "packed (rows of integers, the default) or records (the readable specification; same results, slower)",
+            DefaultValueFactory = _ => "packed",
+        };
         var json = ListCommands.JsonOption();
         var command = new Command("spec-check", "Explore every reachable state of the specification within a bound and check every property")
         {
-            profile, bound, maxStates, maxSeconds, json,
+            profile, bound, maxStates, maxSeconds, engine, json,
         };
         command.SetAction(parsed =>
         {
@@ -47,7 +52,12 @@ public static class ReferenceCommands
                 return CliJson.Fail(output, error, asJson, "--max-states must be 1..200000000 and --max-seconds 0..86400", "give smaller limits");
             }
 
-            var result = SpecChecker.Check(chosen, parsedBound, new SpecCheckLimits(parsed.GetValue(maxStates), parsed.GetValue(maxSeconds)));
+            if (!Enum.TryParse<SpecEngine>(parsed.GetValue(engine), ignoreCase: true, out var chosenEngine) || !Enum.IsDefined(chosenEngine))
+            {
+                return CliJson.Fail(output, error, asJson, $"unknown --engine '{parsed.GetValue(engine)}'", "use --engine packed or --engine records");
+            }
+
+            var result = SpecChecker.Check(chosen, parsedBound, new SpecCheckLimits(parsed.GetValue(maxStates), parsed.GetValue(maxSeconds)), chosenEngine);
             if (asJson)
             {
                 CliJson.Write(output, new
@@ -60,6 +70,9 @@ public static class ReferenceCommands
                     transitions = result.Transitions,
                     depth = result.Depth,
                     seconds = result.Elapsed.TotalSeconds,
+                    engine = chosenEngine.ToString().ToLowerInvariant(),
+                    statesPerSecond = result.StatesPerSecond,
+                    transitionsPerSecond = result.TransitionsPerSecond,
                     violations = result.Violations.Select(v => new { property = v.Property, detail = v.Detail, steps = v.Steps }),
                 });
             }

@@ -13,12 +13,13 @@ public sealed class SpecCheckerTests
 {
     private static readonly SpecCheckResults Table = SpecCheckResults.Load();
 
-    public static TheoryData<string, string> CiRows()
+    public static TheoryData<string, string, SpecEngine> CiRows()
     {
-        var data = new TheoryData<string, string>();
+        var data = new TheoryData<string, string, SpecEngine>();
         foreach (var row in Table.Results.Where(r => r.Ci))
         {
-            data.Add(row.Profile, row.Bound);
+            data.Add(row.Profile, row.Bound, SpecEngine.Packed);
+            data.Add(row.Profile, row.Bound, SpecEngine.Records);
         }
 
         return data;
@@ -46,10 +47,10 @@ public sealed class SpecCheckerTests
 
     [Theory]
     [MemberData(nameof(CiRows))]
-    public void A_ci_row_is_reproduced_exactly(string profile, string bound)
+    public void A_ci_row_is_reproduced_exactly_by_both_engines(string profile, string bound, SpecEngine engine)
     {
         var row = Table.Results.Single(r => r.Profile == profile && r.Bound == bound);
-        var result = SpecChecker.Check(Catalogue.Get(profile), row.ParsedBound);
+        var result = SpecChecker.Check(Catalogue.Get(profile), row.ParsedBound, engine: engine);
         var problem = row.Judge(result);
         Assert.True(problem is null, problem);
     }
@@ -89,13 +90,18 @@ public sealed class SpecCheckerTests
         Assert.Contains("violates claims-backed(3)", result.Render(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Hitting_a_limit_gives_an_incomplete_verdict()
+    [Theory]
+    [InlineData(SpecEngine.Packed)]
+    [InlineData(SpecEngine.Records)]
+    public void Hitting_a_limit_gives_an_incomplete_verdict(SpecEngine engine)
     {
-        var result = SpecChecker.Check(Catalogue.Reference, SpecBound.Small(2, 8, 3), new SpecCheckLimits(MaxStates: 500));
+        var result = SpecChecker.Check(Catalogue.Reference, SpecBound.Small(2, 8, 3), new SpecCheckLimits(MaxStates: 500), engine);
         Assert.Equal(SpecCheckStatus.Incomplete, result.Status);
         Assert.StartsWith("incomplete (state limit 500)", result.Verdict, StringComparison.Ordinal);
         Assert.Equal(500, result.States);
+        var shallow = SpecChecker.Check(Catalogue.Reference, SpecBound.Small(2, 8, 3), new SpecCheckLimits(MaxDepth: 2), engine);
+        Assert.Equal("incomplete (depth limit 2)", shallow.Verdict);
+        Assert.Equal(2, shallow.Depth);
     }
 
     [Theory]
