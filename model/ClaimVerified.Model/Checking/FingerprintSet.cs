@@ -3,7 +3,7 @@ namespace ClaimVerified.Model.Checking;
 
 /// <summary>
 /// The exhaustive checker's visited set: 128-bit state keys (<see cref="StateKey"/>) in one open-addressing table with
-/// linear probing, 16 bytes a slot, grown to keep it at most 70% full. A HashSet of UInt128 costs about three times the
+/// linear probing, 16 bytes a slot (both halves of a key side by side, so a probe touches one cache line), grown to keep it at most 70% full. A HashSet of UInt128 costs about three times the
 /// memory and twice the time per lookup; this is what lets a bound of tens of millions of states fit and run.
 /// </summary>
 /// <remarks>The all-zero key marks an empty slot, so a state whose key is zero is stored as key 1 (a 2^-128 event
@@ -11,19 +11,17 @@ namespace ClaimVerified.Model.Checking;
 [SkipRewriting(SequentialOnly.Reason)]
 public sealed class FingerprintSet
 {
-    /// <summary>At most 2^30 slots (16 GiB): a limit on everything, and far beyond the CLI's state limit.</summary>
-    public const int MaxCapacity = 1 << 30;
+    /// <summary>At most 2^29 slots (8 GiB, about 375 million states): a limit on everything, beyond the CLI's state limit.</summary>
+    public const int MaxCapacity = 1 << 29;
 
-    private ulong[] low;
-    private ulong[] high;
+    private ulong[] slots;
     private int mask;
     private int growAt;
 
     public FingerprintSet(int initialCapacity = 1 << 16)
     {
         var capacity = (int)Math.Min(MaxCapacity, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, initialCapacity)));
-        low = new ulong[capacity];
-        high = new ulong[capacity];
+        slots = new ulong[2 * (long)capacity];
         mask = capacity - 1;
         growAt = (int)(capacity * 0.7);
     }
@@ -45,7 +43,7 @@ public sealed class FingerprintSet
             Grow();
         }
 
-        if (!Insert(low, high, mask, lo, hi))
+        if (!Insert(slots, mask, lo, hi))
         {
             return false;
         }
@@ -65,31 +63,32 @@ public sealed class FingerprintSet
 
         for (var slot = (int)(hi & (ulong)mask); ; slot = (slot + 1) & mask)
         {
-            if (low[slot] == lo && high[slot] == hi)
+            if (slots[2 * slot] == lo && slots[(2 * slot) + 1] == hi)
             {
                 return true;
             }
 
-            if (low[slot] == 0 && high[slot] == 0)
+            if (slots[2 * slot] == 0 && slots[(2 * slot) + 1] == 0)
             {
                 return false;
             }
         }
     }
 
-    private static bool Insert(ulong[] low, ulong[] high, int mask, ulong lo, ulong hi)
+    private static bool Insert(ulong[] slots, int mask, ulong lo, ulong hi)
     {
         // The high half picks the slot: StateKey's two lanes are independent, so it is as good as a fresh hash.
         for (var slot = (int)(hi & (ulong)mask); ; slot = (slot + 1) & mask)
         {
-            if (low[slot] == 0 && high[slot] == 0)
+            var at = 2 * slot;
+            if (slots[at] == 0 && slots[at + 1] == 0)
             {
-                low[slot] = lo;
-                high[slot] = hi;
+                slots[at] = lo;
+                slots[at + 1] = hi;
                 return true;
             }
 
-            if (low[slot] == lo && high[slot] == hi)
+            if (slots[at] == lo && slots[at + 1] == hi)
             {
                 return false;
             }
@@ -98,23 +97,22 @@ public sealed class FingerprintSet
 
     private void Grow()
     {
-        if (low.Length >= MaxCapacity)
+        var capacity = (mask + 1) * 2;
+        if (capacity > MaxCapacity)
         {
             throw new InvalidOperationException($"the visited set is full ({MaxCapacity} slots); give the check a smaller bound or a state limit");
         }
 
-        var capacity = low.Length * 2;
-        var newLow = new ulong[capacity];
-        var newHigh = new ulong[capacity];
+        var grown = new ulong[2 * (long)capacity];
         var newMask = capacity - 1;
-        for (var slot = 0; slot < low.Length; slot++)
+        for (var at = 0L; at < slots.LongLength; at += 2)
         {
-            if (low[slot] != 0 || high[slot] != 0)
+            if (slots[at] != 0 || slots[at + 1] != 0)
             {
-                Insert(newLow, newHigh, newMask, low[slot], high[slot]);
+                Insert(grown, newMask, slots[at], slots[at + 1]);
             }
         }
 
-        (low, high, mask, growAt) = (newLow, newHigh, newMask, (int)(capacity * 0.7));
+        (slots, mask, growAt) = (grown, newMask, (int)(capacity * 0.7));
     }
 }

@@ -49,22 +49,36 @@ public static class StateKey
         return hasher.Finish();
     }
 
-    /// <summary>The key of a packed row (<see cref="PackedLayout"/>): its integers two at a time.</summary>
+    /// <summary>
+    /// The key of a packed row (<see cref="PackedLayout"/>), read as 64-bit words. Two lanes, each a bijective update
+    /// per word (add or xor, multiply by an odd constant, rotate) with its own constants, so a word's position matters
+    /// and a one-word difference always changes both lanes; each lane is finished with MurmurHash3's fmix64. One
+    /// multiply per lane per word, the two lanes independent: about a third of the cost of <see cref="Of"/>'s mixing,
+    /// which matters because the packed checker hashes every transition that changes a state.
+    /// </summary>
     public static UInt128 OfRow(ReadOnlySpan<int> row)
     {
-        var hasher = new Hasher128();
-        var i = 0;
-        for (; i + 1 < row.Length; i += 2)
+        var words = System.Runtime.InteropServices.MemoryMarshal.Cast<int, ulong>(row);
+        var a = 0x243F6A8885A308D3UL;
+        var b = 0x13198A2E03707344UL;
+        unchecked
         {
-            hasher.Add(((long)row[i] << 32) | (uint)row[i + 1]);
-        }
+            foreach (var word in words)
+            {
+                a = System.Numerics.BitOperations.RotateLeft((a + word) * 0x9E3779B97F4A7C15UL, 29);
+                b = System.Numerics.BitOperations.RotateLeft((b ^ word) * 0xC2B2AE3D27D4EB4FUL, 37);
+            }
 
-        if (i < row.Length)
-        {
-            hasher.Add(row[i]);
-        }
+            if ((row.Length & 1) != 0)
+            {
+                var last = (ulong)(uint)row[^1];
+                a = System.Numerics.BitOperations.RotateLeft((a + last) * 0x9E3779B97F4A7C15UL, 29);
+                b = System.Numerics.BitOperations.RotateLeft((b ^ last) * 0xC2B2AE3D27D4EB4FUL, 37);
+            }
 
-        return hasher.Finish();
+            var length = (ulong)row.Length;
+            return new UInt128(Hasher128.Mix(a ^ length), Hasher128.Mix(b + (length * 0x165667B19E3779F9UL)));
+        }
     }
 
     /// <summary>The key of a set of indices (a bitset), for caches keyed by "which entries are done".</summary>
@@ -105,7 +119,7 @@ public static class StateKey
 
         public readonly UInt128 Finish() => new(Mix(a ^ count), Mix(b + (count * 0x9E3779B97F4A7C15UL)));
 
-        private static ulong Mix(ulong k)
+        public static ulong Mix(ulong k)
         {
             unchecked
             {

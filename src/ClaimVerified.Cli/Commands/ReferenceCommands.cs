@@ -28,10 +28,15 @@ public static class ReferenceCommands
             Description = "packed (rows of integers, the default) or records (the readable specification; same results, slower)",
             DefaultValueFactory = _ => "packed",
         };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "Worker threads of the packed engine (default: one per core); the results do not depend on it",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
         var json = ListCommands.JsonOption();
         var command = new Command("spec-check", "Explore every reachable state of the specification within a bound and check every property")
         {
-            profile, bound, maxStates, maxSeconds, engine, json,
+            profile, bound, maxStates, maxSeconds, engine, threads, json,
         };
         command.SetAction(parsed =>
         {
@@ -52,12 +57,18 @@ public static class ReferenceCommands
                 return CliJson.Fail(output, error, asJson, "--max-states must be 1..200000000 and --max-seconds 0..86400", "give smaller limits");
             }
 
-            if (!Enum.TryParse<SpecEngine>(parsed.GetValue(engine), ignoreCase: true, out var chosenEngine) || !Enum.IsDefined(chosenEngine))
+            if (parsed.GetValue(threads) is < 1 or > SpecCheckLimits.MaxThreads)
+            {
+                return CliJson.Fail(output, error, asJson, $"--threads must be 1..{SpecCheckLimits.MaxThreads}", "give fewer threads");
+            }
+
+            if (parsed.GetValue(engine) is not { Length: > 0 } engineName || !char.IsLetter(engineName[0])
+                || !Enum.TryParse<SpecEngine>(engineName, ignoreCase: true, out var chosenEngine))
             {
                 return CliJson.Fail(output, error, asJson, $"unknown --engine '{parsed.GetValue(engine)}'", "use --engine packed or --engine records");
             }
 
-            var result = SpecChecker.Check(chosen, parsedBound, new SpecCheckLimits(parsed.GetValue(maxStates), parsed.GetValue(maxSeconds)), chosenEngine);
+            var result = SpecChecker.Check(chosen, parsedBound, new SpecCheckLimits(parsed.GetValue(maxStates), parsed.GetValue(maxSeconds), Threads: parsed.GetValue(threads)), chosenEngine);
             if (asJson)
             {
                 CliJson.Write(output, new
@@ -71,6 +82,7 @@ public static class ReferenceCommands
                     depth = result.Depth,
                     seconds = result.Elapsed.TotalSeconds,
                     engine = chosenEngine.ToString().ToLowerInvariant(),
+                    threads = chosenEngine == SpecEngine.Packed ? parsed.GetValue(threads) : 1,
                     statesPerSecond = result.StatesPerSecond,
                     transitionsPerSecond = result.TransitionsPerSecond,
                     violations = result.Violations.Select(v => new { property = v.Property, detail = v.Detail, steps = v.Steps }),

@@ -158,6 +158,30 @@ public sealed class ReferenceCommandTests : IDisposable
     }
 
     [Fact]
+    public void Spec_check_engines_and_threads_agree_and_bad_values_are_refused()
+    {
+        var bound = "nodes=1 pages=3 domains=1 sizes=3";
+        var counts = new[] { ("packed", "1"), ("packed", "2"), ("records", "1") }.Select(choice =>
+        {
+            var (exit, output, _) = Run("spec-check", "--profile", "xen-4.6", "--bound", bound, "--engine", choice.Item1, "--threads", choice.Item2, "--json");
+            Assert.Equal(ExitCodes.AsExpected, exit);
+            using var json = JsonDocument.Parse(output);
+            Assert.Equal(choice.Item1, json.RootElement.GetProperty("engine").GetString());
+            Assert.True(json.RootElement.GetProperty("transitionsPerSecond").GetDouble() > 0);
+            return (json.RootElement.GetProperty("states").GetInt64(), json.RootElement.GetProperty("transitions").GetInt64(),
+                json.RootElement.GetProperty("verdict").GetString());
+        }).Distinct().ToArray();
+        Assert.Single(counts);
+
+        var (badExit, _, error) = Run("spec-check", "--profile", "xen-4.6", "--engine", "turbo");
+        Assert.Equal(ExitCodes.Usage, badExit);
+        Assert.Contains("unknown --engine 'turbo'", error, StringComparison.Ordinal);
+        (badExit, _, error) = Run("spec-check", "--profile", "xen-4.6", "--threads", "0");
+        Assert.Equal(ExitCodes.Usage, badExit);
+        Assert.Contains("--threads must be 1..64", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_passes_a_good_script_and_points_at_the_line_of_a_bad_one()
     {
         Directory.CreateDirectory(scratch);

@@ -77,6 +77,24 @@ public sealed class PackedSpecTests
         Assert.Equal(["create max=3", "claim d1 3", "[xen] offline node=0"], backed.Steps.Select(s => s.Operation));
     }
 
+    [Theory]
+    [InlineData("xen-4.3", "nodes=1 pages=3 domains=2 sizes=3", 0L)]
+    [InlineData("reference", "nodes=1 pages=4 domains=2 sizes=2,4 without=offline", 0L)]
+    [InlineData("claim-sets", "nodes=2 pages=2 domains=2 sizes=2,4 without=offline", 30_000L)]
+    public void Any_number_of_threads_finds_exactly_what_one_thread_finds(string profile, string bound, long maxStates)
+    {
+        // Levels of more than 4,096 states are split between workers; the merge must number states as one queue does.
+        var limits = new SpecCheckLimits(MaxStates: maxStates == 0 ? 2_000_000 : maxStates, Threads: 1);
+        var one = SpecChecker.Check(Catalogue.Get(profile), Parse(bound), limits);
+        var three = SpecChecker.Check(Catalogue.Get(profile), Parse(bound), limits with { Threads = 3 });
+        Assert.True(one.States > 4096 * 2, $"only {one.States} states: no level is split");
+        Assert.Equal((one.States, one.Transitions, one.Depth, one.Verdict), (three.States, three.Transitions, three.Depth, three.Verdict));
+        Assert.Equal(one.Violations.Select(v => v.Render()), three.Violations.Select(v => v.Render()));
+        var records = SpecChecker.Check(Catalogue.Get(profile), Parse(bound), limits, SpecEngine.Records);
+        Assert.Equal((one.States, one.Transitions, one.Depth, one.Verdict), (records.States, records.Transitions, records.Depth, records.Verdict));
+        Assert.Equal(one.Violations.Select(v => v.Render()), records.Violations.Select(v => v.Render()));
+    }
+
     [Fact]
     public void A_row_round_trips_through_decode_and_encode_on_every_reachable_state()
     {
