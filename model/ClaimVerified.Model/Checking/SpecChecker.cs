@@ -102,9 +102,14 @@ public sealed record SpecBound(
 
 /// <summary>Hard limits of a check: beyond them the verdict is "incomplete".</summary>
 /// <remarks><see cref="Threads"/> (the packed engine's worker threads; null: one per core) changes how fast, never what.</remarks>
-public sealed record SpecCheckLimits(long MaxStates = 2_000_000, double MaxSeconds = 60, int MaxDepth = int.MaxValue, int? Threads = null)
+public sealed record SpecCheckLimits(
+    long MaxStates = 2_000_000, double MaxSeconds = 60, int MaxDepth = int.MaxValue, int? Threads = null, long? MaxMemoryBytes = null)
 {
     public const int MaxThreads = 64;
+
+    /// <summary>The managed heap the packed engine may grow to before it stops (incomplete) rather than be killed:
+    /// <see cref="MaxMemoryBytes"/>, or 60% of the memory the runtime sees.</summary>
+    public long MemoryBytes => MaxMemoryBytes ?? (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.6);
 
     public static SpecCheckLimits Default { get; } = new();
 }
@@ -331,6 +336,7 @@ public static class SpecChecker
         var totalPages = bound.Config.TotalPages;
         var init = layout.Encode(Spec.Spec.Init(profile, bound.Config), GhostTargets.Initial(bound.MaxDomains));
         var threads = Math.Clamp(limits.Threads ?? Environment.ProcessorCount, 1, SpecCheckLimits.MaxThreads);
+        var memoryBytes = limits.MemoryBytes;
         var workers = Enumerable.Range(0, threads).Select(_ => new Worker(layout.Width, bound.MaxDomains)).ToArray();
 
         var visited = new FingerprintSet();
@@ -364,7 +370,7 @@ public static class SpecChecker
             var slices = current.Count < 4096 ? 1 : threads;
             var level0 = current;
             Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices },
-                w => workers[w].Expand(packed, alphabet, level0, Slice(level0.Count, slices, w), visited, stopwatch, limits.MaxSeconds));
+                w => workers[w].Expand(packed, alphabet, level0, Slice(level0.Count, slices, w), visited, stopwatch, limits.MaxSeconds, memoryBytes));
 
             // Merge.
             var nextStart = parent.Count;
@@ -372,14 +378,22 @@ public static class SpecChecker
             {
                 var worker = workers[w];
                 transitions += worker.Transitions;
-                if (worker.TimedOut)
+                if (worker.Stopped)
                 {
-                    incomplete = $"time limit {limits.MaxSeconds} s";
+                    incomplete = GC.GetTotalMemory(false) > memoryBytes
+                        ? $"memory limit {memoryBytes / (1 << 20)} MiB"
+                        : $"time limit {limits.MaxSeconds} s";
                 }
 
                 for (var c = 0; c < worker.Candidates.Count; c++)
                 {
                     var candidate = worker.Candidates[c];
+                    if ((c & 0xFFFF) == 0xFFFF && GC.GetTotalMemory(false) > memoryBytes)
+                    {
+                        incomplete = $"memory limit {memoryBytes / (1 << 20)} MiB";
+                        break;
+                    }
+
                     if (!visited.Add(candidate.Key))
                     {
                         continue;
@@ -467,22 +481,22 @@ public static class SpecChecker
 
         public long Transitions { get; set; }
 
-        public bool TimedOut { get; set; }
+        public bool Stopped { get; set; }
 
         /// <summary>Steps every state of a slice of the level through its alphabet; keeps successors not yet visited.</summary>
         public void Expand(
             PackedSpec packed, SpecAlphabet alphabet, RowBuffer level, (int From, int To) slice, FingerprintSet visited,
-            Stopwatch stopwatch, double maxSeconds)
+            Stopwatch stopwatch, double maxSeconds, long maxMemoryBytes)
         {
             Candidates.Clear();
             Transitions = 0;
-            TimedOut = false;
+            Stopped = false;
             var nextDomId = packed.Layout.NextDomId;
             for (var i = slice.From; i < slice.To; i++)
             {
-                if ((i & 0x3FF) == 0 && stopwatch.Elapsed.TotalSeconds > maxSeconds)
+                if ((i & 0x3FF) == 0 && (stopwatch.Elapsed.TotalSeconds > maxSeconds || GC.GetTotalMemory(false) > maxMemoryBytes))
                 {
-                    TimedOut = true;
+                    Stopped = true;
                     return;
                 }
 

@@ -5,7 +5,7 @@ using ClaimVerified.Model.Checking;
 namespace ClaimVerified.Cli.Commands;
 
 /// <summary>
-/// claimverify bench speed|ttfb: the checker's power, measured. speed: schedules per second per scenario and the
+/// claimverify bench speed|ttfb|spec: the checker's power, measured. spec: the exhaustive checker's engines on one bound. speed: schedules per second per scenario and the
 /// share of time spent in our property checks; ttfb: schedules and seconds to the first bug of every expected
 /// violation, per strategy, median and worst over widely spaced seeds. Run from a Release build for figures that mean
 /// something: dotnet run -c Release --project src/ClaimVerified.Cli -- bench ...
@@ -14,9 +14,40 @@ public static class BenchCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("bench", "Measure the checker: exploration speed (speed) and time to the first bug (ttfb)");
+        var command = new Command("bench", "Measure the checker: exploration speed (speed), time to the first bug (ttfb), exhaustive checking (spec)");
         command.Subcommands.Add(CreateSpeed(output, error));
         command.Subcommands.Add(CreateTimeToFirstBug(output, error));
+        command.Subcommands.Add(CreateSpecCheck(output, error));
+        return command;
+    }
+
+    private static Command CreateSpecCheck(TextWriter output, TextWriter error)
+    {
+        var profile = new Option<string>("--profile") { Description = "The profile", DefaultValueFactory = _ => "reference" };
+        var bound = new Option<string>("--bound")
+        {
+            Description = "The bound (spec-check's syntax); it must complete",
+            DefaultValueFactory = _ => "nodes=2 pages=2 domains=2 sizes=2,4 without=offline,maxmem",
+        };
+        var repeats = new Option<int>("--repeats") { Description = "Runs per engine (median)", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads") { Description = "Threads of the parallel packed run", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var outFile = Out();
+        var command = new Command("spec", "The exhaustive checker's engines on one bound: records (baseline), packed on one thread, on every core")
+        {
+            profile, bound, repeats, threads, outFile,
+        };
+        command.SetAction(parsed => Guard(output, error, () =>
+        {
+            var chosen = Profiles.Catalogue.Get(parsed.GetValue(profile)!);
+            var parsedBound = SpecBound.Parse(parsed.GetValue(bound)!, out var problem) ?? throw new ArgumentException($"bad --bound: {problem}");
+            if (parsed.GetValue(threads) is < 1 or > SpecCheckLimits.MaxThreads || parsed.GetValue(repeats) is < 1 or > 100)
+            {
+                throw new ArgumentException($"--threads must be 1..{SpecCheckLimits.MaxThreads} and --repeats 1..100");
+            }
+
+            var rows = SpecCheckSpeed.Measure(chosen, parsedBound, parsed.GetValue(repeats), parsed.GetValue(threads), error.WriteLine);
+            return Emit(output, SpecCheckSpeed.Render(chosen, parsedBound, rows), parsed.GetValue(outFile));
+        }));
         return command;
     }
 

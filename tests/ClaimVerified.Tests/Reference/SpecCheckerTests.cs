@@ -104,6 +104,15 @@ public sealed class SpecCheckerTests
         Assert.Equal(2, shallow.Depth);
     }
 
+    [Fact]
+    public void Running_out_of_memory_gives_an_incomplete_verdict_not_a_crash()
+    {
+        var result = SpecChecker.Check(Catalogue.Reference, SpecBound.Small(2, 8, 3), new SpecCheckLimits(MaxMemoryBytes: 1));
+        Assert.Equal(SpecCheckStatus.Incomplete, result.Status);
+        Assert.StartsWith("incomplete (memory limit 0 MiB)", result.Verdict, StringComparison.Ordinal);
+        Assert.True(new SpecCheckLimits().MemoryBytes > 1 << 20, "the default memory limit is a share of the machine's memory");
+    }
+
     [Theory]
     [InlineData("nodes=0")]
     [InlineData("pages=x")]
