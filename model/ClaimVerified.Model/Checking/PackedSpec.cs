@@ -149,6 +149,21 @@ public sealed class PackedSpec
             ? layout.Domain(domid)
             : -1;
 
+    /// <summary>The operation's live domain (its first field), or -1 when the operation is refused whatever the state.</summary>
+    private int Target(ReadOnlySpan<int> row, in PackedOp op) => op.Refused ? -1 : Live(row, op.DomId);
+
+    /// <summary>Takes up to <paramref name="pages"/> of a domain's node claims, lowest node first, from the host's too.</summary>
+    private void TakeNodeClaimsLowestFirst(Span<int> row, int at, int pages)
+    {
+        for (var node = 0; node < nodes && pages > 0; node++)
+        {
+            var part = Math.Min(row[at + PackedLayout.DomNodeClaims + node], pages);
+            row[at + PackedLayout.DomNodeClaims + node] -= part;
+            row[layout.NodeOutstanding + node] -= part;
+            pages -= part;
+        }
+    }
+
     private static bool Alive(ReadOnlySpan<int> row, int at) => row[at + PackedLayout.DomState] == (int)DomainState.Alive;
 
     private int GlobalClaim(ReadOnlySpan<int> row, int at) =>
@@ -182,14 +197,7 @@ public sealed class PackedSpec
         var fromNode = Math.Min(row[at + PackedLayout.DomNodeClaims + node], redeem);
         row[at + PackedLayout.DomNodeClaims + node] -= fromNode;
         row[layout.NodeOutstanding + node] -= fromNode;
-        var rest = redeem - fromNode - Math.Min(global, redeem - fromNode);
-        for (var other = 0; other < nodes && rest > 0; other++)
-        {
-            var part = Math.Min(row[at + PackedLayout.DomNodeClaims + other], rest);
-            row[at + PackedLayout.DomNodeClaims + other] -= part;
-            row[layout.NodeOutstanding + other] -= part;
-            rest -= part;
-        }
+        TakeNodeClaimsLowestFirst(row, at, redeem - fromNode - Math.Min(global, redeem - fromNode));
 
         row[at + PackedLayout.DomClaim] = claim - redeem;
         row[layout.Outstanding] -= redeem;
@@ -253,7 +261,7 @@ public sealed class PackedSpec
 
     private PackedStepResult SetMax(Span<int> row, in PackedOp op)
     {
-        var at = op.Refused ? -1 : Live(row, op.DomId);
+        var at = Target(row, in op);
         if (at < 0)
         {
             return PackedStepResult.Unchanged;
@@ -265,14 +273,7 @@ public sealed class PackedSpec
         if (profile.MaxPagesTrimsClaim && excess > 0 && claim > 0)
         {
             var trim = Math.Min(excess, claim);
-            var fromNodes = trim - Math.Min(GlobalClaim(row, at), trim);
-            for (var node = 0; node < nodes && fromNodes > 0; node++)
-            {
-                var part = Math.Min(row[at + PackedLayout.DomNodeClaims + node], fromNodes);
-                row[at + PackedLayout.DomNodeClaims + node] -= part;
-                row[layout.NodeOutstanding + node] -= part;
-                fromNodes -= part;
-            }
+            TakeNodeClaimsLowestFirst(row, at, trim - Math.Min(GlobalClaim(row, at), trim));
 
             row[at + PackedLayout.DomClaim] = claim - trim;
             row[layout.Outstanding] -= trim;
@@ -287,7 +288,7 @@ public sealed class PackedSpec
 
     private PackedStepResult Kill(Span<int> row, in PackedOp op)
     {
-        var at = op.Refused ? -1 : Live(row, op.DomId);
+        var at = Target(row, in op);
         if (at < 0)
         {
             return PackedStepResult.Unchanged;
@@ -335,7 +336,7 @@ public sealed class PackedSpec
 
     private PackedStepResult Claim(Span<int> row, in PackedOp op)
     {
-        var at = op.Refused ? -1 : Live(row, op.DomId);
+        var at = Target(row, in op);
         if (at < 0)
         {
             return PackedStepResult.Unchanged;
@@ -387,7 +388,7 @@ public sealed class PackedSpec
 
     private PackedStepResult ClaimSet(Span<int> row, in PackedOp op)
     {
-        var at = op.Refused ? -1 : Live(row, op.DomId);
+        var at = Target(row, in op);
         if (at < 0 || !Alive(row, at))
         {
             return PackedStepResult.Unchanged;
@@ -494,7 +495,7 @@ public sealed class PackedSpec
 
     private PackedStepResult Allocate(Span<int> row, in PackedOp op, bool extra)
     {
-        var at = op.Refused ? -1 : Live(row, op.DomId);
+        var at = Target(row, in op);
         if (at < 0)
         {
             return PackedStepResult.Unchanged;
@@ -598,7 +599,7 @@ public sealed class PackedSpec
 
     private PackedStepResult Decrease(Span<int> row, in PackedOp op)
     {
-        var at = op.Refused ? -1 : Live(row, op.DomId);
+        var at = Target(row, in op);
         if (at < 0 || !Alive(row, at) || op.Pages > DomainTot(row, at) - row[at + PackedLayout.DomTmemPersistent])
         {
             return PackedStepResult.Unchanged;
@@ -612,7 +613,7 @@ public sealed class PackedSpec
 
     private PackedStepResult Share(Span<int> row, in PackedOp op)
     {
-        var at = op.Refused ? -1 : Live(row, op.DomId);
+        var at = Target(row, in op);
         if (at < 0 || !Alive(row, at) || DomainTot(row, at) - row[at + PackedLayout.DomTmemPersistent] < 1)
         {
             return PackedStepResult.Unchanged;
@@ -648,7 +649,7 @@ public sealed class PackedSpec
 
     private PackedStepResult TmemPut(Span<int> row, in PackedOp op)
     {
-        var at = op.Refused ? -1 : Live(row, op.DomId);
+        var at = Target(row, in op);
         if (at < 0)
         {
             return PackedStepResult.Unchanged;
@@ -682,7 +683,7 @@ public sealed class PackedSpec
 
     private PackedStepResult TmemFlush(Span<int> row, in PackedOp op)
     {
-        var at = op.Refused ? -1 : Live(row, op.DomId);
+        var at = Target(row, in op);
         if (at < 0)
         {
             return PackedStepResult.Unchanged;
