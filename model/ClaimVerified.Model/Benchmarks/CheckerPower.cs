@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using ClaimVerified.Model.Checking;
+using Microsoft.Coyote.SystematicTesting;
+using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
-using Microsoft.Coyote.SystematicTesting;
 
 namespace ClaimVerified.Model.Benchmarks;
 
@@ -72,7 +72,7 @@ public sealed record ExplorationSpeedOptions
 
 /// <summary>One scenario on one profile: how fast Coyote explores it, and how much of that time is our property checks.</summary>
 /// <param name="AverageSteps">Scheduling decisions per schedule (Coyote's explored fair steps).</param>
-/// <param name="PropertySeconds">Time inside our property checks, from <see cref="PropertyCheckTimer"/>.</param>
+/// <param name="PropertySeconds">Time inside our property checks, from a <see cref="TimedPropertyJudge"/>.</param>
 /// <param name="BuggySchedules">Schedules that violated a property (the run goes on after each).</param>
 public sealed record ExplorationSpeedRow(
     string Profile,
@@ -168,7 +168,7 @@ public static class CheckerPower
 
     /// <summary>
     /// Explores every selected scenario on every selected profile for a fixed number of schedules (not stopping at
-    /// bugs), with <see cref="PropertyCheckTimer"/> on, and reports schedules per second and the share of time our
+    /// bugs), judged by a <see cref="TimedPropertyJudge"/>, and reports schedules per second and the share of time our
     /// property checks took.
     /// </summary>
     public static IReadOnlyList<ExplorationSpeedRow> ExplorationSpeed(ExplorationSpeedOptions options, Action<string>? progress = null)
@@ -181,43 +181,35 @@ public static class CheckerPower
             ? options.Scenarios.Select(ScenarioCatalogue.Get).ToArray()
             : ScenarioCatalogue.All;
         var rows = new List<ExplorationSpeedRow>();
-        var wasEnabled = PropertyCheckTimer.Enabled;
-        try
+        foreach (var profile in profiles)
         {
-            PropertyCheckTimer.Enabled = true;
-            foreach (var profile in profiles)
+            foreach (var scenario in scenarios)
             {
-                foreach (var scenario in scenarios)
+                var configuration = Explorer.Configure(new ExplorationOptions(options.Iterations, options.Strategy, options.Seed, options.MaxSteps))
+                    .WithTestIterationsRunToCompletion(true);
+                var judge = new TimedPropertyJudge();
+                var watch = RunWatch.Monitored with { Judge = judge };
+                var stopwatch = Stopwatch.StartNew();
+                var engine = TestingEngine.Create(configuration, () => scenario.RunAsync(profile, watch));
+                var schedules = 0;
+                engine.RegisterEndIterationCallBack(_ => schedules++);
+                Explorer.RunQuietly(engine);
+                stopwatch.Stop();
+                var report = engine.TestReport;
+                if (report.UncontrolledInvocations.Count > 0)
                 {
-                    var configuration = Explorer.Configure(new ExplorationOptions(options.Iterations, options.Strategy, options.Seed, options.MaxSteps))
-                        .WithTestIterationsRunToCompletion(true);
-                    PropertyCheckTimer.Reset();
-                    var stopwatch = Stopwatch.StartNew();
-                    var engine = TestingEngine.Create(configuration, () => scenario.RunAsync(profile));
-                    var schedules = 0;
-                    engine.RegisterEndIterationCallBack(_ => schedules++);
-                    Explorer.RunQuietly(engine);
-                    stopwatch.Stop();
-                    var report = engine.TestReport;
-                    if (report.UncontrolledInvocations.Count > 0)
-                    {
-                        throw new InvalidOperationException(
-                            $"{profile.Name} x {scenario.Name}: uncontrolled invocations: {string.Join(", ", report.UncontrolledInvocations)}");
-                    }
-
-                    var seconds = stopwatch.Elapsed.TotalSeconds;
-                    var row = new ExplorationSpeedRow(profile.Name, scenario.Name, options.Strategy, schedules, seconds,
-                        schedules / Math.Max(seconds, 1e-9), report.TotalExploredFairSteps / (double)Math.Max(schedules, 1),
-                        PropertyCheckTimer.Elapsed.TotalSeconds, PropertyCheckTimer.Checks, report.NumOfFoundBugs);
-                    rows.Add(row);
-                    progress?.Invoke($"{row.Profile} x {row.Scenario}: {row.SchedulesPerSecond:F0} schedules/s, "
-                        + $"{row.AverageSteps:F0} steps, properties {row.PropertyShare:P1}");
+                    throw new InvalidOperationException(
+                        $"{profile.Name} x {scenario.Name}: uncontrolled invocations: {string.Join(", ", report.UncontrolledInvocations)}");
                 }
+
+                var seconds = stopwatch.Elapsed.TotalSeconds;
+                var row = new ExplorationSpeedRow(profile.Name, scenario.Name, options.Strategy, schedules, seconds,
+                    schedules / Math.Max(seconds, 1e-9), report.TotalExploredFairSteps / (double)Math.Max(schedules, 1),
+                    judge.Elapsed.TotalSeconds, judge.Checks, report.NumOfFoundBugs);
+                rows.Add(row);
+                progress?.Invoke($"{row.Profile} x {row.Scenario}: {row.SchedulesPerSecond:F0} schedules/s, "
+                    + $"{row.AverageSteps:F0} steps, properties {row.PropertyShare:P1}");
             }
-        }
-        finally
-        {
-            PropertyCheckTimer.Enabled = wasEnabled;
         }
 
         return rows;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Model.Benchmarks;

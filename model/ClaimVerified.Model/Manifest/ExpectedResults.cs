@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ClaimVerified.Model.Checking;
-using ClaimVerified.Model.Properties;
+using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification.Properties;
 
 namespace ClaimVerified.Model.Manifest;
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
-using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Linearizability;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Model.Manifest;
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Profiles;
+using ClaimVerified.Specification.Properties;
 
 namespace ClaimVerified.Model.Manifest;
 

@@ -3,12 +3,19 @@ using Monitor = Microsoft.Coyote.Specifications.Monitor;
 
 namespace ClaimVerified.Model.Monitors;
 
-/// <summary>The scenario and profile a run checks: every violation message names them.</summary>
-public sealed class RunStarted(string profileName, string scenarioName) : Monitor.Event
+/// <summary>
+/// The scenario and profile a run checks (every violation message names them), the judge the monitors use, and what
+/// to do when one reports a violation (the run freezes its history there, so that a counterexample ends at the break).
+/// </summary>
+public sealed class RunStarted(string profileName, string scenarioName, PropertyJudge judge, Action onViolation) : Monitor.Event
 {
     public string ProfileName { get; } = profileName;
 
     public string ScenarioName { get; } = scenarioName;
+
+    public PropertyJudge Judge { get; } = judge;
+
+    public Action OnViolation { get; } = onViolation;
 }
 
 /// <summary>An observer's consistent audit of the host (<see cref="Host.Snapshot"/>).</summary>

@@ -1,6 +1,4 @@
-using ClaimVerified.Model.Benchmarks;
-using ClaimVerified.Model.Properties;
-using ClaimVerified.Model.Workloads;
+using ClaimVerified.Specification.Properties;
 using Microsoft.Coyote.Specifications;
 using Monitor = Microsoft.Coyote.Specifications.Monitor;
 
@@ -18,6 +16,8 @@ public sealed class GuaranteeMonitor : Monitor
     private readonly Dictionary<int, BuildAdmitted> admitted = [];
     private string profileName = "?";
     private string scenario = "?";
+    private PropertyJudge judge = PropertyJudge.Default;
+    private Action onViolation = () => { };
 
     [Start]
     [OnEventDoAction(typeof(RunStarted), nameof(OnRunStarted))]
@@ -33,6 +33,8 @@ public sealed class GuaranteeMonitor : Monitor
         var started = (RunStarted)e;
         profileName = started.ProfileName;
         scenario = started.ScenarioName;
+        judge = started.Judge;
+        onViolation = started.OnViolation;
     }
 
     private void OnAdmitted(Event e)
@@ -46,20 +48,16 @@ public sealed class GuaranteeMonitor : Monitor
     private void OnAllocationFailed(Event e)
     {
         var failed = (AllocationFailed)e;
-        var timing = PropertyCheckTimer.Start();
-        if (failed.Errno != Errno.ENOMEM || !admitted.TryGetValue(failed.Domid, out var build)
-            || failed.TotPages >= build.TargetPages)
+        var build = admitted.GetValueOrDefault(failed.Domid);
+        if (!judge.BreaksGuarantee(failed, build))
         {
-            PropertyCheckTimer.Stop(timing);
             return;
         }
 
-        PropertyCheckTimer.Stop(timing);
-
         var where = failed.Node >= 0 ? $" on node {failed.Node}" : "";
-        var detail = $"[{PropertyIds.Guarantee}] d{failed.Domid} was admitted by its {build.Basis} for {build.TargetPages} pages, "
+        var detail = $"[{PropertyIds.Guarantee}] d{failed.Domid} was admitted by its {build!.Basis} for {build.TargetPages} pages, "
             + $"but an order-0 allocation{where} at tot={failed.TotPages} failed with ENOMEM";
-        World.Last?.History.Freeze();
+        onViolation();
         Assert(false, Violations.Format(detail, profileName, scenario, $"seen by {failed.Actor}"));
     }
 }

@@ -1,7 +1,9 @@
+using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
+using Microsoft.Coyote.Specifications;
 using ClaimVerified.Model.Monitors;
 using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
-using Microsoft.Coyote.Specifications;
+using ClaimVerified.Specification;
 
 namespace ClaimVerified.Model.Scenarios;
 
@@ -16,36 +18,51 @@ public sealed record Scenario(
     HostConfig Host,
     Func<World, Task[]> Workloads)
 {
-    /// <summary>Runs the scenario once, for <paramref name="profile"/>, under Coyote's control.</summary>
-    public Task RunAsync(Profile profile) => RunAsync(profile, monitored: true);
+    /// <summary>Runs the scenario once, for <paramref name="profile"/>, under Coyote's control, monitored.</summary>
+    public Task RunAsync(Profile profile) => RunAsync(profile, RunWatch.Monitored);
 
     /// <summary>
-    /// Runs the scenario once. Unmonitored runs register no monitor, so no property violation ends the exploration:
-    /// what the linearizability check uses, since it judges every execution's history itself.
+    /// Runs the scenario once, watched as <paramref name="watch"/> says. Unmonitored runs register no monitor, so no
+    /// property violation ends the exploration: what the linearizability check uses, since it judges every
+    /// execution's history itself. The world of the run goes to <see cref="RunWatch.Started"/>: a caller that renders
+    /// or judges the execution takes it from there (there is no "last world" to read afterwards).
     /// </summary>
-    public async Task RunAsync(Profile profile, bool monitored)
+    public async Task RunAsync(Profile profile, RunWatch watch)
     {
-        if (monitored)
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(watch);
+        World? world = null;
+        if (watch.IsMonitored)
         {
-            Specification.RegisterMonitor<InvariantMonitor>();
-            Specification.RegisterMonitor<GuaranteeMonitor>();
-            var started = new RunStarted(profile.Name, Name);
-            Specification.Monitor<InvariantMonitor>(started);
-            Specification.Monitor<GuaranteeMonitor>(started);
+            CoyoteSpecification.RegisterMonitor<InvariantMonitor>();
+            CoyoteSpecification.RegisterMonitor<GuaranteeMonitor>();
+            var started = new RunStarted(profile.Name, Name, watch.Judge ?? PropertyJudge.Default, () => world?.History.Freeze());
+            CoyoteSpecification.Monitor<InvariantMonitor>(started);
+            CoyoteSpecification.Monitor<GuaranteeMonitor>(started);
         }
 
-        var world = new World(profile, Name, Host);
-        World.Last = world;
+        world = new World(profile, Name, Host);
+        watch.Started?.Invoke(world);
         await Task.WhenAll(Workloads(world));
 
         world.Audit("teardown");
         foreach (var domain in world.Host.ListDomains())
         {
-            world.Do("teardown", new Spec.DestroyDomain(Caller.Control, domain.Id));
+            world.Do("teardown", new Specification.DestroyDomain(Caller.Control, domain.Id));
         }
 
         world.Completed = true;
         var final = world.Host.Snapshot();
-        Specification.Monitor<InvariantMonitor>(new AllDomainsGone(final));
+        CoyoteSpecification.Monitor<InvariantMonitor>(new AllDomainsGone(final));
     }
+}
+
+/// <summary>
+/// How one run of a scenario is watched: whether the monitors judge it, with which judge, and who is handed the run's
+/// world when it starts (a replay that renders the execution, the linearizability check that judges its history).
+/// </summary>
+public sealed record RunWatch(bool IsMonitored = true, PropertyJudge? Judge = null, Action<World>? Started = null)
+{
+    /// <summary>The ordinary run: monitored by the default judge.</summary>
+    public static RunWatch Monitored { get; } = new();
 }

@@ -14,7 +14,7 @@ public static class ScenarioCatalogue
     private static ClaimStyle NodeStyle(Profile profile) => profile.NodeClaims ? ClaimStyle.PerNode : ClaimStyle.Legacy;
 
     public static readonly Scenario BuildersRace = new(
-        "builders-race", nameof(ScenarioTests.BuildersRace),
+        "builders-race", nameof(CoyoteEntryPoints.BuildersRace),
         "two toolstack threads build domains that do not both fit; an administrator watches",
         new HostConfig(1, 2048),
         w =>
@@ -25,7 +25,7 @@ public static class ScenarioCatalogue
         ]);
 
     public static readonly Scenario ClaimWindow = new(
-        "claim-window", nameof(ScenarioTests.ClaimWindow),
+        "claim-window", nameof(CoyoteEntryPoints.ClaimWindow),
         "a builder claims nearly all memory and populates while Xen allocates for itself and an administrator watches",
         new HostConfig(1, 10),
         w =>
@@ -36,7 +36,7 @@ public static class ScenarioCatalogue
         ]);
 
     public static readonly Scenario ExtraPages = new(
-        "extra-pages", nameof(ScenarioTests.ExtraPages),
+        "extra-pages", nameof(CoyoteEntryPoints.ExtraPages),
         "a device-model thread gives the domain under construction no-refcount pages while a balloon guest competes"
         + " (no observer: the claim-window scenario covers what one would add)",
         new HostConfig(1, 1536 + 16),
@@ -48,7 +48,7 @@ public static class ScenarioCatalogue
         ]);
 
     public static readonly Scenario Sharing = new(
-        "sharing", nameof(ScenarioTests.Sharing),
+        "sharing", nameof(CoyoteEntryPoints.Sharing),
         "the dedup daemon shares pages of a domain while it is built under a claim",
         new HostConfig(1, 16),
         w =>
@@ -59,7 +59,7 @@ public static class ScenarioCatalogue
         ]);
 
     public static readonly Scenario KillDuringClaim = new(
-        "kill-during-claim", nameof(ScenarioTests.KillDuringClaim),
+        "kill-during-claim", nameof(CoyoteEntryPoints.KillDuringClaim),
         "a domain is killed at any point of its build: before, during or after its claim",
         new HostConfig(1, 16),
         w =>
@@ -69,7 +69,7 @@ public static class ScenarioCatalogue
         ]);
 
     public static readonly Scenario Offline = new(
-        "offline", nameof(ScenarioTests.Offline),
+        "offline", nameof(CoyoteEntryPoints.Offline),
         "pages are offlined while two builders claim and populate",
         new HostConfig(1, 16),
         w =>
@@ -81,7 +81,7 @@ public static class ScenarioCatalogue
         ]);
 
     public static readonly Scenario MaxMemLowered = new(
-        "max-mem-lowered", nameof(ScenarioTests.MaxMemLowered),
+        "max-mem-lowered", nameof(CoyoteEntryPoints.MaxMemLowered),
         "an administrator halves max_pages of a domain while it is built under a claim",
         new HostConfig(1, 16),
         w =>
@@ -92,7 +92,7 @@ public static class ScenarioCatalogue
         ]);
 
     public static readonly Scenario TmemBalloon = new(
-        "tmem-balloon", nameof(ScenarioTests.TmemBalloon),
+        "tmem-balloon", nameof(CoyoteEntryPoints.TmemBalloon),
         "a build under a claim while a tmem guest puts and flushes and a self-ballooning guest moves",
         new HostConfig(1, 16),
         w =>
@@ -104,7 +104,7 @@ public static class ScenarioCatalogue
         ]);
 
     public static readonly Scenario NumaPlacement = new(
-        "numa-placement", nameof(ScenarioTests.NumaPlacement),
+        "numa-placement", nameof(CoyoteEntryPoints.NumaPlacement),
         "two vNUMA builders need pages on the same node; their claims fit the host but not the node",
         new HostConfig(2, 16),
         w =>

@@ -1,8 +1,8 @@
-using ClaimVerified.Model.Checking;
+
+using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
-
 namespace ClaimVerified.Model.Traces;
 
 /// <summary>A violation found by exploration, with the history of its execution (from a replay of its trace).</summary>
@@ -41,8 +41,7 @@ public sealed record Counterexample(ExplorationResult Result, IReadOnlyList<Hist
     /// <summary>Replays a trace and returns the history of the replayed execution.</summary>
     public static IReadOnlyList<HistoryEntry> ReplayHistory(Profile profile, Scenario scenario, string trace)
     {
-        World.Last = null;
-        Explorer.Replay(profile, scenario, trace);
-        return World.Last?.History.Entries.ToArray() ?? [];
+        var (_, world) = Explorer.Replay(profile, scenario, trace);
+        return world?.History.Entries.ToArray() ?? [];
     }
 }

@@ -1,5 +1,9 @@
 using System.Text.RegularExpressions;
-using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Model.Workloads;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
+using ClaimVerified.Specification.Properties;
 
 namespace ClaimVerified.Model.Traces;
 
@@ -61,7 +65,7 @@ public sealed partial class Timeline
 
     public string Title => $"{Profile} · {Scenario}" + (Message is null ? "" : $" · {PropertyIdsOf(Message)}");
 
-    private static string PropertyIdsOf(string message) => Properties.PropertyIds.FromMessage(message) is { } id ? $"[{id}]" : "";
+    private static string PropertyIdsOf(string message) => PropertyIds.FromMessage(message) is { } id ? $"[{id}]" : "";
 
     /// <summary>The counters an engineer reads first: free and outstanding, then each domain.</summary>
     public static string Compact(HostSnapshot s)

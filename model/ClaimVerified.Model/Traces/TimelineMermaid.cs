@@ -1,4 +1,5 @@
 using System.Text;
+using ClaimVerified.Specification;
 
 namespace ClaimVerified.Model.Traces;
 

@@ -1,7 +1,8 @@
 using System.Text;
-using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Model.Traces;
@@ -119,8 +120,8 @@ public static class TraceFolder
         IReadOnlyList<HistoryEntry> history;
         try
         {
-            result = Explorer.Replay(profile, scenario, trace);
-            history = Workloads.World.Last?.History.Entries.ToArray() ?? [];
+            (result, var world) = Explorer.Replay(profile, scenario, trace);
+            history = world?.History.Entries.ToArray() ?? [];
         }
         catch (Exception e) when (e is not TraceException)
         {
@@ -167,7 +168,7 @@ public static class TraceFolder
         text.Append("dotnet build\n");
         text.Append("CLAIMVERIFIED_PROFILE=").Append(meta.Profile).Append(" dotnet coyote replay model/ClaimVerified.Model/bin/Debug/net10.0/ClaimVerified.Model.dll \\\n    ")
             .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.Scenario, meta.Property), TraceFileName(scenario)).Replace('\\', '/'))
-            .Append(" -m ClaimVerified.Model.Scenarios.ScenarioTests.").Append(scenario.MethodName).Append('\n');
+            .Append(" -m ClaimVerified.Model.Scenarios.CoyoteEntryPoints.").Append(scenario.MethodName).Append('\n');
         text.Append("dotnet run --project src/ClaimVerified.Cli -- replay ")
             .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.Scenario, meta.Property)).Replace('\\', '/')).Append('\n');
         text.Append("```\n\nRegenerate (after the code changed): `").Append(RegenerateCommand(meta.Profile, meta.Scenario)).Append("`\n");

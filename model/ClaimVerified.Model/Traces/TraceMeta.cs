@@ -1,5 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Model.Traces;
 

@@ -1,6 +1,8 @@
-using ClaimVerified.Model.Monitors;
-using ClaimVerified.Model.Spec;
+using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
 using Microsoft.Coyote.Specifications;
+using ClaimVerified.Model.Monitors;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
 
 namespace ClaimVerified.Model.Workloads;
 
@@ -58,7 +60,7 @@ public static class Builder
             return;
         }
 
-        Specification.Monitor<GuaranteeMonitor>(new BuildAdmitted(actor, domid, targetPages,
+        CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildAdmitted(actor, domid, targetPages,
             world.Profile.ClaimsSupported ? "claim" : "free-memory check"));
 
         long totPages = 0;
@@ -72,7 +74,7 @@ public static class Builder
             built = ok;
         }
 
-        Specification.Monitor<GuaranteeMonitor>(new BuildReleased(domid));
+        CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildReleased(domid));
         if (!built && kind == BuildKind.Pv)
         {
             return; // meminit_pv returns the error before its "cancel claim" call.
@@ -120,7 +122,7 @@ public static class Builder
         {
             var remaining = pages - donePages;
             var order = new[] { 18, 9, 0 }.First(o => o <= maxOrder && (1L << o) <= remaining);
-            var result = world.Do(actor, new Spec.Populate(Caller.Control, domid, order, node));
+            var result = world.Do(actor, new Specification.Populate(Caller.Control, domid, order, node));
             if (result.IsOk)
             {
                 donePages += result.Value;
@@ -133,7 +135,7 @@ public static class Builder
                 continue;
             }
 
-            Specification.Monitor<GuaranteeMonitor>(new AllocationFailed(actor, domid, totBefore + donePages, result.Errno, node));
+            CoyoteSpecification.Monitor<GuaranteeMonitor>(new AllocationFailed(actor, domid, totBefore + donePages, result.Errno, node));
             return (donePages, false);
         }
 

@@ -1,5 +1,6 @@
+using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
 using ClaimVerified.Model.Monitors;
-using ClaimVerified.Model.Spec;
+using ClaimVerified.Specification;
 using Microsoft.Coyote.Specifications;
 
 namespace ClaimVerified.Model.Workloads;
@@ -26,7 +27,7 @@ public static class MaxMemAdmin
         }
 
         var newMaxPages = info.MaxPages / 2;
-        Specification.Monitor<GuaranteeMonitor>(new BuildReleased(domid.Value));
+        CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildReleased(domid.Value));
         world.Do(actor, new SetMaxPages(Caller.Control, domid.Value, newMaxPages), $"mem-max d{domid} {newMaxPages}");
     }
 }

@@ -1,5 +1,6 @@
+using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
 using ClaimVerified.Model.Monitors;
-using ClaimVerified.Model.Spec;
+using ClaimVerified.Specification;
 using Microsoft.Coyote.Specifications;
 
 namespace ClaimVerified.Model.Workloads;
@@ -24,7 +25,7 @@ public static class Reaper
             await Task.Yield();
         }
 
-        Specification.Monitor<GuaranteeMonitor>(new BuildReleased(domid.Value));
+        CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildReleased(domid.Value));
         world.Do(actor, new DomainKill(Caller.Control, domid.Value));
     }
 }

@@ -1,4 +1,4 @@
-using ClaimVerified.Model.Spec;
+using ClaimVerified.Specification;
 
 namespace ClaimVerified.Model.Workloads;
 

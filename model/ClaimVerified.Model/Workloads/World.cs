@@ -1,9 +1,10 @@
-using ClaimVerified.Model.Checking;
-using ClaimVerified.Model.Monitors;
-using ClaimVerified.Model.Spec;
-using ClaimVerified.Profiles;
+using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
 using Microsoft.Coyote.Random;
 using Microsoft.Coyote.Specifications;
+using ClaimVerified.Model.Conformance;
+using ClaimVerified.Model.Monitors;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
 
 namespace ClaimVerified.Model.Workloads;
 
@@ -24,9 +25,6 @@ public sealed class World
         Host = new Host(profile, config);
         Random = Generator.Create();
     }
-
-    /// <summary>The world of the execution that ran last in this process: what a trace replay renders.</summary>
-    public static World? Last { get; internal set; }
 
     public Host Host { get; }
 
@@ -55,15 +53,6 @@ public sealed class World
         return result;
     }
 
-    /// <summary>Performs one operation and records its call and return in the history (not replayable: no data).</summary>
-    public Outcome Do(string actor, string operation, Func<Outcome> call)
-    {
-        var callStep = History.BeginCall();
-        var result = call();
-        History.Return(actor, operation, callStep, result, Host.PeekUnlocked());
-        return result;
-    }
-
     /// <summary>A number in [0, bound): Coyote chooses, and a replay repeats the choice.</summary>
     public int Choose(int bound) => Random.NextInteger(bound);
 
@@ -75,7 +64,7 @@ public sealed class World
         var callStep = History.BeginCall();
         var snapshot = Host.Snapshot();
         History.Return(actor, "audit", callStep, Outcome.Ok(), snapshot);
-        Specification.Monitor<InvariantMonitor>(new Audited(snapshot, actor));
+        CoyoteSpecification.Monitor<InvariantMonitor>(new Audited(snapshot, actor));
     }
 
     /// <summary>What <c>xl info</c> does: one physinfo; the invariant monitor judges what it shows.</summary>
@@ -83,8 +72,8 @@ public sealed class World
     {
         var callStep = History.BeginCall();
         var info = Host.PhysInfo();
-        History.Return(actor, "physinfo", callStep, Outcome.Ok(info.FreePages), Host.PeekUnlocked(), new Spec.PhysInfo());
-        Specification.Monitor<InvariantMonitor>(new PhysInfoSeen(info, actor));
+        History.Return(actor, "physinfo", callStep, Outcome.Ok(info.FreePages), Host.PeekUnlocked(), new Specification.PhysInfo());
+        CoyoteSpecification.Monitor<InvariantMonitor>(new PhysInfoSeen(info, actor));
         return info;
     }
 

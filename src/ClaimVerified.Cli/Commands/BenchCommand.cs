@@ -1,6 +1,10 @@
 using System.CommandLine;
 using ClaimVerified.Model.Benchmarks;
-using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Exhaustive;
+using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification.Properties;
 
 namespace ClaimVerified.Cli.Commands;
 

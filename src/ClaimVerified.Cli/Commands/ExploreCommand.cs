@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Spectre.Console;
 using ClaimVerified.Cli.Reports;
-using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Traces;
 using ClaimVerified.Profiles;
-using Spectre.Console;
 using Profile = ClaimVerified.Profiles.Profile;
 
 namespace ClaimVerified.Cli.Commands;

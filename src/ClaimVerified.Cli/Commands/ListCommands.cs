@@ -41,7 +41,7 @@ public static class ListCommands
                 CliJson.Write(output, ScenarioCatalogue.All.Select(s => new
                 {
                     name = s.Name,
-                    method = $"ClaimVerified.Model.Scenarios.ScenarioTests.{s.MethodName}",
+                    method = $"ClaimVerified.Model.Scenarios.CoyoteEntryPoints.{s.MethodName}",
                     summary = s.Summary,
                     nodes = s.Host.NodeCount,
                     pagesPerNode = s.Host.PagesPerNode,

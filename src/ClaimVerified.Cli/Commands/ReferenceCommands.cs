@@ -1,8 +1,12 @@
 using System.CommandLine;
-using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Conformance;
+using ClaimVerified.Model.Exhaustive;
+using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Linearizability;
 using ClaimVerified.Model.Scenarios;
-using ClaimVerified.Model.Scripts;
 using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
+using ClaimVerified.Specification.Properties;
 
 namespace ClaimVerified.Cli.Commands;
 
@@ -147,7 +151,7 @@ public static class ReferenceCommands
                     verdict = result.Verdict,
                     iterations = result.Iterations,
                     firstBadIteration = result.FirstBadIteration,
-                    evidence = result.Evidence is null ? null : Linearizability.RenderTable(result.Evidence.Evidence),
+                    evidence = result.Evidence is null ? null : LinearizabilityChecker.RenderTable(result.Evidence.Evidence),
                     seconds = result.Elapsed.TotalSeconds,
                 });
             }

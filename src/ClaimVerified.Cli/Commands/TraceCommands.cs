@@ -1,6 +1,8 @@
 using System.CommandLine;
 using ClaimVerified.Cli.Reports;
+using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Traces;
+using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Cli.Commands;
 

@@ -2,7 +2,9 @@ using System.Net;
 using System.Text;
 using ClaimVerified.Cli.Commands;
 using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Traces;
+using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Cli.Reports;
 

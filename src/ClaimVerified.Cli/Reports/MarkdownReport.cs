@@ -1,7 +1,9 @@
 using System.Text;
 using ClaimVerified.Cli.Commands;
 using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Traces;
+using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Cli.Reports;
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using ClaimVerified.Cli;
 using ClaimVerified.Cli.Commands;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Profiles;
 using ClaimVerified.Tests.Traces;
 
 namespace ClaimVerified.Tests.Cli;

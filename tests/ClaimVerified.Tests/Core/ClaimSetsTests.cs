@@ -1,3 +1,4 @@
+using ClaimVerified.Specification;
 using static ClaimVerified.Tests.Core.CoreKit;
 
 namespace ClaimVerified.Tests.Core;

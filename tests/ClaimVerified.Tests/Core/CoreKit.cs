@@ -1,5 +1,6 @@
 using System.Text;
 using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
 
 namespace ClaimVerified.Tests.Core;
 

@@ -1,7 +1,8 @@
 using System.Text;
-using ClaimVerified.Profiles;
 using CsCheck;
 using Xunit.Abstractions;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
 using static ClaimVerified.Tests.Core.CoreKit;
 
 namespace ClaimVerified.Tests.Core;

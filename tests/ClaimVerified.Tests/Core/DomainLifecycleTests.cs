@@ -1,3 +1,5 @@
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
 using static ClaimVerified.Tests.Core.CoreKit;
 
 namespace ClaimVerified.Tests.Core;

@@ -1,3 +1,5 @@
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
 namespace ClaimVerified.Tests.Core;
 
 /// <summary>

@@ -37,7 +37,7 @@ public static class CoyoteCli
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment[ScenarioTests.ProfileVariable] = profile;
+        start.Environment[CoyoteEntryPoints.ProfileVariable] = profile;
         start.Environment["COYOTE_CLI_TELEMETRY_OPTOUT"] = "1";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

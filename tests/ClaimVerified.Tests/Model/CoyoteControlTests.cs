@@ -1,10 +1,10 @@
+using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
 using System.Diagnostics;
-using ClaimVerified.Model.Checking;
-using ClaimVerified.Model.Manifest;
-using ClaimVerified.Model.Scenarios;
-using ClaimVerified.Profiles;
 using Microsoft.Coyote.Rewriting;
 using Microsoft.Coyote.SystematicTesting;
+using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Scenarios;
 
 namespace ClaimVerified.Tests.Model;
 
@@ -55,7 +55,7 @@ public sealed class CoyoteControlTests
         {
             var counter = new RacyCounter();
             await Task.WhenAll(new[] { Task.Run(counter.Increment), Task.Run(counter.Increment) });
-            Microsoft.Coyote.Specifications.Specification.Assert(counter.ValuePages == 2, $"lost update: counter is {counter.ValuePages}");
+            CoyoteSpecification.Assert(counter.ValuePages == 2, $"lost update: counter is {counter.ValuePages}");
         });
         engine.Run();
         Assert.Empty(engine.TestReport.UncontrolledInvocations);
@@ -87,17 +87,17 @@ public sealed class CoyoteControlTests
         // The model's own output folder, as the README's command uses it (this test folder's deps.json is the test
         // host's, which the coyote tool cannot load the model with).
         var modelDll = CoyoteCli.ModelAssembly;
-        var (output, exit) = RunCoyote(modelDll, "xen-4.22", nameof(ScenarioTests.KillDuringClaim), 200);
+        var (output, exit) = RunCoyote(modelDll, "xen-4.22", nameof(CoyoteEntryPoints.KillDuringClaim), 200);
         Assert.True(exit != 0, "coyote test exits non-zero when it finds a bug:\n" + output);
         Assert.Contains("Found 1 bug", output, StringComparison.Ordinal);
         Assert.Contains("[release] profile xen-4.22, scenario kill-during-claim", output, StringComparison.Ordinal);
 
-        (output, exit) = RunCoyote(modelDll, "reference", nameof(ScenarioTests.KillDuringClaim), 100);
+        (output, exit) = RunCoyote(modelDll, "reference", nameof(CoyoteEntryPoints.KillDuringClaim), 100);
         Assert.True(exit == 0, output);
         Assert.Contains("Found 0 bugs", output, StringComparison.Ordinal);
     }
 
     private static (string Output, int ExitCode) RunCoyote(string assembly, string profile, string method, int iterations) =>
-        CoyoteCli.Run(profile, "test", assembly, "-m", $"ClaimVerified.Model.Scenarios.ScenarioTests.{method}",
+        CoyoteCli.Run(profile, "test", assembly, "-m", $"ClaimVerified.Model.Scenarios.CoyoteEntryPoints.{method}",
             "-i", iterations.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -1,8 +1,9 @@
-using ClaimVerified.Model.Checking;
+
+using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
-
+using ClaimVerified.Tests.Core;
 namespace ClaimVerified.Tests.Model;
 
 /// <summary>

@@ -1,4 +1,4 @@
-using ClaimVerified.Model.Properties;
+using ClaimVerified.Specification.Properties;
 using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Tests.Model;

@@ -1,7 +1,9 @@
-using ClaimVerified.Model.Checking;
-using ClaimVerified.Profiles;
+using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
 using Microsoft.Coyote.Specifications;
 using Microsoft.Coyote.SystematicTesting;
+using ClaimVerified.Model.Exploration;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
 
 namespace ClaimVerified.Tests.Mutants;
 
@@ -28,7 +30,7 @@ public sealed class ClaimMemoryKillRaceTests
             var kill = Task.Run(() => host.DomainKill(Caller.Control, domid));
             await Task.WhenAll(new Task[] { claim, kill });
             var snapshot = host.Snapshot();
-            Specification.Assert(snapshot.OutstandingPages == 0,
+            CoyoteSpecification.Assert(snapshot.OutstandingPages == 0,
                 $"d{domid} was killed but a claim of {snapshot.OutstandingPages} pages remains (claim_memory returned {claim.Result})");
         });
         engine.Run();

@@ -1,9 +1,13 @@
 using System.Collections.Immutable;
-using ClaimVerified.Model.Checking;
+using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Linearizability;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
-using S = ClaimVerified.Model.Spec;
+using ClaimVerified.Specification;
+using ClaimVerified.Tests.Core;
+using S = ClaimVerified.Specification;
 
 namespace ClaimVerified.Tests.Reference;
 
@@ -40,7 +44,7 @@ public sealed class LinearizabilityTests
             E(1, "a", new S.ClaimPages(Caller.Control, 1, 3), 3, 4, Outcome.Ok()),
             E(2, "b", new S.PhysInfo(), 5, 6, Outcome.Ok(4)),
         };
-        var result = Linearizability.Check(Catalogue.Reference, Small, history);
+        var result = LinearizabilityChecker.Check(Catalogue.Reference, Small, history);
         Assert.Equal(LinearizabilityStatus.Linearizable, result.Status);
     }
 
@@ -54,7 +58,7 @@ public sealed class LinearizabilityTests
             E(1, "a", new S.Populate(Caller.Control, 1, 0), 3, 6, Outcome.Ok(1)),
             E(2, "b", new S.PhysInfo(), 4, 5, Outcome.Ok(3)),
         };
-        Assert.Equal(LinearizabilityStatus.Linearizable, Linearizability.Check(Catalogue.Reference, Small, history).Status);
+        Assert.Equal(LinearizabilityStatus.Linearizable, LinearizabilityChecker.Check(Catalogue.Reference, Small, history).Status);
     }
 
     [Fact]
@@ -68,7 +72,7 @@ public sealed class LinearizabilityTests
             E(2, "a", new S.Populate(Caller.Control, 1, 0), 5, 6, Outcome.Ok(1)),
             E(3, "b", new S.PhysInfo(), 7, 8, Outcome.Ok(3)),
         };
-        var result = Linearizability.Check(Catalogue.Reference, Small, history);
+        var result = LinearizabilityChecker.Check(Catalogue.Reference, Small, history);
         Assert.Equal(LinearizabilityStatus.NotLinearizable, result.Status);
         Assert.Contains(result.Evidence, e => e.Operation == "physinfo" && e.CallStep == 3);
         Assert.DoesNotContain(result.Evidence, e => e.CallStep == 7); // Called after every other returned: dropped.
@@ -83,10 +87,10 @@ public sealed class LinearizabilityTests
         var history = Enumerable.Range(0, 8)
             .Select(i => E(i, $"t{i}", new S.PhysInfo(), 1 + i, 100 + i, Outcome.Ok(4)))
             .ToArray();
-        var result = Linearizability.Check(Catalogue.Reference, Small, history, new LinearizabilityOptions(MaxSteps: 3));
+        var result = LinearizabilityChecker.Check(Catalogue.Reference, Small, history, new LinearizabilityOptions(MaxSteps: 3));
         Assert.Equal(LinearizabilityStatus.Unknown, result.Status);
         Assert.Contains("step budget", result.Verdict, StringComparison.Ordinal);
-        var tooMany = Linearizability.Check(Catalogue.Reference, Small, history, new LinearizabilityOptions(MaxEntries: 4));
+        var tooMany = LinearizabilityChecker.Check(Catalogue.Reference, Small, history, new LinearizabilityOptions(MaxEntries: 4));
         Assert.Equal(LinearizabilityStatus.Unknown, tooMany.Status);
     }
 
@@ -99,7 +103,7 @@ public sealed class LinearizabilityTests
             E(1, "a", new S.ClaimMemory(Caller.Control, 1, ImmutableArray.Create(new ClaimEntry(2, 0))), 3, 4, Outcome.Ok()),
             E(2, "a", new S.GetDomainInfo(1), 5, 6, Outcome.Ok(2)),
         };
-        Assert.Equal(LinearizabilityStatus.Linearizable, Linearizability.Check(Catalogue.ClaimSets, Small, history).Status);
+        Assert.Equal(LinearizabilityStatus.Linearizable, LinearizabilityChecker.Check(Catalogue.ClaimSets, Small, history).Status);
     }
 
     [Fact]

@@ -1,12 +1,12 @@
 using System.Reflection;
-using ClaimVerified.Model.Checking;
+using Microsoft.Coyote.Rewriting;
+using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Model.Manifest;
-using ClaimVerified.Model.Scenarios;
-using ClaimVerified.Model.Spec;
 using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
-using Microsoft.Coyote.Rewriting;
-using SpecModel = ClaimVerified.Model.Spec.Spec;
+using ClaimVerified.Specification;
+using ClaimVerified.Specification.Properties;
+using SpecModel = ClaimVerified.Specification.Spec;
 
 namespace ClaimVerified.Tests.Reference;
 

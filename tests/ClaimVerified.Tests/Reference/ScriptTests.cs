@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ClaimVerified.Model.Scripts;
-using ClaimVerified.Model.Spec;
+using ClaimVerified.Model.Conformance;
+using ClaimVerified.Specification;
 using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Tests.Reference;

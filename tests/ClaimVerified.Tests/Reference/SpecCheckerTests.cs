@@ -1,8 +1,9 @@
-using ClaimVerified.Model.Checking;
-using ClaimVerified.Model.Manifest;
-using ClaimVerified.Model.Properties;
-using ClaimVerified.Profiles;
 
+using ClaimVerified.Model.Exhaustive;
+using ClaimVerified.Model.Manifest;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
+using ClaimVerified.Specification.Properties;
 namespace ClaimVerified.Tests.Reference;
 
 /// <summary>

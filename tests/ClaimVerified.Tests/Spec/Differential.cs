@@ -1,8 +1,13 @@
 using System.Collections.Immutable;
 using System.Text;
-using ClaimVerified.Profiles;
 using CsCheck;
-using S = ClaimVerified.Model.Spec;
+using ClaimVerified.Model.Conformance;
+using ClaimVerified.Model.Exhaustive;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
+using ClaimVerified.Tests.Core;
+using S = ClaimVerified.Specification;
 
 namespace ClaimVerified.Tests.Spec;
 
@@ -27,7 +32,7 @@ public static class Differential
         for (var i = 0; i < operations.Count; i++)
         {
             var op = operations[i];
-            var coreResult = S.OperationRunner.Apply(host, op);
+            var coreResult = OperationRunner.Apply(host, op);
             var (specResult, next) = S.Spec.Step(profile, state, op);
             var coreView = S.Projection.Of(host.Snapshot());
             var specView = next.ToComparable();

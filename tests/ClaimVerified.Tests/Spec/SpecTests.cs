@@ -1,6 +1,9 @@
-using ClaimVerified.Profiles;
 using CsCheck;
-using S = ClaimVerified.Model.Spec;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
+using ClaimVerified.Tests.Core;
+using S = ClaimVerified.Specification;
 
 namespace ClaimVerified.Tests.Spec;
 

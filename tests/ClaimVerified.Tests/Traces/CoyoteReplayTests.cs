@@ -1,7 +1,7 @@
-using ClaimVerified.Model.Scenarios;
-using ClaimVerified.Model.Traces;
-using ClaimVerified.Tests.Model;
 
+using ClaimVerified.Model.Traces;
+using ClaimVerified.Profiles;
+using ClaimVerified.Tests.Model;
 namespace ClaimVerified.Tests.Traces;
 
 /// <summary>
@@ -18,7 +18,7 @@ public sealed class CoyoteReplayTests
         var (meta, _, _, scenario) = TraceFolder.Load(folder);
         var traceFile = Path.Combine(folder, TraceFolder.TraceFileName(scenario));
         var (output, _) = CoyoteCli.Run(meta.Profile, "replay", CoyoteCli.ModelAssembly, traceFile,
-            "-m", $"ClaimVerified.Model.Scenarios.ScenarioTests.{scenario.MethodName}");
+            "-m", $"ClaimVerified.Model.Scenarios.CoyoteEntryPoints.{scenario.MethodName}");
         Assert.True(output.Contains("Reproduced 1 bug", StringComparison.Ordinal) && output.Contains(meta.Message, StringComparison.Ordinal),
             $"dotnet coyote replay did not reproduce {relativeFolder}:\n{output}");
     }

@@ -1,6 +1,7 @@
 using ApprovalTests;
 using ApprovalTests.Namers;
 using ApprovalTests.Reporters;
+using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Traces;
 
 namespace ClaimVerified.Tests.Traces;

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using Microsoft.Coyote;
+using Microsoft.Coyote.Rewriting;
+using Microsoft.Coyote.SystematicTesting;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Model.Workloads;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification.Properties;
+
+namespace ClaimVerified.Model.Exploration;
+
+/// <summary>Coyote's exploration strategies, by the names the manifest and the tool use.</summary>
+public enum Strategy
+{
+    /// <summary>Coyote's default: a fair portfolio that switches strategy every iteration.</summary>
+    Portfolio,
+    Random,
+    Probabilistic,
+    Prioritization,
+    DelayBounding,
+    QLearning,
+}
+
+/// <summary>What to explore and how hard.</summary>
+public sealed record ExplorationOptions(uint Iterations, Strategy Strategy = Strategy.Portfolio, uint Seed = 17, uint MaxSteps = 2000)
+{
+    /// <summary>A limit on everything: at most ten million iterations in one exploration.</summary>
+    public const uint MaxIterations = 10_000_000;
+}
+
+/// <summary>The outcome of exploring one scenario for one profile.</summary>
+public sealed record ExplorationResult(
+    string ProfileName,
+    string ScenarioName,
+    Strategy Strategy,
+    uint Seed,
+    int Iterations,
+    string? BugMessage,
+    string? ReproducibleTrace,
+    IReadOnlyList<string> UncontrolledInvocations,
+    TimeSpan Elapsed)
+{
+    public bool BugFound => BugMessage is not null;
+
+    /// <summary>The property the bug message names, or null.</summary>
+    public string? PropertyId => PropertyIds.FromMessage(BugMessage);
+
+    public string Verdict => BugFound ? $"violates {PropertyId ?? "?"}" : "holds";
+}
+
+/// <summary>
+/// Runs Coyote's testing engine in-process on a scenario: strict (no partially controlled concurrency), no telemetry,
+/// and only on rewritten assemblies, so that "no bug" means something.
+/// </summary>
+public static class Explorer
+{
+    /// <summary>Throws unless the core and the model are the rewritten, Coyote-controlled builds.</summary>
+    public static void EnsureRewritten()
+    {
+        foreach (var assembly in new[] { typeof(Host).Assembly, typeof(Explorer).Assembly })
+        {
+            if (!RewritingEngine.IsAssemblyRewritten(assembly))
+            {
+                throw new InvalidOperationException(
+                    $"{assembly.GetName().Name} at {assembly.Location} is not rewritten for Coyote: build with `dotnet build` "
+                    + "(the build runs `dotnet coyote rewrite` with coyote.json) instead of copying binaries.");
+            }
+        }
+    }
+
+    public static Configuration Configure(ExplorationOptions options)
+    {
+        if (options.Iterations is 0 or > ExplorationOptions.MaxIterations)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"iterations must be 1..{ExplorationOptions.MaxIterations}");
+        }
+
+        var configuration = Configuration.Create()
+            .WithTestingIterations(options.Iterations)
+            .WithRandomGeneratorSeed(options.Seed)
+            .WithMaxSchedulingSteps(options.MaxSteps)
+            .WithPartiallyControlledConcurrencyAllowed(false)
+            .WithTelemetryEnabled(false)
+            .WithVerbosityEnabled(Microsoft.Coyote.Logging.VerbosityLevel.None)
+            .WithConsoleLoggingEnabled(false);
+        return options.Strategy switch
+        {
+            Strategy.Random => configuration.WithRandomStrategy(),
+            Strategy.Probabilistic => configuration.WithProbabilisticStrategy(3),
+            Strategy.Prioritization => configuration.WithPrioritizationStrategy(false, 10),
+            Strategy.DelayBounding => configuration.WithDelayBoundingStrategy(false, 10),
+            Strategy.QLearning => configuration.WithQLearningStrategy(),
+            _ => configuration,
+        };
+    }
+
+    public static ExplorationResult Explore(Profile profile, Scenario scenario, ExplorationOptions options)
+    {
+        EnsureRewritten();
+        var stopwatch = Stopwatch.StartNew();
+        var engine = TestingEngine.Create(Configure(options), () => scenario.RunAsync(profile));
+        var iterations = 0;
+        engine.RegisterEndIterationCallBack(_ => iterations++);
+        RunQuietly(engine);
+        stopwatch.Stop();
+        var report = engine.TestReport;
+        var bug = report.NumOfFoundBugs > 0 ? report.BugReports.First() : null;
+        return new ExplorationResult(profile.Name, scenario.Name, options.Strategy, options.Seed, iterations, bug,
+            bug is null ? null : engine.ReproducibleTrace, report.UncontrolledInvocations.ToArray(), stopwatch.Elapsed);
+    }
+
+    /// <summary>
+    /// Runs the engine with the console silenced: Coyote 1.7.11 prints its progress ("... Setting up the test") even at
+    /// verbosity None, and our callers print their own results (and --json output must stay clean).
+    /// </summary>
+    internal static void RunQuietly(TestingEngine engine)
+    {
+        var output = Console.Out;
+        Console.SetOut(TextWriter.Null);
+        try
+        {
+            engine.Run();
+        }
+        finally
+        {
+            Console.SetOut(output);
+        }
+    }
+
+    /// <summary>
+    /// Replays a reproducible trace of <paramref name="scenario"/> for <paramref name="profile"/>, and returns the
+    /// replayed execution's world with the result (null if the run never started), for whoever renders it.
+    /// </summary>
+    public static (ExplorationResult Result, World? World) Replay(Profile profile, Scenario scenario, string trace)
+    {
+        EnsureRewritten();
+        var stopwatch = Stopwatch.StartNew();
+        var configuration = Configure(new ExplorationOptions(1)).WithReproducibleTrace(trace);
+        World? world = null;
+        var watch = RunWatch.Monitored with { Started = w => world = w };
+        var engine = TestingEngine.Create(configuration, () => scenario.RunAsync(profile, watch));
+        RunQuietly(engine);
+        var report = engine.TestReport;
+        var bug = report.NumOfFoundBugs > 0 ? report.BugReports.First() : null;
+        var result = new ExplorationResult(profile.Name, scenario.Name, Strategy.Portfolio, 0, 1, bug, trace,
+            report.UncontrolledInvocations.ToArray(), stopwatch.Elapsed);
+        return (result, world);
+    }
+}

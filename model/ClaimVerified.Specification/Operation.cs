@@ -1,0 +1,140 @@
+using System.Collections.Immutable;
+
+namespace ClaimVerified.Specification;
+
+/// <summary>
+/// One call on a host, as data: the vocabulary shared by the sequential specification (<see cref="Spec.Step"/>), the
+/// core (through <see cref="OperationRunner.Apply"/>) and the generators of the tests. One record per entry point of
+/// the core. <see cref="AnyNode"/> lets the allocator choose the node.
+/// </summary>
+public abstract record Operation
+{
+    /// <summary>The allocator chooses the node (the core's Host.AnyNode).</summary>
+    public const int AnyNode = -1;
+
+    /// <summary>A short line for humans, e.g. <c>claim d1 1024</c> or <c>[d2] populate d2 order=9</c>.</summary>
+    public abstract string Describe();
+
+    public sealed override string ToString() => Describe();
+
+    /// <summary>The caller, written only when it is not the control domain: <c>[xen] </c> or <c>[d3] </c>.</summary>
+    protected static string By(Caller caller) => caller.Kind == CallerKind.Control ? "" : $"[{caller}] ";
+
+    protected static string OnNode(int node) => node == AnyNode ? "" : $" node={node}";
+}
+
+/// <summary>XEN_DOMCTL_createdomain + max_mem.</summary>
+public sealed record CreateDomain(Caller Caller, long MaxPages) : Operation
+{
+    public override string Describe() => $"{By(Caller)}create max={MaxPages}";
+}
+
+/// <summary>XEN_DOMCTL_max_mem.</summary>
+public sealed record SetMaxPages(Caller Caller, int DomId, long MaxPages) : Operation
+{
+    public override string Describe() => $"{By(Caller)}maxmem d{DomId} {MaxPages}";
+}
+
+/// <summary>XENMEM_claim_pages: an absolute target; 0 releases. <see cref="Soft"/> is the seed's soft claim.</summary>
+public sealed record ClaimPages(Caller Caller, int DomId, long Pages, bool Soft = false) : Operation
+{
+    public override string Describe() => $"{By(Caller)}claim d{DomId} {Pages}{(Soft ? " soft" : "")}";
+}
+
+/// <summary>XEN_DOMCTL_claim_memory (claim sets): node or global increments, installed atomically.</summary>
+public sealed record ClaimMemory(Caller Caller, int DomId, ImmutableArray<ClaimEntry> Entries) : Operation
+{
+    public bool Equals(ClaimMemory? other) =>
+        other is not null && Caller == other.Caller && DomId == other.DomId && Entries.SequenceEqual(other.Entries);
+
+    public override int GetHashCode()
+    {
+        var hash = HashCode.Combine(Caller, DomId);
+        foreach (var entry in Entries)
+        {
+            hash = HashCode.Combine(hash, entry);
+        }
+
+        return hash;
+    }
+
+    public override string Describe() => $"{By(Caller)}claimset d{DomId} [{string.Join(", ", Entries)}]";
+}
+
+/// <summary>XENMEM_populate_physmap of one extent.</summary>
+public sealed record Populate(Caller Caller, int DomId, int Order, int Node = Operation.AnyNode) : Operation
+{
+    public override string Describe() => $"{By(Caller)}populate d{DomId} order={Order}{OnNode(Node)}";
+}
+
+/// <summary>alloc_domheap_pages(d, order, MEMF_no_refcount): owned "extra" pages.</summary>
+public sealed record AllocExtraPages(Caller Caller, int DomId, int Order, int Node = Operation.AnyNode) : Operation
+{
+    public override string Describe() => $"{By(Caller)}extra d{DomId} order={Order}{OnNode(Node)}";
+}
+
+/// <summary>alloc_domheap_pages(NULL, order, ...): Xen's own heap.</summary>
+public sealed record AllocXenHeap(Caller Caller, int Order, int Node = Operation.AnyNode) : Operation
+{
+    public override string Describe() => $"{By(Caller)}xenheap order={Order}{OnNode(Node)}";
+}
+
+/// <summary>Xen frees pages of its own heap.</summary>
+public sealed record FreeXenHeap(Caller Caller, long Pages) : Operation
+{
+    public override string Describe() => $"{By(Caller)}xenfree {Pages}";
+}
+
+/// <summary>XENMEM_decrease_reservation of one extent.</summary>
+public sealed record DecreaseReservation(Caller Caller, int DomId, int Order) : Operation
+{
+    public override string Describe() => $"{By(Caller)}decrease d{DomId} order={Order}";
+}
+
+/// <summary>Page sharing: one page of the domain moves to the shared owner.</summary>
+public sealed record SharePage(Caller Caller, int DomId) : Operation
+{
+    public override string Describe() => $"{By(Caller)}share d{DomId}";
+}
+
+/// <summary>offline_page of one free page on a node.</summary>
+public sealed record OfflinePage(Caller Caller, int Node) : Operation
+{
+    public override string Describe() => $"{By(Caller)}offline node={Node}";
+}
+
+/// <summary>A tmem put of one page (Xen &lt;= 4.12).</summary>
+public sealed record TmemPut(Caller Caller, int DomId, TmemPool Pool) : Operation
+{
+    public override string Describe() => $"{By(Caller)}tmem-put d{DomId} {Pool.ToString().ToLowerInvariant()}";
+}
+
+/// <summary>A tmem flush of one page.</summary>
+public sealed record TmemFlush(Caller Caller, int DomId, TmemPool Pool) : Operation
+{
+    public override string Describe() => $"{By(Caller)}tmem-flush d{DomId} {Pool.ToString().ToLowerInvariant()}";
+}
+
+/// <summary>domain_kill, to completion.</summary>
+public sealed record DomainKill(Caller Caller, int DomId) : Operation
+{
+    public override string Describe() => $"{By(Caller)}kill d{DomId}";
+}
+
+/// <summary>xl destroy: kill, then the domid no longer resolves.</summary>
+public sealed record DestroyDomain(Caller Caller, int DomId) : Operation
+{
+    public override string Describe() => $"{By(Caller)}destroy d{DomId}";
+}
+
+/// <summary>XEN_SYSCTL_physinfo. Its outcome's value is the free pages.</summary>
+public sealed record PhysInfo : Operation
+{
+    public override string Describe() => "physinfo";
+}
+
+/// <summary>XEN_DOMCTL_getdomaininfo. Its outcome's value is the domain's outstanding claim; ESRCH when unknown.</summary>
+public sealed record GetDomainInfo(int DomId) : Operation
+{
+    public override string Describe() => $"domaininfo d{DomId}";
+}

@@ -1,0 +1,37 @@
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Specification.Properties;
+
+/// <summary>
+/// Claims sum: the host's outstanding claims equal the sum of every domain's remaining claim (destroyed domains
+/// included, so that a leaked claim is still counted), and per node likewise. Xen's design notes state it as
+/// <c>outstanding_claims == sum of d->outstanding_pages</c>; both sides live under heap_lock, so it holds at every point
+/// an observer can see.
+/// </summary>
+public sealed class ClaimsSum : ISnapshotProperty
+{
+    public string Id => PropertyIds.ClaimsSum;
+
+    public string Statement =>
+        "The host's outstanding claims equal the sum of every domain's remaining claim, and per node likewise.";
+
+    public string? Check(HostSnapshot snapshot, Profile profile)
+    {
+        var sumPages = snapshot.Domains.Sum(d => d.OutstandingPages);
+        if (sumPages != snapshot.OutstandingPages)
+        {
+            return $"outstanding_claims={snapshot.OutstandingPages} but the domains' claims sum to {sumPages}";
+        }
+
+        for (var node = 0; node < snapshot.NodeOutstandingPages.Count; node++)
+        {
+            var nodeSumPages = snapshot.Domains.Sum(d => d.NodeOutstandingPages[node]);
+            if (nodeSumPages != snapshot.NodeOutstandingPages[node])
+            {
+                return $"node {node}: outstanding={snapshot.NodeOutstandingPages[node]} but the domains' claims sum to {nodeSumPages}";
+            }
+        }
+
+        return null;
+    }
+}
