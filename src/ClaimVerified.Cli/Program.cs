@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ClaimVerified.Cli.Commands;
+using ClaimVerified.Model.Manifest;
 
 namespace ClaimVerified.Cli;
 
@@ -33,7 +34,7 @@ public static class Program
             }
 
             error.WriteLine("run `claimverify --help` for the commands and their options");
-            return ExitCodes.Usage;
+            return ExitCode.Usage;
         }
 
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });

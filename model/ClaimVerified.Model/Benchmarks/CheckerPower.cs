@@ -149,7 +149,7 @@ public static class CheckerPower
                         properties.Add(id);
                     }
 
-                    judged += cell.Judge(result) is null ? 1 : 0;
+                    judged += cell.Judge(result).Judgement == Judgement.AsExpected ? 1 : 0;
                 }
 
                 var row = new TimeToFirstBugRow(cell.Profile, cell.Scenario, strategy, budget, options.Seeds,

@@ -21,8 +21,17 @@ public sealed record ExpectedResult(
 {
     public bool ExpectsViolation => Expect == "violates";
 
-    /// <summary>Null when <paramref name="result"/> is what this cell expects, else what differs, in words.</summary>
-    public string? Judge(ExplorationResult result)
+    /// <summary>What the cell's result says: "holds", or "violates" with the properties it names.</summary>
+    public string Describe() => ExpectsViolation ? $"violates {string.Join("|", Properties ?? [])}" : "holds";
+
+    /// <summary>Whether <paramref name="result"/> is what this cell expects, and if not, what differs, in words.</summary>
+    public Judged Judge(ExplorationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return Deviation(result) is { } deviation ? Judged.Differs(result.BugFound, deviation) : Judged.AsExpected;
+    }
+
+    private string? Deviation(ExplorationResult result)
     {
         if (result.UncontrolledInvocations.Count > 0)
         {
@@ -72,8 +81,11 @@ public sealed record ExpectedResults(
     }
 
     public ExpectedResult For(string profile, string scenario) =>
-        Results.SingleOrDefault(r => r.Profile == profile && r.Scenario == scenario)
-        ?? throw new KeyNotFoundException($"the manifest has no entry for {profile} x {scenario}");
+        Find(profile, scenario) ?? throw new KeyNotFoundException($"the manifest has no entry for {profile} x {scenario}");
+
+    /// <summary>The cell for <paramref name="profile"/> x <paramref name="scenario"/>, or null: no expectation.</summary>
+    public ExpectedResult? Find(string profile, string scenario) =>
+        Results.SingleOrDefault(r => r.Profile == profile && r.Scenario == scenario);
 
     /// <summary>Every cell names a real profile, scenario, property and finding; no cell appears twice.</summary>
     private void Validate()

@@ -47,6 +47,28 @@ public sealed record LinearizabilityResults(string About, IReadOnlyDictionary<st
         return table;
     }
 
+    /// <summary>The profiles whose design promises linearizability in every scenario, listed here or not.</summary>
+    public IReadOnlyList<string> LinearizableEverywhere { get; init; } = [];
+
+    /// <summary>
+    /// <paramref name="result"/> against this table, the way explore judges a cell: its row, else the profile's
+    /// promise for every scenario, else nothing (no expectation).
+    /// </summary>
+    public Judged Judge(LinearizabilityExploration result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var row = Results.SingleOrDefault(r => r.Profile == result.Profile && r.Scenario == result.Scenario);
+        if (row is null && !LinearizableEverywhere.Contains(result.Profile))
+        {
+            return Judged.NoExpectation;
+        }
+
+        var deviation = row is not null ? row.Judge(result)
+            : result.Status == LinearizabilityStatus.Linearizable ? null
+            : $"{result.Profile} must be linearizable in every scenario; got {result.Render()}";
+        return deviation is null ? Judged.AsExpected : Judged.Differs(result.Status != LinearizabilityStatus.Linearizable, deviation);
+    }
+
     public LinearizabilityRow For(string profile, string scenario) =>
         Results.SingleOrDefault(r => r.Profile == profile && r.Scenario == scenario)
         ?? throw new KeyNotFoundException($"{ResourceName} has no entry for {profile} x {scenario}");

@@ -101,8 +101,53 @@ public sealed record SpecCheckResults(string About, IReadOnlyList<SpecCheckRow> 
             + "length of its shortest counterexample. Rows with ci=true are re-run by tests/ClaimVerified.Tests/Reference/"
             + "SpecCheckerTests.cs and must match exactly. The specification is sequential: windows between critical sections "
             + "cannot show here; offlining, max_pages lowering, claims on dead domains and claim regrowth do.",
-            rows);
+            rows) { HoldsOnEveryBound = [Catalogue.Reference.Name] };
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>
+    /// The profiles whose design promises that every property holds on every bound, listed here or not: a bound a
+    /// user invents is judged against that promise, as an unlisted bound of any other profile is not judged at all.
+    /// </summary>
+    public IReadOnlyList<string> HoldsOnEveryBound { get; init; } = [];
+
+    /// <summary>
+    /// <paramref name="result"/> against this table, the way explore judges a cell: its row's verdict and violated
+    /// properties (and, for a complete run, its state count), else the profile's promise for every bound, else
+    /// nothing (no expectation).
+    /// </summary>
+    public Judged Judge(SpecCheckResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var found = result.Violations.Select(v => v.Property).ToHashSet(StringComparer.Ordinal);
+        var bound = result.Bound.ToArguments();
+        var row = Results.FirstOrDefault(r => r.Profile == result.Profile && r.ParsedBound.ToArguments() == bound);
+        if (row is null)
+        {
+            return !HoldsOnEveryBound.Contains(result.Profile) ? Judged.NoExpectation
+                : found.Count == 0 ? Judged.AsExpected
+                : Judged.Differs(true, $"{result.Profile} must hold on every bound; [{bound}] violates {string.Join(", ", found.Order())}");
+        }
+
+        var recorded = row.Violations.Select(v => v.Property).ToHashSet(StringComparer.Ordinal);
+        if (found.Except(recorded).Any())
+        {
+            return Judged.Differs(true, $"{result.Profile} [{bound}] violates {string.Join(", ", found.Except(recorded).Order())}, recorded {row.Verdict}");
+        }
+
+        if (result.Status == SpecCheckStatus.Incomplete)
+        {
+            return Judged.AsExpected; // Nothing unexpected so far; a limit stopped it before the rest could show.
+        }
+
+        if (recorded.Except(found).Any())
+        {
+            return Judged.Differs(false, $"{result.Profile} [{bound}] should violate {string.Join(", ", recorded.Except(found).Order())}");
+        }
+
+        return result.States == row.States
+            ? Judged.AsExpected
+            : Judged.Differs(true, $"{result.Profile} [{bound}] has {result.States} states, recorded {row.States}");
+    }
 }

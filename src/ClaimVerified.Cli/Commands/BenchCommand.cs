@@ -2,7 +2,7 @@ using System.CommandLine;
 using ClaimVerified.Model.Benchmarks;
 using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Model.Exploration;
-using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Model.Manifest;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification.Properties;
 
@@ -40,13 +40,13 @@ public static class BenchCommand
         {
             profile, bound, repeats, threads, outFile,
         };
-        command.SetAction(parsed => Guard(output, error, () =>
+        command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
-            var chosen = Profiles.Catalogue.Get(parsed.GetValue(profile)!);
-            var parsedBound = SpecBound.Parse(parsed.GetValue(bound)!, out var problem) ?? throw new ArgumentException($"bad --bound: {problem}");
+            var chosen = Names.Profile(parsed.GetValue(profile));
+            var parsedBound = SpecBound.Parse(parsed.GetValue(bound)!, out var problem) ?? throw new UsageException($"bad --bound: {problem}", "write it as: nodes=1 pages=3 domains=2 sizes=1,3");
             if (parsed.GetValue(threads) is < 1 or > SpecCheckLimits.MaxThreads || parsed.GetValue(repeats) is < 1 or > 100)
             {
-                throw new ArgumentException($"--threads must be 1..{SpecCheckLimits.MaxThreads} and --repeats 1..100");
+                throw new UsageException($"--threads must be 1..{SpecCheckLimits.MaxThreads} and --repeats 1..100", "give smaller numbers");
             }
 
             var rows = SpecCheckSpeed.Measure(chosen, parsedBound, parsed.GetValue(repeats), parsed.GetValue(threads), error.WriteLine);
@@ -72,9 +72,9 @@ public static class BenchCommand
         {
             profiles, scenarios, strategy, iterations, outFile,
         };
-        command.SetAction(parsed => Guard(output, error, () =>
+        command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
-            CheckNames(parsed.GetValue(profiles), parsed.GetValue(scenarios));
+            _ = (Names.Profiles(parsed.GetValue(profiles)), Names.Scenarios(parsed.GetValue(scenarios))); // every name must exist: an unknown one would silently select nothing
             var rows = CheckerPower.ExplorationSpeed(new ExplorationSpeedOptions
             {
                 Profiles = parsed.GetValue(profiles) ?? [],
@@ -99,14 +99,14 @@ public static class BenchCommand
         {
             profiles, scenarios, strategies, seeds, budget, outFile,
         };
-        command.SetAction(parsed => Guard(output, error, () =>
+        command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
             if (parsed.GetValue(seeds) is < 1 or > 1000)
             {
-                throw new ArgumentException("--seeds must be 1..1000");
+                throw new UsageException("--seeds must be 1..1000", "give a smaller number");
             }
 
-            CheckNames(parsed.GetValue(profiles), parsed.GetValue(scenarios));
+            _ = (Names.Profiles(parsed.GetValue(profiles)), Names.Scenarios(parsed.GetValue(scenarios))); // every name must exist: an unknown one would silently select nothing
 
             var rows = CheckerPower.TimeToFirstBug(new TimeToFirstBugOptions
             {
@@ -121,41 +121,14 @@ public static class BenchCommand
         return command;
     }
 
-    /// <summary>Every name must exist: an unknown one would silently select nothing.</summary>
-    private static void CheckNames(IReadOnlyList<string>? profiles, IReadOnlyList<string>? scenarios)
-    {
-        foreach (var name in profiles ?? [])
-        {
-            Profiles.Catalogue.Get(name);
-        }
-
-        foreach (var name in scenarios ?? [])
-        {
-            Model.Scenarios.ScenarioCatalogue.Get(name);
-        }
-    }
-
     private static int Emit(TextWriter output, string markdown, string? path)
     {
         output.WriteLine(markdown);
         if (path is not null)
         {
-            File.WriteAllText(path, markdown);
+            Files.Write(path, markdown);
         }
 
-        return ExitCodes.AsExpected;
-    }
-
-    /// <summary>Bad names or numbers are a usage error in words, not a stack trace.</summary>
-    private static int Guard(TextWriter output, TextWriter error, Func<int> run)
-    {
-        try
-        {
-            return run();
-        }
-        catch (ArgumentException e)
-        {
-            return CliJson.Fail(output, error, json: false, e.Message, "run `claimverify profiles` / `claimverify scenarios` for the names");
-        }
+        return ExitCode.AsExpected;
     }
 }

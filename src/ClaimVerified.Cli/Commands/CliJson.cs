@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ClaimVerified.Model.Manifest;
 
 namespace ClaimVerified.Cli.Commands;
 
@@ -16,7 +17,7 @@ public static class CliJson
     public static void Write(TextWriter output, object value) => output.WriteLine(JsonSerializer.Serialize(value, Options));
 
     /// <summary>An error: to stderr in words, or as JSON on stdout with --json; never a stack trace.</summary>
-    public static int Fail(TextWriter output, TextWriter error, bool json, string problem, string remedy, int exitCode = ExitCodes.Usage)
+    public static int Fail(TextWriter output, TextWriter error, bool json, string problem, string remedy, int exitCode = ExitCode.Usage)
     {
         if (json)
         {

@@ -1,34 +1,18 @@
 using System.CommandLine;
-using System.Diagnostics;
+using System.Globalization;
 using Spectre.Console;
 using ClaimVerified.Cli.Reports;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Matrix;
 using ClaimVerified.Model.Scenarios;
-using ClaimVerified.Model.Traces;
 using ClaimVerified.Profiles;
-using Profile = ClaimVerified.Profiles.Profile;
 
 namespace ClaimVerified.Cli.Commands;
 
-/// <summary>One explored cell of the matrix, judged against the manifest.</summary>
-public sealed record CellReport(
-    string Profile,
-    string Scenario,
-    string Verdict,
-    string Expected,
-    bool AsExpected,
-    string? Deviation,
-    int Schedules,
-    int? IterationsToFirstBug,
-    double Seconds,
-    string? Message,
-    string? TraceFolder,
-    string? Finding);
-
 /// <summary>
-/// claimverify explore: runs the profile x scenario matrix under Coyote, prints a table, writes every
-/// counterexample as a trace folder and a report (Markdown and a self-contained HTML page).
+/// claimverify explore: the profile x scenario matrix (<see cref="MatrixRun"/>, in the model), shown as a table, with
+/// every counterexample as a trace folder and a report (Markdown and a self-contained HTML page).
 /// </summary>
 public static class ExploreCommand
 {
@@ -47,32 +31,25 @@ public static class ExploreCommand
         {
             profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, json,
         };
-        command.SetAction(parsed => Run(
-            parsed.GetValue(profiles) ?? [], parsed.GetValue(scenarios) ?? [], parsed.GetValue(iterations), parsed.GetValue(strategy),
-            parsed.GetValue(seed), parsed.GetValue(attempts), parsed.GetValue(outDir)!, parsed.GetValue(traces), parsed.GetValue(json),
-            output, error));
+        command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
+        {
+            var options = Options(
+                parsed.GetValue(profiles), parsed.GetValue(scenarios), parsed.GetValue(iterations), parsed.GetValue(strategy),
+                parsed.GetValue(seed), parsed.GetValue(attempts), parsed.GetValue(outDir)!, parsed.GetValue(traces));
+            return Run(options, parsed.GetValue(outDir)!, parsed.GetValue(json), output);
+        }));
         return command;
     }
 
-    private static int Run(
-        string[] profileNames, string[] scenarioNames, uint? iterations, Strategy strategy, uint seed, int attempts,
-        string outDir, string? tracesDir, bool json, TextWriter output, TextWriter error)
+    private static MatrixOptions Options(
+        string[]? profileNames, string[]? scenarioNames, uint? iterations, Strategy strategy, uint seed, int attempts,
+        string outDir, string? tracesDir)
     {
-        var unknownProfile = profileNames.FirstOrDefault(n => !Catalogue.TryGet(n, out _));
-        if (unknownProfile is not null)
+        var selectedProfiles = Names.Profiles(profileNames);
+        var selectedScenarios = Names.Scenarios(scenarioNames);
+        if (iterations is 0 or > ExplorationOptions.MaxIterations || attempts is < 1 or > MatrixOptions.MaxAttempts)
         {
-            return CliJson.Fail(output, error, json, $"unknown profile '{unknownProfile}'", "run `claimverify profiles` for the names");
-        }
-
-        var unknownScenario = scenarioNames.FirstOrDefault(n => !ScenarioCatalogue.TryGet(n, out _));
-        if (unknownScenario is not null)
-        {
-            return CliJson.Fail(output, error, json, $"unknown scenario '{unknownScenario}'", "run `claimverify scenarios` for the names");
-        }
-
-        if (iterations is 0 or > ExplorationOptions.MaxIterations || attempts is < 1 or > 100)
-        {
-            return CliJson.Fail(output, error, json, "--iterations must be 1..10000000 and --attempts 1..100", "give smaller numbers");
+            throw new UsageException($"--iterations must be 1..{ExplorationOptions.MaxIterations} and --attempts 1..{MatrixOptions.MaxAttempts}", "give smaller numbers");
         }
 
         try
@@ -81,95 +58,65 @@ public static class ExploreCommand
         }
         catch (InvalidOperationException e)
         {
-            return CliJson.Fail(output, error, json, e.Message, "run claimverify from its build output (dotnet run --project src/ClaimVerified.Cli)");
+            throw new UsageException(e.Message, "run claimverify from its build output (dotnet run --project src/ClaimVerified.Cli)");
         }
 
-        var selectedProfiles = profileNames.Length == 0 ? Catalogue.All : profileNames.Select(Catalogue.Get).Distinct().ToArray();
-        var selectedScenarios = scenarioNames.Length == 0 ? ScenarioCatalogue.All : scenarioNames.Select(ScenarioCatalogue.Get).Distinct().ToArray();
-        var manifest = ExpectedResults.Load();
-        var cells = selectedScenarios.SelectMany(s => selectedProfiles.Select(p => (Profile: p, Scenario: s))).ToArray();
         var tracesRoot = tracesDir ?? Path.Combine(outDir, "traces");
-        var reports = new List<CellReport>();
-        var counterexamples = new List<(CellReport Cell, Counterexample Example)>();
-        var stopwatch = Stopwatch.StartNew();
+        Files.EnsureFolder(outDir);
+        Files.EnsureFolder(tracesRoot);
+        return new MatrixOptions(selectedProfiles, selectedScenarios, iterations, strategy, seed, attempts, tracesRoot);
+    }
 
-        void ExploreCell((Profile Profile, Scenario Scenario) cell)
-        {
-            var row = manifest.For(cell.Profile.Name, cell.Scenario.Name);
-            var budget = iterations ?? row.Budget;
-            var cellWatch = Stopwatch.StartNew();
-            var result = Explorer.Explore(cell.Profile, cell.Scenario, new ExplorationOptions(budget, strategy, seed));
-            Counterexample? example = null;
-            if (result.BugFound)
-            {
-                example = attempts > 1
-                    ? Counterexample.FindShortest(cell.Profile, cell.Scenario, budget, attempts, strategy)
-                    : new Counterexample(result, Counterexample.ReplayHistory(cell.Profile, cell.Scenario, result.ReproducibleTrace!));
-            }
-
-            cellWatch.Stop();
-            var deviation = row.Judge(result);
-            var folder = example is null ? null : TraceFolder.Write(tracesRoot, example, manifest);
-            var report = new CellReport(cell.Profile.Name, cell.Scenario.Name, result.Verdict,
-                row.ExpectsViolation ? $"violates {string.Join("|", row.Properties ?? [])}" : "holds",
-                deviation is null, deviation, result.Iterations, result.BugFound ? result.Iterations : null,
-                Math.Round(cellWatch.Elapsed.TotalSeconds, 2), result.BugMessage, folder, row.Finding);
-            reports.Add(report);
-            if (example is not null)
-            {
-                counterexamples.Add((report, example));
-            }
-        }
-
-        if (json || Console.IsOutputRedirected || output != Console.Out)
-        {
-            foreach (var cell in cells)
-            {
-                ExploreCell(cell);
-                if (!json)
-                {
-                    var last = reports[^1];
-                    output.WriteLine($"{last.Profile,-12} {last.Scenario,-18} {last.Verdict,-24} {(last.AsExpected ? "as expected" : "NOT AS EXPECTED")}");
-                }
-            }
-        }
-        else
-        {
-            AnsiConsole.Progress().AutoClear(true).Columns(
-                    new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .Start(context =>
-                {
-                    var task = context.AddTask("exploring", maxValue: cells.Length);
-                    foreach (var cell in cells)
-                    {
-                        task.Description = $"{cell.Profile.Name} x {cell.Scenario.Name}";
-                        ExploreCell(cell);
-                        task.Increment(1);
-                    }
-                });
-        }
-
-        stopwatch.Stop();
-        Directory.CreateDirectory(outDir);
+    private static int Run(MatrixOptions options, string outDir, bool json, TextWriter output)
+    {
+        var result = json || Console.IsOutputRedirected || output != Console.Out
+            ? MatrixRun.Run(options, done: cell => WriteLine(output, json, cell))
+            : RunWithProgressBar(options);
+        var manifest = ExpectedResults.Load();
         var markdownPath = Path.Combine(outDir, "report.md");
         var htmlPath = Path.Combine(outDir, "report.html");
-        File.WriteAllText(markdownPath, MarkdownReport.Render(reports, counterexamples.Select(c => c.Example.Timeline).ToArray(), manifest));
-        File.WriteAllText(htmlPath, HtmlReport.Render(reports, counterexamples.Select(c => c.Example.Timeline).ToArray(), manifest));
-
-        var exit = reports.Any(r => !r.AsExpected && r.Verdict != "holds") ? ExitCodes.UnexpectedViolation
-            : reports.Any(r => !r.AsExpected) ? ExitCodes.ExpectedViolationMissing
-            : ExitCodes.AsExpected;
+        Files.Write(markdownPath, MarkdownReport.Render(result.Cells, result.Timelines, manifest));
+        Files.Write(htmlPath, HtmlReport.Render(result.Cells, result.Timelines, manifest));
         if (json)
         {
-            CliJson.Write(output, new { cells = reports, report = new { markdown = markdownPath, html = htmlPath }, seconds = stopwatch.Elapsed.TotalSeconds, exitCode = exit });
-            return exit;
+            CliJson.Write(output, new { cells = result.Cells, report = new { markdown = markdownPath, html = htmlPath }, seconds = result.Elapsed.TotalSeconds, exitCode = result.ExitCode });
+            return result.ExitCode;
         }
 
-        WriteTable(output, reports);
-        output.WriteLine($"{reports.Count} cells in {stopwatch.Elapsed.TotalSeconds:F1} s: {reports.Count(r => r.Verdict == "holds")} hold, "
-            + $"{reports.Count(r => r.Verdict != "holds")} violate, {reports.Count(r => !r.AsExpected)} differ from the manifest.");
-        output.WriteLine($"Report: {markdownPath} and {htmlPath}; traces under {tracesRoot}");
-        return exit;
+        WriteTable(output, result.Cells);
+        var cells = result.Cells;
+        output.WriteLine($"{cells.Count} cells in {result.Elapsed.TotalSeconds:F1} s: {cells.Count(r => r.Verdict == "holds")} hold, "
+            + $"{cells.Count(r => r.Verdict != "holds")} violate, {cells.Count(r => !r.AsExpected)} differ from the manifest"
+            + (cells.Any(r => r.Judgement == Judgement.NoExpectation) ? $", {cells.Count(r => r.Judgement == Judgement.NoExpectation)} have no expectation." : "."));
+        output.WriteLine($"Report: {markdownPath} and {htmlPath}; traces under {options.TracesRoot}");
+        return result.ExitCode;
+    }
+
+    private static void WriteLine(TextWriter output, bool json, CellReport cell)
+    {
+        if (!json)
+        {
+            var judged = cell.Judgement switch
+            {
+                Judgement.AsExpected => "as expected",
+                Judgement.NoExpectation => "no expectation",
+                _ => "NOT AS EXPECTED",
+            };
+            output.WriteLine($"{cell.Profile,-12} {cell.Scenario,-18} {cell.Verdict,-24} {judged}");
+        }
+    }
+
+    private static MatrixResult RunWithProgressBar(MatrixOptions options)
+    {
+        MatrixResult? result = null;
+        AnsiConsole.Progress().AutoClear(true).Columns(
+                new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("exploring", maxValue: options.Cells().Count);
+                result = MatrixRun.Run(options, starting: cell => task.Description = cell, done: _ => task.Increment(1));
+            });
+        return result!;
     }
 
     private static void WriteTable(TextWriter output, IReadOnlyList<CellReport> reports)
@@ -179,9 +126,14 @@ public static class ExploreCommand
         foreach (var r in reports)
         {
             var verdict = r.Verdict == "holds" ? "[green]holds[/]" : $"[red]{Markup.Escape(r.Verdict)}[/]";
-            var expected = r.AsExpected ? "[green]✓[/]" : $"[yellow]✗ {Markup.Escape(r.Expected)}[/]";
-            table.AddRow(r.Profile, r.Scenario, verdict, expected, r.Schedules.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                r.IterationsToFirstBug?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", $"{r.Seconds:F2}s");
+            var expected = r.Judgement switch
+            {
+                Judgement.AsExpected => "[green]✓[/]",
+                Judgement.NoExpectation => "[grey]no expectation[/]",
+                _ => $"[yellow]✗ {Markup.Escape(r.Expected)}[/]",
+            };
+            table.AddRow(r.Profile, r.Scenario, verdict, expected, r.Schedules.ToString(CultureInfo.InvariantCulture),
+                r.IterationsToFirstBug?.ToString(CultureInfo.InvariantCulture) ?? "-", $"{r.Seconds:F2}s");
         }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 
@@ -25,7 +26,7 @@ public static class ListCommands
                 }
             }
 
-            return ExitCodes.AsExpected;
+            return ExitCode.AsExpected;
         });
         return command;
     }
@@ -55,7 +56,7 @@ public static class ListCommands
                 }
             }
 
-            return ExitCodes.AsExpected;
+            return ExitCode.AsExpected;
         });
         return command;
     }

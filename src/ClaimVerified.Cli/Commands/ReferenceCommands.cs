@@ -3,6 +3,7 @@ using ClaimVerified.Model.Conformance;
 using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Linearizability;
+using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
@@ -42,14 +43,10 @@ public static class ReferenceCommands
         {
             profile, bound, maxStates, maxSeconds, engine, threads, json,
         };
-        command.SetAction(parsed =>
+        command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
             var asJson = parsed.GetValue(json);
-            if (!Catalogue.TryGet(parsed.GetValue(profile)!, out var chosen))
-            {
-                return CliJson.Fail(output, error, asJson, $"unknown profile '{parsed.GetValue(profile)}'", "run `claimverify profiles` for the names");
-            }
-
+            var chosen = Names.Profile(parsed.GetValue(profile));
             var parsedBound = SpecBound.Parse(parsed.GetValue(bound)!, out var problem);
             if (parsedBound is null)
             {
@@ -73,6 +70,7 @@ public static class ReferenceCommands
             }
 
             var result = SpecChecker.Check(chosen, parsedBound, new SpecCheckLimits(parsed.GetValue(maxStates), parsed.GetValue(maxSeconds), Threads: parsed.GetValue(threads)), chosenEngine);
+            var judged = SpecCheckResults.Load().Judge(result);
             if (asJson)
             {
                 CliJson.Write(output, new
@@ -90,17 +88,29 @@ public static class ReferenceCommands
                     statesPerSecond = result.StatesPerSecond,
                     transitionsPerSecond = result.TransitionsPerSecond,
                     violations = result.Violations.Select(v => new { property = v.Property, detail = v.Detail, steps = v.Steps }),
+                    judgement = judged.Judgement,
+                    deviation = judged.Deviation,
                 });
             }
             else
             {
                 WriteLine(output, result.Render());
+                WriteJudgement(output, judged);
             }
 
-            return result.Status == SpecCheckStatus.Violates && chosen == Catalogue.Reference ? ExitCodes.UnexpectedViolation : ExitCodes.AsExpected;
-        });
+            return ExitCode.Of([judged.Judgement]);
+        }));
         return command;
     }
+
+    /// <summary>The manifest's word on a result, as explore gives it per cell.</summary>
+    private static void WriteJudgement(TextWriter output, Judged judged) =>
+        output.WriteLine(judged.Judgement switch
+        {
+            Judgement.AsExpected => "as the manifest expects",
+            Judgement.NoExpectation => "no expectation: the manifest has no entry for this (say so in its table to have it judged)",
+            _ => $"NOT AS EXPECTED: {judged.Deviation}",
+        });
 
     private static void WriteLine(TextWriter output, string text)
     {
@@ -122,18 +132,11 @@ public static class ReferenceCommands
         {
             profile, scenario, iterations, seed, json,
         };
-        command.SetAction(parsed =>
+        command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
             var asJson = parsed.GetValue(json);
-            if (!Catalogue.TryGet(parsed.GetValue(profile)!, out var chosen))
-            {
-                return CliJson.Fail(output, error, asJson, $"unknown profile '{parsed.GetValue(profile)}'", "run `claimverify profiles` for the names");
-            }
-
-            if (!ScenarioCatalogue.TryGet(parsed.GetValue(scenario)!, out var where))
-            {
-                return CliJson.Fail(output, error, asJson, $"unknown scenario '{parsed.GetValue(scenario)}'", "run `claimverify scenarios` for the names");
-            }
+            var chosen = Names.Profile(parsed.GetValue(profile));
+            var where = Names.Scenario(parsed.GetValue(scenario));
 
             if (parsed.GetValue(iterations) is 0 or > 1_000_000)
             {
@@ -141,6 +144,7 @@ public static class ReferenceCommands
             }
 
             var result = LinearizabilityExplorer.Explore(chosen, where, new ExplorationOptions(parsed.GetValue(iterations), Strategy.Portfolio, parsed.GetValue(seed)));
+            var judged = LinearizabilityResults.Load().Judge(result);
             if (asJson)
             {
                 CliJson.Write(output, new
@@ -153,17 +157,18 @@ public static class ReferenceCommands
                     firstBadIteration = result.FirstBadIteration,
                     evidence = result.Evidence is null ? null : LinearizabilityChecker.RenderTable(result.Evidence.Evidence),
                     seconds = result.Elapsed.TotalSeconds,
+                    judgement = judged.Judgement,
+                    deviation = judged.Deviation,
                 });
             }
             else
             {
                 WriteLine(output, result.Render());
+                WriteJudgement(output, judged);
             }
 
-            return result.Status == LinearizabilityStatus.NotLinearizable && chosen == Catalogue.Reference
-                ? ExitCodes.UnexpectedViolation
-                : ExitCodes.AsExpected;
-        });
+            return ExitCode.Of([judged.Judgement]);
+        }));
         return command;
     }
 
@@ -176,7 +181,7 @@ public static class ReferenceCommands
         {
             script, profile, json,
         };
-        command.SetAction(parsed =>
+        command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
             var asJson = parsed.GetValue(json);
             var path = parsed.GetValue(script)!;
@@ -186,9 +191,9 @@ public static class ReferenceCommands
             }
 
             var name = parsed.GetValue(profile);
-            if (name is not null && !Catalogue.TryGet(name, out _))
+            if (name is not null)
             {
-                return CliJson.Fail(output, error, asJson, $"unknown profile '{name}'", "run `claimverify profiles` for the names");
+                Names.Profile(name);
             }
 
             var result = ScriptRunner.Run(File.ReadAllText(path), name, path);
@@ -201,10 +206,10 @@ public static class ReferenceCommands
                 WriteLine(output, result.Render());
             }
 
-            return result.SyntaxError is not null ? ExitCodes.Usage
-                : result.Passed ? ExitCodes.AsExpected
-                : ExitCodes.UnexpectedViolation;
-        });
+            return result.SyntaxError is not null ? ExitCode.Usage
+                : result.Passed ? ExitCode.AsExpected
+                : ExitCode.UnexpectedViolation;
+        }));
         return command;
     }
 
@@ -217,16 +222,12 @@ public static class ReferenceCommands
         {
             profile, outDir, json,
         };
-        command.SetAction(parsed =>
+        command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
             var asJson = parsed.GetValue(json);
-            if (!Catalogue.TryGet(parsed.GetValue(profile)!, out var chosen))
-            {
-                return CliJson.Fail(output, error, asJson, $"unknown profile '{parsed.GetValue(profile)}'", "run `claimverify profiles` for the names");
-            }
-
+            var chosen = Names.Profile(parsed.GetValue(profile));
             var directory = parsed.GetValue(outDir)!;
-            Directory.CreateDirectory(directory);
+            Files.EnsureFolder(directory);
             foreach (var stale in Directory.GetFiles(directory, "*.cvs"))
             {
                 File.Delete(stale);
@@ -251,8 +252,8 @@ public static class ReferenceCommands
                 output.WriteLine($"written to {directory}");
             }
 
-            return ExitCodes.AsExpected;
-        });
+            return ExitCode.AsExpected;
+        }));
         return command;
     }
 }

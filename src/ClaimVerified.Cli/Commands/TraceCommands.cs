@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ClaimVerified.Cli.Reports;
+using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Traces;
 using ClaimVerified.Profiles;
@@ -41,7 +42,7 @@ public static class TraceCommands
                     }
                 }
 
-                return ExitCodes.AsExpected;
+                return ExitCode.AsExpected;
             }
             catch (TraceException e)
             {
@@ -87,7 +88,7 @@ public static class TraceCommands
                     output.Write(rendered);
                 }
 
-                return ExitCodes.AsExpected;
+                return ExitCode.AsExpected;
             }
             catch (TraceException e)
             {

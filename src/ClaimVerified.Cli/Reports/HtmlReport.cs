@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
-using ClaimVerified.Cli.Commands;
 using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Matrix;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Traces;
 using ClaimVerified.Profiles;

@@ -1,6 +1,6 @@
 using System.Text;
-using ClaimVerified.Cli.Commands;
 using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Matrix;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Traces;
 using ClaimVerified.Profiles;

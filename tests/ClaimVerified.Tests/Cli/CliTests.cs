@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ClaimVerified.Cli;
-using ClaimVerified.Cli.Commands;
+using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 using ClaimVerified.Tests.Traces;
@@ -38,12 +38,12 @@ public sealed class CliTests : IDisposable
     public void Profiles_and_scenarios_list_one_line_each_and_as_json()
     {
         var (exit, text, _) = Run("profiles");
-        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Equal(ExitCode.AsExpected, exit);
         Assert.Equal(Profiles.Catalogue.All.Count, text.Trim().Split('\n').Length);
         Assert.Contains("xen-4.22", text, StringComparison.Ordinal);
 
         (exit, text, _) = Run("scenarios", "--json");
-        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Equal(ExitCode.AsExpected, exit);
         using var json = JsonDocument.Parse(text);
         Assert.Equal(ClaimVerified.Model.Scenarios.ScenarioCatalogue.All.Count, json.RootElement.GetArrayLength());
     }
@@ -62,7 +62,7 @@ public sealed class CliTests : IDisposable
                  })
         {
             var (exit, output, error) = Run(args);
-            Assert.True(exit == ExitCodes.Usage, $"{string.Join(' ', args)} exited {exit}: {output}{error}");
+            Assert.True(exit == ExitCode.Usage, $"{string.Join(' ', args)} exited {exit}: {output}{error}");
             Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
             Assert.False(string.IsNullOrWhiteSpace(error));
         }
@@ -72,7 +72,7 @@ public sealed class CliTests : IDisposable
     public void A_json_error_is_json()
     {
         var (exit, output, _) = Run("explore", "--profile", "xen-9.9", "--json");
-        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal(ExitCode.Usage, exit);
         using var json = JsonDocument.Parse(output);
         Assert.Contains("xen-9.9", json.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
@@ -81,7 +81,7 @@ public sealed class CliTests : IDisposable
     public void Explore_one_cell_writes_the_table_the_traces_and_a_self_contained_report()
     {
         var (exit, output, error) = Run("explore", "--profile", "xen-4.22", "--scenario", "kill-during-claim", "--out", scratch, "--attempts", "1");
-        Assert.True(exit == ExitCodes.AsExpected, output + error);
+        Assert.True(exit == ExitCode.AsExpected, output + error);
         Assert.Contains("violates release", output, StringComparison.Ordinal);
         var html = File.ReadAllText(Path.Combine(scratch, "report.html"));
         Assert.Contains("<svg", html, StringComparison.Ordinal);
@@ -96,7 +96,7 @@ public sealed class CliTests : IDisposable
     {
         // With one schedule per cell, the reference still holds and xen-4.3's sharing bug is not reached: exit 3.
         var (exit, output, error) = Run("explore", "--profile", "xen-4.3", "--scenario", "sharing", "--iterations", "1", "--out", scratch, "--json");
-        Assert.True(exit == ExitCodes.ExpectedViolationMissing, output + error);
+        Assert.True(exit == ExitCode.ExpectedViolationMissing, output + error);
         using var json = JsonDocument.Parse(output);
         Assert.False(json.RootElement.GetProperty("cells")[0].GetProperty("asExpected").GetBoolean());
     }
@@ -106,19 +106,19 @@ public sealed class CliTests : IDisposable
     {
         var folder = Repository.TraceFolders().First(f => f.Replace('\\', '/').Contains("/xen-4.22/kill-during-claim--", StringComparison.Ordinal));
         var (exit, output, error) = Run("replay", folder);
-        Assert.True(exit == ExitCodes.AsExpected, output + error);
+        Assert.True(exit == ExitCode.AsExpected, output + error);
         Assert.StartsWith("reproduced: [release] profile xen-4.22", output, StringComparison.Ordinal);
 
         (exit, output, _) = Run("explain", folder, "--format", "mermaid");
-        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Equal(ExitCode.AsExpected, exit);
         Assert.StartsWith("sequenceDiagram", output, StringComparison.Ordinal);
 
         (exit, output, _) = Run("explain", folder, "--format", "html");
-        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Equal(ExitCode.AsExpected, exit);
         Assert.Contains("<svg", output, StringComparison.Ordinal);
 
         (exit, output, _) = Run("explain", Directory.GetFiles(folder, "*.trace").Single(), "--json");
-        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Equal(ExitCode.AsExpected, exit);
         using var json = JsonDocument.Parse(output);
         Assert.Equal("release", json.RootElement.GetProperty("property").GetString());
     }
@@ -143,20 +143,52 @@ public sealed class ReferenceCommandTests : IDisposable
     public void Spec_check_reports_states_and_a_shortest_counterexample()
     {
         var (exit, output, _) = Run("spec-check", "--profile", "reference", "--bound", "nodes=1 pages=2 domains=1 sizes=2", "--json");
-        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Equal(ExitCode.AsExpected, exit);
         using (var json = JsonDocument.Parse(output))
         {
             Assert.Equal("holds", json.RootElement.GetProperty("verdict").GetString());
             Assert.True(json.RootElement.GetProperty("states").GetInt64() > 10);
+            Assert.Equal("as-expected", json.RootElement.GetProperty("judgement").GetString()); // reference holds on every bound
         }
 
+        // A bound the manifest does not list, on a profile that promises nothing for it: reported, not judged.
         (exit, output, _) = Run("spec-check", "--profile", "xen-4.22", "--bound", "nodes=1 pages=2 domains=1 sizes=2");
-        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Equal(ExitCode.AsExpected, exit);
         Assert.Contains("violates", output, StringComparison.Ordinal);
+        Assert.Contains("no expectation", output, StringComparison.Ordinal);
+
+        // A listed bound is judged by its row, as explore judges a cell.
+        var row = SpecCheckResults.Load().Results.First(r => r.Ci && r.Profile == "xen-4.22");
+        (exit, output, _) = Run("spec-check", "--profile", "xen-4.22", "--bound", row.Bound);
+        Assert.Equal(ExitCode.AsExpected, exit);
+        Assert.Contains("as the manifest expects", output, StringComparison.Ordinal);
 
         (exit, _, var error) = Run("spec-check", "--profile", "xen-4.22", "--bound", "nodes=banana");
-        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal(ExitCode.Usage, exit);
         Assert.Contains("bad --bound", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_output_folder_that_cannot_be_written_is_a_usage_error()
+    {
+        // A file where the folder should be: no permission trick needed, and it fails the same way as root.
+        Directory.CreateDirectory(scratch);
+        var blocker = Path.Combine(scratch, "not-a-folder");
+        File.WriteAllText(blocker, "x");
+        foreach (var args in new[]
+                 {
+                     new[] { "explore", "--profile", "reference", "--scenario", "sharing", "--iterations", "2", "--out", Path.Combine(blocker, "out") },
+                     ["vectors", "--profile", "reference", "--out", Path.Combine(blocker, "vectors")],
+                     ["bench", "speed", "--profile", "reference", "--scenario", "sharing", "--iterations", "2", "--out", Path.Combine(blocker, "x.md")],
+                 })
+        {
+            var (exit, output, error) = Run(args);
+            Assert.Equal(ExitCode.Usage, exit);
+            Assert.Contains(blocker, error, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("x", File.ReadAllText(blocker)); // and nothing was changed
     }
 
     [Fact]
@@ -166,7 +198,7 @@ public sealed class ReferenceCommandTests : IDisposable
         var counts = new[] { ("packed", "1"), ("packed", "2"), ("records", "1") }.Select(choice =>
         {
             var (exit, output, _) = Run("spec-check", "--profile", "xen-4.6", "--bound", bound, "--engine", choice.Item1, "--threads", choice.Item2, "--json");
-            Assert.Equal(ExitCodes.AsExpected, exit);
+            Assert.Equal(ExitCode.AsExpected, exit);
             using var json = JsonDocument.Parse(output);
             Assert.Equal(choice.Item1, json.RootElement.GetProperty("engine").GetString());
             Assert.True(json.RootElement.GetProperty("transitionsPerSecond").GetDouble() > 0);
@@ -176,10 +208,10 @@ public sealed class ReferenceCommandTests : IDisposable
         Assert.Single(counts);
 
         var (badExit, _, error) = Run("spec-check", "--profile", "xen-4.6", "--engine", "turbo");
-        Assert.Equal(ExitCodes.Usage, badExit);
+        Assert.Equal(ExitCode.Usage, badExit);
         Assert.Contains("unknown --engine 'turbo'", error, StringComparison.Ordinal);
         (badExit, _, error) = Run("spec-check", "--profile", "xen-4.6", "--threads", "0");
-        Assert.Equal(ExitCodes.Usage, badExit);
+        Assert.Equal(ExitCode.Usage, badExit);
         Assert.Contains("--threads must be 1..64", error, StringComparison.Ordinal);
     }
 
@@ -190,12 +222,12 @@ public sealed class ReferenceCommandTests : IDisposable
         var good = Path.Combine(scratch, "good.cvs");
         File.WriteAllText(good, "host nodes=1 pages=16\nprofile xen-4.22\ncreate d1 max=8 -> ok\nclaim d1 8 -> ok\nphysinfo -> free=16 outstanding=8\n");
         var (exit, output, _) = Run("run", good);
-        Assert.True(exit == ExitCodes.AsExpected, output);
+        Assert.True(exit == ExitCode.AsExpected, output);
 
         var wrong = Path.Combine(scratch, "wrong.cvs");
         File.WriteAllText(wrong, "host nodes=1 pages=16\nprofile xen-4.22\ncreate d1 max=8 -> ok\nclaim d1 8 -> ENOMEM\n");
         (exit, output, _) = Run("run", wrong, "--json");
-        Assert.Equal(ExitCodes.UnexpectedViolation, exit);
+        Assert.Equal(ExitCode.UnexpectedViolation, exit);
         using (var json = JsonDocument.Parse(output))
         {
             Assert.Equal(4, json.RootElement.GetProperty("firstDifference").GetProperty("line").GetInt32());
@@ -204,7 +236,7 @@ public sealed class ReferenceCommandTests : IDisposable
         var bad = Path.Combine(scratch, "bad.cvs");
         File.WriteAllText(bad, "host nodes=1 pages=16\nfrobnicate d1\n");
         (exit, output, _) = Run("run", bad);
-        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal(ExitCode.Usage, exit);
         Assert.Contains("line 2, column 1: unknown keyword 'frobnicate'", output, StringComparison.Ordinal);
     }
 
@@ -212,11 +244,11 @@ public sealed class ReferenceCommandTests : IDisposable
     public void Vectors_writes_scripts_that_run_clean()
     {
         var (exit, output, _) = Run("vectors", "--profile", "xen-4.22", "--out", scratch);
-        Assert.True(exit == ExitCodes.AsExpected, output);
+        Assert.True(exit == ExitCode.AsExpected, output);
         Assert.Contains("rules covered", output, StringComparison.Ordinal);
         var first = Directory.GetFiles(scratch, "*.cvs").Order(StringComparer.Ordinal).First();
         (exit, output, _) = Run("run", first);
-        Assert.True(exit == ExitCodes.AsExpected, output);
+        Assert.True(exit == ExitCode.AsExpected, output);
     }
 }
 
@@ -229,12 +261,12 @@ public sealed class BenchCommandTests
         var output = new StringWriter();
         var exit = Program.Run(["bench", "ttfb", "--profile", "xen-4.22", "--scenario", "kill-during-claim", "--strategy", "random", "--seeds", "2"],
             output, new StringWriter());
-        Assert.Equal(ExitCodes.AsExpected, exit);
+        Assert.Equal(ExitCode.AsExpected, exit);
         Assert.Contains("| xen-4.22 | kill-during-claim |", output.ToString(), StringComparison.Ordinal);
 
         var error = new StringWriter();
         exit = Program.Run(["bench", "ttfb", "--profile", "xen-9.9", "--seeds", "1"], new StringWriter(), error);
-        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal(ExitCode.Usage, exit);
         Assert.Contains("xen-9.9", error.ToString(), StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Tests.Traces;
 

@@ -72,13 +72,13 @@ public sealed class CoyoteControlTests
         ExplorationResult Result(string? bug, params string[] uncontrolled) =>
             new("xen-4.3", "sharing", Strategy.Portfolio, 17, 5, bug, null, uncontrolled, TimeSpan.Zero);
 
-        Assert.NotNull(holds.Judge(Result("[claims-sum] profile reference, scenario sharing: x (y)")));
-        Assert.Null(holds.Judge(Result(null)));
-        Assert.NotNull(holds.Judge(Result(null, "System.Threading.Thread.Start")));
-        Assert.NotNull(violates.Judge(Result(null)));
-        Assert.NotNull(violates.Judge(Result("[release] profile xen-4.3, scenario sharing: d1 (z)")));
-        Assert.NotNull(violates.Judge(Result("[claims-backed] profile xen-4.6, scenario sharing: wrong profile (z)")));
-        Assert.Null(violates.Judge(Result("[claims-backed] profile xen-4.3, scenario sharing: outstanding 13 > free 12 (z)")));
+        Assert.Equal(Judgement.UnexpectedViolation, holds.Judge(Result("[claims-sum] profile reference, scenario sharing: x (y)")).Judgement);
+        Assert.Equal(Judged.AsExpected, holds.Judge(Result(null)));
+        Assert.Equal(Judgement.ExpectedViolationMissing, holds.Judge(Result(null, "System.Threading.Thread.Start")).Judgement);
+        Assert.Equal(Judgement.ExpectedViolationMissing, violates.Judge(Result(null)).Judgement);
+        Assert.Equal(Judgement.UnexpectedViolation, violates.Judge(Result("[release] profile xen-4.3, scenario sharing: d1 (z)")).Judgement);
+        Assert.NotNull(violates.Judge(Result("[claims-backed] profile xen-4.6, scenario sharing: wrong profile (z)")).Deviation);
+        Assert.Equal(Judged.AsExpected, violates.Judge(Result("[claims-backed] profile xen-4.3, scenario sharing: outstanding 13 > free 12 (z)")));
     }
 
     [Fact]

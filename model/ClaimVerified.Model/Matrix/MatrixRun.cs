@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Model.Traces;
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Model.Matrix;
+
+/// <summary>What to explore: which cells, how hard, and where the counterexamples go.</summary>
+/// <param name="Iterations">Schedules per cell; null: the manifest's budget for the cell (200 for a cell it lacks).</param>
+/// <param name="Attempts">Explorations per violating cell; the shortest counterexample is kept.</param>
+/// <param name="TracesRoot">Where trace folders are written.</param>
+public sealed record MatrixOptions(
+    IReadOnlyList<Profile> Profiles,
+    IReadOnlyList<Scenario> Scenarios,
+    uint? Iterations,
+    Strategy Strategy,
+    uint Seed,
+    int Attempts,
+    string TracesRoot)
+{
+    /// <summary>A limit on everything: at most this many explorations per violating cell.</summary>
+    public const int MaxAttempts = 100;
+
+    /// <summary>The budget of a cell the manifest does not list.</summary>
+    public const uint UnlistedBudget = 200;
+
+    /// <summary>Every cell, scenario by scenario, in the order the matrix prints them.</summary>
+    public IReadOnlyList<(Profile Profile, Scenario Scenario)> Cells() =>
+        Scenarios.SelectMany(s => Profiles.Select(p => (p, s))).ToArray();
+}
+
+/// <summary>One explored cell of the matrix, judged against the manifest.</summary>
+public sealed record CellReport(
+    string Profile,
+    string Scenario,
+    string Verdict,
+    string Expected,
+    Judgement Judgement,
+    string? Deviation,
+    int Schedules,
+    int? IterationsToFirstBug,
+    double Seconds,
+    string? Message,
+    string? TraceFolder,
+    string? Finding)
+{
+    /// <summary>Whether nothing here contradicts the manifest (as expected, or no expectation).</summary>
+    public bool AsExpected => Judgement is Judgement.AsExpected or Judgement.NoExpectation;
+}
+
+/// <summary>The whole matrix: every cell's report, the timelines of its counterexamples, and the exit code.</summary>
+public sealed record MatrixResult(IReadOnlyList<CellReport> Cells, IReadOnlyList<Timeline> Timelines, TimeSpan Elapsed)
+{
+    public int ExitCode => Manifest.ExitCode.Of(Cells.Select(c => c.Judgement));
+}
+
+/// <summary>
+/// The matrix run behind <c>claimverify explore</c>: for each profile x scenario, explore under Coyote, keep the
+/// shortest of a few counterexamples, judge the cell against the manifest, and write the trace folder. The tool only
+/// chooses the cells, shows progress and renders the reports.
+/// </summary>
+public static class MatrixRun
+{
+    public static MatrixResult Run(MatrixOptions options, Action<string>? starting = null, Action<CellReport>? done = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Explorer.EnsureRewritten();
+        var manifest = ExpectedResults.Load();
+        var cells = new List<CellReport>();
+        var timelines = new List<Timeline>();
+        var stopwatch = Stopwatch.StartNew();
+        foreach (var (profile, scenario) in options.Cells())
+        {
+            starting?.Invoke($"{profile.Name} x {scenario.Name}");
+            var (cell, example) = ExploreCell(manifest, profile, scenario, options);
+            cells.Add(cell);
+            if (example is not null)
+            {
+                timelines.Add(example.Timeline);
+            }
+
+            done?.Invoke(cell);
+        }
+
+        return new MatrixResult(cells, timelines, stopwatch.Elapsed);
+    }
+
+    /// <summary>One cell: explore, find the shortest counterexample if there is one, judge, write its trace folder.</summary>
+    public static (CellReport Cell, Counterexample? Example) ExploreCell(
+        ExpectedResults manifest, Profile profile, Scenario scenario, MatrixOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(options);
+        var row = manifest.Find(profile.Name, scenario.Name);
+        var budget = options.Iterations ?? row?.Budget ?? MatrixOptions.UnlistedBudget;
+        var stopwatch = Stopwatch.StartNew();
+        var result = Explorer.Explore(profile, scenario, new ExplorationOptions(budget, options.Strategy, options.Seed));
+        var example = result.BugFound ? Shortest(profile, scenario, result, budget, options) : null;
+        stopwatch.Stop();
+        var judged = row?.Judge(result) ?? Judged.NoExpectation;
+        var folder = example is null ? null : TraceFolder.Write(options.TracesRoot, example, manifest);
+        var cell = new CellReport(profile.Name, scenario.Name, result.Verdict, row?.Describe() ?? "no expectation",
+            judged.Judgement, judged.Deviation, result.Iterations, result.BugFound ? result.Iterations : null,
+            Math.Round(stopwatch.Elapsed.TotalSeconds, 2), result.BugMessage, folder, row?.Finding);
+        return (cell, example);
+    }
+
+    private static Counterexample? Shortest(Profile profile, Scenario scenario, ExplorationResult first, uint budget, MatrixOptions options) =>
+        options.Attempts > 1
+            ? Counterexample.FindShortest(profile, scenario, budget, options.Attempts, options.Strategy)
+            : new Counterexample(first, Counterexample.ReplayHistory(profile, scenario, first.ReproducibleTrace!));
+}
