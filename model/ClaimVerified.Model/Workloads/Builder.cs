@@ -41,7 +41,6 @@ public static class Builder
     public static async Task RunAsync(World world, string actor, long[] nodePages, ClaimStyle style, bool mayDestroy)
     {
         var kind = world.Coin() ? BuildKind.Pv : BuildKind.Hvm;
-        var host = world.Host;
         var targetPages = nodePages.Sum();
         var created = world.Do(actor, new CreateDomain(Caller.Control, targetPages));
         if (!created.IsOk)
@@ -93,7 +92,6 @@ public static class Builder
 
     private static Outcome Admit(World world, string actor, int domid, long[] nodePages, ClaimStyle style)
     {
-        var host = world.Host;
         var targetPages = nodePages.Sum();
         if (!world.Profile.ClaimsSupported)
         {
@@ -115,7 +113,6 @@ public static class Builder
     /// <summary>Populates <paramref name="pages"/> on a node, largest extents first. Returns the pages done and whether all were.</summary>
     private static (long Done, bool Ok) Populate(World world, string actor, int domid, long pages, int node, long totBefore)
     {
-        var host = world.Host;
         long donePages = 0;
         var maxOrder = 18;
         while (donePages < pages)
