@@ -79,102 +79,128 @@ public static class ScriptRunner
     {
         ArgumentNullException.ThrowIfNull(script);
         ArgumentNullException.ThrowIfNull(profile);
-        var host = new Host(profile, script.Host);
-        var state = Spec.Init(profile, script.Host);
-        var bound = new Dictionary<string, int?>(StringComparer.Ordinal);
-        var trace = new List<ScriptStepResult>();
-        ScriptRunResult Fail(ScriptDifference difference) => new(name, profile.Name, false, trace.Count, null, difference, trace);
-
+        var run = new Execution(profile, script.Host);
         foreach (var step in script.Steps)
         {
-            string? unbound = null;
-            int Resolve(DomainRef d)
+            if (run.Step(step) is { } difference)
             {
-                if (d.RawId is { } raw)
-                {
-                    return raw;
-                }
-
-                if (bound.TryGetValue(d.Name!, out var id) && id is { } domid)
-                {
-                    return domid;
-                }
-
-                unbound ??= d.Name;
-                return Spec.DomIdLimit; // Never a live domid.
-            }
-
-            var operation = step.Build(Resolve);
-            if (unbound is not null)
-            {
-                return Fail(new ScriptDifference(step.Line, step.Domain?.Column ?? 1, step.Source,
-                    $"domain '{unbound}' was never created (its create line failed)", null, "-", "-"));
-            }
-
-            Outcome coreResult, specResult;
-            string coreText, specText;
-            IReadOnlyDictionary<string, string> coreCounters, specCounters;
-            if (step.Keyword == "domaininfo")
-            {
-                var domid = Resolve(step.Domain!);
-                var info = host.GetDomainInfo(domid);
-                var live = state.Live(domid);
-                coreResult = info is null ? Errno.ESRCH : Outcome.Ok(info.OutstandingPages);
-                specResult = live is null ? Errno.ESRCH : Outcome.Ok(live.Claim);
-                coreCounters = Merge(HostCounters(host.PhysInfo(), host.Snapshot()), info is null ? null : DomainCounters(info));
-                specCounters = Merge(HostCounters(state), live is null ? null : DomainCounters(profile, live));
-            }
-            else
-            {
-                coreResult = OperationRunner.Apply(host, operation);
-                (specResult, state) = Spec.Step(profile, state, operation);
-                coreCounters = HostCounters(host.PhysInfo(), host.Snapshot());
-                specCounters = HostCounters(state);
-                if (step.Binds is { } newName)
-                {
-                    bound[newName] = coreResult.IsOk && specResult.IsOk && coreResult.Value == specResult.Value ? (int)specResult.Value : null;
-                }
-            }
-
-            coreText = Show(coreResult, step, coreCounters);
-            specText = Show(specResult, step, specCounters);
-            trace.Add(new ScriptStepResult(step.Line, step.Source, coreText, specText));
-            if (coreResult.Errno != specResult.Errno || (step.Keyword != "domaininfo" && coreResult.Value != specResult.Value))
-            {
-                return Fail(new ScriptDifference(step.Line, 1, step.Source, "core and specification return different results", null, coreText, specText));
-            }
-
-            if (step.Expect is { } expect)
-            {
-                var wanted = expect.Result ?? Errno.Ok;
-                if ((expect.Result is not null || expect.Counters.Count > 0) && coreResult.Errno != wanted)
-                {
-                    return Fail(new ScriptDifference(step.Line, expect.Column, step.Source, "the result differs from the expectation",
-                        wanted == Errno.Ok ? "ok" : wanted.ToString(), coreText, specText));
-                }
-
-                foreach (var counter in expect.Counters)
-                {
-                    var core = coreCounters.GetValueOrDefault(counter.Key, "?");
-                    var spec = specCounters.GetValueOrDefault(counter.Key, "?");
-                    if (core != counter.Value || spec != counter.Value)
-                    {
-                        return Fail(new ScriptDifference(step.Line, counter.Column, step.Source, $"counter {counter.Key} differs from the expectation",
-                            counter.ToString(), $"{counter.Key}={core}", $"{counter.Key}={spec}"));
-                    }
-                }
-            }
-
-            var coreView = Projection.Of(host.Snapshot());
-            var specView = Projection.Of(state);
-            if (coreView != specView)
-            {
-                return Fail(new ScriptDifference(step.Line, 1, step.Source, "core and specification accounting differ after the line", null,
-                    coreView, specView));
+                return new ScriptRunResult(name, profile.Name, false, run.Trace.Count, null, difference, run.Trace);
             }
         }
 
-        return new ScriptRunResult(name, profile.Name, true, trace.Count, null, null, trace);
+        return new ScriptRunResult(name, profile.Name, true, run.Trace.Count, null, null, run.Trace);
+    }
+
+    /// <summary>What one side (core or specification) answered to a line: its result and the counters it shows.</summary>
+    private sealed record Side(Outcome Result, IReadOnlyDictionary<string, string> Counters);
+
+    /// <summary>One script run: the core and the specification side by side, and the domains the script has named.</summary>
+    private sealed class Execution(Profile profile, HostConfig config)
+    {
+        private readonly Host host = new(profile, config);
+        private readonly Dictionary<string, int?> bound = new(StringComparer.Ordinal);
+        private SpecState state = Spec.Init(profile, config);
+
+        public List<ScriptStepResult> Trace { get; } = [];
+
+        /// <summary>Runs one line on both sides; the first difference (from each other or from the line's expectation), or null.</summary>
+        public ScriptDifference? Step(ScriptStep step)
+        {
+            string? unbound = null;
+            var operation = step.Build(d => Resolve(d, ref unbound));
+            if (unbound is not null)
+            {
+                return new ScriptDifference(step.Line, step.Domain?.Column ?? 1, step.Source,
+                    $"domain '{unbound}' was never created (its create line failed)", null, "-", "-");
+            }
+
+            var (core, spec) = step.Keyword == "domaininfo" ? DomainInfo(step) : Apply(step, operation);
+            var coreText = Show(core.Result, step, core.Counters);
+            var specText = Show(spec.Result, step, spec.Counters);
+            Trace.Add(new ScriptStepResult(step.Line, step.Source, coreText, specText));
+            if (core.Result.Errno != spec.Result.Errno || (step.Keyword != "domaininfo" && core.Result.Value != spec.Result.Value))
+            {
+                return new ScriptDifference(step.Line, 1, step.Source, "core and specification return different results", null, coreText, specText);
+            }
+
+            return Expected(step, core, spec, coreText, specText) ?? SameAccounting(step);
+        }
+
+        private int Resolve(DomainRef d, ref string? unbound)
+        {
+            if (d.RawId is { } raw)
+            {
+                return raw;
+            }
+
+            if (bound.TryGetValue(d.Name!, out var id) && id is { } domid)
+            {
+                return domid;
+            }
+
+            unbound ??= d.Name;
+            return Spec.DomIdLimit; // Never a live domid.
+        }
+
+        private (Side Core, Side Spec) DomainInfo(ScriptStep step)
+        {
+            string? unbound = null;
+            var domid = Resolve(step.Domain!, ref unbound);
+            var info = host.GetDomainInfo(domid);
+            var live = state.Live(domid);
+            var core = info is null ? (Outcome)Errno.ESRCH : Outcome.Ok(info.OutstandingPages);
+            var spec = live is null ? (Outcome)Errno.ESRCH : Outcome.Ok(live.Claim);
+            return (new Side(core, Merge(HostCounters(host.PhysInfo(), host.Snapshot()), info is null ? null : DomainCounters(info))),
+                new Side(spec, Merge(HostCounters(state), live is null ? null : DomainCounters(profile, live))));
+        }
+
+        private (Side Core, Side Spec) Apply(ScriptStep step, Operation operation)
+        {
+            var core = OperationRunner.Apply(host, operation);
+            (var spec, state) = ClaimVerified.Specification.Spec.Step(profile, state, operation);
+            if (step.Binds is { } newName)
+            {
+                bound[newName] = core.IsOk && spec.IsOk && core.Value == spec.Value ? (int)spec.Value : null;
+            }
+
+            return (new Side(core, HostCounters(host.PhysInfo(), host.Snapshot())), new Side(spec, HostCounters(state)));
+        }
+
+        private static ScriptDifference? Expected(ScriptStep step, Side core, Side spec, string coreText, string specText)
+        {
+            if (step.Expect is not { } expect)
+            {
+                return null;
+            }
+
+            var wanted = expect.Result ?? Errno.Ok;
+            if ((expect.Result is not null || expect.Counters.Count > 0) && core.Result.Errno != wanted)
+            {
+                return new ScriptDifference(step.Line, expect.Column, step.Source, "the result differs from the expectation",
+                    wanted == Errno.Ok ? "ok" : wanted.ToString(), coreText, specText);
+            }
+
+            foreach (var counter in expect.Counters)
+            {
+                var coreValue = core.Counters.GetValueOrDefault(counter.Key, "?");
+                var specValue = spec.Counters.GetValueOrDefault(counter.Key, "?");
+                if (coreValue != counter.Value || specValue != counter.Value)
+                {
+                    return new ScriptDifference(step.Line, counter.Column, step.Source, $"counter {counter.Key} differs from the expectation",
+                        counter.ToString(), $"{counter.Key}={coreValue}", $"{counter.Key}={specValue}");
+                }
+            }
+
+            return null;
+        }
+
+        private ScriptDifference? SameAccounting(ScriptStep step)
+        {
+            var coreView = Projection.Of(host.Snapshot());
+            var specView = Projection.Of(state);
+            return coreView == specView ? null
+                : new ScriptDifference(step.Line, 1, step.Source, "core and specification accounting differ after the line", null, coreView, specView);
+        }
     }
 
     /// <summary>The host counters of the core: physinfo's free and outstanding (per node too), and the audit's others.</summary>
