@@ -207,27 +207,7 @@ public static class LinearizabilityChecker
 
     private static (LinearizabilityStatus Status, long Steps) Search(Profile profile, HostConfig config, HistoryEntry[] ops, Budget budget)
     {
-        // Real-time list of events; steps are distinct, so ordering by step is total.
-        var events = new List<(int Step, Node Node)>();
-        for (var i = 0; i < ops.Length; i++)
-        {
-            var call = new Node { Op = i, IsCall = true };
-            var ret = new Node { Op = i, IsCall = false };
-            call.Match = ret;
-            events.Add((ops[i].CallStep, call));
-            events.Add((ops[i].ReturnStep, ret));
-        }
-
-        events.Sort((a, b) => a.Step.CompareTo(b.Step));
-        var head = new Node { Op = -1, IsCall = false };
-        var last = head;
-        foreach (var (_, node) in events)
-        {
-            node.Prev = last;
-            last.Next = node;
-            last = node;
-        }
-
+        var head = EventList(ops);
         var words = new ulong[(ops.Length + 63) / 64];
         var cache = new HashSet<(UInt128, UInt128)>();
         var stack = new Stack<(Node Call, SpecState Before)>();
@@ -278,6 +258,35 @@ public static class LinearizabilityChecker
         }
 
         return (LinearizabilityStatus.Linearizable, budget.Steps - startSteps);
+    }
+
+    /// <summary>
+    /// The history as Wing &amp; Gong's doubly linked list of call and return events in real-time order, behind a
+    /// sentinel head; each call links to its return. Steps are distinct, so ordering by step is total.
+    /// </summary>
+    private static Node EventList(HistoryEntry[] ops)
+    {
+        var events = new List<(int Step, Node Node)>();
+        for (var i = 0; i < ops.Length; i++)
+        {
+            var call = new Node { Op = i, IsCall = true };
+            var ret = new Node { Op = i, IsCall = false };
+            call.Match = ret;
+            events.Add((ops[i].CallStep, call));
+            events.Add((ops[i].ReturnStep, ret));
+        }
+
+        events.Sort((a, b) => a.Step.CompareTo(b.Step));
+        var head = new Node { Op = -1, IsCall = false };
+        var last = head;
+        foreach (var (_, node) in events)
+        {
+            node.Prev = last;
+            last.Next = node;
+            last = node;
+        }
+
+        return head;
     }
 
     private static void Lift(Node call)

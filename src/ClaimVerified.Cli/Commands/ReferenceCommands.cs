@@ -47,29 +47,9 @@ public static class ReferenceCommands
         {
             var asJson = parsed.GetValue(json);
             var chosen = Names.Profile(parsed.GetValue(profile));
-            var parsedBound = SpecBound.Parse(parsed.GetValue(bound)!, out var problem);
-            if (parsedBound is null)
-            {
-                return CliJson.Fail(output, error, asJson, $"bad --bound: {problem}", "write it as: nodes=1 pages=3 domains=2 sizes=1,3");
-            }
-
-            if (parsed.GetValue(maxStates) is < 1 or > 200_000_000 || parsed.GetValue(maxSeconds) is <= 0 or > 86_400)
-            {
-                return CliJson.Fail(output, error, asJson, "--max-states must be 1..200000000 and --max-seconds 0..86400", "give smaller limits");
-            }
-
-            if (parsed.GetValue(threads) is < 1 or > SpecCheckLimits.MaxThreads)
-            {
-                return CliJson.Fail(output, error, asJson, $"--threads must be 1..{SpecCheckLimits.MaxThreads}", "give fewer threads");
-            }
-
-            if (parsed.GetValue(engine) is not { Length: > 0 } engineName || !char.IsLetter(engineName[0])
-                || !Enum.TryParse<SpecEngine>(engineName, ignoreCase: true, out var chosenEngine))
-            {
-                return CliJson.Fail(output, error, asJson, $"unknown --engine '{parsed.GetValue(engine)}'", "use --engine packed or --engine records");
-            }
-
-            var result = SpecChecker.Check(chosen, parsedBound, new SpecCheckLimits(parsed.GetValue(maxStates), parsed.GetValue(maxSeconds), Threads: parsed.GetValue(threads)), chosenEngine);
+            var (parsedBound, limits, chosenEngine) = SpecCheckArguments(
+                parsed.GetValue(bound)!, parsed.GetValue(maxStates), parsed.GetValue(maxSeconds), parsed.GetValue(threads), parsed.GetValue(engine));
+            var result = SpecChecker.Check(chosen, parsedBound, limits, chosenEngine);
             var judged = SpecCheckResults.Load().Judge(result);
             if (asJson)
             {
@@ -101,6 +81,31 @@ public static class ReferenceCommands
             return ExitCode.Of([judged.Judgement]);
         }));
         return command;
+    }
+
+    /// <summary>spec-check's bound, limits and engine, or the usage error that says which is wrong.</summary>
+    private static (SpecBound Bound, SpecCheckLimits Limits, SpecEngine Engine) SpecCheckArguments(
+        string bound, long maxStates, double maxSeconds, int threads, string? engine)
+    {
+        var parsedBound = SpecBound.Parse(bound, out var problem)
+            ?? throw new UsageException($"bad --bound: {problem}", "write it as: nodes=1 pages=3 domains=2 sizes=1,3");
+        if (maxStates is < 1 or > 200_000_000 || maxSeconds is <= 0 or > 86_400)
+        {
+            throw new UsageException("--max-states must be 1..200000000 and --max-seconds 0..86400", "give smaller limits");
+        }
+
+        if (threads is < 1 or > SpecCheckLimits.MaxThreads)
+        {
+            throw new UsageException($"--threads must be 1..{SpecCheckLimits.MaxThreads}", "give fewer threads");
+        }
+
+        if (engine is not { Length: > 0 } engineName || !char.IsLetter(engineName[0])
+            || !Enum.TryParse<SpecEngine>(engineName, ignoreCase: true, out var chosenEngine))
+        {
+            throw new UsageException($"unknown --engine '{engine}'", "use --engine packed or --engine records");
+        }
+
+        return (parsedBound, new SpecCheckLimits(maxStates, maxSeconds, Threads: threads), chosenEngine);
     }
 
     /// <summary>The manifest's word on a result, as explore gives it per cell.</summary>
