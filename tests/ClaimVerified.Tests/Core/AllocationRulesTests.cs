@@ -232,8 +232,7 @@ public sealed class AllocationRulesTests
     [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
     public void Assign_pages_over_max_pages_is_E2BIG_and_the_pages_go_back(string profile)
     {
-        var (host, d) = WithDomain(profile, 600);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile, 600);
 
         AssertFailsUnchanged(host, Errno.E2BIG, h => h.Populate(Caller.Control, d, 9));
         AssertFailsUnchanged(host, Errno.E2BIG, h => h.Populate(Caller.Guest(d), d, 9), "the guest's own balloon");
@@ -272,8 +271,7 @@ public sealed class AllocationRulesTests
     [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
     public void Assign_pages_on_a_dying_domain_is_EINVAL_and_the_pages_go_back(string profile)
     {
-        var (host, d) = WithDomain(profile);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile);
         Ok(host.DomainKill(Caller.Control, d));
         Assert.Equal(DomainState.Dead, Info(host, d).State);
 

@@ -12,8 +12,7 @@ public sealed class ClaimRulesTests
     [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
     public void Claim_is_an_absolute_target_not_an_increment(string profile)
     {
-        var (host, d) = WithDomain(profile);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile);
 
         Ok(host.ClaimPages(Caller.Control, d, 1024));
 
@@ -77,8 +76,7 @@ public sealed class ClaimRulesTests
     [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
     public void Target_at_or_below_tot_pages_or_above_max_pages_is_EINVAL(string profile)
     {
-        var (host, d) = WithDomain(profile, 2048);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile, 2048);
 
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimPages(Caller.Control, d, 512), "pages == tot");
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimPages(Caller.Control, d, 100), "pages < tot");

@@ -52,6 +52,14 @@ public static class CoreKit
         return (host, Create(host, maxPages));
     }
 
+    /// <summary>A host and one domain (see <see cref="WithDomain"/>) that has populated one order-9 extent: 512 pages.</summary>
+    public static (Host Host, int Domid) WithPopulatedDomain(string profile, long maxPages = 4096)
+    {
+        var (host, d) = WithDomain(profile, maxPages);
+        Ok(host.Populate(Caller.Control, d, 9), "populating 512 pages");
+        return (host, d);
+    }
+
     /// <summary>A host and one domain (see <see cref="WithDomain"/>) that has staked a claim of <paramref name="claim"/> pages.</summary>
     public static (Host Host, int Domid) WithClaim(string profile, long claim, long maxPages = 4096, int nodes = 1,
         long pagesPerNode = 4096)

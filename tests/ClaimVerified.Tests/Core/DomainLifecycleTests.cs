@@ -49,8 +49,7 @@ public sealed class DomainLifecycleTests
     [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
     public void Kill_returns_extra_and_tmem_pages_too(string profile)
     {
-        var (host, d) = WithDomain(profile);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile);
         if (profile != "xen-4.13")
         {
             Ok(host.AllocExtraPages(Caller.Control, d, 0));
@@ -76,8 +75,7 @@ public sealed class DomainLifecycleTests
     [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
     public void Kill_is_idempotent_and_destroy_makes_the_domid_unknown(string profile)
     {
-        var (host, d) = WithDomain(profile);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile);
         Ok(host.DomainKill(Caller.Control, d));
         Ok(host.DomainKill(Caller.Control, d), "a second kill of a dead domain completes at once");
 
@@ -97,8 +95,7 @@ public sealed class DomainLifecycleTests
     [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
     public void Destroy_of_a_live_domain_kills_it_first(string profile)
     {
-        var (host, d) = WithDomain(profile);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile);
         if (host.Profile.ClaimsSupported)
         {
             Ok(host.ClaimPages(Caller.Control, d, 1024));
@@ -164,8 +161,7 @@ public sealed class DomainLifecycleTests
     [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
     public void Set_max_pages_may_go_below_tot_pages_and_the_domain_keeps_its_pages(string profile)
     {
-        var (host, d) = WithDomain(profile);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile);
         Ok(host.SetMaxPages(Caller.Control, d, 100));
         var info = Info(host, d);
         Assert.Equal(100, info.MaxPages);
