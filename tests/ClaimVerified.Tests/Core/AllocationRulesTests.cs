@@ -9,7 +9,7 @@ namespace ClaimVerified.Tests.Core;
 public sealed class AllocationRulesTests
 {
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Allocation_consumes_min_of_claim_and_request_and_a_claim_reaching_zero_expires(string profile)
     {
         var (host, d) = WithClaim(profile, 600);
@@ -33,7 +33,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claimed_memory_is_kept_for_its_claimant(string profile)
     {
         var (host, d1, d2) = WithRivals(profile, 1024, d1Claim: 1024);
@@ -48,7 +48,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Order_9_with_a_small_remaining_claim_needs_unclaimed_memory_to_cover_it_except_in_reference(string profile)
     {
         var (host, d1, d2) = WithRivals(profile, 2048, d1Claim: 600);
@@ -116,7 +116,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Owned_no_refcount_allocations_are_refused_outright_in_xen_4_13(string profile)
     {
         var (host, d) = WithDomain(profile);
@@ -160,7 +160,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Extra_pages_are_not_bound_by_max_pages(string profile)
     {
         if (profile == "xen-4.13")
@@ -175,7 +175,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Frees_regrow_a_non_zero_claim_before_xen_4_21_0(string profile)
     {
         var regrows = RegrowsBeforeXen4210(profile);
@@ -195,7 +195,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Page_sharing_regrows_a_non_zero_claim_before_xen_4_21_0_without_freeing_a_page(string profile)
     {
         var regrows = RegrowsBeforeXen4210(profile);
@@ -213,7 +213,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Frees_never_regrow_a_zero_claim(string profile)
     {
         var (host, d) = WithClaim(profile, 512);
@@ -229,7 +229,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Assign_pages_over_max_pages_is_E2BIG_and_the_pages_go_back(string profile)
     {
         var (host, d) = WithPopulatedDomain(profile, 600);
@@ -247,7 +247,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claim_consumed_before_an_E2BIG_is_not_given_back_from_xen_4_22(string profile)
     {
         // Not in the reference: one critical section, assign_pages' checks run first, nothing is consumed.
@@ -268,7 +268,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Assign_pages_on_a_dying_domain_is_EINVAL_and_the_pages_go_back(string profile)
     {
         var (host, d) = WithPopulatedDomain(profile);
@@ -339,7 +339,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Xen_heap_allocations_only_get_unclaimed_memory_and_free_back(string profile)
     {
         var host = NewHost(profile, pagesPerNode: 1024);
@@ -360,7 +360,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Order_18_extents_are_one_GiB(string profile)
     {
         var (host, d) = WithDomain(profile, 1 << 18, pagesPerNode: 1 << 18);
@@ -371,7 +371,7 @@ public sealed class AllocationRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Allocation_on_a_named_node_takes_that_nodes_pages(string profile)
     {
         var (host, d) = WithDomain(profile, 2048, nodes: 2, pagesPerNode: 1024);

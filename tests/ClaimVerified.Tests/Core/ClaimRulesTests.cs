@@ -9,7 +9,7 @@ namespace ClaimVerified.Tests.Core;
 public sealed class ClaimRulesTests
 {
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claim_is_an_absolute_target_not_an_increment(string profile)
     {
         var (host, d) = WithPopulatedDomain(profile);
@@ -21,7 +21,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claim_of_zero_releases_and_always_succeeds(string profile)
     {
         var (host, d) = WithDomain(profile);
@@ -37,7 +37,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Second_claim_is_EINVAL_except_seed_where_it_replaces(string profile)
     {
         var (host, d) = WithClaim(profile, 1000);
@@ -60,7 +60,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void A_fully_consumed_claim_is_zero_so_a_new_claim_is_allowed(string profile)
     {
         var (host, d) = WithClaim(profile, 512);
@@ -73,7 +73,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Target_at_or_below_tot_pages_or_above_max_pages_is_EINVAL(string profile)
     {
         var (host, d) = WithPopulatedDomain(profile, 2048);
@@ -86,7 +86,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claim_larger_than_unclaimed_free_memory_is_ENOMEM(string profile)
     {
         var (host, d1, d2) = WithRivals(profile, 4096, d1Claim: 3000);
@@ -98,7 +98,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claim_counts_allocated_pages_of_other_domains_as_unavailable(string profile)
     {
         var (host, d1, d2) = WithRivals(profile, 2048);
@@ -141,7 +141,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfilesBut), "seed-2012", MemberType = typeof(CoreKit))]
+    [ClaimProfiles(Except = "seed-2012")]
     public void Soft_claims_exist_only_in_the_seed(string profile)
     {
         var (host, d) = WithDomain(profile);
@@ -149,7 +149,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Tmem_exists_up_to_4_12_only(string profile)
     {
         var (host, d) = WithDomain(profile);
@@ -180,7 +180,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void LLC_colouring_refuses_claims_from_4_22(string profile)
     {
         var (host, d) = WithDomain(profile, llc: true);
@@ -217,7 +217,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claim_check_wraps_once_outstanding_exceeds_free_in_xen_profiles(string profile)
     {
         var (host, d1, d2) = WithRivals(profile, 1024, d1Claim: 1024);
@@ -267,7 +267,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfilesBut), "reference", MemberType = typeof(CoreKit))]
+    [ClaimProfiles(Except = "reference")]
     public void Xen_profiles_let_offlining_unback_a_claim(string profile)
     {
         var (host, d) = WithClaim(profile, 1024, maxPages: 1024, nodes: 2, pagesPerNode: 512);
@@ -301,7 +301,7 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Lowering_max_pages_trims_the_claim_only_in_reference(string profile)
     {
         var trims = profile == "reference";

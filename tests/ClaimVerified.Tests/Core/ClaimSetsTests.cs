@@ -124,7 +124,7 @@ public sealed class ClaimSetsTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Only_the_claim_sets_profiles_have_the_domctl(string profile)
     {
         var (host, d) = WithDomain(profile, 2048, nodes: 2, pagesPerNode: 1024);

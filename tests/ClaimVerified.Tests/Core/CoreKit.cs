@@ -1,5 +1,7 @@
+using System.Reflection;
 using System.Text;
 using ClaimVerified.Profiles;
+using Xunit.Sdk;
 
 namespace ClaimVerified.Tests.Core;
 
@@ -15,31 +17,6 @@ public static class CoreKit
     /// <summary>Profiles that have XENMEM_claim_pages (every one but no-claims).</summary>
     public static IReadOnlyList<string> ClaimNames { get; } =
         Catalogue.All.Where(p => p.ClaimsSupported).Select(p => p.Name).ToArray();
-
-    public static TheoryData<string> AllProfiles => ToTheory(AllNames);
-
-    public static TheoryData<string> ClaimProfiles => ToTheory(ClaimNames);
-
-    /// <summary>
-    /// Every claim profile but <paramref name="excluded"/>: for a rule that all claim profiles share except one, so that
-    /// the theory names the exception instead of listing the rest.
-    /// </summary>
-    public static TheoryData<string> ClaimProfilesBut(string excluded)
-    {
-        Assert.Contains(excluded, ClaimNames);
-        return ToTheory(ClaimNames.Where(name => name != excluded));
-    }
-
-    private static TheoryData<string> ToTheory(IEnumerable<string> names)
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in names)
-        {
-            data.Add(name);
-        }
-
-        return data;
-    }
 
     public static Host NewHost(string profile, int nodes = 1, long pagesPerNode = 4096, bool llc = false) =>
         new(Catalogue.Get(profile), new HostConfig(nodes, pagesPerNode, llc));
@@ -160,3 +137,29 @@ public static class CoreKit
         Assert.True(s.FreePages == s.NodeFreePages.Sum(), $"free != sum of node free: {Render(s)}");
     }
 }
+
+/// <summary>
+/// Runs a theory once per profile of <paramref name="names"/>, in history order, with the profile's name as its one
+/// argument. <see cref="Except"/> leaves one out, for a rule that all the others share, so that the theory names the
+/// exception instead of listing the rest.
+/// </summary>
+public abstract class ProfileNamesAttribute(IReadOnlyList<string> names) : DataAttribute
+{
+    public string? Except { get; set; }
+
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod)
+    {
+        if (Except is not null)
+        {
+            Assert.Contains(Except, names);
+        }
+
+        return names.Where(name => name != Except).Select(name => new object[] { name });
+    }
+}
+
+/// <summary>A theory over every profile (see <see cref="ProfileNamesAttribute"/>).</summary>
+public sealed class AllProfilesAttribute() : ProfileNamesAttribute(CoreKit.AllNames);
+
+/// <summary>A theory over the profiles that have XENMEM_claim_pages (see <see cref="ProfileNamesAttribute"/>).</summary>
+public sealed class ClaimProfilesAttribute() : ProfileNamesAttribute(CoreKit.ClaimNames);

@@ -111,7 +111,7 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
             });
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Random_sequences_conserve_pages_and_failures_change_nothing(string profileName)
     {
         var profile = Catalogue.Get(profileName);

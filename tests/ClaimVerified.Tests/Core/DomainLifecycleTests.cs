@@ -6,7 +6,7 @@ namespace ClaimVerified.Tests.Core;
 public sealed class DomainLifecycleTests
 {
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Created_domains_get_increasing_domids_and_start_empty(string profile)
     {
         var host = NewHost(profile);
@@ -23,7 +23,7 @@ public sealed class DomainLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Domain_kill_releases_the_claim_and_relinquishes_every_page(string profile)
     {
         var (host, d) = WithClaim(profile, 4000, maxPages: 8192, pagesPerNode: 8192);
@@ -46,7 +46,7 @@ public sealed class DomainLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Kill_returns_extra_and_tmem_pages_too(string profile)
     {
         var (host, d) = WithPopulatedDomain(profile);
@@ -72,7 +72,7 @@ public sealed class DomainLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Kill_is_idempotent_and_destroy_makes_the_domid_unknown(string profile)
     {
         var (host, d) = WithPopulatedDomain(profile);
@@ -92,7 +92,7 @@ public sealed class DomainLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Destroy_of_a_live_domain_kills_it_first(string profile)
     {
         var (host, d) = WithPopulatedDomain(profile);
@@ -109,7 +109,7 @@ public sealed class DomainLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claim_on_a_dying_domain_is_accepted_and_leaked_until_4_22(string profile)
     {
         // Refused where the check is under the locks (seed, reference) and from 2379ca04fe (4.22) in the wrapper.
@@ -158,7 +158,7 @@ public sealed class DomainLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Set_max_pages_may_go_below_tot_pages_and_the_domain_keeps_its_pages(string profile)
     {
         var (host, d) = WithPopulatedDomain(profile);
