@@ -19,21 +19,27 @@ internal static class CliRunner
     }
 }
 
-/// <summary>claimverify as a user meets it: commands, --json, exit codes, and errors without stack traces.</summary>
-public sealed class CliTests : IDisposable
+/// <summary>A test class that runs claimverify and may give it a scratch folder of its own, deleted after each test.</summary>
+public abstract class CliTestBase(string name) : IDisposable
 {
-    private readonly string scratch = Path.Combine(Path.GetTempPath(), "claimverify-cli-tests-" + Guid.NewGuid().ToString("N"));
+    protected string Scratch { get; } = Path.Combine(Path.GetTempPath(), $"claimverify-{name}-tests-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
     {
-        if (Directory.Exists(scratch))
+        if (Directory.Exists(Scratch))
         {
-            Directory.Delete(scratch, recursive: true);
+            Directory.Delete(Scratch, recursive: true);
         }
+
+        GC.SuppressFinalize(this);
     }
 
-    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
+    protected static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
+}
 
+/// <summary>claimverify as a user meets it: commands, --json, exit codes, and errors without stack traces.</summary>
+public sealed class CliTests() : CliTestBase("cli")
+{
     [Fact]
     public void Profiles_and_scenarios_list_one_line_each_and_as_json()
     {
@@ -80,22 +86,22 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void Explore_one_cell_writes_the_table_the_traces_and_a_self_contained_report()
     {
-        var (exit, output, error) = Run("explore", "--profile", "xen-4.22", "--scenario", "kill-during-claim", "--out", scratch, "--attempts", "1");
+        var (exit, output, error) = Run("explore", "--profile", "xen-4.22", "--scenario", "kill-during-claim", "--out", Scratch, "--attempts", "1");
         Assert.True(exit == ExitCode.AsExpected, output + error);
         Assert.Contains("violates release", output, StringComparison.Ordinal);
-        var html = File.ReadAllText(Path.Combine(scratch, "report.html"));
+        var html = File.ReadAllText(Path.Combine(Scratch, "report.html"));
         Assert.Contains("<svg", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", "", StringComparison.Ordinal), StringComparison.Ordinal);
-        Assert.Contains("```mermaid", File.ReadAllText(Path.Combine(scratch, "report.md")), StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(scratch, "traces", "xen-4.22", "kill-during-claim--release", "meta.json")));
+        Assert.Contains("```mermaid", File.ReadAllText(Path.Combine(Scratch, "report.md")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(Scratch, "traces", "xen-4.22", "kill-during-claim--release", "meta.json")));
     }
 
     [Fact]
     public void Explore_exits_2_when_a_cell_violates_what_the_manifest_says_holds_and_3_when_a_violation_is_missed()
     {
         // With one schedule per cell, the reference still holds and xen-4.3's sharing bug is not reached: exit 3.
-        var (exit, output, error) = Run("explore", "--profile", "xen-4.3", "--scenario", "sharing", "--iterations", "1", "--out", scratch, "--json");
+        var (exit, output, error) = Run("explore", "--profile", "xen-4.3", "--scenario", "sharing", "--iterations", "1", "--out", Scratch, "--json");
         Assert.True(exit == ExitCode.ExpectedViolationMissing, output + error);
         using var json = JsonDocument.Parse(output);
         Assert.False(json.RootElement.GetProperty("cells")[0].GetProperty("asExpected").GetBoolean());
@@ -125,20 +131,8 @@ public sealed class CliTests : IDisposable
 }
 
 /// <summary>The reference commands from the command line: spec-check, run, vectors.</summary>
-public sealed class ReferenceCommandTests : IDisposable
+public sealed class ReferenceCommandTests() : CliTestBase("ref")
 {
-    private readonly string scratch = Path.Combine(Path.GetTempPath(), "claimverify-ref-tests-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(scratch))
-        {
-            Directory.Delete(scratch, recursive: true);
-        }
-    }
-
-    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
-
     [Fact]
     public void Spec_check_reports_states_and_a_shortest_counterexample()
     {
@@ -172,8 +166,8 @@ public sealed class ReferenceCommandTests : IDisposable
     public void An_output_folder_that_cannot_be_written_is_a_usage_error()
     {
         // A file where the folder should be: no permission trick needed, and it fails the same way as root.
-        Directory.CreateDirectory(scratch);
-        var blocker = Path.Combine(scratch, "not-a-folder");
+        Directory.CreateDirectory(Scratch);
+        var blocker = Path.Combine(Scratch, "not-a-folder");
         File.WriteAllText(blocker, "x");
         foreach (var args in new[]
                  {
@@ -218,13 +212,13 @@ public sealed class ReferenceCommandTests : IDisposable
     [Fact]
     public void Run_passes_a_good_script_and_points_at_the_line_of_a_bad_one()
     {
-        Directory.CreateDirectory(scratch);
-        var good = Path.Combine(scratch, "good.cvs");
+        Directory.CreateDirectory(Scratch);
+        var good = Path.Combine(Scratch, "good.cvs");
         File.WriteAllText(good, "host nodes=1 pages=16\nprofile xen-4.22\ncreate d1 max=8 -> ok\nclaim d1 8 -> ok\nphysinfo -> free=16 outstanding=8\n");
         var (exit, output, _) = Run("run", good);
         Assert.True(exit == ExitCode.AsExpected, output);
 
-        var wrong = Path.Combine(scratch, "wrong.cvs");
+        var wrong = Path.Combine(Scratch, "wrong.cvs");
         File.WriteAllText(wrong, "host nodes=1 pages=16\nprofile xen-4.22\ncreate d1 max=8 -> ok\nclaim d1 8 -> ENOMEM\n");
         (exit, output, _) = Run("run", wrong, "--json");
         Assert.Equal(ExitCode.UnexpectedViolation, exit);
@@ -233,7 +227,7 @@ public sealed class ReferenceCommandTests : IDisposable
             Assert.Equal(4, json.RootElement.GetProperty("firstDifference").GetProperty("line").GetInt32());
         }
 
-        var bad = Path.Combine(scratch, "bad.cvs");
+        var bad = Path.Combine(Scratch, "bad.cvs");
         File.WriteAllText(bad, "host nodes=1 pages=16\nfrobnicate d1\n");
         (exit, output, _) = Run("run", bad);
         Assert.Equal(ExitCode.Usage, exit);
@@ -243,10 +237,10 @@ public sealed class ReferenceCommandTests : IDisposable
     [Fact]
     public void Vectors_writes_scripts_that_run_clean()
     {
-        var (exit, output, _) = Run("vectors", "--profile", "xen-4.22", "--out", scratch);
+        var (exit, output, _) = Run("vectors", "--profile", "xen-4.22", "--out", Scratch);
         Assert.True(exit == ExitCode.AsExpected, output);
         Assert.Contains("rules covered", output, StringComparison.Ordinal);
-        var first = Directory.GetFiles(scratch, "*.cvs").Order(StringComparer.Ordinal).First();
+        var first = Directory.GetFiles(Scratch, "*.cvs").Order(StringComparer.Ordinal).First();
         (exit, output, _) = Run("run", first);
         Assert.True(exit == ExitCode.AsExpected, output);
     }
@@ -258,15 +252,12 @@ public sealed class BenchCommandTests
     [Fact]
     public void Ttfb_renders_a_table_for_one_cell_and_rejects_unknown_names()
     {
-        var output = new StringWriter();
-        var exit = Program.Run(["bench", "ttfb", "--profile", "xen-4.22", "--scenario", "kill-during-claim", "--strategy", "random", "--seeds", "2"],
-            output, new StringWriter());
+        var (exit, output, _) = CliRunner.Run("bench", "ttfb", "--profile", "xen-4.22", "--scenario", "kill-during-claim", "--strategy", "random", "--seeds", "2");
         Assert.Equal(ExitCode.AsExpected, exit);
-        Assert.Contains("| xen-4.22 | kill-during-claim |", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("| xen-4.22 | kill-during-claim |", output, StringComparison.Ordinal);
 
-        var error = new StringWriter();
-        exit = Program.Run(["bench", "ttfb", "--profile", "xen-9.9", "--seeds", "1"], new StringWriter(), error);
+        (exit, _, var error) = CliRunner.Run("bench", "ttfb", "--profile", "xen-9.9", "--seeds", "1");
         Assert.Equal(ExitCode.Usage, exit);
-        Assert.Contains("xen-9.9", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("xen-9.9", error, StringComparison.Ordinal);
     }
 }

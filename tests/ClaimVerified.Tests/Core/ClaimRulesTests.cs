@@ -10,58 +10,43 @@ namespace ClaimVerified.Tests.Core;
 public sealed class ClaimRulesTests
 {
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claim_is_an_absolute_target_not_an_increment(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile);
 
         Ok(host.ClaimPages(Caller.Control, d, 1024));
 
-        Assert.Equal(512, Claim(host, d));
-        Assert.Equal(512, Outstanding(host));
+        AssertSoleClaim(host, d, 512);
         AssertConserved(host);
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claim_of_zero_releases_and_always_succeeds(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
+        var (host, d) = WithDomain(profile);
         Ok(host.ClaimPages(Caller.Control, d, 0), "release with no claim");
         Ok(host.ClaimPages(Caller.Control, d, 1000));
         Assert.Equal(1000, Outstanding(host));
 
         Ok(host.ClaimPages(Caller.Control, d, 0));
 
-        Assert.Equal(0, Claim(host, d));
-        Assert.Equal(0, Outstanding(host));
+        AssertSoleClaim(host, d, 0);
         Assert.Equal(4096, Free(host));
         AssertConserved(host);
     }
 
     [Theory]
-    [InlineData("seed-2012", true)]
-    [InlineData("xen-4.3", false)]
-    [InlineData("xen-4.6", false)]
-    [InlineData("xen-4.13", false)]
-    [InlineData("xen-4.21.0", false)]
-    [InlineData("xen-4.22", false)]
-    [InlineData("claim-sets", false)]
-    [InlineData("reference", false)]
-    public void Second_claim_is_EINVAL_except_seed_where_it_replaces(string profile, bool replaces)
+    [ClaimProfiles]
+    public void Second_claim_is_EINVAL_except_seed_where_it_replaces(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
-        Ok(host.ClaimPages(Caller.Control, d, 1000));
+        var (host, d) = WithClaim(profile, 1000);
 
-        if (replaces)
+        if (profile == "seed-2012")
         {
             Ok(host.ClaimPages(Caller.Control, d, 2000));
-            Assert.Equal(2000, Claim(host, d));
-            Assert.Equal(2000, Outstanding(host));
+            AssertSoleClaim(host, d, 2000);
             Ok(host.ClaimPages(Caller.Control, d, 300), "a smaller target replaces too");
             Assert.Equal(300, Outstanding(host));
         }
@@ -76,28 +61,23 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void A_fully_consumed_claim_is_zero_so_a_new_claim_is_allowed(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
-        Ok(host.ClaimPages(Caller.Control, d, 512));
+        var (host, d) = WithClaim(profile, 512);
         Ok(host.Populate(Caller.Control, d, 9));
         Assert.Equal(0, Claim(host, d));
 
         Ok(host.ClaimPages(Caller.Control, d, 1024));
 
-        Assert.Equal(512, Claim(host, d));
-        Assert.Equal(512, Outstanding(host));
+        AssertSoleClaim(host, d, 512);
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Target_at_or_below_tot_pages_or_above_max_pages_is_EINVAL(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 2048);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile, 2048);
 
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimPages(Caller.Control, d, 512), "pages == tot");
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimPages(Caller.Control, d, 100), "pages < tot");
@@ -107,13 +87,10 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claim_larger_than_unclaimed_free_memory_is_ENOMEM(string profile)
     {
-        var host = NewHost(profile);
-        var d1 = Create(host, 4096);
-        var d2 = Create(host, 4096);
-        Ok(host.ClaimPages(Caller.Control, d1, 3000));
+        var (host, d1, d2) = WithRivals(profile, 4096, d1Claim: 3000);
 
         AssertFailsUnchanged(host, Errno.ENOMEM, h => h.ClaimPages(Caller.Control, d2, 1097), "one page too many");
         Ok(host.ClaimPages(Caller.Control, d2, 1096), "exactly the unclaimed rest");
@@ -122,12 +99,10 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Claim_counts_allocated_pages_of_other_domains_as_unavailable(string profile)
     {
-        var host = NewHost(profile, pagesPerNode: 2048);
-        var d1 = Create(host, 2048);
-        var d2 = Create(host, 2048);
+        var (host, d1, d2) = WithRivals(profile, 2048);
         Ok(host.Populate(Caller.Control, d1, 9));
         Ok(host.Populate(Caller.Control, d1, 9));
 
@@ -141,9 +116,7 @@ public sealed class ClaimRulesTests
     [InlineData("xen-4.6", true)]
     public void Tmem_ephemeral_pages_count_as_available_in_xen_4_3_claims(string profile, bool hardClaimCountsTmem)
     {
-        var host = NewHost(profile, pagesPerNode: 1024);
-        var d1 = Create(host, 1024);
-        var d2 = Create(host, 1024);
+        var (host, d1, d2) = WithRivals(profile, 1024);
         for (var i = 0; i < 24; i++)
         {
             Ok(host.TmemPut(Caller.Guest(d2), d2, TmemPool.Ephemeral), "tmem put");
@@ -169,26 +142,18 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [InlineData("xen-4.3")]
-    [InlineData("xen-4.6")]
-    [InlineData("xen-4.13")]
-    [InlineData("xen-4.21.0")]
-    [InlineData("xen-4.22")]
-    [InlineData("claim-sets")]
-    [InlineData("reference")]
+    [ClaimProfiles(Except = "seed-2012")]
     public void Soft_claims_exist_only_in_the_seed(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
+        var (host, d) = WithDomain(profile);
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimPages(Caller.Control, d, 100, soft: true));
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Tmem_exists_up_to_4_12_only(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
+        var (host, d) = WithDomain(profile);
         var expectTmem = profile is "no-claims" or "seed-2012" or "xen-4.3" or "xen-4.6";
         if (expectTmem)
         {
@@ -216,19 +181,11 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [InlineData("seed-2012", false)]
-    [InlineData("xen-4.3", false)]
-    [InlineData("xen-4.6", false)]
-    [InlineData("xen-4.13", false)]
-    [InlineData("xen-4.21.0", false)]
-    [InlineData("xen-4.22", true)]
-    [InlineData("claim-sets", true)]
-    [InlineData("reference", true)]
-    public void LLC_colouring_refuses_claims_from_4_22(string profile, bool refused)
+    [ClaimProfiles]
+    public void LLC_colouring_refuses_claims_from_4_22(string profile)
     {
-        var host = NewHost(profile, llc: true);
-        var d = Create(host, 4096);
-        if (refused)
+        var (host, d) = WithDomain(profile, llc: true);
+        if (profile is "xen-4.22" or "claim-sets" or "reference")
         {
             AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimPages(Caller.Control, d, 100));
             AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimPages(Caller.Control, d, 0), "even a release");
@@ -248,8 +205,7 @@ public sealed class ClaimRulesTests
     [Fact]
     public void No_claims_profile_has_no_claim_call()
     {
-        var host = NewHost("no-claims");
-        var d = Create(host, 4096);
+        var (host, d) = WithDomain("no-claims");
         AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimPages(Caller.Control, d, 100));
         AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimPages(Caller.Control, d, 0));
         AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimPages(Caller.Guest(d), 999, -1));
@@ -262,22 +218,12 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [InlineData("seed-2012", false)]
-    [InlineData("xen-4.3", false)]
-    [InlineData("xen-4.6", false)]
-    [InlineData("xen-4.13", false)]
-    [InlineData("xen-4.21.0", false)]
-    [InlineData("xen-4.22", false)]
-    [InlineData("claim-sets", false)]
-    [InlineData("reference", true)]
-    public void Claim_check_wraps_once_outstanding_exceeds_free_in_xen_profiles(string profile, bool offlineRefused)
+    [ClaimProfiles]
+    public void Claim_check_wraps_once_outstanding_exceeds_free_in_xen_profiles(string profile)
     {
-        var host = NewHost(profile, pagesPerNode: 1024);
-        var d1 = Create(host, 1024);
-        var d2 = Create(host, 1024);
-        Ok(host.ClaimPages(Caller.Control, d1, 1024));
+        var (host, d1, d2) = WithRivals(profile, 1024, d1Claim: 1024);
 
-        if (offlineRefused)
+        if (profile == "reference")
         {
             // The reference refuses to unback a claim, so outstanding never exceeds free and nothing can wrap.
             AssertFailsUnchanged(host, Errno.EBUSY, h => h.OfflinePage(Caller.Control, 0));
@@ -311,10 +257,7 @@ public sealed class ClaimRulesTests
     [Fact]
     public void In_xen_4_3_no_refcount_borrowing_also_makes_the_claim_check_wrap()
     {
-        var host = NewHost("xen-4.3", pagesPerNode: 1024);
-        var d1 = Create(host, 1024);
-        var d2 = Create(host, 1024);
-        Ok(host.ClaimPages(Caller.Control, d1, 1024));
+        var (host, d1, d2) = WithRivals("xen-4.3", 1024, d1Claim: 1024);
         Ok(host.AllocExtraPages(Caller.Control, d1, 0), "no-refcount allocation uses claimed memory in 4.3");
         Assert.Equal(1023, Free(host));
         Assert.Equal(1024, Outstanding(host));
@@ -325,18 +268,10 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [InlineData("seed-2012")]
-    [InlineData("xen-4.3")]
-    [InlineData("xen-4.6")]
-    [InlineData("xen-4.13")]
-    [InlineData("xen-4.21.0")]
-    [InlineData("xen-4.22")]
-    [InlineData("claim-sets")]
+    [ClaimProfiles(Except = "reference")]
     public void Xen_profiles_let_offlining_unback_a_claim(string profile)
     {
-        var host = NewHost(profile, nodes: 2, pagesPerNode: 512);
-        var d = Create(host, 1024);
-        Ok(host.ClaimPages(Caller.Control, d, 1024));
+        var (host, d) = WithClaim(profile, 1024, maxPages: 1024, nodes: 2, pagesPerNode: 512);
 
         Ok(host.OfflinePage(Caller.Control, 1));
 
@@ -350,9 +285,7 @@ public sealed class ClaimRulesTests
     [Fact]
     public void Reference_refuses_offlining_a_page_that_backs_a_claim_but_not_an_unclaimed_one()
     {
-        var host = NewHost("reference", nodes: 2, pagesPerNode: 512);
-        var d = Create(host, 1024);
-        Ok(host.ClaimPages(Caller.Control, d, 1000));
+        var (host, d) = WithClaim("reference", 1000, maxPages: 1024, nodes: 2, pagesPerNode: 512);
 
         for (var i = 0; i < 24; i++)
         {
@@ -369,27 +302,18 @@ public sealed class ClaimRulesTests
     }
 
     [Theory]
-    [InlineData("seed-2012", false)]
-    [InlineData("xen-4.3", false)]
-    [InlineData("xen-4.6", false)]
-    [InlineData("xen-4.13", false)]
-    [InlineData("xen-4.21.0", false)]
-    [InlineData("xen-4.22", false)]
-    [InlineData("claim-sets", false)]
-    [InlineData("reference", true)]
-    public void Lowering_max_pages_trims_the_claim_only_in_reference(string profile, bool trims)
+    [ClaimProfiles]
+    public void Lowering_max_pages_trims_the_claim_only_in_reference(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 2048);
-        Ok(host.ClaimPages(Caller.Control, d, 2048));
+        var trims = profile == "reference";
+        var (host, d) = WithClaim(profile, 2048, maxPages: 2048);
         Ok(host.Populate(Caller.Control, d, 9));
         Assert.Equal(1536, Claim(host, d));
 
         Ok(host.SetMaxPages(Caller.Control, d, 1024));
 
         Assert.Equal(1024, Info(host, d).MaxPages);
-        Assert.Equal(trims ? 512 : 1536, Claim(host, d));
-        Assert.Equal(trims ? 512 : 1536, Outstanding(host));
+        AssertSoleClaim(host, d, trims ? 512 : 1536);
 
         // Below tot_pages: the reference drops the claim entirely; Xen still keeps it.
         Ok(host.SetMaxPages(Caller.Control, d, 100));

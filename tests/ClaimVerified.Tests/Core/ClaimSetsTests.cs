@@ -8,7 +8,24 @@ public sealed class ClaimSetsTests
 {
     private const int G = ClaimEntry.Global;
 
-    private static Host TwoNodes() => NewHost("claim-sets", nodes: 2, pagesPerNode: 1024);
+    /// <summary>Two nodes of 1024 pages and a domain allowed <paramref name="maxPages"/> (by default all 2048).</summary>
+    private static (Host Host, int Domid) OneDomain(long maxPages = 2048) =>
+        WithDomain("claim-sets", maxPages, nodes: 2, pagesPerNode: 1024);
+
+    /// <summary>Two nodes of 1024 pages and two domains each allowed all 2048 of them.</summary>
+    private static (Host Host, int D1, int D2) TwoDomains()
+    {
+        var (host, d1) = OneDomain();
+        return (host, d1, Create(host, 2048));
+    }
+
+    /// <summary>A domain on two nodes (see <see cref="OneDomain"/>) that has installed the claim set <paramref name="entries"/>.</summary>
+    private static (Host Host, int Domid) Claiming(params (long Pages, int Target)[] entries)
+    {
+        var (host, d) = OneDomain();
+        Ok(host.ClaimMemory(Caller.Control, d, Set(entries)), "claim set");
+        return (host, d);
+    }
 
     private static ClaimEntry[] Set(params (long Pages, int Target)[] entries) =>
         entries.Select(e => new ClaimEntry(e.Pages, e.Target)).ToArray();
@@ -18,8 +35,7 @@ public sealed class ClaimSetsTests
     [Fact]
     public void Per_node_and_global_entries_are_installed_together()
     {
-        var host = TwoNodes();
-        var d = Create(host, 2048);
+        var (host, d) = OneDomain();
 
         Ok(host.ClaimMemory(Caller.Control, d, Set((100, 0), (200, 1), (50, G))));
 
@@ -34,9 +50,7 @@ public sealed class ClaimSetsTests
     [Fact]
     public void A_node_entry_must_fit_in_the_nodes_unclaimed_free_pages()
     {
-        var host = TwoNodes();
-        var d1 = Create(host, 2048);
-        var d2 = Create(host, 2048);
+        var (host, d1, d2) = TwoDomains();
 
         AssertFailsUnchanged(host, Errno.ENOMEM, h => h.ClaimMemory(Caller.Control, d1, Set((1025, 0))), "bigger than the node");
         Ok(host.ClaimMemory(Caller.Control, d2, Set((1000, 0))));
@@ -48,9 +62,7 @@ public sealed class ClaimSetsTests
     [Fact]
     public void The_whole_set_must_fit_in_the_hosts_unclaimed_free_pages()
     {
-        var host = TwoNodes();
-        var d1 = Create(host, 2048);
-        var d2 = Create(host, 2048);
+        var (host, d1, d2) = TwoDomains();
         Ok(host.ClaimMemory(Caller.Control, d2, Set((1500, G))));
 
         AssertFailsUnchanged(host, Errno.ENOMEM, h => h.ClaimMemory(Caller.Control, d1, Set((549, G))));
@@ -64,8 +76,7 @@ public sealed class ClaimSetsTests
     [Fact]
     public void Tot_pages_plus_every_claim_must_not_exceed_max_pages()
     {
-        var host = TwoNodes();
-        var d = Create(host, 1000);
+        var (host, d) = OneDomain(1000);
         Ok(host.Populate(Caller.Control, d, 9));
 
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((300, 0), (189, G))));
@@ -76,8 +87,7 @@ public sealed class ClaimSetsTests
     [Fact]
     public void Malformed_sets_are_refused()
     {
-        var host = TwoNodes();
-        var d = Create(host, 2048);
+        var (host, d) = OneDomain();
 
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, []), "empty");
         AssertFailsUnchanged(host, Errno.E2BIG, h => h.ClaimMemory(Caller.Control, d, Set((1, 0), (1, 1), (1, G), (1, 0))),
@@ -98,9 +108,7 @@ public sealed class ClaimSetsTests
     [Fact]
     public void A_dying_or_unknown_domain_is_ESRCH()
     {
-        var host = TwoNodes();
-        var d = Create(host, 2048);
-        var gone = Create(host, 2048);
+        var (host, d, gone) = TwoDomains();
         Ok(host.DestroyDomain(Caller.Control, gone));
         Ok(host.DomainKill(Caller.Control, d));
 
@@ -112,17 +120,15 @@ public sealed class ClaimSetsTests
     [Fact]
     public void LLC_colouring_refuses_claim_sets()
     {
-        var host = NewHost("claim-sets", nodes: 2, pagesPerNode: 1024, llc: true);
-        var d = Create(host, 2048);
+        var (host, d) = WithDomain("claim-sets", 2048, nodes: 2, pagesPerNode: 1024, llc: true);
         AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimMemory(Caller.Control, d, Set((1, 0))));
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Only_the_claim_sets_profiles_have_the_domctl(string profile)
     {
-        var host = NewHost(profile, nodes: 2, pagesPerNode: 1024);
-        var d = Create(host, 2048);
+        var (host, d) = WithDomain(profile, 2048, nodes: 2, pagesPerNode: 1024);
         if (profile is "claim-sets" or "reference")
         {
             Ok(host.ClaimMemory(Caller.Control, d, Set((1, 0))));
@@ -136,9 +142,7 @@ public sealed class ClaimSetsTests
     [Fact]
     public void All_zero_entries_release_the_whole_set()
     {
-        var host = TwoNodes();
-        var d = Create(host, 2048);
-        Ok(host.ClaimMemory(Caller.Control, d, Set((100, 0), (200, 1), (50, G))));
+        var (host, d) = Claiming((100, 0), (200, 1), (50, G));
 
         Ok(host.ClaimMemory(Caller.Control, d, Set((0, 1))));
 
@@ -151,9 +155,7 @@ public sealed class ClaimSetsTests
     [Fact]
     public void The_legacy_call_and_domain_kill_release_node_claims_too()
     {
-        var host = TwoNodes();
-        var d1 = Create(host, 2048);
-        var d2 = Create(host, 2048);
+        var (host, d1, d2) = TwoDomains();
         Ok(host.ClaimMemory(Caller.Control, d1, Set((100, 0), (200, 1))));
         Ok(host.ClaimMemory(Caller.Control, d2, Set((300, 0), (50, G))));
 
@@ -169,9 +171,7 @@ public sealed class ClaimSetsTests
     [Fact]
     public void Allocation_consumes_the_allocating_nodes_claim_then_the_global_claim_then_other_nodes()
     {
-        var host = TwoNodes();
-        var d = Create(host, 2048);
-        Ok(host.ClaimMemory(Caller.Control, d, Set((10, 0), (600, G), (600, 1))));
+        var (host, d) = Claiming((10, 0), (600, G), (600, 1));
 
         Ok(host.Populate(Caller.Control, d, 9, node: 0));
         Assert.Equal("0,600", Csv(NodeClaims(host, d))); // node 0's 10 first ...
@@ -187,9 +187,7 @@ public sealed class ClaimSetsTests
     [Fact]
     public void Allocation_on_a_claimed_node_uses_that_nodes_claim_first()
     {
-        var host = TwoNodes();
-        var d = Create(host, 2048);
-        Ok(host.ClaimMemory(Caller.Control, d, Set((100, 0), (100, G), (100, 1))));
+        var (host, d) = Claiming((100, 0), (100, G), (100, 1));
 
         Ok(host.Populate(Caller.Control, d, 0, node: 1));
 
@@ -200,9 +198,7 @@ public sealed class ClaimSetsTests
     [Fact]
     public void Another_domain_cannot_allocate_a_nodes_claimed_pages()
     {
-        var host = TwoNodes();
-        var d1 = Create(host, 2048);
-        var d2 = Create(host, 2048);
+        var (host, d1, d2) = TwoDomains();
         Ok(host.ClaimMemory(Caller.Control, d1, Set((1024, 0))));
 
         AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d2, 0, node: 0));

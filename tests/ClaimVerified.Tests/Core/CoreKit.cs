@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text;
+using Xunit.Sdk;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
 
@@ -17,23 +19,49 @@ public static class CoreKit
     public static IReadOnlyList<string> ClaimNames { get; } =
         Catalogue.All.Where(p => p.ClaimsSupported).Select(p => p.Name).ToArray();
 
-    public static TheoryData<string> AllProfiles => ToTheory(AllNames);
-
-    public static TheoryData<string> ClaimProfiles => ToTheory(ClaimNames);
-
-    private static TheoryData<string> ToTheory(IEnumerable<string> names)
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in names)
-        {
-            data.Add(name);
-        }
-
-        return data;
-    }
-
     public static Host NewHost(string profile, int nodes = 1, long pagesPerNode = 4096, bool llc = false) =>
         new(Catalogue.Get(profile), new HostConfig(nodes, pagesPerNode, llc));
+
+    /// <summary>A host of the given shape with one domain created to <paramref name="maxPages"/>: most tests start here.</summary>
+    public static (Host Host, int Domid) WithDomain(string profile, long maxPages = 4096, int nodes = 1,
+        long pagesPerNode = 4096, bool llc = false)
+    {
+        var host = NewHost(profile, nodes, pagesPerNode, llc);
+        return (host, Create(host, maxPages));
+    }
+
+    /// <summary>A host and one domain (see <see cref="WithDomain"/>) that has populated one order-9 extent: 512 pages.</summary>
+    public static (Host Host, int Domid) WithPopulatedDomain(string profile, long maxPages = 4096)
+    {
+        var (host, d) = WithDomain(profile, maxPages);
+        Ok(host.Populate(Caller.Control, d, 9), "populating 512 pages");
+        return (host, d);
+    }
+
+    /// <summary>A host and one domain (see <see cref="WithDomain"/>) that has staked a claim of <paramref name="claim"/> pages.</summary>
+    public static (Host Host, int Domid) WithClaim(string profile, long claim, long maxPages = 4096, int nodes = 1,
+        long pagesPerNode = 4096)
+    {
+        var (host, d) = WithDomain(profile, maxPages, nodes, pagesPerNode);
+        Ok(host.ClaimPages(Caller.Control, d, claim), $"claim of {claim}");
+        return (host, d);
+    }
+
+    /// <summary>
+    /// A one-node host of <paramref name="pages"/> pages and two domains each allowed all of them: rivals for the same
+    /// memory, so that what one claims the other cannot have. The first stakes <paramref name="d1Claim"/> pages, if any.
+    /// </summary>
+    public static (Host Host, int D1, int D2) WithRivals(string profile, long pages, long d1Claim = 0)
+    {
+        var (host, d1) = WithDomain(profile, pages, pagesPerNode: pages);
+        var d2 = Create(host, pages);
+        if (d1Claim > 0)
+        {
+            Ok(host.ClaimPages(Caller.Control, d1, d1Claim), $"d1's claim of {d1Claim}");
+        }
+
+        return (host, d1, d2);
+    }
 
     /// <summary>Creates a domain as the toolstack does and returns its domid; fails the test if creation fails.</summary>
     public static int Create(Host host, long maxPages)
@@ -58,6 +86,13 @@ public static class CoreKit
     public static long Outstanding(Host host) => host.PhysInfo().OutstandingPages;
 
     public static long Free(Host host) => host.PhysInfo().FreePages;
+
+    /// <summary>Asserts <paramref name="domid"/> holds a claim of <paramref name="pages"/> and no other domain holds any.</summary>
+    public static void AssertSoleClaim(Host host, int domid, long pages)
+    {
+        Assert.Equal(pages, Claim(host, domid));
+        Assert.Equal(pages, Outstanding(host));
+    }
 
     /// <summary>
     /// Everything a snapshot holds, as text: Describe() plus every per-node array and every per-domain field, so that
@@ -103,3 +138,29 @@ public static class CoreKit
         Assert.True(s.FreePages == s.NodeFreePages.Sum(), $"free != sum of node free: {Render(s)}");
     }
 }
+
+/// <summary>
+/// Runs a theory once per profile of <paramref name="names"/>, in history order, with the profile's name as its one
+/// argument. <see cref="Except"/> leaves one out, for a rule that all the others share, so that the theory names the
+/// exception instead of listing the rest.
+/// </summary>
+public abstract class ProfileNamesAttribute(IReadOnlyList<string> names) : DataAttribute
+{
+    public string? Except { get; set; }
+
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod)
+    {
+        if (Except is not null)
+        {
+            Assert.Contains(Except, names);
+        }
+
+        return names.Where(name => name != Except).Select(name => new object[] { name });
+    }
+}
+
+/// <summary>A theory over every profile (see <see cref="ProfileNamesAttribute"/>).</summary>
+public sealed class AllProfilesAttribute() : ProfileNamesAttribute(CoreKit.AllNames);
+
+/// <summary>A theory over the profiles that have XENMEM_claim_pages (see <see cref="ProfileNamesAttribute"/>).</summary>
+public sealed class ClaimProfilesAttribute() : ProfileNamesAttribute(CoreKit.ClaimNames);

@@ -1,6 +1,7 @@
 using System.Text;
 using CsCheck;
 using Xunit.Abstractions;
+using ClaimVerified.Model.Conformance;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
 using static ClaimVerified.Tests.Core.CoreKit;
@@ -24,96 +25,23 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
     private const ulong BaseSeed = 0xC1A1_5EED;
     private const int SequencesPerProfile = 800;
 
-    public enum OpKind
-    {
-        Create,
-        Claim,
-        Populate,
-        Extra,
-        Decrease,
-        Share,
-        Offline,
-        TmemPut,
-        TmemFlush,
-        Kill,
-        Destroy,
-        SetMax,
-        XenAlloc,
-        XenFree,
-        ClaimMemory,
-    }
-
     /// <summary>Who calls: the toolstack, the target domain itself, or another guest.</summary>
-    public enum Who
+    private enum Who
     {
         Control,
         Self,
         OtherGuest,
     }
 
-    public sealed record Op(OpKind Kind, int Domid, long Pages, int Order, int Node, Who Who, bool Flag, ClaimEntry[] Entries)
+    /// <summary>The caller <paramref name="who"/> names for an operation on <paramref name="domid"/>.</summary>
+    private static Caller CallerFor(Who who, int domid) => who switch
     {
-        public Caller Caller => Who switch
-        {
-            Who.Control => Caller.Control,
-            Who.Self => Caller.Guest(Domid),
-            _ => Caller.Guest(Domid + 1),
-        };
+        Who.Control => Caller.Control,
+        Who.Self => Caller.Guest(domid),
+        _ => Caller.Guest(domid + 1),
+    };
 
-        public TmemPool Pool => Flag ? TmemPool.Persistent : TmemPool.Ephemeral;
-
-        public Outcome Apply(Host h) => Kind switch
-        {
-            OpKind.Create => h.CreateDomain(Caller.Control, Pages),
-            OpKind.Claim => h.ClaimPages(Caller, Domid, Pages, Flag),
-            OpKind.Populate => h.Populate(Caller, Domid, Order, Node),
-            OpKind.Extra => h.AllocExtraPages(Caller.Control, Domid, Order, Node),
-            OpKind.Decrease => h.DecreaseReservation(Caller, Domid, Order),
-            OpKind.Share => h.SharePage(Caller.Control, Domid),
-            OpKind.Offline => h.OfflinePage(Caller.Control, Node),
-            OpKind.TmemPut => h.TmemPut(Caller, Domid, Pool),
-            OpKind.TmemFlush => h.TmemFlush(Caller, Domid, Pool),
-            OpKind.Kill => h.DomainKill(Caller.Control, Domid),
-            OpKind.Destroy => h.DestroyDomain(Caller.Control, Domid),
-            OpKind.SetMax => h.SetMaxPages(Caller.Control, Domid, Pages),
-            OpKind.XenAlloc => h.AllocXenHeap(Caller.Xen, Order, Node),
-            OpKind.XenFree => h.FreeXenHeap(Caller.Xen, Pages),
-            OpKind.ClaimMemory => h.ClaimMemory(Caller, Domid, Entries),
-            _ => throw new InvalidOperationException(Kind.ToString()),
-        };
-
-        /// <summary>The pages an allocation of this op asks for (0 when it is not a refcounted allocation).</summary>
-        public long RefcountedRequest => Kind switch
-        {
-            OpKind.Populate => 1L << Order,
-            OpKind.TmemPut when Flag => 1,
-            _ => 0,
-        };
-
-        public override string ToString() => Kind switch
-        {
-            OpKind.Create => $"create max={Pages}",
-            OpKind.Claim => $"claim d{Domid} {Pages}{(Flag ? " soft" : "")} by {Caller}",
-            OpKind.Populate => $"populate d{Domid} order {Order}{NodeText} by {Caller}",
-            OpKind.Extra => $"extra d{Domid} order {Order}{NodeText}",
-            OpKind.Decrease => $"decrease d{Domid} order {Order} by {Caller}",
-            OpKind.Share => $"share d{Domid}",
-            OpKind.Offline => $"offline node{Node}",
-            OpKind.TmemPut => $"tmem put d{Domid} {Pool} by {Caller}",
-            OpKind.TmemFlush => $"tmem flush d{Domid} {Pool} by {Caller}",
-            OpKind.Kill => $"kill d{Domid}",
-            OpKind.Destroy => $"destroy d{Domid}",
-            OpKind.SetMax => $"set max d{Domid} {Pages}",
-            OpKind.XenAlloc => $"xen heap alloc order {Order}{NodeText}",
-            OpKind.XenFree => $"xen heap free {Pages}",
-            OpKind.ClaimMemory => $"claim set d{Domid} [{string.Join(", ", Entries)}] by {Caller}",
-            _ => Kind.ToString(),
-        };
-
-        private string NodeText => Node == Host.AnyNode ? "" : $" node{Node}";
-    }
-
-    public sealed record Scenario(int Nodes, long PagesPerNode, Op[] Ops)
+    public sealed record Scenario(int Nodes, long PagesPerNode, Operation[] Ops)
     {
         public override string ToString()
         {
@@ -127,7 +55,8 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
         }
     }
 
-    private static Gen<Op> OpGen(int nodes, long total)
+    /// <summary>Operations in the model's shared vocabulary (<see cref="Operation"/>), weighted towards claims and allocations.</summary>
+    private static Gen<Operation> OpGen(int nodes, long total)
     {
         var domid = Gen.Frequency((16, Gen.Int[1, 4]), (1, Gen.Int[5, 9]), (1, Gen.Const(0)));
         var anyPages = Gen.Long[0, total];
@@ -146,29 +75,26 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
             (p, include) => Enumerable.Range(0, nodes + 1).Where(i => include[i])
                 .Select(i => new ClaimEntry(p[i], i == nodes ? ClaimEntry.Global : i)).ToArray());
         var entries = Gen.Frequency((3, wellFormedEntries), (1, rawEntries));
-        ClaimEntry[] none = [];
+        static TmemPool PoolOf(bool persistent) => persistent ? TmemPool.Persistent : TmemPool.Ephemeral;
 
-        Op Make(OpKind kind, int d = 0, long p = 0, int o = 0, int n = Host.AnyNode, Who w = Who.Control, bool f = false,
-            ClaimEntry[]? e = null) => new(kind, d, p, o, n, w, f, e ?? none);
-
-        return Gen.Frequency(
-            (5, anyPages.Select(p => Make(OpKind.Create, p: p))),
+        return Gen.Frequency<Operation>(
+            (5, anyPages.Select(p => (Operation)new CreateDomain(Caller.Control, p))),
             (10, Gen.Select(domid, pages, rarely, rarely, (d, p, soft, guest) =>
-                Make(OpKind.Claim, d, p, w: guest ? Who.Self : Who.Control, f: soft))),
-            (16, Gen.Select(domid, order, node, guestOrControl, (d, o, n, w) => Make(OpKind.Populate, d, o: o, n: n, w: w))),
-            (3, Gen.Select(domid, order, node, (d, o, n) => Make(OpKind.Extra, d, o: o, n: n))),
-            (6, Gen.Select(domid, order, guestOrControl, (d, o, w) => Make(OpKind.Decrease, d, o: o, w: w))),
-            (3, domid.Select(d => Make(OpKind.Share, d))),
-            (2, realNode.Select(n => Make(OpKind.Offline, n: n))),
-            (3, Gen.Select(domid, Gen.Bool, who, (d, persistent, w) => Make(OpKind.TmemPut, d, w: w, f: persistent))),
-            (2, Gen.Select(domid, Gen.Bool, who, (d, persistent, w) => Make(OpKind.TmemFlush, d, w: w, f: persistent))),
-            (2, domid.Select(d => Make(OpKind.Kill, d))),
-            (2, domid.Select(d => Make(OpKind.Destroy, d))),
-            (3, Gen.Select(domid, pages, (d, p) => Make(OpKind.SetMax, d, p))),
-            (2, Gen.Select(order, node, (o, n) => Make(OpKind.XenAlloc, o: o, n: n))),
-            (2, Gen.Long[0, 600].Select(p => Make(OpKind.XenFree, p: p))),
+                (Operation)new ClaimPages(CallerFor(guest ? Who.Self : Who.Control, d), d, p, soft))),
+            (16, Gen.Select(domid, order, node, guestOrControl, (d, o, n, w) => (Operation)new Populate(CallerFor(w, d), d, o, n))),
+            (3, Gen.Select(domid, order, node, (d, o, n) => (Operation)new AllocExtraPages(Caller.Control, d, o, n))),
+            (6, Gen.Select(domid, order, guestOrControl, (d, o, w) => (Operation)new DecreaseReservation(CallerFor(w, d), d, o))),
+            (3, domid.Select(d => (Operation)new SharePage(Caller.Control, d))),
+            (2, realNode.Select(n => (Operation)new OfflinePage(Caller.Control, n))),
+            (3, Gen.Select(domid, Gen.Bool, who, (d, persistent, w) => (Operation)new TmemPut(CallerFor(w, d), d, PoolOf(persistent)))),
+            (2, Gen.Select(domid, Gen.Bool, who, (d, persistent, w) => (Operation)new TmemFlush(CallerFor(w, d), d, PoolOf(persistent)))),
+            (2, domid.Select(d => (Operation)new DomainKill(Caller.Control, d))),
+            (2, domid.Select(d => (Operation)new DestroyDomain(Caller.Control, d))),
+            (3, Gen.Select(domid, pages, (d, p) => (Operation)new SetMaxPages(Caller.Control, d, p))),
+            (2, Gen.Select(order, node, (o, n) => (Operation)new AllocXenHeap(Caller.Xen, o, n))),
+            (2, Gen.Long[0, 600].Select(p => (Operation)new FreeXenHeap(Caller.Xen, p))),
             (5, Gen.Select(domid, entries, rarely, (d, e, guest) =>
-                Make(OpKind.ClaimMemory, d, w: guest ? Who.Self : Who.Control, e: e))));
+                (Operation)new ClaimMemory(CallerFor(guest ? Who.Self : Who.Control, d), d, [.. e]))));
     }
 
     private static readonly Gen<Scenario> ScenarioGen =
@@ -179,14 +105,14 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
                 return Gen.Select(Gen.Long[0, nodes * perNode], Gen.Long[0, nodes * perNode], ops.Array[1, 60],
                     (max1, max2, rest) => new Scenario(nodes, perNode,
                     [
-                        new Op(OpKind.Create, 0, max1, 0, Host.AnyNode, Who.Control, false, []),
-                        new Op(OpKind.Create, 0, max2, 0, Host.AnyNode, Who.Control, false, []),
+                        new CreateDomain(Caller.Control, max1),
+                        new CreateDomain(Caller.Control, max2),
                         .. rest,
                     ]));
             });
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Random_sequences_conserve_pages_and_failures_change_nothing(string profileName)
     {
         var profile = Catalogue.Get(profileName);
@@ -205,7 +131,7 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
         Assert.True(stats.GetValueOrDefault("Populate ok") > 100, "too few successful allocations");
         if (profile.ClaimsSupported)
         {
-            Assert.True(stats.GetValueOrDefault("Claim ok") > 50, "too few successful claims");
+            Assert.True(stats.GetValueOrDefault("ClaimPages ok") > 50, "too few successful claims");
         }
 
         if (LosesClaimOnFailedAssign(profile))
@@ -227,9 +153,9 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
         for (var step = 0; step < scenario.Ops.Length; step++)
         {
             var op = scenario.Ops[step];
-            var outcome = op.Apply(host);
+            var outcome = OperationRunner.Apply(host, op);
             var after = host.Snapshot();
-            var key = $"{op.Kind} {(outcome.IsOk ? "ok" : outcome.Errno.ToString())}";
+            var key = $"{op.GetType().Name} {(outcome.IsOk ? "ok" : outcome.Errno.ToString())}";
             stats[key] = stats.GetValueOrDefault(key) + 1;
 
             var problem = CheckInvariants(profile, after) ?? (outcome.IsOk ? null : CheckFailureChangedNothing(profile, op, before, after));
@@ -324,18 +250,18 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// A failed operation leaves the snapshot unchanged. The one exception is Xen's own (75d29d9b5e): where the claim
-    /// is consumed inside alloc_heap_pages, an allocation that assign_pages then refuses (E2BIG, or EINVAL for a dying
-    /// domain) returns its pages but not the min(claim, request) it consumed.
-    /// </summary>
-    /// <summary>
     /// Xen's documented exception (75d29d9b5e): the claim is consumed in the heap section, before assign_pages may
     /// refuse. The reference checks assign_pages' conditions first, in one critical section, so it has no exception.
     /// </summary>
     private static bool LosesClaimOnFailedAssign(Profile profile) =>
         profile.ConsumeClaimAt == ClaimConsumption.InHeapAllocation && !profile.OneCriticalSectionPerOperation;
 
-    private static string? CheckFailureChangedNothing(Profile profile, Op op, HostSnapshot before, HostSnapshot after)
+    /// <summary>
+    /// A failed operation leaves the snapshot unchanged. The one exception is Xen's own (75d29d9b5e): where the claim
+    /// is consumed inside alloc_heap_pages, an allocation that assign_pages then refuses (E2BIG, or EINVAL for a dying
+    /// domain) returns its pages but not the min(claim, request) it consumed.
+    /// </summary>
+    private static string? CheckFailureChangedNothing(Profile profile, Operation op, HostSnapshot before, HostSnapshot after)
     {
         var beforeText = Render(before);
         if (beforeText == Render(after))
@@ -343,12 +269,12 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
             return null;
         }
 
-        var request = op.RefcountedRequest;
-        var claimant = before.Domains.FirstOrDefault(d => d.Id == op.Domid);
+        var (domid, request) = RefcountedRequest(op);
+        var claimant = before.Domains.FirstOrDefault(d => d.Id == domid);
         if (LosesClaimOnFailedAssign(profile) && request > 0 && claimant is { OutstandingPages: > 0 })
         {
             var expectedLoss = Math.Min(claimant.OutstandingPages, request);
-            var claimantAfter = after.Domains.Single(d => d.Id == op.Domid);
+            var claimantAfter = after.Domains.Single(d => d.Id == domid);
             if (claimantAfter.OutstandingPages != claimant.OutstandingPages - expectedLoss
                 || after.OutstandingPages != before.OutstandingPages - expectedLoss)
             {
@@ -362,6 +288,14 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
 
         return "a failed operation changed the host";
     }
+
+    /// <summary>The domain a refcounted allocation is for and the pages it asks for (no pages for any other operation).</summary>
+    private static (int Domid, long Pages) RefcountedRequest(Operation op) => op switch
+    {
+        Populate populate => (populate.DomId, 1L << populate.Order),
+        TmemPut { Pool: TmemPool.Persistent } put => (put.DomId, 1),
+        _ => (0, 0),
+    };
 
     private static HostSnapshot WithoutClaims(HostSnapshot s) => s with
     {

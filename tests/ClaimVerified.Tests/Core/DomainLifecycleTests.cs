@@ -8,7 +8,7 @@ namespace ClaimVerified.Tests.Core;
 public sealed class DomainLifecycleTests
 {
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Created_domains_get_increasing_domids_and_start_empty(string profile)
     {
         var host = NewHost(profile);
@@ -25,12 +25,10 @@ public sealed class DomainLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void Domain_kill_releases_the_claim_and_relinquishes_every_page(string profile)
     {
-        var host = NewHost(profile, pagesPerNode: 8192);
-        var d = Create(host, 8192);
-        Ok(host.ClaimPages(Caller.Control, d, 4000));
+        var (host, d) = WithClaim(profile, 4000, maxPages: 8192, pagesPerNode: 8192);
         for (var i = 0; i < 5; i++)
         {
             Ok(host.Populate(Caller.Control, d, 9)); // 2560 pages: relinquish takes several chunks
@@ -50,12 +48,10 @@ public sealed class DomainLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Kill_returns_extra_and_tmem_pages_too(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile);
         if (profile != "xen-4.13")
         {
             Ok(host.AllocExtraPages(Caller.Control, d, 0));
@@ -78,12 +74,10 @@ public sealed class DomainLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Kill_is_idempotent_and_destroy_makes_the_domid_unknown(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile);
         Ok(host.DomainKill(Caller.Control, d));
         Ok(host.DomainKill(Caller.Control, d), "a second kill of a dead domain completes at once");
 
@@ -100,12 +94,10 @@ public sealed class DomainLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Destroy_of_a_live_domain_kills_it_first(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile);
         if (host.Profile.ClaimsSupported)
         {
             Ok(host.ClaimPages(Caller.Control, d, 1024));
@@ -119,18 +111,12 @@ public sealed class DomainLifecycleTests
     }
 
     [Theory]
-    [InlineData("seed-2012", false)]
-    [InlineData("xen-4.3", true)]
-    [InlineData("xen-4.6", true)]
-    [InlineData("xen-4.13", true)]
-    [InlineData("xen-4.21.0", true)]
-    [InlineData("xen-4.22", false)]
-    [InlineData("claim-sets", false)]
-    [InlineData("reference", false)]
-    public void Claim_on_a_dying_domain_is_accepted_and_leaked_until_4_22(string profile, bool accepted)
+    [ClaimProfiles]
+    public void Claim_on_a_dying_domain_is_accepted_and_leaked_until_4_22(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
+        // Refused where the check is under the locks (seed, reference) and from 2379ca04fe (4.22) in the wrapper.
+        var accepted = profile is "xen-4.3" or "xen-4.6" or "xen-4.13" or "xen-4.21.0";
+        var (host, d) = WithDomain(profile);
         Ok(host.DomainKill(Caller.Control, d));
 
         if (!accepted)
@@ -167,20 +153,17 @@ public sealed class DomainLifecycleTests
     {
         // 2379ca04fe's check is in the wrapper, before domain_set_outstanding_pages: it refuses a release as well.
         // Where the check is under the locks (seed, reference), a release (pages == 0) always succeeds.
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
+        var (host, d) = WithDomain(profile);
         Ok(host.DomainKill(Caller.Control, d));
         Assert.Equal(expected, host.ClaimPages(Caller.Control, d, 0).Errno);
         Assert.Equal(0, Outstanding(host));
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Set_max_pages_may_go_below_tot_pages_and_the_domain_keeps_its_pages(string profile)
     {
-        var host = NewHost(profile);
-        var d = Create(host, 4096);
-        Ok(host.Populate(Caller.Control, d, 9));
+        var (host, d) = WithPopulatedDomain(profile);
         Ok(host.SetMaxPages(Caller.Control, d, 100));
         var info = Info(host, d);
         Assert.Equal(100, info.MaxPages);

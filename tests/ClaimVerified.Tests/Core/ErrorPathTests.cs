@@ -236,7 +236,7 @@ public sealed class ErrorPathTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void The_busy_host_is_what_the_cases_assume(string profile)
     {
         var busy = new Busy(profile);

@@ -9,7 +9,7 @@ namespace ClaimVerified.Tests.Core;
 public sealed class LargeHostTests
 {
     [Theory]
-    [MemberData(nameof(CoreKit.ClaimProfiles), MemberType = typeof(CoreKit))]
+    [ClaimProfiles]
     public void The_largest_host_claims_allocates_and_frees_without_overflow(string profile)
     {
         var host = new Host(Profiles.Catalogue.Get(profile), new HostConfig(64, 1L << 40));

@@ -17,7 +17,7 @@ public sealed class ProfileTests
     }
 
     [Theory]
-    [MemberData(nameof(AllProfiles), MemberType = typeof(CoreKit))]
+    [AllProfiles]
     public void Get_finds_a_profile_by_name_ignoring_case(string name)
     {
         Assert.Same(Catalogue.Get(name), Catalogue.Get(name.ToUpperInvariant()));

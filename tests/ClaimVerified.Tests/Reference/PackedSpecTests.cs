@@ -48,22 +48,18 @@ public sealed class PackedSpecTests
     public void A_broken_engine_is_caught_with_the_path_the_operation_and_the_field()
     {
         // The engine under test forgets that before 3472783c26 a free regrows a non-zero claim.
-        var broken = Catalogue.Xen46 with { FreesRegrowClaim = false };
-        var report = PackedEquivalence.Compare(Catalogue.Xen46, Parse("nodes=1 pages=3 domains=1 sizes=3 without=offline,maxmem"), packedProfile: broken);
-        Assert.False(report.Equivalent);
-        Assert.Contains("d1.claim: specification", report.FirstDifference, StringComparison.Ordinal);
-        Assert.Contains("outstanding: specification", report.FirstDifference, StringComparison.Ordinal);
-        Assert.Matches(@"after \[create max=3; claim d1 \d; .*\], '(decrease|share|tmem-flush) d1", report.FirstDifference);
+        var difference = FirstDifferenceOfABrokenEngine(Catalogue.Xen46, Catalogue.Xen46 with { FreesRegrowClaim = false });
+        Assert.Contains("d1.claim: specification", difference, StringComparison.Ordinal);
+        Assert.Contains("outstanding: specification", difference, StringComparison.Ordinal);
+        Assert.Matches(@"after \[create max=3; claim d1 \d; .*\], '(decrease|share|tmem-flush) d1", difference);
     }
 
     [Fact]
     public void A_broken_success_verdict_is_caught_even_when_the_states_agree()
     {
         // xen-4.3 refuses a second claim; an engine that replaced it would differ in the verdict first.
-        var broken = Catalogue.Xen43 with { SecondClaimReplaces = true };
-        var report = PackedEquivalence.Compare(Catalogue.Xen43, Parse("nodes=1 pages=3 domains=1 sizes=3 without=offline,maxmem"), packedProfile: broken);
-        Assert.False(report.Equivalent);
-        Assert.Contains("the specification gives EINVAL, the packed engine Ok", report.FirstDifference, StringComparison.Ordinal);
+        var difference = FirstDifferenceOfABrokenEngine(Catalogue.Xen43, Catalogue.Xen43 with { SecondClaimReplaces = true });
+        Assert.Contains("the specification gives EINVAL, the packed engine Ok", difference, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -170,6 +166,17 @@ public sealed class PackedSpecTests
         Assert.NotEmpty(controlled);
         Assert.DoesNotContain(controlled, Skips);
         Assert.True(RewritingEngine.IsAssemblyRewritten(typeof(PackedSpec).Assembly), "the model assembly is not rewritten");
+    }
+
+    /// <summary>
+    /// Compares the specification of <paramref name="profile"/> with a packed engine that runs <paramref name="broken"/>
+    /// on a one-domain host; they must differ, and the first difference is returned.
+    /// </summary>
+    private static string FirstDifferenceOfABrokenEngine(Profile profile, Profile broken)
+    {
+        var report = PackedEquivalence.Compare(profile, Parse("nodes=1 pages=3 domains=1 sizes=3 without=offline,maxmem"), packedProfile: broken);
+        Assert.False(report.Equivalent);
+        return report.FirstDifference!;
     }
 
     private static SpecBound Parse(string text) =>

@@ -29,19 +29,29 @@ public sealed class TraceErrorTests : IDisposable
         return scratch;
     }
 
-    private static void EditMeta(string folder, Action<JsonObject> edit)
+    /// <summary>Replays a copy of a committed trace whose meta.json <paramref name="edit"/> has changed (see <see cref="Refused"/>).</summary>
+    private TraceException RefusedWithMeta(Action<JsonObject> edit, string says)
     {
+        var folder = CopyOfATrace();
         var path = Path.Combine(folder, TraceMeta.FileName);
         var meta = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         edit(meta);
         File.WriteAllText(path, meta.ToJsonString());
+        return Refused(folder, says);
+    }
+
+    /// <summary>Replays <paramref name="folder"/>, which must be refused with a message that says <paramref name="says"/>.</summary>
+    private static TraceException Refused(string folder, string says)
+    {
+        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
+        Assert.Contains(says, e.Message, StringComparison.Ordinal);
+        return e;
     }
 
     [Fact]
     public void A_missing_folder_is_refused_with_what_to_do()
     {
-        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(Path.Combine(scratch, "nowhere")));
-        Assert.Contains("no trace folder", e.Message, StringComparison.Ordinal);
+        var e = Refused(Path.Combine(scratch, "nowhere"), "no trace folder");
         Assert.False(string.IsNullOrWhiteSpace(e.Remedy));
     }
 
@@ -50,8 +60,7 @@ public sealed class TraceErrorTests : IDisposable
     {
         var folder = CopyOfATrace();
         File.WriteAllText(Path.Combine(folder, TraceMeta.FileName), "{ not json");
-        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
-        Assert.Contains("is not a valid trace meta.json", e.Message, StringComparison.Ordinal);
+        Refused(folder, "is not a valid trace meta.json");
     }
 
     [Fact]
@@ -60,45 +69,36 @@ public sealed class TraceErrorTests : IDisposable
         var folder = CopyOfATrace();
         var traceFile = Directory.GetFiles(folder, "*.trace").Single();
         File.WriteAllText(traceFile, "garbage");
-        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
-        Assert.Contains("is not a Coyote trace", e.Message, StringComparison.Ordinal);
+        var e = Refused(folder, "is not a Coyote trace");
         Assert.Contains("explore --profile xen-4.22 --scenario kill-during-claim", e.Remedy, StringComparison.Ordinal);
 
         File.Delete(traceFile);
-        e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
-        Assert.Contains("has no KillDuringClaim.trace", e.Message, StringComparison.Ordinal);
+        Refused(folder, "has no KillDuringClaim.trace");
     }
 
     [Fact]
     public void Another_format_version_is_refused()
     {
-        var folder = CopyOfATrace();
-        EditMeta(folder, meta => meta["formatVersion"] = 99);
-        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
-        Assert.Contains("trace format 99", e.Message, StringComparison.Ordinal);
+        RefusedWithMeta(meta => meta["formatVersion"] = 99, "trace format 99");
     }
 
     [Fact]
     public void An_unknown_profile_or_scenario_is_refused_with_the_names()
     {
-        var folder = CopyOfATrace();
-        EditMeta(folder, meta => meta["profile"] = "xen-9.9");
-        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
-        Assert.Contains("unknown profile 'xen-9.9'", e.Message, StringComparison.Ordinal);
+        var e = RefusedWithMeta(meta => meta["profile"] = "xen-9.9", "unknown profile 'xen-9.9'");
         Assert.Contains("xen-4.22", e.Remedy, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_trace_that_no_longer_reproduces_on_other_code_says_so_and_how_to_regenerate()
     {
-        var folder = CopyOfATrace();
-        EditMeta(folder, meta =>
-        {
-            meta["codeFingerprint"] = "0000000000000000";
-            meta["message"] = "[release] a violation this code does not show";
-        });
-        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
-        Assert.Contains("recorded by a different version of the code (0000000000000000", e.Message, StringComparison.Ordinal);
+        var e = RefusedWithMeta(
+            meta =>
+            {
+                meta["codeFingerprint"] = "0000000000000000";
+                meta["message"] = "[release] a violation this code does not show";
+            },
+            "recorded by a different version of the code (0000000000000000");
         Assert.Contains(Fingerprint.Current, e.Message, StringComparison.Ordinal);
         Assert.StartsWith("regenerate it: dotnet run --project src/ClaimVerified.Cli -- explore --profile xen-4.22", e.Remedy, StringComparison.Ordinal);
     }
@@ -106,10 +106,7 @@ public sealed class TraceErrorTests : IDisposable
     [Fact]
     public void A_trace_replayed_as_another_profile_does_not_pass_for_evidence()
     {
-        var folder = CopyOfATrace();
-        EditMeta(folder, meta => meta["profile"] = "reference");
-        var e = Assert.Throws<TraceException>(() => TraceFolder.Replay(folder));
-        Assert.Contains("reproduce", e.Message, StringComparison.Ordinal);
+        var e = RefusedWithMeta(meta => meta["profile"] = "reference", "reproduce");
         Assert.StartsWith("regenerate it: ", e.Remedy, StringComparison.Ordinal);
     }
 }
