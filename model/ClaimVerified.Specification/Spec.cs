@@ -73,10 +73,10 @@ public static class Spec
             TmemFlush op => Flush(profile, state, op),
             DomainKill op => Kill(profile, state, op.Caller, op.DomId),
             DestroyDomain op => Destroy(profile, state, op),
-            PhysInfo => Rules.Hit("physinfo.1-ok", (Outcome.Ok(state.TotalFree), state)),
+            PhysInfo => Rules.Hit(Rules.PhysInfoRead, (Outcome.Ok(state.TotalFree), state)),
             GetDomainInfo op => state.Live(op.DomId) is { } d
-                ? Rules.Hit("domaininfo.1-ok", (Outcome.Ok(d.Claim), state))
-                : Rules.Hit("domaininfo.2-ESRCH", ((Outcome)Errno.ESRCH, state)),
+                ? Rules.Hit(Rules.DomainInfoRead, (Outcome.Ok(d.Claim), state))
+                : Rules.Hit(Rules.DomainInfoUnknownDomain, ((Outcome)Errno.ESRCH, state)),
             _ => throw new ArgumentException($"unknown operation {operation.GetType().Name}", nameof(operation)),
         };
     }
@@ -213,40 +213,40 @@ public static class Spec
     {
         if (!op.Caller.IsPrivileged)
         {
-            return Rules.Hit("create.1-EPERM", (Errno.EPERM, s));
+            return Rules.Hit(Rules.CreateNotPrivileged, (Errno.EPERM, s));
         }
 
         if (op.MaxPages < 0 || op.MaxPages > s.Config.TotalPages)
         {
-            return Rules.Hit("create.2-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.CreateMaxOutOfRange, (Errno.EINVAL, s));
         }
 
         if (s.NextDomId >= DomIdLimit)
         {
-            return Rules.Hit("create.3-ENOMEM", (Errno.ENOMEM, s));
+            return Rules.Hit(Rules.CreateDomIdsExhausted, (Errno.ENOMEM, s));
         }
 
         var zero = NodeVector.Zero(s.NodeCount);
         var d = new SpecDomain(s.NextDomId, DomainState.Alive, Tot: 0, Extra: 0, op.MaxPages, Claim: 0, zero, Soft: false,
             TmemPersistent: 0, Pages: zero, TmemEphemeral: zero);
-        return Rules.Hit("create.4-ok", (Outcome.Ok(d.Id), s.With(d) with { NextDomId = s.NextDomId + 1 }));
+        return Rules.Hit(Rules.CreateCreated, (Outcome.Ok(d.Id), s.With(d) with { NextDomId = s.NextDomId + 1 }));
     }
 
     private static (Outcome, SpecState) SetMax(Profile profile, SpecState s, SetMaxPages op)
     {
         if (!op.Caller.IsPrivileged)
         {
-            return Rules.Hit("maxmem.1-EPERM", (Errno.EPERM, s));
+            return Rules.Hit(Rules.MaxMemNotPrivileged, (Errno.EPERM, s));
         }
 
         if (op.MaxPages < 0 || op.MaxPages > s.Config.TotalPages)
         {
-            return Rules.Hit("maxmem.2-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.MaxMemOutOfRange, (Errno.EINVAL, s));
         }
 
         if (s.Live(op.DomId) is not { } d)
         {
-            return Rules.Hit("maxmem.3-ESRCH", (Errno.ESRCH, s));
+            return Rules.Hit(Rules.MaxMemUnknownDomain, (Errno.ESRCH, s));
         }
 
         d = d with { Max = op.MaxPages };
@@ -276,26 +276,26 @@ public static class Spec
             };
         }
 
-        return Rules.Hit("maxmem.4-ok", (Outcome.Ok(), next));
+        return Rules.Hit(Rules.MaxMemSet, (Outcome.Ok(), next));
     }
 
     private static (Outcome, SpecState) Kill(Profile profile, SpecState s, Caller caller, int domid)
     {
         if (!caller.IsPrivileged)
         {
-            return Rules.Hit("kill.1-EPERM", (Errno.EPERM, s));
+            return Rules.Hit(Rules.KillNotPrivileged, (Errno.EPERM, s));
         }
 
         if (s.Live(domid) is not { } d)
         {
-            return Rules.Hit("kill.2-ESRCH", (Errno.ESRCH, s));
+            return Rules.Hit(Rules.KillUnknownDomain, (Errno.ESRCH, s));
         }
 
         if (d.State != DomainState.Alive)
         {
             // Already dead (the sequential spec never leaves a domain dying): nothing more happens; in particular a
             // claim staked after the kill's release stays.
-            return Rules.Hit("kill.3-ok", (Outcome.Ok(), s));
+            return Rules.Hit(Rules.KillAlreadyDead, (Outcome.Ok(), s));
         }
 
         // is_dying, then domain_set_outstanding_pages(d, 0), then tmem's pools go (ephemeral pages back to the heap).
@@ -323,7 +323,7 @@ public static class Spec
         {
             Free = s.Free.Plus(d.Pages),
         };
-        return Rules.Hit("kill.4-ok", (Outcome.Ok(), s));
+        return Rules.Hit(Rules.KillKilled, (Outcome.Ok(), s));
     }
 
     private static (Outcome, SpecState) Destroy(Profile profile, SpecState s, DestroyDomain op)
@@ -331,12 +331,12 @@ public static class Spec
         var (killed, next) = Kill(profile, s, op.Caller, op.DomId);
         if (!killed.IsOk)
         {
-            return Rules.Hit("destroy.1-rc", (killed, next));
+            return Rules.Hit(Rules.DestroyKillRefused, (killed, next));
         }
 
         // The last reference goes; no claim is released here (Xen never does): a leaked claim stays counted.
         var d = next.Domains[op.DomId];
-        return Rules.Hit("destroy.2-ok", (Outcome.Ok(), next.With(d with { State = DomainState.Destroyed })));
+        return Rules.Hit(Rules.DestroyDestroyed, (Outcome.Ok(), next.With(d with { State = DomainState.Destroyed })));
     }
 
     // ---- claims --------------------------------------------------------------------------------------------------
@@ -346,54 +346,54 @@ public static class Spec
     {
         if (!profile.ClaimsSupported)
         {
-            return Rules.Hit("claim.1-EOPNOTSUPP", (Errno.EOPNOTSUPP, s));
+            return Rules.Hit(Rules.ClaimUnsupported, (Errno.EOPNOTSUPP, s));
         }
 
         if (s.Config.LlcColouring && profile.ClaimsRefusedWithLlcColouring)
         {
-            return Rules.Hit("claim.2-EOPNOTSUPP", (Errno.EOPNOTSUPP, s));
+            return Rules.Hit(Rules.ClaimLlcColouring, (Errno.EOPNOTSUPP, s));
         }
 
         if (op.Pages < 0 || (op.Soft && !profile.SoftClaims))
         {
-            return Rules.Hit("claim.3-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.ClaimBadArguments, (Errno.EINVAL, s));
         }
 
         if (s.Live(op.DomId) is not { } d)
         {
-            return Rules.Hit("claim.4-rc", (profile.ClaimUnknownDomainErrno, s));
+            return Rules.Hit(Rules.ClaimUnknownDomain, (profile.ClaimUnknownDomainErrno, s));
         }
 
         if (!op.Caller.IsPrivileged)
         {
-            return Rules.Hit("claim.5-EPERM", (Errno.EPERM, s));
+            return Rules.Hit(Rules.ClaimNotPrivileged, (Errno.EPERM, s));
         }
 
         var dying = d.State != DomainState.Alive;
         if (dying && profile.RefuseClaimOnDying == DyingClaimCheck.UnlockedWrapper)
         {
-            return Rules.Hit("claim.6-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.ClaimDyingUnlocked, (Errno.EINVAL, s));
         }
 
         if (op.Pages == 0)
         {
-            return Rules.Hit("claim.7-ok", (Outcome.Ok(), ReleaseClaim(s, d)));
+            return Rules.Hit(Rules.ClaimReleased, (Outcome.Ok(), ReleaseClaim(s, d)));
         }
 
         if (dying && profile.RefuseClaimOnDying == DyingClaimCheck.UnderLocks)
         {
-            return Rules.Hit("claim.8-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.ClaimDyingUnderLocks, (Errno.EINVAL, s));
         }
 
         if (d.Claim != 0 && !profile.SecondClaimReplaces)
         {
-            return Rules.Hit("claim.9-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.ClaimAlreadyClaimed, (Errno.EINVAL, s));
         }
 
         var tot = DomainTot(profile, d);
         if (op.Pages <= tot || op.Pages > d.Max)
         {
-            return Rules.Hit("claim.10-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.ClaimTargetOutOfRange, (Errno.EINVAL, s));
         }
 
         var wanted = op.Pages - tot;
@@ -407,13 +407,13 @@ public static class Spec
 
         if (wanted > unclaimed)
         {
-            return Rules.Hit("claim.11-ENOMEM", (Errno.ENOMEM, s));
+            return Rules.Hit(Rules.ClaimExceedsUnclaimed, (Errno.ENOMEM, s));
         }
 
         var next = ReleaseClaim(s, d);
         d = next.Domains[d.Id];
         next = next.With(d with { Claim = wanted, Soft = op.Soft }) with { Outstanding = next.Outstanding + wanted };
-        return Rules.Hit("claim.12-ok", (Outcome.Ok(), next));
+        return Rules.Hit(Rules.ClaimStaked, (Outcome.Ok(), next));
     }
 
     /// <summary>XEN_DOMCTL_claim_memory: validate the set, then install it atomically (replacing the current one).</summary>
@@ -421,17 +421,17 @@ public static class Spec
     {
         if (!profile.NodeClaims || (s.Config.LlcColouring && profile.ClaimsRefusedWithLlcColouring))
         {
-            return Rules.Hit("claimset.1-EOPNOTSUPP", (Errno.EOPNOTSUPP, s));
+            return Rules.Hit(Rules.ClaimSetUnsupported, (Errno.EOPNOTSUPP, s));
         }
 
         if (op.Entries.IsDefaultOrEmpty)
         {
-            return Rules.Hit("claimset.2-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.ClaimSetEmpty, (Errno.EINVAL, s));
         }
 
         if (op.Entries.Length > s.NodeCount + 1)
         {
-            return Rules.Hit("claimset.3-E2BIG", (Errno.E2BIG, s));
+            return Rules.Hit(Rules.ClaimSetTooManyEntries, (Errno.E2BIG, s));
         }
 
         var perNode = new long[s.NodeCount];
@@ -442,7 +442,7 @@ public static class Spec
             var targetOk = entry.Target == ClaimEntry.Global || (entry.Target >= 0 && entry.Target < s.NodeCount);
             if (entry.Pages < 0 || entry.Pages > s.Config.TotalPages || !targetOk || !seen.Add(entry.Target))
             {
-                return Rules.Hit("claimset.4-EINVAL", (Errno.EINVAL, s)); // A bad size, an unknown target, or a target named twice.
+                return Rules.Hit(Rules.ClaimSetBadEntry, (Errno.EINVAL, s)); // A bad size, an unknown target, or a target named twice.
             }
 
             if (entry.Target == ClaimEntry.Global)
@@ -457,24 +457,24 @@ public static class Spec
 
         if (!op.Caller.IsPrivileged)
         {
-            return Rules.Hit("claimset.5-EPERM", (Errno.EPERM, s));
+            return Rules.Hit(Rules.ClaimSetNotPrivileged, (Errno.EPERM, s));
         }
 
         if (s.Live(op.DomId) is not { IsAlive: true } d)
         {
-            return Rules.Hit("claimset.6-ESRCH", (Errno.ESRCH, s));
+            return Rules.Hit(Rules.ClaimSetNoAliveDomain, (Errno.ESRCH, s));
         }
 
         var nodeClaims = NodeVector.Of(perNode);
         var total = global + nodeClaims.Sum;
         if (total == 0)
         {
-            return Rules.Hit("claimset.7-ok", (Outcome.Ok(), ReleaseClaim(s, d)));
+            return Rules.Hit(Rules.ClaimSetReleased, (Outcome.Ok(), ReleaseClaim(s, d)));
         }
 
         if (DomainTot(profile, d) + total > d.Max)
         {
-            return Rules.Hit("claimset.8-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.ClaimSetOverMaxPages, (Errno.EINVAL, s));
         }
 
         // Per node: other domains' claims there plus this set's must fit in the node's free pages; then globally.
@@ -483,13 +483,13 @@ public static class Spec
         {
             if (othersPerNode[node] + nodeClaims[node] > s.Free[node])
             {
-                return Rules.Hit("claimset.9-ENOMEM", (Errno.ENOMEM, s));
+                return Rules.Hit(Rules.ClaimSetExceedsNodeFree, (Errno.ENOMEM, s));
             }
         }
 
         if (s.Outstanding - d.Claim + total > s.TotalFree)
         {
-            return Rules.Hit("claimset.10-ENOMEM", (Errno.ENOMEM, s));
+            return Rules.Hit(Rules.ClaimSetExceedsHostFree, (Errno.ENOMEM, s));
         }
 
         var next = ReleaseClaim(s, d);
@@ -499,7 +499,7 @@ public static class Spec
             Outstanding = next.Outstanding + total,
             NodeOutstanding = next.NodeOutstanding.Plus(nodeClaims),
         };
-        return Rules.Hit("claimset.11-ok", (Outcome.Ok(), next));
+        return Rules.Hit(Rules.ClaimSetInstalled, (Outcome.Ok(), next));
     }
 
     // ---- allocation ----------------------------------------------------------------------------------------------
@@ -523,7 +523,7 @@ public static class Spec
                 : ownClaim >= request;
             if (!covered)
             {
-                return Rules.Hit("heap.1-ENOMEM", (Errno.ENOMEM, s, -1));
+                return Rules.Hit(Rules.HeapClaimsExceedFree, (Errno.ENOMEM, s, -1));
             }
         }
 
@@ -541,7 +541,7 @@ public static class Spec
 
             if (fits)
             {
-                return Rules.Hit("heap.2-ok", (Errno.Ok, s with { Free = s.Free.Add(node, -request) }, node));
+                return Rules.Hit(Rules.HeapFromNode, (Errno.Ok, s with { Free = s.Free.Add(node, -request) }, node));
             }
         }
 
@@ -552,11 +552,11 @@ public static class Spec
             if (victim is not null)
             {
                 var node = victim.TmemEphemeral.FirstNonZero;
-                return Rules.Hit("heap.3-ok", (Errno.Ok, s.With(victim with { TmemEphemeral = victim.TmemEphemeral.Add(node, -1) }), node));
+                return Rules.Hit(Rules.HeapFromTmemEphemeral, (Errno.Ok, s.With(victim with { TmemEphemeral = victim.TmemEphemeral.Add(node, -1) }), node));
             }
         }
 
-        return Rules.Hit("heap.4-ENOMEM", (Errno.ENOMEM, s, -1));
+        return Rules.Hit(Rules.HeapNoNodeFits, (Errno.ENOMEM, s, -1));
     }
 
     /// <summary>
@@ -570,22 +570,22 @@ public static class Spec
         var request = ExtentPages(order);
         if (request == 0 || !NodeOk(s, node))
         {
-            return Rules.Hit("alloc.1-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.AllocBadOrderOrNode, (Errno.EINVAL, s));
         }
 
         if (s.Live(domid) is not { } d)
         {
-            return Rules.Hit("alloc.2-ESRCH", (Errno.ESRCH, s));
+            return Rules.Hit(Rules.AllocUnknownDomain, (Errno.ESRCH, s));
         }
 
         if (!caller.MayActOn(domid) || (extra && !caller.IsPrivileged))
         {
-            return Rules.Hit("alloc.3-EPERM", (Errno.EPERM, s));
+            return Rules.Hit(Rules.AllocNotPermitted, (Errno.EPERM, s));
         }
 
         if (extra && profile.ExtraPages == ExtraPagesMode.Refused)
         {
-            return Rules.Hit("alloc.4-ENOMEM", (Errno.ENOMEM, s));
+            return Rules.Hit(Rules.AllocExtraRefused, (Errno.ENOMEM, s));
         }
 
         if (profile.OneCriticalSectionPerOperation)
@@ -593,24 +593,24 @@ public static class Spec
             // The reference allocates in one section and runs assign_pages' refusals before taking any page.
             if (d.State != DomainState.Alive)
             {
-                return Rules.Hit("alloc.10-assign-first-EINVAL", (Errno.EINVAL, s));
+                return Rules.Hit(Rules.AllocAssignFirstDying, (Errno.EINVAL, s));
             }
 
             if (!extra && profile.AssignPagesRefusesTotAboveMax && DomainTot(profile, d) > d.Max)
             {
-                return Rules.Hit("alloc.11-assign-first-EPERM", (Errno.EPERM, s));
+                return Rules.Hit(Rules.AllocAssignFirstTotAboveMax, (Errno.EPERM, s));
             }
 
             if (!extra && DomainTot(profile, d) + request > d.Max)
             {
-                return Rules.Hit("alloc.12-assign-first-E2BIG", (Errno.E2BIG, s));
+                return Rules.Hit(Rules.AllocAssignFirstOverMax, (Errno.E2BIG, s));
             }
         }
 
         var (rc, next, at) = TakeFromHeap(profile, s, d, request, extra, node);
         if (rc != Errno.Ok)
         {
-            return Rules.Hit("alloc.5-rc", (rc, s));
+            return Rules.Hit(Rules.AllocHeapRefused, (rc, s));
         }
 
         if (!extra && profile.ConsumeClaimAt == ClaimConsumption.InHeapAllocation)
@@ -622,7 +622,7 @@ public static class Spec
         d = next.Domains[domid];
         if (d.State != DomainState.Alive)
         {
-            return Rules.Hit("alloc.6-EINVAL", (Errno.EINVAL, next with { Free = next.Free.Add(at, request) }));
+            return Rules.Hit(Rules.AllocAssignDying, (Errno.EINVAL, next with { Free = next.Free.Add(at, request) }));
         }
 
         if (extra)
@@ -638,17 +638,17 @@ public static class Spec
                 next = Redeem(next, domid, at, request); // c793d13944: through domain_adjust_tot_pages(+n).
             }
 
-            return Rules.Hit("alloc.7-ok", (Outcome.Ok(request), next));
+            return Rules.Hit(Rules.AllocExtraAssigned, (Outcome.Ok(request), next));
         }
 
         if (profile.AssignPagesRefusesTotAboveMax && DomainTot(profile, d) > d.Max)
         {
-            return Rules.Hit("alloc.8-EPERM", (Errno.EPERM, next with { Free = next.Free.Add(at, request) })); // 143501861d: "inconsistent".
+            return Rules.Hit(Rules.AllocAssignTotAboveMax, (Errno.EPERM, next with { Free = next.Free.Add(at, request) })); // 143501861d: "inconsistent".
         }
 
         if (DomainTot(profile, d) + request > d.Max)
         {
-            return Rules.Hit("alloc.9-E2BIG", (Errno.E2BIG, next with { Free = next.Free.Add(at, request) }));
+            return Rules.Hit(Rules.AllocAssignOverMax, (Errno.E2BIG, next with { Free = next.Free.Add(at, request) }));
         }
 
         next = next.With(d with { Tot = d.Tot + request, Pages = d.Pages.Add(at, request) });
@@ -657,7 +657,7 @@ public static class Spec
             next = Redeem(next, domid, at, request);
         }
 
-        return Rules.Hit("alloc.10-ok", (Outcome.Ok(request), next));
+        return Rules.Hit(Rules.AllocAssigned, (Outcome.Ok(request), next));
     }
 
     private static (Outcome, SpecState) XenHeapAlloc(Profile profile, SpecState s, AllocXenHeap op)
@@ -665,34 +665,34 @@ public static class Spec
         var request = ExtentPages(op.Order);
         if (request == 0 || !NodeOk(s, op.Node))
         {
-            return Rules.Hit("xen-alloc.1-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.XenAllocBadOrderOrNode, (Errno.EINVAL, s));
         }
 
         if (op.Caller.Kind != CallerKind.Xen)
         {
-            return Rules.Hit("xen-alloc.2-EPERM", (Errno.EPERM, s));
+            return Rules.Hit(Rules.XenAllocNotXen, (Errno.EPERM, s));
         }
 
         var (rc, next, at) = TakeFromHeap(profile, s, owner: null, request, noRefcount: true, op.Node);
         return rc != Errno.Ok
-            ? Rules.Hit("xen-alloc.3-rc", ((Outcome)rc, s))
-            : Rules.Hit("xen-alloc.4-ok", (Outcome.Ok(request), next with { XenHeap = next.XenHeap.Add(at, request) }));
+            ? Rules.Hit(Rules.XenAllocHeapRefused, ((Outcome)rc, s))
+            : Rules.Hit(Rules.XenAllocAllocated, (Outcome.Ok(request), next with { XenHeap = next.XenHeap.Add(at, request) }));
     }
 
     private static (Outcome, SpecState) XenHeapFree(SpecState s, FreeXenHeap op)
     {
         if (op.Caller.Kind != CallerKind.Xen)
         {
-            return Rules.Hit("xen-free.1-EPERM", (Errno.EPERM, s));
+            return Rules.Hit(Rules.XenFreeNotXen, (Errno.EPERM, s));
         }
 
         if (op.Pages <= 0 || op.Pages > s.XenHeap.Sum)
         {
-            return Rules.Hit("xen-free.2-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.XenFreeBadCount, (Errno.EINVAL, s));
         }
 
         var (left, freed) = s.XenHeap.TakeHighestFirst(op.Pages);
-        return Rules.Hit("xen-free.3-ok", (Outcome.Ok(op.Pages), s with { XenHeap = left, Free = s.Free.Plus(freed) }));
+        return Rules.Hit(Rules.XenFreeFreed, (Outcome.Ok(op.Pages), s with { XenHeap = left, Free = s.Free.Plus(freed) }));
     }
 
     // ---- giving pages up -----------------------------------------------------------------------------------------
@@ -702,79 +702,79 @@ public static class Spec
         var pages = ExtentPages(op.Order);
         if (pages == 0)
         {
-            return Rules.Hit("decrease.1-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.DecreaseBadOrder, (Errno.EINVAL, s));
         }
 
         if (s.Live(op.DomId) is not { } d)
         {
-            return Rules.Hit("decrease.2-ESRCH", (Errno.ESRCH, s));
+            return Rules.Hit(Rules.DecreaseUnknownDomain, (Errno.ESRCH, s));
         }
 
         if (!op.Caller.MayActOn(op.DomId))
         {
-            return Rules.Hit("decrease.3-EPERM", (Errno.EPERM, s));
+            return Rules.Hit(Rules.DecreaseNotPermitted, (Errno.EPERM, s));
         }
 
         // Only an alive domain balloons, and only refcounted pages that are not its tmem persistent pages.
         if (!d.IsAlive || pages > DomainTot(profile, d) - d.TmemPersistent)
         {
-            return Rules.Hit("decrease.4-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.DecreaseDyingOrTooFewPages, (Errno.EINVAL, s));
         }
 
         var next = s.With(d with { Tot = d.Tot - pages });
         (next, var freed) = TakeDomainPages(next, op.DomId, pages);
         next = Regrow(profile, next, op.DomId, pages);
-        return Rules.Hit("decrease.5-ok", (Outcome.Ok(pages), next with { Free = next.Free.Plus(freed) }));
+        return Rules.Hit(Rules.DecreaseFreed, (Outcome.Ok(pages), next with { Free = next.Free.Plus(freed) }));
     }
 
     private static (Outcome, SpecState) Share(Profile profile, SpecState s, SharePage op)
     {
         if (s.Live(op.DomId) is not { } d)
         {
-            return Rules.Hit("share.1-ESRCH", (Errno.ESRCH, s));
+            return Rules.Hit(Rules.ShareUnknownDomain, (Errno.ESRCH, s));
         }
 
         if (!op.Caller.IsPrivileged)
         {
-            return Rules.Hit("share.2-EPERM", (Errno.EPERM, s));
+            return Rules.Hit(Rules.ShareNotPrivileged, (Errno.EPERM, s));
         }
 
         if (!d.IsAlive || DomainTot(profile, d) - d.TmemPersistent < 1)
         {
-            return Rules.Hit("share.3-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.ShareDyingOrNoPage, (Errno.EINVAL, s));
         }
 
         // The page moves to the shared owner: tot_pages drops, but nothing reaches the heap.
         var next = s.With(d with { Tot = d.Tot - 1 });
         (next, _) = TakeDomainPages(next, op.DomId, 1);
         next = Regrow(profile, next, op.DomId, 1);
-        return Rules.Hit("share.4-ok", (Outcome.Ok(1), next with { Shared = next.Shared + 1 }));
+        return Rules.Hit(Rules.ShareShared, (Outcome.Ok(1), next with { Shared = next.Shared + 1 }));
     }
 
     private static (Outcome, SpecState) Offline(Profile profile, SpecState s, OfflinePage op)
     {
         if (op.Node < 0 || op.Node >= s.NodeCount)
         {
-            return Rules.Hit("offline.1-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.OfflineBadNode, (Errno.EINVAL, s));
         }
 
         if (!op.Caller.IsPrivileged)
         {
-            return Rules.Hit("offline.2-EPERM", (Errno.EPERM, s));
+            return Rules.Hit(Rules.OfflineNotPrivileged, (Errno.EPERM, s));
         }
 
         if (s.Free[op.Node] < 1)
         {
-            return Rules.Hit("offline.3-EBUSY", (Errno.EBUSY, s));
+            return Rules.Hit(Rules.OfflineNoFreePage, (Errno.EBUSY, s));
         }
 
         var unbacks = s.TotalFree - 1 < s.Outstanding || s.Free[op.Node] - 1 < s.NodeOutstanding[op.Node];
         if (profile.OfflineKeepsClaimsBacked && unbacks)
         {
-            return Rules.Hit("offline.4-EBUSY", (Errno.EBUSY, s));
+            return Rules.Hit(Rules.OfflineWouldUnbackClaims, (Errno.EBUSY, s));
         }
 
-        return Rules.Hit("offline.5-ok", (Outcome.Ok(1), s with { Free = s.Free.Add(op.Node, -1), Offlined = s.Offlined + 1 }));
+        return Rules.Hit(Rules.OfflineOfflined, (Outcome.Ok(1), s with { Free = s.Free.Add(op.Node, -1), Offlined = s.Offlined + 1 }));
     }
 
     // ---- tmem ----------------------------------------------------------------------------------------------------
@@ -790,7 +790,7 @@ public static class Spec
         var gate = TmemGate(profile, s, op.Caller, op.DomId);
         if (gate != Errno.Ok)
         {
-            return Rules.Hit("tmem-put.1-rc", (gate, s));
+            return Rules.Hit(Rules.TmemPutRefused, (gate, s));
         }
 
         if (op.Pool == TmemPool.Persistent)
@@ -799,28 +799,28 @@ public static class Spec
             var (populated, next) = AllocateForDomain(profile, s, op.Caller, op.DomId, 0, Operation.AnyNode, extra: false);
             if (!populated.IsOk)
             {
-                return Rules.Hit("tmem-put.2-rc", (populated, next));
+                return Rules.Hit(Rules.TmemPutPersistentPopulateRefused, (populated, next));
             }
 
             var owner = next.Domains[op.DomId];
-            return Rules.Hit("tmem-put.3-ok", (Outcome.Ok(1), next.With(owner with { TmemPersistent = owner.TmemPersistent + 1 })));
+            return Rules.Hit(Rules.TmemPutPersistent, (Outcome.Ok(1), next.With(owner with { TmemPersistent = owner.TmemPersistent + 1 })));
         }
 
         var d = s.Domains[op.DomId];
         if (!d.IsAlive)
         {
-            return Rules.Hit("tmem-put.4-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.TmemPutEphemeralDying, (Errno.EINVAL, s));
         }
 
         // An anonymous allocation (d == NULL): it never gets claimed memory.
         var (rc, after, at) = TakeFromHeap(profile, s, owner: null, 1, noRefcount: true, Operation.AnyNode);
         if (rc != Errno.Ok)
         {
-            return Rules.Hit("tmem-put.5-rc", (rc, s));
+            return Rules.Hit(Rules.TmemPutEphemeralHeapRefused, (rc, s));
         }
 
         d = after.Domains[op.DomId];
-        return Rules.Hit("tmem-put.6-ok", (Outcome.Ok(1), after.With(d with { TmemEphemeral = d.TmemEphemeral.Add(at, 1) })));
+        return Rules.Hit(Rules.TmemPutEphemeral, (Outcome.Ok(1), after.With(d with { TmemEphemeral = d.TmemEphemeral.Add(at, 1) })));
     }
 
     private static (Outcome, SpecState) Flush(Profile profile, SpecState s, TmemFlush op)
@@ -828,7 +828,7 @@ public static class Spec
         var gate = TmemGate(profile, s, op.Caller, op.DomId);
         if (gate != Errno.Ok)
         {
-            return Rules.Hit("tmem-flush.1-rc", (gate, s));
+            return Rules.Hit(Rules.TmemFlushRefused, (gate, s));
         }
 
         var d = s.Domains[op.DomId];
@@ -836,23 +836,23 @@ public static class Spec
         {
             if (d.TmemPersistent < 1 || !d.IsAlive)
             {
-                return Rules.Hit("tmem-flush.2-EINVAL", (Errno.EINVAL, s));
+                return Rules.Hit(Rules.TmemFlushPersistentNone, (Errno.EINVAL, s));
             }
 
             // free_domheap_pages of an owned page: tot_pages drops (maybe regrowing the claim), the page is free.
             var next = s.With(d with { TmemPersistent = d.TmemPersistent - 1, Tot = d.Tot - 1 });
             (next, var freed) = TakeDomainPages(next, op.DomId, 1);
             next = Regrow(profile, next, op.DomId, 1);
-            return Rules.Hit("tmem-flush.3-ok", (Outcome.Ok(1), next with { Free = next.Free.Plus(freed) }));
+            return Rules.Hit(Rules.TmemFlushPersistent, (Outcome.Ok(1), next with { Free = next.Free.Plus(freed) }));
         }
 
         var node = d.TmemEphemeral.FirstNonZero;
         if (node < 0)
         {
-            return Rules.Hit("tmem-flush.4-EINVAL", (Errno.EINVAL, s));
+            return Rules.Hit(Rules.TmemFlushEphemeralNone, (Errno.EINVAL, s));
         }
 
-        return Rules.Hit("tmem-flush.5-ok", (Outcome.Ok(1), s.With(d with { TmemEphemeral = d.TmemEphemeral.Add(node, -1) }) with
+        return Rules.Hit(Rules.TmemFlushEphemeral, (Outcome.Ok(1), s.With(d with { TmemEphemeral = d.TmemEphemeral.Add(node, -1) }) with
         {
             Free = s.Free.Add(node, 1),
         }));

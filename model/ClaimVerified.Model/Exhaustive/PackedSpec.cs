@@ -22,8 +22,8 @@ public enum PackedStepResult
 /// <summary>
 /// The specification compiled for exhaustive checking: <see cref="Spec.Step"/> over a <see cref="PackedLayout"/>
 /// row instead of immutable records, mutating the row in place, with the bound's operations decoded once. It is the
-/// same state machine, rule for rule and in the same order (each method names the specification's rule ids it
-/// follows), and it also keeps the ghost claim targets the way <see cref="GhostTargets"/> does.
+/// same state machine, rule for rule and in the same order (each method names, with <see cref="FollowsAttribute"/>, the
+/// specification's rules it follows), and it also keeps the ghost claim targets the way <see cref="GhostTargets"/> does.
 /// </summary>
 /// <remarks>
 /// Why two forms of one specification: the record form is what people read and what the core is compared with; it
@@ -105,6 +105,7 @@ public sealed class PackedSpec
         }
     }
 
+    [Follows(Rules.PhysInfoRead, Rules.DomainInfoRead, Rules.DomainInfoUnknownDomain)]
     private PackedStepResult Apply(Span<int> row, in PackedOp op) => op.Kind switch
     {
         OpKind.Create => Create(row, in op),
@@ -238,6 +239,7 @@ public sealed class PackedSpec
 
     // ---- domain control (create.*, maxmem.*, kill.*, destroy.*) ---------------------------------------------------
 
+    [Follows(Rules.CreateNotPrivileged, Rules.CreateMaxOutOfRange, Rules.CreateDomIdsExhausted, Rules.CreateCreated)]
     private PackedStepResult Create(Span<int> row, in PackedOp op)
     {
         var domid = row[layout.NextDomId];
@@ -260,6 +262,7 @@ public sealed class PackedSpec
         return PackedStepResult.Ok;
     }
 
+    [Follows(Rules.MaxMemNotPrivileged, Rules.MaxMemOutOfRange, Rules.MaxMemUnknownDomain, Rules.MaxMemSet)]
     private PackedStepResult SetMax(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -287,6 +290,7 @@ public sealed class PackedSpec
         return PackedStepResult.Ok;
     }
 
+    [Follows(Rules.KillNotPrivileged, Rules.KillUnknownDomain, Rules.KillAlreadyDead, Rules.KillKilled)]
     private PackedStepResult Kill(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -297,7 +301,7 @@ public sealed class PackedSpec
 
         if (!Alive(row, at))
         {
-            return PackedStepResult.Ok; // kill.3: already dead, nothing happens.
+            return PackedStepResult.Ok; // Rules.KillAlreadyDead: nothing happens.
         }
 
         ReleaseClaim(row, at);
@@ -321,6 +325,7 @@ public sealed class PackedSpec
         return PackedStepResult.Ok;
     }
 
+    [Follows(Rules.DestroyKillRefused, Rules.DestroyDestroyed)]
     private PackedStepResult Destroy(Span<int> row, in PackedOp op)
     {
         var killed = Kill(row, in op);
@@ -335,6 +340,9 @@ public sealed class PackedSpec
 
     // ---- claims (claim.*, claimset.*) ----------------------------------------------------------------------------
 
+    [Follows(Rules.ClaimUnsupported, Rules.ClaimLlcColouring, Rules.ClaimBadArguments, Rules.ClaimUnknownDomain,
+        Rules.ClaimNotPrivileged, Rules.ClaimDyingUnlocked, Rules.ClaimReleased, Rules.ClaimDyingUnderLocks,
+        Rules.ClaimAlreadyClaimed, Rules.ClaimTargetOutOfRange, Rules.ClaimExceedsUnclaimed, Rules.ClaimStaked)]
     private PackedStepResult Claim(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -387,6 +395,9 @@ public sealed class PackedSpec
         return PackedStepResult.Ok;
     }
 
+    [Follows(Rules.ClaimSetUnsupported, Rules.ClaimSetEmpty, Rules.ClaimSetTooManyEntries, Rules.ClaimSetBadEntry,
+        Rules.ClaimSetNotPrivileged, Rules.ClaimSetNoAliveDomain, Rules.ClaimSetReleased, Rules.ClaimSetOverMaxPages,
+        Rules.ClaimSetExceedsNodeFree, Rules.ClaimSetExceedsHostFree, Rules.ClaimSetInstalled)]
     private PackedStepResult ClaimSet(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -437,6 +448,7 @@ public sealed class PackedSpec
     // ---- allocation (heap.*, alloc.*, xen-alloc.*, xen-free.*) -----------------------------------------------------
 
     /// <summary>alloc_heap_pages: the claim check, the buddy search, tmem's relinquish; the node, or -1 (row untouched).</summary>
+    [Follows(Rules.HeapClaimsExceedFree, Rules.HeapFromNode, Rules.HeapFromTmemEphemeral, Rules.HeapNoNodeFits)]
     private int TakeFromHeap(Span<int> row, int ownerAt, int ownerId, int request, bool noRefcount, int wantedNode)
     {
         var totalFree = TotalFree(row);
@@ -494,6 +506,10 @@ public sealed class PackedSpec
         return -1;
     }
 
+    [Follows(Rules.AllocBadOrderOrNode, Rules.AllocUnknownDomain, Rules.AllocNotPermitted, Rules.AllocExtraRefused,
+        Rules.AllocHeapRefused, Rules.AllocAssignDying, Rules.AllocExtraAssigned, Rules.AllocAssignTotAboveMax,
+        Rules.AllocAssignOverMax, Rules.AllocAssignFirstDying, Rules.AllocAssignFirstTotAboveMax,
+        Rules.AllocAssignFirstOverMax, Rules.AllocAssigned)]
     private PackedStepResult Allocate(Span<int> row, in PackedOp op, bool extra)
     {
         var at = Target(row, in op);
@@ -509,7 +525,7 @@ public sealed class PackedSpec
             var max = row[at + PackedLayout.DomMax];
             if (!Alive(row, at) || (!extra && profile.AssignPagesRefusesTotAboveMax && tot > max) || (!extra && tot + request > max))
             {
-                return PackedStepResult.Unchanged; // alloc.10/11/12: assign_pages' refusals before any page is taken.
+                return PackedStepResult.Unchanged; // Rules.AllocAssignFirst*: assign_pages' refusals before any page is taken.
             }
         }
 
@@ -526,7 +542,7 @@ public sealed class PackedSpec
 
         if (!Alive(row, at))
         {
-            row[layout.Free + node] += request; // alloc.6: the pages go back; the redeemed claim stays redeemed.
+            row[layout.Free + node] += request; // Rules.AllocAssignDying: the pages go back; the redeemed claim stays redeemed.
             return PackedStepResult.FailedAfterChange;
         }
 
@@ -551,7 +567,7 @@ public sealed class PackedSpec
         var maxPages = row[at + PackedLayout.DomMax];
         if ((profile.AssignPagesRefusesTotAboveMax && domainTot > maxPages) || domainTot + request > maxPages)
         {
-            row[layout.Free + node] += request; // alloc.8 / alloc.9.
+            row[layout.Free + node] += request; // Rules.AllocAssignTotAboveMax, Rules.AllocAssignOverMax.
             return PackedStepResult.FailedAfterChange;
         }
 
@@ -565,6 +581,7 @@ public sealed class PackedSpec
         return PackedStepResult.Ok;
     }
 
+    [Follows(Rules.XenAllocBadOrderOrNode, Rules.XenAllocNotXen, Rules.XenAllocHeapRefused, Rules.XenAllocAllocated)]
     private PackedStepResult XenHeapAlloc(Span<int> row, in PackedOp op)
     {
         var node = op.Refused ? -1 : TakeFromHeap(row, -1, 0, op.Pages, noRefcount: true, op.Node);
@@ -577,6 +594,7 @@ public sealed class PackedSpec
         return PackedStepResult.Ok;
     }
 
+    [Follows(Rules.XenFreeNotXen, Rules.XenFreeBadCount, Rules.XenFreeFreed)]
     private PackedStepResult XenHeapFree(Span<int> row, in PackedOp op)
     {
         if (op.Refused || op.Pages > layout.Sum(row, layout.XenHeap))
@@ -598,6 +616,8 @@ public sealed class PackedSpec
 
     // ---- giving pages up (decrease.*, share.*, offline.*) ------------------------------------------------------------
 
+    [Follows(Rules.DecreaseBadOrder, Rules.DecreaseUnknownDomain, Rules.DecreaseNotPermitted,
+        Rules.DecreaseDyingOrTooFewPages, Rules.DecreaseFreed)]
     private PackedStepResult Decrease(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -612,6 +632,7 @@ public sealed class PackedSpec
         return PackedStepResult.Ok;
     }
 
+    [Follows(Rules.ShareUnknownDomain, Rules.ShareNotPrivileged, Rules.ShareDyingOrNoPage, Rules.ShareShared)]
     private PackedStepResult Share(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -627,6 +648,8 @@ public sealed class PackedSpec
         return PackedStepResult.Ok;
     }
 
+    [Follows(Rules.OfflineBadNode, Rules.OfflineNotPrivileged, Rules.OfflineNoFreePage, Rules.OfflineWouldUnbackClaims,
+        Rules.OfflineOfflined)]
     private PackedStepResult Offline(Span<int> row, in PackedOp op)
     {
         if (op.Refused || row[layout.Free + op.Node] < 1)
@@ -648,6 +671,8 @@ public sealed class PackedSpec
 
     // ---- tmem (tmem-put.*, tmem-flush.*) ------------------------------------------------------------------------------
 
+    [Follows(Rules.TmemPutRefused, Rules.TmemPutPersistentPopulateRefused, Rules.TmemPutPersistent,
+        Rules.TmemPutEphemeralDying, Rules.TmemPutEphemeralHeapRefused, Rules.TmemPutEphemeral)]
     private PackedStepResult TmemPut(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -682,6 +707,8 @@ public sealed class PackedSpec
         return PackedStepResult.Ok;
     }
 
+    [Follows(Rules.TmemFlushRefused, Rules.TmemFlushPersistentNone, Rules.TmemFlushPersistent,
+        Rules.TmemFlushEphemeralNone, Rules.TmemFlushEphemeral)]
     private PackedStepResult TmemFlush(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -715,6 +742,17 @@ public sealed class PackedSpec
         }
 
         return PackedStepResult.Unchanged;
+    }
+
+    /// <summary>
+    /// The specification's rules (<see cref="Specification.Rules"/>) whose return paths a method of this engine
+    /// follows, named by their declarations so that the compiler holds the two forms to the same ids.
+    /// </summary>
+    [SkipRewriting(SequentialOnly.Reason)]
+    [AttributeUsage(AttributeTargets.Method)]
+    private sealed class FollowsAttribute(params string[] rules) : Attribute
+    {
+        public IReadOnlyList<string> Rules { get; } = rules;
     }
 
     /// <summary>
@@ -833,7 +871,7 @@ public sealed class PackedSpec
         }
     }
 
-    /// <summary>claimset.1-5: the set's shape is checked before the domain is looked up.</summary>
+    /// <summary>claimset's refusals up to <see cref="Rules.ClaimSetNotPrivileged"/>: the set's shape is checked before the domain is looked up.</summary>
     private PackedOp CompileClaimSet(ClaimMemory op, bool refusedWithLlc)
     {
         var perNode = new int[nodes];
