@@ -29,17 +29,27 @@ public static partial class Spec
     {
         var d = s.Domains[domid];
         var redeem = Math.Min(d.Claim, pages);
-        if (redeem == 0)
-        {
-            return s;
-        }
+        return redeem == 0 ? s : ShrinkClaim(s, d, node, redeem);
+    }
 
+    /// <summary>
+    /// The claim of <paramref name="d"/> gives back <paramref name="pages"/> (at most its claim): first from
+    /// <paramref name="node"/>'s claim (no node's when it is -1), then the global claim, then the nodes' claims, lowest
+    /// first; the host's outstanding counters with it. A claim shrunk to zero is no longer soft.
+    /// </summary>
+    private static SpecState ShrinkClaim(SpecState s, SpecDomain d, int node, long pages)
+    {
         var nodeClaims = d.NodeClaims;
         var nodeOutstanding = s.NodeOutstanding;
-        var fromNode = Math.Min(nodeClaims[node], redeem);
-        nodeClaims = nodeClaims.Add(node, -fromNode);
-        nodeOutstanding = nodeOutstanding.Add(node, -fromNode);
-        var rest = redeem - fromNode - Math.Min(d.GlobalClaim, redeem - fromNode);
+        var fromNode = 0L;
+        if (node >= 0)
+        {
+            fromNode = Math.Min(nodeClaims[node], pages);
+            nodeClaims = nodeClaims.Add(node, -fromNode);
+            nodeOutstanding = nodeOutstanding.Add(node, -fromNode);
+        }
+
+        var rest = pages - fromNode - Math.Min(d.GlobalClaim, pages - fromNode);
         for (var other = 0; other < s.NodeCount && rest > 0; other++)
         {
             var part = Math.Min(nodeClaims[other], rest);
@@ -48,10 +58,10 @@ public static partial class Spec
             rest -= part;
         }
 
-        var claim = d.Claim - redeem;
+        var claim = d.Claim - pages;
         return s.With(d with { Claim = claim, NodeClaims = nodeClaims, Soft = claim != 0 && d.Soft }) with
         {
-            Outstanding = s.Outstanding - redeem,
+            Outstanding = s.Outstanding - pages,
             NodeOutstanding = nodeOutstanding,
         };
     }

@@ -89,23 +89,9 @@ public static partial class Spec
             return Rules.Hit(Rules.AllocExtraRefused, (Errno.ENOMEM, s));
         }
 
-        if (profile.OneCriticalSectionPerOperation)
+        if (profile.OneCriticalSectionPerOperation && AssignPagesFirst(profile, s, d, request, extra) is { } refused)
         {
-            // The reference allocates in one section and runs assign_pages' refusals before taking any page.
-            if (d.State != DomainState.Alive)
-            {
-                return Rules.Hit(Rules.AllocAssignFirstDying, (Errno.EINVAL, s));
-            }
-
-            if (!extra && profile.AssignPagesRefusesTotAboveMax && DomainTot(profile, d) > d.Max)
-            {
-                return Rules.Hit(Rules.AllocAssignFirstTotAboveMax, (Errno.EPERM, s));
-            }
-
-            if (!extra && DomainTot(profile, d) + request > d.Max)
-            {
-                return Rules.Hit(Rules.AllocAssignFirstOverMax, (Errno.E2BIG, s));
-            }
+            return refused;
         }
 
         var (rc, next, at) = TakeFromHeap(profile, s, d, request, extra, node);
@@ -119,8 +105,40 @@ public static partial class Spec
             next = Redeem(next, domid, at, request);
         }
 
-        // assign_pages.
-        d = next.Domains[domid];
+        return AssignPages(profile, next, domid, at, request, extra);
+    }
+
+    /// <summary>
+    /// One critical section per operation (our reference): assign_pages' refusals run before any page is taken; the
+    /// refusal, or null when assign_pages will take the pages.
+    /// </summary>
+    private static (Outcome, SpecState)? AssignPagesFirst(Profile profile, SpecState s, SpecDomain d, long request, bool extra)
+    {
+        if (d.State != DomainState.Alive)
+        {
+            return Rules.Hit(Rules.AllocAssignFirstDying, ((Outcome)Errno.EINVAL, s));
+        }
+
+        if (!extra && profile.AssignPagesRefusesTotAboveMax && DomainTot(profile, d) > d.Max)
+        {
+            return Rules.Hit(Rules.AllocAssignFirstTotAboveMax, ((Outcome)Errno.EPERM, s));
+        }
+
+        if (!extra && DomainTot(profile, d) + request > d.Max)
+        {
+            return Rules.Hit(Rules.AllocAssignFirstOverMax, ((Outcome)Errno.E2BIG, s));
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// assign_pages: the <paramref name="request"/> pages the heap section took from node <paramref name="at"/> become
+    /// the domain's (extra or counted in tot), or go back to that node when it refuses.
+    /// </summary>
+    private static (Outcome, SpecState) AssignPages(Profile profile, SpecState next, int domid, int at, long request, bool extra)
+    {
+        var d = next.Domains[domid];
         if (d.State != DomainState.Alive)
         {
             return Rules.Hit(Rules.AllocAssignDying, (Errno.EINVAL, next with { Free = next.Free.Add(at, request) }));

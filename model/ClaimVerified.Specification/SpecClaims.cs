@@ -5,7 +5,7 @@ namespace ClaimVerified.Specification;
 
 public static partial class Spec
 {
-    /// <summary>XENMEM_claim_pages, the wrapper's checks then domain_set_outstanding_pages', in Xen's order.</summary>
+    /// <summary>XENMEM_claim_pages: the wrapper's checks, in Xen's order, then <see cref="SetOutstandingPages"/>.</summary>
     private static (Outcome, SpecState) Claim(Profile profile, SpecState s, ClaimPages op)
     {
         if (!profile.ClaimsSupported)
@@ -33,18 +33,26 @@ public static partial class Spec
             return Rules.Hit(Rules.ClaimNotPrivileged, (Errno.EPERM, s));
         }
 
-        var dying = d.State != DomainState.Alive;
-        if (dying && profile.RefuseClaimOnDying == DyingClaimCheck.UnlockedWrapper)
+        if (d.State != DomainState.Alive && profile.RefuseClaimOnDying == DyingClaimCheck.UnlockedWrapper)
         {
             return Rules.Hit(Rules.ClaimDyingUnlocked, (Errno.EINVAL, s));
         }
 
+        return SetOutstandingPages(profile, s, d, op);
+    }
+
+    /// <summary>
+    /// domain_set_outstanding_pages under page_alloc_lock and heap_lock: a zero target releases the claim; otherwise
+    /// the checks in Xen's order, then the claim is the target less domain_tot_pages.
+    /// </summary>
+    private static (Outcome, SpecState) SetOutstandingPages(Profile profile, SpecState s, SpecDomain d, ClaimPages op)
+    {
         if (op.Pages == 0)
         {
             return Rules.Hit(Rules.ClaimReleased, (Outcome.Ok(), ReleaseClaim(s, d)));
         }
 
-        if (dying && profile.RefuseClaimOnDying == DyingClaimCheck.UnderLocks)
+        if (d.State != DomainState.Alive && profile.RefuseClaimOnDying == DyingClaimCheck.UnderLocks)
         {
             return Rules.Hit(Rules.ClaimDyingUnderLocks, (Errno.EINVAL, s));
         }
@@ -98,25 +106,9 @@ public static partial class Spec
             return Rules.Hit(Rules.ClaimSetTooManyEntries, (Errno.E2BIG, s));
         }
 
-        var perNode = new long[s.NodeCount];
-        var seen = new HashSet<int>();
-        long global = 0;
-        foreach (var entry in op.Entries)
+        if (ReadEntries(s, op) is not { } set)
         {
-            var targetOk = entry.Target == ClaimEntry.Global || (entry.Target >= 0 && entry.Target < s.NodeCount);
-            if (entry.Pages < 0 || entry.Pages > s.Config.TotalPages || !targetOk || !seen.Add(entry.Target))
-            {
-                return Rules.Hit(Rules.ClaimSetBadEntry, (Errno.EINVAL, s)); // A bad size, an unknown target, or a target named twice.
-            }
-
-            if (entry.Target == ClaimEntry.Global)
-            {
-                global = entry.Pages;
-            }
-            else
-            {
-                perNode[entry.Target] = entry.Pages;
-            }
+            return Rules.Hit(Rules.ClaimSetBadEntry, (Errno.EINVAL, s));
         }
 
         if (!op.Caller.IsPrivileged)
@@ -129,8 +121,45 @@ public static partial class Spec
             return Rules.Hit(Rules.ClaimSetNoAliveDomain, (Errno.ESRCH, s));
         }
 
-        var nodeClaims = NodeVector.Of(perNode);
-        var total = global + nodeClaims.Sum;
+        return InstallClaimSet(profile, s, d, set.Global + set.NodeClaims.Sum, set.NodeClaims);
+    }
+
+    /// <summary>
+    /// The set's entries as a global claim and node claims, or null when one has a bad size or an unknown target, or
+    /// names a target twice.
+    /// </summary>
+    private static (long Global, NodeVector NodeClaims)? ReadEntries(SpecState s, ClaimMemory op)
+    {
+        var perNode = new long[s.NodeCount];
+        var seen = new HashSet<int>();
+        long global = 0;
+        foreach (var entry in op.Entries)
+        {
+            var targetOk = entry.Target == ClaimEntry.Global || (entry.Target >= 0 && entry.Target < s.NodeCount);
+            if (entry.Pages < 0 || entry.Pages > s.Config.TotalPages || !targetOk || !seen.Add(entry.Target))
+            {
+                return null;
+            }
+
+            if (entry.Target == ClaimEntry.Global)
+            {
+                global = entry.Pages;
+            }
+            else
+            {
+                perNode[entry.Target] = entry.Pages;
+            }
+        }
+
+        return (global, NodeVector.Of(perNode));
+    }
+
+    /// <summary>
+    /// A valid set of <paramref name="total"/> pages for an alive domain: all zero releases; otherwise it must fit
+    /// max_pages, each node's free pages and the host's, and then replaces the domain's claims atomically.
+    /// </summary>
+    private static (Outcome, SpecState) InstallClaimSet(Profile profile, SpecState s, SpecDomain d, long total, NodeVector nodeClaims)
+    {
         if (total == 0)
         {
             return Rules.Hit(Rules.ClaimSetReleased, (Outcome.Ok(), ReleaseClaim(s, d)));

@@ -52,24 +52,7 @@ public static partial class Spec
         {
             // Our reference keeps tot + claim <= max_pages: the claim gives back the excess, global part first,
             // then node parts from the lowest node.
-            var trim = Math.Min(excess, d.Claim);
-            var fromNodes = trim - Math.Min(d.GlobalClaim, trim);
-            var nodeClaims = d.NodeClaims;
-            var nodeOutstanding = s.NodeOutstanding;
-            for (var node = 0; node < s.NodeCount && fromNodes > 0; node++)
-            {
-                var part = Math.Min(nodeClaims[node], fromNodes);
-                nodeClaims = nodeClaims.Add(node, -part);
-                nodeOutstanding = nodeOutstanding.Add(node, -part);
-                fromNodes -= part;
-            }
-
-            var claim = d.Claim - trim;
-            next = s.With(d with { Claim = claim, NodeClaims = nodeClaims, Soft = claim != 0 && d.Soft }) with
-            {
-                Outstanding = s.Outstanding - trim,
-                NodeOutstanding = nodeOutstanding,
-            };
+            next = ShrinkClaim(s, d, node: -1, Math.Min(excess, d.Claim));
         }
 
         return Rules.Hit(Rules.MaxMemSet, (Outcome.Ok(), next));
