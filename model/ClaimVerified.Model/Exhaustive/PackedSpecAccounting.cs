@@ -65,22 +65,34 @@ public sealed partial class PackedSpec
     /// <summary>Redeem: this node's claim, then the global claim, then the other nodes' claims, lowest first.</summary>
     private void Redeem(Span<int> row, int at, int node, int pages)
     {
-        var claim = row[at + PackedLayout.DomClaim];
-        var redeem = Math.Min(claim, pages);
-        if (redeem == 0)
+        var redeem = Math.Min(row[at + PackedLayout.DomClaim], pages);
+        if (redeem != 0)
         {
-            return;
+            ShrinkClaim(row, at, node, redeem);
+        }
+    }
+
+    /// <summary>
+    /// The claim gives back <paramref name="pages"/> (at most the claim): first from <paramref name="node"/>'s claim
+    /// (no node's when it is -1), then the global claim, then the nodes' claims, lowest first; the host's counters with
+    /// it. A claim shrunk to zero is no longer soft.
+    /// </summary>
+    private void ShrinkClaim(Span<int> row, int at, int node, int pages)
+    {
+        var claim = row[at + PackedLayout.DomClaim];
+        var global = GlobalClaim(row, at);
+        var fromNode = 0;
+        if (node >= 0)
+        {
+            fromNode = Math.Min(row[at + PackedLayout.DomNodeClaims + node], pages);
+            row[at + PackedLayout.DomNodeClaims + node] -= fromNode;
+            row[layout.NodeOutstanding + node] -= fromNode;
         }
 
-        var global = GlobalClaim(row, at);
-        var fromNode = Math.Min(row[at + PackedLayout.DomNodeClaims + node], redeem);
-        row[at + PackedLayout.DomNodeClaims + node] -= fromNode;
-        row[layout.NodeOutstanding + node] -= fromNode;
-        TakeNodeClaimsLowestFirst(row, at, redeem - fromNode - Math.Min(global, redeem - fromNode));
-
-        row[at + PackedLayout.DomClaim] = claim - redeem;
-        row[layout.Outstanding] -= redeem;
-        if (claim - redeem == 0)
+        TakeNodeClaimsLowestFirst(row, at, pages - fromNode - Math.Min(global, pages - fromNode));
+        row[at + PackedLayout.DomClaim] = claim - pages;
+        row[layout.Outstanding] -= pages;
+        if (claim - pages == 0)
         {
             row[at + PackedLayout.DomSoft] = 0;
         }

@@ -66,9 +66,7 @@ public sealed partial class PackedSpec
     }
 
     [Follows(Rules.AllocBadOrderOrNode, Rules.AllocUnknownDomain, Rules.AllocNotPermitted, Rules.AllocExtraRefused,
-        Rules.AllocHeapRefused, Rules.AllocAssignDying, Rules.AllocExtraAssigned, Rules.AllocAssignTotAboveMax,
-        Rules.AllocAssignOverMax, Rules.AllocAssignFirstDying, Rules.AllocAssignFirstTotAboveMax,
-        Rules.AllocAssignFirstOverMax, Rules.AllocAssigned)]
+        Rules.AllocHeapRefused, Rules.AllocAssignFirstDying, Rules.AllocAssignFirstTotAboveMax, Rules.AllocAssignFirstOverMax)]
     private PackedStepResult Allocate(Span<int> row, in PackedOp op, bool extra)
     {
         var at = Target(row, in op);
@@ -99,6 +97,14 @@ public sealed partial class PackedSpec
             Redeem(row, at, node, request);
         }
 
+        return AssignPages(row, at, node, request, extra);
+    }
+
+    /// <summary>assign_pages: the pages the heap section took from <paramref name="node"/> become the domain's, or go back.</summary>
+    [Follows(Rules.AllocAssignDying, Rules.AllocExtraAssigned, Rules.AllocAssignTotAboveMax, Rules.AllocAssignOverMax,
+        Rules.AllocAssigned)]
+    private PackedStepResult AssignPages(Span<int> row, int at, int node, int request, bool extra)
+    {
         if (!Alive(row, at))
         {
             row[layout.Free + node] += request; // Rules.AllocAssignDying: the pages go back; the redeemed claim stays redeemed.

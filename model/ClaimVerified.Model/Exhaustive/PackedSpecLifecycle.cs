@@ -42,15 +42,7 @@ public sealed partial class PackedSpec
         var excess = DomainTot(row, at) + claim - op.Pages;
         if (profile.MaxPagesTrimsClaim && excess > 0 && claim > 0)
         {
-            var trim = Math.Min(excess, claim);
-            TakeNodeClaimsLowestFirst(row, at, trim - Math.Min(GlobalClaim(row, at), trim));
-
-            row[at + PackedLayout.DomClaim] = claim - trim;
-            row[layout.Outstanding] -= trim;
-            if (claim - trim == 0)
-            {
-                row[at + PackedLayout.DomSoft] = 0;
-            }
+            ShrinkClaim(row, at, node: -1, Math.Min(excess, claim));
         }
 
         return PackedStepResult.Ok;
