@@ -3,6 +3,7 @@ using System.Text;
 using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
+using Candidate = (ClaimVerified.HostConfig Host, System.Collections.Generic.List<ClaimVerified.Specification.Operation> Path, System.Collections.Generic.HashSet<string> Rules);
 
 namespace ClaimVerified.Model.Conformance;
 
@@ -39,8 +40,29 @@ public static class Vectors
     public static VectorSet Generate(Profile profile, string? outDir = null, int maxDepth = 6, int maxStates = 20_000)
     {
         ArgumentNullException.ThrowIfNull(profile);
+        var (candidates, firstSeen, states) = Explore(profile, maxDepth, maxStates);
+        var (merged, errorScripts) = MergeInertErrors(profile, Cover(candidates, firstSeen));
+        var vectors = merged
+            .OrderBy(c => c.Host.NodeCount).ThenBy(c => c.Host.LlcColouring).ThenBy(c => c.Path.Count)
+            .Select((c, i) => Write(profile, c.Host, c.Path, $"{i + 1:D2}-{(errorScripts.Contains(c.Path) ? "errors" : Slug(c.Path[^1]))}{(c.Host.NodeCount > 1 ? "-numa" : "")}{(c.Host.LlcColouring ? "-llc" : "")}", c.Rules))
+            .ToArray();
+        if (outDir is not null)
+        {
+            Save(outDir, vectors);
+        }
+
+        var covered = Rules.All.Where(firstSeen.Contains).ToArray();
+        return new VectorSet(profile.Name, vectors, covered, Rules.All.Where(r => !firstSeen.Contains(r)).ToArray(), Rules.All.Count, states);
+    }
+
+    /// <summary>
+    /// Breadth-first over the specification on each small host: every path that first reaches a rule is a candidate.
+    /// Also returns the rules reached and the states explored.
+    /// </summary>
+    private static (List<Candidate> Candidates, HashSet<string> FirstSeen, int States) Explore(Profile profile, int maxDepth, int maxStates)
+    {
         var hosts = new[] { new HostConfig(1, 4), new HostConfig(2, 2), new HostConfig(1, 4, LlcColouring: true) };
-        var candidates = new List<(HostConfig Host, List<Operation> Path, HashSet<string> Rules)>();
+        var candidates = new List<Candidate>();
         var firstSeen = new HashSet<string>(StringComparer.Ordinal);
         var states = 0;
         foreach (var host in hosts)
@@ -75,9 +97,14 @@ public static class Vectors
             states += visited.Count;
         }
 
-        // Greedy set cover over the candidates' rule sets.
-        var uncovered = new HashSet<string>(firstSeen, StringComparer.Ordinal);
-        var chosen = new List<(HostConfig Host, List<Operation> Path, HashSet<string> Rules)>();
+        return (candidates, firstSeen, states);
+    }
+
+    /// <summary>Greedy set cover over the candidates' rule sets: most rules still uncovered first, then the shortest.</summary>
+    private static List<Candidate> Cover(List<Candidate> candidates, HashSet<string> rules)
+    {
+        var uncovered = new HashSet<string>(rules, StringComparer.Ordinal);
+        var chosen = new List<Candidate>();
         while (uncovered.Count > 0)
         {
             var best = candidates.MaxBy(c => (c.Rules.Count(uncovered.Contains), -c.Path.Count))!;
@@ -85,8 +112,13 @@ public static class Vectors
             uncovered.ExceptWith(best.Rules);
         }
 
-        // Error paths taken straight from a fresh host change nothing: one script per host holds them all.
-        var merged = new List<(HostConfig Host, List<Operation> Path, HashSet<string> Rules)>();
+        return chosen;
+    }
+
+    /// <summary>Error paths taken straight from a fresh host change nothing: one script per host holds them all.</summary>
+    private static (List<Candidate> Merged, HashSet<List<Operation>> ErrorScripts) MergeInertErrors(Profile profile, List<Candidate> chosen)
+    {
+        var merged = new List<Candidate>();
         var errorScripts = new HashSet<List<Operation>>();
         foreach (var group in chosen.GroupBy(c => c.Host))
         {
@@ -102,26 +134,22 @@ public static class Vectors
             }
         }
 
-        var vectors = merged
-            .OrderBy(c => c.Host.NodeCount).ThenBy(c => c.Host.LlcColouring).ThenBy(c => c.Path.Count)
-            .Select((c, i) => Write(profile, c.Host, c.Path, $"{i + 1:D2}-{(errorScripts.Contains(c.Path) ? "errors" : Slug(c.Path[^1]))}{(c.Host.NodeCount > 1 ? "-numa" : "")}{(c.Host.LlcColouring ? "-llc" : "")}", c.Rules))
-            .ToArray();
-        if (outDir is not null)
-        {
-            Directory.CreateDirectory(outDir);
-            foreach (var old in Directory.GetFiles(outDir, "*.cvs"))
-            {
-                File.Delete(old);
-            }
+        return (merged, errorScripts);
+    }
 
-            foreach (var vector in vectors)
-            {
-                File.WriteAllText(Path.Combine(outDir, vector.Name + ".cvs"), vector.Text);
-            }
+    /// <summary>Replaces the vectors in <paramref name="outDir"/> with <paramref name="vectors"/>.</summary>
+    private static void Save(string outDir, IEnumerable<Vector> vectors)
+    {
+        Directory.CreateDirectory(outDir);
+        foreach (var old in Directory.GetFiles(outDir, "*.cvs"))
+        {
+            File.Delete(old);
         }
 
-        var covered = Rules.All.Where(firstSeen.Contains).ToArray();
-        return new VectorSet(profile.Name, vectors, covered, Rules.All.Where(r => !firstSeen.Contains(r)).ToArray(), Rules.All.Count, states);
+        foreach (var vector in vectors)
+        {
+            File.WriteAllText(Path.Combine(outDir, vector.Name + ".cvs"), vector.Text);
+        }
     }
 
     /// <summary>The script line of <paramref name="op"/>, naming domains with <paramref name="name"/> (domid to name).</summary>

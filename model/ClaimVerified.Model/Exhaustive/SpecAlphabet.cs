@@ -26,91 +26,15 @@ public sealed class SpecAlphabet
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(bound);
         maxDomains = bound.MaxDomains;
-        var largest = bound.LargestCreate;
         creates = bound.CreateSizes.Distinct().Select(size => (Operation)new CreateDomain(Caller.Control, size)).ToArray();
-        var g = new List<Operation>();
-        for (var node = 0; node < bound.Nodes && bound.Has("offline"); node++)
-        {
-            g.Add(new OfflinePage(Caller.Xen, node));
-        }
-
-        if (bound.Has("xenheap"))
-        {
-            g.Add(new AllocXenHeap(Caller.Xen, 0));
-            g.Add(new FreeXenHeap(Caller.Xen, 1));
-        }
-        global = g.ToArray();
-
-        var orders = bound.PagesPerNode >= 512 ? new[] { 0, 9 } : [0];
-        var nodes = bound.Nodes > 1 ? Enumerable.Range(-1, bound.Nodes + 1).ToArray() : [Operation.AnyNode];
-        var maxValues = new SortedSet<long>();
-        foreach (var size in bound.CreateSizes)
-        {
-            maxValues.Add(size / 2);
-            maxValues.Add(size);
-        }
-
-        var setSizes = new SortedSet<long> { 1, Math.Max(1, largest / 2), Math.Max(1, largest) };
+        global = GlobalOperations(bound);
         perDomain = new Operation[maxDomains + 1][];
         for (var domid = 1; domid <= maxDomains; domid++)
         {
             var ops = new List<Operation>();
-            for (long pages = 0; pages <= largest && bound.Has("claim"); pages++)
-            {
-                ops.Add(new ClaimPages(Caller.Control, domid, pages));
-                if (profile.SoftClaims && pages > 0 && bound.Has("soft"))
-                {
-                    ops.Add(new ClaimPages(Caller.Control, domid, pages, Soft: true));
-                }
-            }
-
-            if (profile.NodeClaims && bound.Has("claimset"))
-            {
-                ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(0, ClaimEntry.Global)]));
-                foreach (var pages in setSizes)
-                {
-                    ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(pages, ClaimEntry.Global)]));
-                    for (var node = 0; node < bound.Nodes; node++)
-                    {
-                        ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(pages, node)]));
-                    }
-                }
-
-                if (bound.Nodes > 1)
-                {
-                    ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(1, 0), new ClaimEntry(1, 1)]));
-                    ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(1, 0), new ClaimEntry(1, ClaimEntry.Global)]));
-                }
-            }
-
-            foreach (var order in orders)
-            {
-                foreach (var node in bound.Has("populate") ? nodes : [])
-                {
-                    ops.Add(new Populate(Caller.Control, domid, order, node));
-                }
-
-                Add(ops, bound.Has("extra"), new AllocExtraPages(Caller.Control, domid, order));
-                Add(ops, bound.Has("decrease"), new DecreaseReservation(Caller.Control, domid, order));
-            }
-
-            Add(ops, bound.Has("share"), new SharePage(Caller.Control, domid));
-            if (profile.Tmem && bound.Has("tmem"))
-            {
-                foreach (var pool in new[] { TmemPool.Ephemeral, TmemPool.Persistent })
-                {
-                    ops.Add(new TmemPut(Caller.Control, domid, pool));
-                    ops.Add(new TmemFlush(Caller.Control, domid, pool));
-                }
-            }
-
-            foreach (var max in bound.Has("maxmem") ? maxValues : [])
-            {
-                ops.Add(new SetMaxPages(Caller.Control, domid, max));
-            }
-
-            Add(ops, bound.Has("kill"), new DomainKill(Caller.Control, domid));
-            Add(ops, bound.Has("destroy"), new DestroyDomain(Caller.Control, domid));
+            AddClaims(ops, profile, bound, domid);
+            AddPagesInAndOut(ops, profile, bound, domid);
+            AddDomainControl(ops, bound, domid);
             perDomain[domid] = ops.ToArray();
         }
 
@@ -123,13 +47,118 @@ public sealed class SpecAlphabet
         }
 
         operations = all.ToArray();
+        idsByNextDomId = IdsByNextDomId();
+    }
+
+    /// <summary>Xen's own operations: offlining a page on each node, allocating and freeing Xen's heap.</summary>
+    private static Operation[] GlobalOperations(SpecBound bound)
+    {
+        var g = new List<Operation>();
+        for (var node = 0; node < bound.Nodes && bound.Has("offline"); node++)
+        {
+            g.Add(new OfflinePage(Caller.Xen, node));
+        }
+
+        if (bound.Has("xenheap"))
+        {
+            g.Add(new AllocXenHeap(Caller.Xen, 0));
+            g.Add(new FreeXenHeap(Caller.Xen, 1));
+        }
+
+        return g.ToArray();
+    }
+
+    /// <summary>A domain's claims: every target up to the largest create (soft ones too), then claim sets.</summary>
+    private static void AddClaims(List<Operation> ops, Profile profile, SpecBound bound, int domid)
+    {
+        var largest = bound.LargestCreate;
+        for (long pages = 0; pages <= largest && bound.Has("claim"); pages++)
+        {
+            ops.Add(new ClaimPages(Caller.Control, domid, pages));
+            if (profile.SoftClaims && pages > 0 && bound.Has("soft"))
+            {
+                ops.Add(new ClaimPages(Caller.Control, domid, pages, Soft: true));
+            }
+        }
+
+        if (!profile.NodeClaims || !bound.Has("claimset"))
+        {
+            return;
+        }
+
+        ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(0, ClaimEntry.Global)]));
+        foreach (var pages in new SortedSet<long> { 1, Math.Max(1, largest / 2), Math.Max(1, largest) })
+        {
+            ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(pages, ClaimEntry.Global)]));
+            for (var node = 0; node < bound.Nodes; node++)
+            {
+                ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(pages, node)]));
+            }
+        }
+
+        if (bound.Nodes > 1)
+        {
+            ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(1, 0), new ClaimEntry(1, 1)]));
+            ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(1, 0), new ClaimEntry(1, ClaimEntry.Global)]));
+        }
+    }
+
+    /// <summary>A domain's pages coming and going: populate on each node, extra, decrease, share, tmem.</summary>
+    private static void AddPagesInAndOut(List<Operation> ops, Profile profile, SpecBound bound, int domid)
+    {
+        var orders = bound.PagesPerNode >= 512 ? new[] { 0, 9 } : [0];
+        var nodes = bound.Nodes > 1 ? Enumerable.Range(-1, bound.Nodes + 1).ToArray() : [Operation.AnyNode];
+        foreach (var order in orders)
+        {
+            foreach (var node in bound.Has("populate") ? nodes : [])
+            {
+                ops.Add(new Populate(Caller.Control, domid, order, node));
+            }
+
+            Add(ops, bound.Has("extra"), new AllocExtraPages(Caller.Control, domid, order));
+            Add(ops, bound.Has("decrease"), new DecreaseReservation(Caller.Control, domid, order));
+        }
+
+        Add(ops, bound.Has("share"), new SharePage(Caller.Control, domid));
+        if (profile.Tmem && bound.Has("tmem"))
+        {
+            foreach (var pool in new[] { TmemPool.Ephemeral, TmemPool.Persistent })
+            {
+                ops.Add(new TmemPut(Caller.Control, domid, pool));
+                ops.Add(new TmemFlush(Caller.Control, domid, pool));
+            }
+        }
+    }
+
+    /// <summary>A domain's control: max_mem to half and all of each create size, kill, destroy.</summary>
+    private static void AddDomainControl(List<Operation> ops, SpecBound bound, int domid)
+    {
+        var maxValues = new SortedSet<long>();
+        foreach (var size in bound.CreateSizes)
+        {
+            maxValues.Add(size / 2);
+            maxValues.Add(size);
+        }
+
+        foreach (var max in bound.Has("maxmem") ? maxValues : [])
+        {
+            ops.Add(new SetMaxPages(Caller.Control, domid, max));
+        }
+
+        Add(ops, bound.Has("kill"), new DomainKill(Caller.Control, domid));
+        Add(ops, bound.Has("destroy"), new DestroyDomain(Caller.Control, domid));
+    }
+
+    /// <summary>For each next domid, the ids a state may take: Xen's own, the creates while a domid is left, each existing domain's.</summary>
+    private int[][] IdsByNextDomId()
+    {
         var ids = new Dictionary<Operation, int>(ReferenceEqualityComparer.Instance);
         for (var id = 0; id < operations.Length; id++)
         {
             ids[operations[id]] = id;
         }
 
-        idsByNextDomId = new int[maxDomains + 2][];
+        var byNextDomId = new int[maxDomains + 2][];
         for (var nextDomId = 1; nextDomId <= maxDomains + 1; nextDomId++)
         {
             var list = global.Select(op => ids[op]).ToList();
@@ -143,8 +172,10 @@ public sealed class SpecAlphabet
                 list.AddRange(perDomain[domid].Select(op => ids[op]));
             }
 
-            idsByNextDomId[nextDomId] = list.ToArray();
+            byNextDomId[nextDomId] = list.ToArray();
         }
+
+        return byNextDomId;
     }
 
     private static void Add(List<Operation> ops, bool wanted, Operation op)

@@ -1,0 +1,181 @@
+// The packed engine's allocation: alloc_heap_pages, alloc_domheap_pages with assign_pages, Xen's own heap.
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
+
+namespace ClaimVerified.Model.Exhaustive;
+
+public sealed partial class PackedSpec
+{
+    /// <summary>alloc_heap_pages: the claim check, the buddy search, tmem's relinquish; the node, or -1 (row untouched).</summary>
+    [Follows(Rules.HeapClaimsExceedFree, Rules.HeapFromNode, Rules.HeapFromTmemEphemeral, Rules.HeapNoNodeFits)]
+    private int TakeFromHeap(Span<int> row, int ownerAt, int ownerId, int request, bool noRefcount, int wantedNode)
+    {
+        var totalFree = TotalFree(row);
+        var capacity = totalFree + (profile.AllocCheckCountsTmemFreeable ? TmemFreeable(row) : 0);
+        var usesClaim = ownerAt >= 0 && (!noRefcount || profile.NoRefcountMayUseClaims);
+        var ownClaim = usesClaim ? row[ownerAt + PackedLayout.DomClaim] : 0;
+        long outstanding = row[layout.Outstanding];
+        if (profile.ClaimsSupported && outstanding + request > capacity)
+        {
+            var covered = profile.AllocMayCombineClaimAndUnclaimed
+                ? Math.Max(0, capacity - outstanding) + ownClaim >= request
+                : ownClaim >= request;
+            if (!covered)
+            {
+                return -1;
+            }
+        }
+
+        var home = wantedNode != Operation.AnyNode ? wantedNode : ownerId % nodes;
+        var candidates = wantedNode != Operation.AnyNode ? 1 : nodes;
+        for (var i = 0; i < candidates; i++)
+        {
+            var node = (home + i) % nodes;
+            var free = row[layout.Free + node];
+            var fits = free >= request;
+            if (fits && profile.NodeClaims)
+            {
+                var usable = free - row[layout.NodeOutstanding + node] + (usesClaim ? row[ownerAt + PackedLayout.DomNodeClaims + node] : 0);
+                fits = usable >= request;
+            }
+
+            if (fits)
+            {
+                row[layout.Free + node] -= request;
+                return node;
+            }
+        }
+
+        if (profile.Tmem && request == 1 && totalFree == 0)
+        {
+            for (var domid = 1; domid < row[layout.NextDomId]; domid++)
+            {
+                var victim = layout.Domain(domid) + layout.DomTmemEphemeral;
+                for (var node = 0; node < nodes; node++)
+                {
+                    if (row[victim + node] != 0)
+                    {
+                        row[victim + node] -= 1;
+                        return node;
+                    }
+                }
+            }
+        }
+
+        return -1;
+    }
+
+    [Follows(Rules.AllocBadOrderOrNode, Rules.AllocUnknownDomain, Rules.AllocNotPermitted, Rules.AllocExtraRefused,
+        Rules.AllocHeapRefused, Rules.AllocAssignFirstDying, Rules.AllocAssignFirstTotAboveMax, Rules.AllocAssignFirstOverMax)]
+    private PackedStepResult Allocate(Span<int> row, in PackedOp op, bool extra)
+    {
+        var at = Target(row, in op);
+        if (at < 0)
+        {
+            return PackedStepResult.Unchanged;
+        }
+
+        var request = op.Pages;
+        if (profile.OneCriticalSectionPerOperation)
+        {
+            var tot = DomainTot(row, at);
+            var max = row[at + PackedLayout.DomMax];
+            if (!Alive(row, at) || (!extra && profile.AssignPagesRefusesTotAboveMax && tot > max) || (!extra && tot + request > max))
+            {
+                return PackedStepResult.Unchanged; // Rules.AllocAssignFirst*: assign_pages' refusals before any page is taken.
+            }
+        }
+
+        var node = TakeFromHeap(row, at, op.DomId, request, noRefcount: extra, op.Node);
+        if (node < 0)
+        {
+            return PackedStepResult.Unchanged;
+        }
+
+        if (!extra && profile.ConsumeClaimAt == ClaimConsumption.InHeapAllocation)
+        {
+            Redeem(row, at, node, request);
+        }
+
+        return AssignPages(row, at, node, request, extra);
+    }
+
+    /// <summary>assign_pages: the pages the heap section took from <paramref name="node"/> become the domain's, or go back.</summary>
+    [Follows(Rules.AllocAssignDying, Rules.AllocExtraAssigned, Rules.AllocAssignTotAboveMax, Rules.AllocAssignOverMax,
+        Rules.AllocAssigned)]
+    private PackedStepResult AssignPages(Span<int> row, int at, int node, int request, bool extra)
+    {
+        if (!Alive(row, at))
+        {
+            row[layout.Free + node] += request; // Rules.AllocAssignDying: the pages go back; the redeemed claim stays redeemed.
+            return PackedStepResult.FailedAfterChange;
+        }
+
+        if (extra)
+        {
+            row[at + PackedLayout.DomExtra] += request;
+            if (profile.TotIncludesExtraPages)
+            {
+                row[at + PackedLayout.DomTot] += request;
+            }
+
+            row[at + layout.DomPages + node] += request;
+            if (profile.ExtraPages == ExtraPagesMode.CountedConsumesClaim)
+            {
+                Redeem(row, at, node, request);
+            }
+
+            return PackedStepResult.Ok;
+        }
+
+        var domainTot = DomainTot(row, at);
+        var maxPages = row[at + PackedLayout.DomMax];
+        if ((profile.AssignPagesRefusesTotAboveMax && domainTot > maxPages) || domainTot + request > maxPages)
+        {
+            row[layout.Free + node] += request; // Rules.AllocAssignTotAboveMax, Rules.AllocAssignOverMax.
+            return PackedStepResult.FailedAfterChange;
+        }
+
+        row[at + PackedLayout.DomTot] += request;
+        row[at + layout.DomPages + node] += request;
+        if (profile.ConsumeClaimAt == ClaimConsumption.InAssignPages)
+        {
+            Redeem(row, at, node, request);
+        }
+
+        return PackedStepResult.Ok;
+    }
+
+    [Follows(Rules.XenAllocBadOrderOrNode, Rules.XenAllocNotXen, Rules.XenAllocHeapRefused, Rules.XenAllocAllocated)]
+    private PackedStepResult XenHeapAlloc(Span<int> row, in PackedOp op)
+    {
+        var node = op.Refused ? -1 : TakeFromHeap(row, -1, 0, op.Pages, noRefcount: true, op.Node);
+        if (node < 0)
+        {
+            return PackedStepResult.Unchanged;
+        }
+
+        row[layout.XenHeap + node] += op.Pages;
+        return PackedStepResult.Ok;
+    }
+
+    [Follows(Rules.XenFreeNotXen, Rules.XenFreeBadCount, Rules.XenFreeFreed)]
+    private PackedStepResult XenHeapFree(Span<int> row, in PackedOp op)
+    {
+        if (op.Refused || op.Pages > layout.Sum(row, layout.XenHeap))
+        {
+            return PackedStepResult.Unchanged;
+        }
+
+        var pages = op.Pages;
+        for (var node = nodes - 1; node >= 0 && pages > 0; node--)
+        {
+            var part = Math.Min(row[layout.XenHeap + node], pages);
+            row[layout.XenHeap + node] -= part;
+            row[layout.Free + node] += part;
+            pages -= part;
+        }
+
+        return PackedStepResult.Ok;
+    }
+}

@@ -1,0 +1,153 @@
+// The packed engine's operations decoded once: the profile's flags, the operation kinds, and Compile.
+using Microsoft.Coyote.Rewriting;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification;
+
+namespace ClaimVerified.Model.Exhaustive;
+
+public sealed partial class PackedSpec
+{
+    /// <summary>
+    /// The profile's mechanisms, read once into fields: the profile lives in the core's assembly, which the scenarios
+    /// need rewritten, and a call into it per rule would pay the rewriter's hooks on every transition.
+    /// </summary>
+    [SkipRewriting(SequentialOnly.Reason)]
+    private sealed class Flags(Profile p)
+    {
+        public readonly bool ClaimsSupported = p.ClaimsSupported;
+        public readonly bool ClaimsRefusedWithLlcColouring = p.ClaimsRefusedWithLlcColouring;
+        public readonly bool SoftClaims = p.SoftClaims;
+        public readonly DyingClaimCheck RefuseClaimOnDying = p.RefuseClaimOnDying;
+        public readonly bool SecondClaimReplaces = p.SecondClaimReplaces;
+        public readonly bool ClaimCountsTmemFreeable = p.ClaimCountsTmemFreeable;
+        public readonly bool ClaimAvailWraps = p.ClaimAvailWraps;
+        public readonly bool NodeClaims = p.NodeClaims;
+        public readonly bool TotIncludesExtraPages = p.TotIncludesExtraPages;
+        public readonly bool AllocCheckCountsTmemFreeable = p.AllocCheckCountsTmemFreeable;
+        public readonly bool NoRefcountMayUseClaims = p.NoRefcountMayUseClaims;
+        public readonly bool AllocMayCombineClaimAndUnclaimed = p.AllocMayCombineClaimAndUnclaimed;
+        public readonly bool Tmem = p.Tmem;
+        public readonly ExtraPagesMode ExtraPages = p.ExtraPages;
+        public readonly bool OneCriticalSectionPerOperation = p.OneCriticalSectionPerOperation;
+        public readonly bool AssignPagesRefusesTotAboveMax = p.AssignPagesRefusesTotAboveMax;
+        public readonly ClaimConsumption ConsumeClaimAt = p.ConsumeClaimAt;
+        public readonly bool FreesRegrowClaim = p.FreesRegrowClaim;
+        public readonly bool MaxPagesTrimsClaim = p.MaxPagesTrimsClaim;
+        public readonly bool OfflineKeepsClaimsBacked = p.OfflineKeepsClaimsBacked;
+    }
+
+    private enum OpKind : byte
+    {
+        Query,
+        Create,
+        SetMax,
+        Claim,
+        ClaimSet,
+        Populate,
+        Extra,
+        XenHeapAlloc,
+        XenHeapFree,
+        Decrease,
+        Share,
+        Offline,
+        TmemPut,
+        TmemFlush,
+        Kill,
+        Destroy,
+    }
+
+    /// <summary>
+    /// An operation decoded once: its kind, its domain, its size in pages (or its max_pages), its node, and
+    /// <see cref="Refused"/> when checks that depend only on the operation, the profile and the host's shape refuse it
+    /// whatever the state (the caller's privilege, a bad size or node, a mechanism the profile lacks). Refusals change
+    /// nothing, so which of them the specification reports first does not matter here.
+    /// </summary>
+    [SkipRewriting(SequentialOnly.Reason)]
+    private readonly record struct PackedOp(OpKind Kind, int DomId, int Pages, int Node, bool Soft, TmemPool Pool, bool Refused, int[]? NodePages);
+
+    private PackedOp Compile(Operation operation)
+    {
+        static int Pages(long pages) => pages is >= int.MinValue and <= int.MaxValue ? (int)pages : -1;
+        var nodeOk = (int node) => node == Operation.AnyNode || (node >= 0 && node < nodes);
+        var refusedWithLlc = llcColouring && profile.ClaimsRefusedWithLlcColouring;
+        switch (operation)
+        {
+            case CreateDomain op:
+                return new(OpKind.Create, 0, Pages(op.MaxPages), 0, false, default,
+                    !op.Caller.IsPrivileged || op.MaxPages < 0 || op.MaxPages > totalPages, null);
+            case SetMaxPages op:
+                return new(OpKind.SetMax, op.DomId, Pages(op.MaxPages), 0, false, default,
+                    !op.Caller.IsPrivileged || op.MaxPages < 0 || op.MaxPages > totalPages, null);
+            case ClaimPages op:
+                return new(OpKind.Claim, op.DomId, Pages(op.Pages), 0, op.Soft, default,
+                    !profile.ClaimsSupported || refusedWithLlc || op.Pages < 0 || op.Pages > int.MaxValue
+                    || (op.Soft && !profile.SoftClaims) || !op.Caller.IsPrivileged, null);
+            case ClaimMemory op:
+                return CompileClaimSet(op, refusedWithLlc);
+            case Populate op:
+                return new(OpKind.Populate, op.DomId, (int)Spec.ExtentPages(op.Order), op.Node, false, default,
+                    Spec.ExtentPages(op.Order) == 0 || !nodeOk(op.Node) || !op.Caller.MayActOn(op.DomId), null);
+            case AllocExtraPages op:
+                return new(OpKind.Extra, op.DomId, (int)Spec.ExtentPages(op.Order), op.Node, false, default,
+                    Spec.ExtentPages(op.Order) == 0 || !nodeOk(op.Node) || !op.Caller.IsPrivileged
+                    || profile.ExtraPages == ExtraPagesMode.Refused, null);
+            case AllocXenHeap op:
+                return new(OpKind.XenHeapAlloc, 0, (int)Spec.ExtentPages(op.Order), op.Node, false, default,
+                    Spec.ExtentPages(op.Order) == 0 || !nodeOk(op.Node) || op.Caller.Kind != CallerKind.Xen, null);
+            case FreeXenHeap op:
+                return new(OpKind.XenHeapFree, 0, Pages(op.Pages), 0, false, default,
+                    op.Caller.Kind != CallerKind.Xen || op.Pages <= 0 || op.Pages > int.MaxValue, null);
+            case DecreaseReservation op:
+                return new(OpKind.Decrease, op.DomId, (int)Spec.ExtentPages(op.Order), 0, false, default,
+                    Spec.ExtentPages(op.Order) == 0 || !op.Caller.MayActOn(op.DomId), null);
+            case SharePage op:
+                return new(OpKind.Share, op.DomId, 1, 0, false, default, !op.Caller.IsPrivileged, null);
+            case OfflinePage op:
+                return new(OpKind.Offline, 0, 1, op.Node, false, default,
+                    op.Node < 0 || op.Node >= nodes || !op.Caller.IsPrivileged, null);
+            case TmemPut op:
+                // A persistent put is a populate of one order-0 page on any node: compiled with that page count.
+                return new(OpKind.TmemPut, op.DomId, 1, Operation.AnyNode, false, op.Pool, !profile.Tmem || !op.Caller.MayActOn(op.DomId), null);
+            case TmemFlush op:
+                return new(OpKind.TmemFlush, op.DomId, 1, 0, false, op.Pool, !profile.Tmem || !op.Caller.MayActOn(op.DomId), null);
+            case DomainKill op:
+                return new(OpKind.Kill, op.DomId, 0, 0, false, default, !op.Caller.IsPrivileged, null);
+            case DestroyDomain op:
+                return new(OpKind.Destroy, op.DomId, 0, 0, false, default, !op.Caller.IsPrivileged, null);
+            case Specification.PhysInfo or GetDomainInfo:
+                return new(OpKind.Query, 0, 0, 0, false, default, true, null);
+            default:
+                throw new ArgumentException($"the packed engine has no form for {operation.GetType().Name}", nameof(operation));
+        }
+    }
+
+    /// <summary>claimset's refusals up to <see cref="Rules.ClaimSetNotPrivileged"/>: the set's shape is checked before the domain is looked up.</summary>
+    private PackedOp CompileClaimSet(ClaimMemory op, bool refusedWithLlc)
+    {
+        var perNode = new int[nodes];
+        var seen = new HashSet<int>();
+        var refused = !profile.NodeClaims || refusedWithLlc || op.Entries.IsDefaultOrEmpty || op.Entries.Length > nodes + 1
+            || !op.Caller.IsPrivileged;
+        var global = 0;
+        foreach (var entry in op.Entries.IsDefault ? [] : op.Entries)
+        {
+            var targetOk = entry.Target == ClaimEntry.Global || (entry.Target >= 0 && entry.Target < nodes);
+            if (entry.Pages < 0 || entry.Pages > totalPages || !targetOk || !seen.Add(entry.Target))
+            {
+                refused = true;
+                continue;
+            }
+
+            if (entry.Target == ClaimEntry.Global)
+            {
+                global = (int)entry.Pages;
+            }
+            else
+            {
+                perNode[entry.Target] = (int)entry.Pages;
+            }
+        }
+
+        return new PackedOp(OpKind.ClaimSet, op.DomId, global, 0, false, default, refused, perNode);
+    }
+}

@@ -1,0 +1,216 @@
+// The specification of allocation: alloc_heap_pages, alloc_domheap_pages with assign_pages, Xen's own heap.
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Specification;
+
+public static partial class Spec
+{
+    /// <summary>
+    /// alloc_heap_pages under heap_lock: the claim check, then the buddy search (the node), then tmem's relinquish
+    /// as the last resort. On success the pages are gone from the free lists (or from a tmem ephemeral pool).
+    /// </summary>
+    private static (Errno, SpecState, int Node) TakeFromHeap(
+        Profile profile, SpecState s, SpecDomain? owner, long request, bool noRefcount, int wantedNode)
+    {
+        var capacity = s.TotalFree + (profile.AllocCheckCountsTmemFreeable ? s.TmemFreeable : 0);
+        var usesClaim = owner is not null && (!noRefcount || profile.NoRefcountMayUseClaims);
+        var ownClaim = usesClaim ? owner!.Claim : 0;
+        if (profile.ClaimsSupported && s.Outstanding + request > capacity)
+        {
+            // No claim check before 65c9792df6 (no-claims). Unclaimed memory alone cannot cover the request. Xen: only a domain whose own claim covers the whole
+            // request may go on. AllocMayCombineClaimAndUnclaimed: its claim plus the unclaimed rest will do.
+            var covered = profile.AllocMayCombineClaimAndUnclaimed
+                ? Math.Max(0, capacity - s.Outstanding) + ownClaim >= request
+                : ownClaim >= request;
+            if (!covered)
+            {
+                return Rules.Hit(Rules.HeapClaimsExceedFree, (Errno.ENOMEM, s, -1));
+            }
+        }
+
+        var home = wantedNode != Operation.AnyNode ? wantedNode : (owner?.Id ?? 0) % s.NodeCount;
+        var candidates = wantedNode != Operation.AnyNode ? 1 : s.NodeCount;
+        for (var i = 0; i < candidates; i++)
+        {
+            var node = (home + i) % s.NodeCount;
+            var fits = s.Free[node] >= request;
+            if (fits && profile.NodeClaims)
+            {
+                var usable = s.Free[node] - s.NodeOutstanding[node] + (usesClaim ? owner!.NodeClaims[node] : 0);
+                fits = usable >= request;
+            }
+
+            if (fits)
+            {
+                return Rules.Hit(Rules.HeapFromNode, (Errno.Ok, s with { Free = s.Free.Add(node, -request) }, node));
+            }
+        }
+
+        if (profile.Tmem && request == 1 && s.TotalFree == 0)
+        {
+            // No free page on any node: tmem gives up an ephemeral page straight to the requester.
+            var victim = s.Domains.Values.FirstOrDefault(d => !d.TmemEphemeral.IsZero);
+            if (victim is not null)
+            {
+                var node = victim.TmemEphemeral.FirstNonZero;
+                return Rules.Hit(Rules.HeapFromTmemEphemeral, (Errno.Ok, s.With(victim with { TmemEphemeral = victim.TmemEphemeral.Add(node, -1) }), node));
+            }
+        }
+
+        return Rules.Hit(Rules.HeapNoNodeFits, (Errno.ENOMEM, s, -1));
+    }
+
+    /// <summary>
+    /// alloc_domheap_pages(d, order, 0 or MEMF_no_refcount): the heap section (which, from 75d29d9b5e, redeems the
+    /// claim), then assign_pages (which, before it, redeems the claim once the pages are counted). When assign_pages
+    /// refuses, the pages go back to the node they came from; a claim redeemed in the heap section stays redeemed.
+    /// </summary>
+    private static (Outcome, SpecState) AllocateForDomain(
+        Profile profile, SpecState s, Caller caller, int domid, int order, int node, bool extra)
+    {
+        var request = ExtentPages(order);
+        if (request == 0 || !NodeOk(s, node))
+        {
+            return Rules.Hit(Rules.AllocBadOrderOrNode, (Errno.EINVAL, s));
+        }
+
+        if (s.Live(domid) is not { } d)
+        {
+            return Rules.Hit(Rules.AllocUnknownDomain, (Errno.ESRCH, s));
+        }
+
+        if (!caller.MayActOn(domid) || (extra && !caller.IsPrivileged))
+        {
+            return Rules.Hit(Rules.AllocNotPermitted, (Errno.EPERM, s));
+        }
+
+        if (extra && profile.ExtraPages == ExtraPagesMode.Refused)
+        {
+            return Rules.Hit(Rules.AllocExtraRefused, (Errno.ENOMEM, s));
+        }
+
+        if (profile.OneCriticalSectionPerOperation && AssignPagesFirst(profile, s, d, request, extra) is { } refused)
+        {
+            return refused;
+        }
+
+        var (rc, next, at) = TakeFromHeap(profile, s, d, request, extra, node);
+        if (rc != Errno.Ok)
+        {
+            return Rules.Hit(Rules.AllocHeapRefused, (rc, s));
+        }
+
+        if (!extra && profile.ConsumeClaimAt == ClaimConsumption.InHeapAllocation)
+        {
+            next = Redeem(next, domid, at, request);
+        }
+
+        return AssignPages(profile, next, domid, at, request, extra);
+    }
+
+    /// <summary>
+    /// One critical section per operation (our reference): assign_pages' refusals run before any page is taken; the
+    /// refusal, or null when assign_pages will take the pages.
+    /// </summary>
+    private static (Outcome, SpecState)? AssignPagesFirst(Profile profile, SpecState s, SpecDomain d, long request, bool extra)
+    {
+        if (d.State != DomainState.Alive)
+        {
+            return Rules.Hit(Rules.AllocAssignFirstDying, ((Outcome)Errno.EINVAL, s));
+        }
+
+        if (!extra && profile.AssignPagesRefusesTotAboveMax && DomainTot(profile, d) > d.Max)
+        {
+            return Rules.Hit(Rules.AllocAssignFirstTotAboveMax, ((Outcome)Errno.EPERM, s));
+        }
+
+        if (!extra && DomainTot(profile, d) + request > d.Max)
+        {
+            return Rules.Hit(Rules.AllocAssignFirstOverMax, ((Outcome)Errno.E2BIG, s));
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// assign_pages: the <paramref name="request"/> pages the heap section took from node <paramref name="at"/> become
+    /// the domain's (extra or counted in tot), or go back to that node when it refuses.
+    /// </summary>
+    private static (Outcome, SpecState) AssignPages(Profile profile, SpecState next, int domid, int at, long request, bool extra)
+    {
+        var d = next.Domains[domid];
+        if (d.State != DomainState.Alive)
+        {
+            return Rules.Hit(Rules.AllocAssignDying, (Errno.EINVAL, next with { Free = next.Free.Add(at, request) }));
+        }
+
+        if (extra)
+        {
+            next = next.With(d with
+            {
+                Extra = d.Extra + request,
+                Tot = profile.TotIncludesExtraPages ? d.Tot + request : d.Tot,
+                Pages = d.Pages.Add(at, request),
+            });
+            if (profile.ExtraPages == ExtraPagesMode.CountedConsumesClaim)
+            {
+                next = Redeem(next, domid, at, request); // c793d13944: through domain_adjust_tot_pages(+n).
+            }
+
+            return Rules.Hit(Rules.AllocExtraAssigned, (Outcome.Ok(request), next));
+        }
+
+        if (profile.AssignPagesRefusesTotAboveMax && DomainTot(profile, d) > d.Max)
+        {
+            return Rules.Hit(Rules.AllocAssignTotAboveMax, (Errno.EPERM, next with { Free = next.Free.Add(at, request) })); // 143501861d: "inconsistent".
+        }
+
+        if (DomainTot(profile, d) + request > d.Max)
+        {
+            return Rules.Hit(Rules.AllocAssignOverMax, (Errno.E2BIG, next with { Free = next.Free.Add(at, request) }));
+        }
+
+        next = next.With(d with { Tot = d.Tot + request, Pages = d.Pages.Add(at, request) });
+        if (profile.ConsumeClaimAt == ClaimConsumption.InAssignPages)
+        {
+            next = Redeem(next, domid, at, request);
+        }
+
+        return Rules.Hit(Rules.AllocAssigned, (Outcome.Ok(request), next));
+    }
+
+    private static (Outcome, SpecState) XenHeapAlloc(Profile profile, SpecState s, AllocXenHeap op)
+    {
+        var request = ExtentPages(op.Order);
+        if (request == 0 || !NodeOk(s, op.Node))
+        {
+            return Rules.Hit(Rules.XenAllocBadOrderOrNode, (Errno.EINVAL, s));
+        }
+
+        if (op.Caller.Kind != CallerKind.Xen)
+        {
+            return Rules.Hit(Rules.XenAllocNotXen, (Errno.EPERM, s));
+        }
+
+        var (rc, next, at) = TakeFromHeap(profile, s, owner: null, request, noRefcount: true, op.Node);
+        return rc != Errno.Ok
+            ? Rules.Hit(Rules.XenAllocHeapRefused, ((Outcome)rc, s))
+            : Rules.Hit(Rules.XenAllocAllocated, (Outcome.Ok(request), next with { XenHeap = next.XenHeap.Add(at, request) }));
+    }
+
+    private static (Outcome, SpecState) XenHeapFree(SpecState s, FreeXenHeap op)
+    {
+        if (op.Caller.Kind != CallerKind.Xen)
+        {
+            return Rules.Hit(Rules.XenFreeNotXen, (Errno.EPERM, s));
+        }
+
+        if (op.Pages <= 0 || op.Pages > s.XenHeap.Sum)
+        {
+            return Rules.Hit(Rules.XenFreeBadCount, (Errno.EINVAL, s));
+        }
+
+        var (left, freed) = s.XenHeap.TakeHighestFirst(op.Pages);
+        return Rules.Hit(Rules.XenFreeFreed, (Outcome.Ok(op.Pages), s with { XenHeap = left, Free = s.Free.Plus(freed) }));
+    }
+}
