@@ -8,8 +8,8 @@ namespace ClaimVerified.Specification;
 /// The sequential specification of a host under a profile: a pure function from a state and an operation to a result
 /// and the next state. Every operation is one atomic step. Where a Xen version works in two critical sections (the
 /// allocation's heap_lock section, then assign_pages), the step does both, in the same order, so that the step is what
-/// a sequential run of the core must produce. Written from the Xen facts (shared/reference/xen-claims.md,
-/// xen-notes.md) and the core's documented choices, not from the core's code.
+/// a sequential run of the core must produce. Written from the Xen facts (Xen's sources, as recorded with commits in docs/xen-notes.md)
+/// and the core's documented choices, not from the core's code.
 /// </summary>
 /// <remarks>
 /// The decided choices this specification pins down (the core documents the same ones):

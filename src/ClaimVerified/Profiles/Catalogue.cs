@@ -2,7 +2,7 @@ namespace ClaimVerified.Profiles;
 
 /// <summary>
 /// The named profiles. Each reproduces one design exactly: its checks, their order and its critical sections.
-/// The commits are Xen's (xen-project/xen); the table in README.md and docs/profiles.md explain each choice.
+/// The commits are Xen's (xen-project/xen); the table in README.md and docs/xen-notes.md explain each choice.
 /// </summary>
 public static class Catalogue
 {
@@ -17,7 +17,7 @@ public static class Catalogue
     };
 
     /// <summary>
-    /// The 2012 proposal as written (shared/seed): an absolute target (tot_claimed_pages) whose outstanding part is
+    /// The 2012 proposal as written ("Proposed new memory capacity claim hypercall/feature", xen-devel, 2012): an absolute target (tot_claimed_pages) whose outstanding part is
     /// target - tot_phys_pages, so it grows back whenever tot_pages drops; an atomic claim that replaces an earlier
     /// one; hard claims (only free pages) and soft claims (tmem's ephemeral pages count as capacity); a dying
     /// domain's claim released by the hypervisor. What the seed leaves open we decide: the claim is consumed in the

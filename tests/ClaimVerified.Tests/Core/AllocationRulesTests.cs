@@ -4,8 +4,8 @@ using static ClaimVerified.Tests.Core.CoreKit;
 namespace ClaimVerified.Tests.Core;
 
 /// <summary>
-/// alloc_domheap_pages / alloc_heap_pages / assign_pages and the frees, as they touch claims (xen-claims.md section 2,
-/// xen-notes.md Q2 and Q3), per profile.
+/// alloc_domheap_pages / alloc_heap_pages / assign_pages and the frees, as they touch claims (docs/xen-notes.md Q2 and Q3), per
+/// profile.
 /// </summary>
 public sealed class AllocationRulesTests
 {

@@ -4,7 +4,7 @@ using static ClaimVerified.Tests.Core.CoreKit;
 namespace ClaimVerified.Tests.Core;
 
 /// <summary>
-/// XENMEM_claim_pages / domain_set_outstanding_pages, rule by rule (xen-claims.md section 2, xen-notes.md Q1), per
+/// XENMEM_claim_pages / domain_set_outstanding_pages, rule by rule (docs/xen-notes.md Q1), per
 /// profile where the profiles differ.
 /// </summary>
 public sealed class ClaimRulesTests

@@ -3,7 +3,7 @@ using static ClaimVerified.Tests.Core.CoreKit;
 
 namespace ClaimVerified.Tests.Core;
 
-/// <summary>The catalogue of profiles, each profile's mechanism choices against xen-claims.md section 3, and HostConfig.</summary>
+/// <summary>The catalogue of profiles, each profile's mechanism choices against the version history in docs/xen-notes.md, and HostConfig.</summary>
 public sealed class ProfileTests
 {
     [Fact]
@@ -35,7 +35,7 @@ public sealed class ProfileTests
         Assert.False(Catalogue.TryGet("", out _));
     }
 
-    /// <summary>One row per profile: the mechanisms xen-claims.md's version table gives it.</summary>
+    /// <summary>One row per profile: the mechanisms Xen's history gives it (docs/xen-notes.md).</summary>
     public static TheoryData<string, bool, bool, bool, bool, string, bool, string, bool, bool> Mechanisms() => new()
     {
         // name, claims, tmem, claim counts tmem, no-refcount may use claims, consume at, frees regrow, extra pages, LLC refuses, node claims
