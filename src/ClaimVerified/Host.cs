@@ -132,9 +132,6 @@ public sealed partial class Host
     /// <summary>Releases a domain's whole claim (set): domain_set_outstanding_pages(d, 0). heap_lock held.</summary>
     private void ReleaseClaimLocked(Domain d)
     {
-#if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.ReleaseForgetsHostTotal)) outstandingClaims += d.OutstandingPages;
-#endif
         outstandingClaims -= d.OutstandingPages;
         for (var node = 0; node < NodeCount; node++)
         {
@@ -154,19 +151,10 @@ public sealed partial class Host
     /// </summary>
     private void ConsumeClaimLocked(Domain d, int node, long pages)
     {
-#if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.ClaimNeverConsumed)) return;
-#endif
         var take = Math.Min(d.OutstandingPages, pages);
         var globalPart = d.GlobalOutstandingPages;
         outstandingClaims -= take;
-#if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.ConsumeFromFreeCounter)) { outstandingClaims += take; totalAvailPages -= take; }
-#endif
         d.OutstandingPages -= take;
-#if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.NodeClaimNotConsumed)) return;
-#endif
         var remaining = take - TakeNodeClaimLocked(d, node, take);
         remaining -= Math.Min(globalPart, remaining);
         for (var other = 0; other < NodeCount && remaining > 0; other++)
@@ -196,9 +184,6 @@ public sealed partial class Host
     /// </summary>
     private void RegrowClaimOnDrop(Domain d, long pages)
     {
-#if CLAIMVERIFIED_MUTANTS
-        if (!Mutants.Is(Mutant.FreeRegrowsClaim))
-#endif
         if (!Profile.FreesRegrowClaim)
         {
             return;

@@ -6,7 +6,8 @@ namespace ClaimVerified.Benchmarks;
 /// <summary>
 /// Which ClaimVerified.dll is loaded. A copy rewritten by `dotnet coyote rewrite` references Microsoft.Coyote (every
 /// lock becomes a call into Coyote's runtime); the production build references no package at all. A mutation build
-/// (-p:ClaimVerifiedMutants=true) has a Mutants type. Either would make the figures meaningless, so both refuse.
+/// is a core with a patch from mutants/ applied, built in a scratch worktree under out/mutants/work/ by
+/// scripts/mutation-score.sh. Either would make the figures meaningless, so both refuse.
 /// </summary>
 public static class BuildCheck
 {
@@ -23,9 +24,9 @@ public static class BuildCheck
                 + "load the production build from src/ClaimVerified/bin. Do not set CoyoteRewrite on this project.");
         }
 
-        if (core.GetType("ClaimVerified.Mutants") is not null)
+        if (IsMutationBuild(core.Location))
         {
-            throw new InvalidOperationException($"{core.Location} is a mutation-testing build (it has ClaimVerified.Mutants).");
+            throw new InvalidOperationException($"{core.Location} is a mutation-testing build (a worktree of scripts/mutation-score.sh).");
         }
 
         var configuration = core.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "?";
@@ -37,4 +38,8 @@ public static class BuildCheck
             + $"  runtime: {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, "
             + $"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
     }
+
+    /// <summary>Whether an assembly was loaded from a mutation worktree (out/mutants/work/NAME/...).</summary>
+    public static bool IsMutationBuild(string location) =>
+        location.Replace('\\', '/').Contains("/out/mutants/work/", StringComparison.Ordinal);
 }

@@ -74,9 +74,6 @@ public sealed partial class Host
 
         // At most 65 entries of at most 2^46 pages each: the sum cannot overflow.
         var totalClaimPages = globalPages + nodePages.Sum();
-#if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.ClaimMemoryWithoutDomctlLock)) return MutantClaimMemoryUnlocked(domid, nodePages, totalClaimPages);
-#endif
         lock (domctlLock)
         {
             var d = FindDomain(domid);
@@ -113,9 +110,6 @@ public sealed partial class Host
         for (var node = 0; node < NodeCount; node++)
         {
             var othersOnNode = nodeOutstandingClaims[node] - d.NodeOutstandingPages[node];
-#if CLAIMVERIFIED_MUTANTS
-            if (Mutants.Is(Mutant.ClaimSetNodeBoundOffByOne) && othersOnNode + nodePages[node] == nodeAvailPages[node] + 1) continue;
-#endif
             if (othersOnNode + nodePages[node] > nodeAvailPages[node])
             {
                 return Errno.ENOMEM;

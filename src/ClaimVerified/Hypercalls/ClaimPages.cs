@@ -28,18 +28,12 @@ public sealed partial class Host
             return Errno.EINVAL; // The hypercall's argument is unsigned; a negative count is a malformed call.
         }
 
-#if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.PrivilegeBeforeLookup) && !caller.IsPrivileged) return Errno.EPERM;
-#endif
         var d = FindDomain(domid);
         if (d is null)
         {
             return Profile.ClaimUnknownDomainErrno; // rcu_lock_domain_by_id failed: EINVAL in memory.c.
         }
 
-#if CLAIMVERIFIED_MUTANTS
-        if (!Mutants.Is(Mutant.GuestMayClaim))
-#endif
         if (!caller.IsPrivileged)
         {
             return Errno.EPERM; // xsm_claim_pages(XSM_PRIV), after the lookup since 919f59b3b9.
@@ -52,18 +46,12 @@ public sealed partial class Host
             return Errno.EINVAL;
         }
 
-#if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.DyingCheckOutsideLocks) && pages != 0 && Profile.RefuseClaimOnDying == DyingClaimCheck.UnderLocks && d.IsDying) return Errno.EINVAL;
-#endif
         return SetOutstandingPages(d, pages, soft);
     }
 
     /// <summary>domain_set_outstanding_pages: page_alloc_lock, then heap_lock, then the checks in Xen's order.</summary>
     private Outcome SetOutstandingPages(Domain d, long pages, bool soft)
     {
-#if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.ClaimCheckSplitFromStake) && !Profile.SecondClaimReplaces) return MutantSetOutstandingPagesSplit(d, pages);
-#endif
         lock (d.PageAllocLock)
         {
             lock (heapLock)
@@ -74,9 +62,6 @@ public sealed partial class Host
                     return Outcome.Ok();
                 }
 
-#if CLAIMVERIFIED_MUTANTS
-                if (!Mutants.Is(Mutant.DyingCheckOutsideLocks))
-#endif
                 if (Profile.RefuseClaimOnDying == DyingClaimCheck.UnderLocks && d.IsDying)
                 {
                     // Our reference: domain_kill sets is_dying before it takes these locks to release the claim, so a
@@ -91,9 +76,6 @@ public sealed partial class Host
                 }
 
                 var domainTotPages = DomainTotPages(d);
-#if CLAIMVERIFIED_MUTANTS
-                if (Mutants.Is(Mutant.ClaimAtTotAccepted) && pages == domainTotPages) { ReleaseClaimLocked(d); return Outcome.Ok(); }
-#endif
                 if (pages <= domainTotPages || pages > d.MaxPages)
                 {
                     return Errno.EINVAL;
@@ -109,25 +91,16 @@ public sealed partial class Host
                     availPages = Profile.ClaimAvailWraps ? long.MaxValue : 0;
                 }
 
-#if CLAIMVERIFIED_MUTANTS
-                if (Mutants.Is(Mutant.ClaimAvailOffByOne)) availPages += 1;
-#endif
                 if (claimPages > availPages)
                 {
                     return Errno.ENOMEM;
                 }
 
-#if CLAIMVERIFIED_MUTANTS
-                if (!Mutants.Is(Mutant.ReplaceKeepsOldClaim))
-#endif
                 ReleaseClaimLocked(d);
                 d.OutstandingPages = claimPages;
                 d.ClaimIsSoft = soft;
                 d.GhostClaimTargetPages = pages;
                 outstandingClaims += claimPages;
-#if CLAIMVERIFIED_MUTANTS
-                if (Mutants.Is(Mutant.StakeDoubleCounted)) outstandingClaims += claimPages;
-#endif
                 return Outcome.Ok();
             }
         }

@@ -44,9 +44,6 @@ public sealed partial class Host
 
             d.TotPages -= pages;
             perNode = TakeFromDomainNodes(d, pages);
-#if CLAIMVERIFIED_MUTANTS
-            if (Mutants.Is(Mutant.FreeLosesPage)) { perNode[Array.FindIndex(perNode, p => p > 0)] -= 1; d.GhostPagesInFlight -= 1; }
-#endif
             d.GhostPagesInFlight += pages; // On their way back to the heap: between the two sections they are nowhere.
             RegrowClaimOnDrop(d, pages);
             if (Profile.OneCriticalSectionPerOperation)

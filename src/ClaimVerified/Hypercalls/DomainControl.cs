@@ -59,9 +59,6 @@ public sealed partial class Host
             lock (d.PageAllocLock)
             {
                 d.MaxPages = maxPages;
-#if CLAIMVERIFIED_MUTANTS
-                if (!Mutants.Is(Mutant.MaxMemNoTrim))
-#endif
                 if (Profile.MaxPagesTrimsClaim)
                 {
                     TrimClaimToMaxPages(d);
@@ -150,17 +147,11 @@ public sealed partial class Host
     {
         if (d.State == DomainState.Alive)
         {
-#if CLAIMVERIFIED_MUTANTS
-            if (Mutants.Is(Mutant.KillReleasesBeforeDying)) return MutantKillReleaseThenMarkDying(d);
-#endif
             if (!Profile.OneCriticalSectionPerOperation)
             {
                 d.State = DomainState.Dying; // Xen: under domctl_lock only; others read is_dying without a lock.
             }
 
-#if CLAIMVERIFIED_MUTANTS
-            if (Mutants.Is(Mutant.KillKeepsClaim)) { d.State = DomainState.Dying; DestroyTmemPools(d); return false; }
-#endif
             lock (d.PageAllocLock)
             {
                 lock (heapLock)

@@ -28,9 +28,6 @@ public sealed partial class Host
                 return Errno.EBUSY;
             }
 
-#if CLAIMVERIFIED_MUTANTS
-            if (!Mutants.Is(Mutant.OfflineUnbacksClaims))
-#endif
             if (Profile.OfflineKeepsClaimsBacked
                 && (totalAvailPages - 1 < outstandingClaims || nodeAvailPages[node] - 1 < nodeOutstandingClaims[node]))
             {

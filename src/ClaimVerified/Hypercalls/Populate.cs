@@ -114,9 +114,6 @@ public sealed partial class Host
                 return rc;
             }
 
-#if CLAIMVERIFIED_MUTANTS
-            if (!Mutants.Is(Mutant.ConsumeOutsideHeapLock))
-#endif
             if (Profile.ConsumeClaimAt == ClaimConsumption.InHeapAllocation && !noRefcount && d.OutstandingPages != 0)
             {
                 ConsumeClaimLocked(d, takenNode, request);
@@ -125,9 +122,6 @@ public sealed partial class Host
             d.GhostPagesInFlight += request;
         }
 
-#if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.ConsumeOutsideHeapLock)) MutantConsumeLate(d, takenNode, request, noRefcount);
-#endif
         // Critical section 2: assign_pages, under the domain's page_alloc_lock. Before 75d29d9b5e the claim is
         // consumed here, through domain_adjust_tot_pages taking heap_lock again.
         Errno assigned;
@@ -138,9 +132,6 @@ public sealed partial class Host
 
         if (assigned != Errno.Ok)
         {
-#if CLAIMVERIFIED_MUTANTS
-            if (Mutants.Is(Mutant.FailedAssignKeepsPages)) return assigned;
-#endif
             // The pages go back to the heap. A claim consumed in section 1 is not given back (75d29d9b5e accepts it).
             lock (heapLock)
             {
@@ -205,11 +196,6 @@ public sealed partial class Host
         takenNode = -1;
         var availPages = totalAvailPages + (Profile.AllocCheckCountsTmemFreeable ? tmemEphemeralPages : 0);
         var mayUseClaim = d is not null && (!noRefcount || Profile.NoRefcountMayUseClaims);
-#if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.NoRefcountUsesClaim)) mayUseClaim = d is not null;
-        if (Mutants.Is(Mutant.OwnClaimIgnored)) mayUseClaim = false;
-        if (Mutants.Is(Mutant.AllocCheckOffByOne)) availPages -= 1;
-#endif
         if (Profile.ClaimsSupported && outstandingClaims + request > availPages)
         {
             // 65c9792df6, narrowed for no-refcount by 17294e69c4. Before 4.3 there is no claim check at all, so a
@@ -306,9 +292,6 @@ public sealed partial class Host
         else
         {
             d.TotPages += request;
-#if CLAIMVERIFIED_MUTANTS
-            if (Mutants.Is(Mutant.PopulateDoubleCountsTot)) d.TotPages += request;
-#endif
             if (Profile.ConsumeClaimAt == ClaimConsumption.InAssignPages)
             {
                 ConsumeClaimForTotIncrease(d, node, request);
@@ -333,9 +316,6 @@ public sealed partial class Host
     /// </summary>
     private Errno AssignPagesRefusal(Domain d, long request, bool noRefcount)
     {
-#if CLAIMVERIFIED_MUTANTS
-        if (!Mutants.Is(Mutant.AssignIgnoresDying))
-#endif
         if (d.IsDying)
         {
             return Errno.EINVAL;
@@ -351,9 +331,6 @@ public sealed partial class Host
             return Errno.EPERM; // "inconsistent": max_pages was lowered below tot_pages.
         }
 
-#if CLAIMVERIFIED_MUTANTS
-        if (Mutants.Is(Mutant.MaxBoundOffByOne) && request == d.MaxPages - DomainTotPages(d)) return Errno.E2BIG;
-#endif
         return request > d.MaxPages - DomainTotPages(d) ? Errno.E2BIG : Errno.Ok;
     }
 
