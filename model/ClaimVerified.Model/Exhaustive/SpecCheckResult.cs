@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ClaimVerified.Specification.Properties;
 
 namespace ClaimVerified.Model.Exhaustive;
 
@@ -15,7 +16,7 @@ public sealed record SpecCounterexample(string Property, string Detail, IReadOnl
     public string Render()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"[{Property}] after {Length} operation(s): {Detail}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{ViolationMessage.Tag(Property)} after {Length} operation(s): {Detail}");
         var width = Steps.Count == 0 ? 0 : Steps.Max(s => s.Operation.Length + s.Result.Length + 4);
         foreach (var step in Steps)
         {

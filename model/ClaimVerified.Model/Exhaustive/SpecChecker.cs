@@ -185,12 +185,13 @@ public static partial class SpecChecker
                 state = next;
             }
 
+            var found = new PropertyViolation(property, detail);
             var replayed = SpecProperties.Violations(profile, state, targets);
-            if (!replayed.Contains((property, detail)))
+            if (!replayed.Contains(found))
             {
                 throw new InvalidOperationException(
-                    $"the packed engine found [{property}] {detail} after {string.Join("; ", path)}, but the specification's records "
-                    + $"show {(replayed.Count == 0 ? "no violation" : string.Join(", ", replayed.Select(v => $"[{v.Property}] {v.Detail}")))}");
+                    $"the packed engine found {found} after {string.Join("; ", path)}, but the specification's records "
+                    + $"show {(replayed.Count == 0 ? "no violation" : string.Join(", ", replayed))}");
             }
         }
 
