@@ -2,6 +2,7 @@ using System.Reflection;
 using ClaimVerified.Model.Monitors;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification.Properties;
+using ClaimVerified.Tests.Traces;
 
 namespace ClaimVerified.Tests.Model;
 
@@ -157,6 +158,17 @@ public sealed class PropertyFixtureTests
         var named = typeof(PropertyIds).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetRawConstantValue()!);
         Assert.Equal(PropertyCatalogue.Ids.Order(StringComparer.Ordinal), named.Order(StringComparer.Ordinal));
         Assert.Throws<KeyNotFoundException>(() => PropertyCatalogue.Get("no-such-property"));
+    }
+
+    [Fact]
+    public void The_readme_properties_table_is_the_catalogue()
+    {
+        var lines = File.ReadAllLines(Path.Combine(Repository.Root, "README.md"));
+        var header = Array.FindIndex(lines, l => l.StartsWith("| property | judged on | statement |", StringComparison.Ordinal));
+        Assert.True(header >= 0, "README.md has no properties table");
+        var rows = lines.Skip(header + 2).TakeWhile(l => l.StartsWith('|'))
+            .Select(l => string.Join(" | ", l.Trim('|').Split('|').Select(c => c.Trim())));
+        Assert.Equal(PropertyCatalogue.All.Select(p => $"`{p.Id}` | {p.JudgedOn} | {p.Statement}"), rows);
     }
 
     [Fact]
