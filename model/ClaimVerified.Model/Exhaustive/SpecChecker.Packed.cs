@@ -9,6 +9,9 @@ namespace ClaimVerified.Model.Exhaustive;
 /// <summary>The packed engine's search: levels of rows, expanded and judged on every core, merged as one queue would.</summary>
 public static partial class SpecChecker
 {
+    private static SpecCheckResult CheckPacked(Profile profile, SpecBound bound, SpecCheckLimits limits) =>
+        new PackedSearch(profile, bound, limits).Run();
+
     /// <summary>
     /// The packed engine: the same breadth-first search over rows of a <see cref="PackedLayout"/>, level by level. A
     /// level's rows sit in one buffer, the next level's in another; only the visited keys, each state's parent and the
@@ -23,53 +26,95 @@ public static partial class SpecChecker
     /// and per property the lowest index wins. The visited set is only read while workers run and only written while
     /// none does.
     /// </remarks>
-    private static SpecCheckResult CheckPacked(Profile profile, SpecBound bound, SpecCheckLimits limits)
+    [SkipRewriting(SequentialOnly.Reason)]
+    private sealed class PackedSearch
     {
-        var stopwatch = Stopwatch.StartNew();
-        var alphabet = new SpecAlphabet(profile, bound);
-        var packed = new PackedSpec(profile, bound, alphabet);
-        var layout = packed.Layout;
-        var totalPages = bound.Config.TotalPages;
-        var init = layout.Encode(Spec.Init(profile, bound.Config), GhostTargets.Initial(bound.MaxDomains));
-        var threads = Math.Clamp(limits.Threads ?? Environment.ProcessorCount, 1, SpecCheckLimits.MaxThreads);
-        var memoryBytes = limits.MemoryBytes;
-        var workers = Enumerable.Range(0, threads).Select(_ => new Worker(layout.Width, bound.MaxDomains)).ToArray();
+        private readonly Stopwatch stopwatch = Stopwatch.StartNew();
+        private readonly Profile profile;
+        private readonly SpecBound bound;
+        private readonly SpecCheckLimits limits;
+        private readonly SpecAlphabet alphabet;
+        private readonly PackedSpec packed;
+        private readonly PackedLayout layout;
+        private readonly long totalPages;
+        private readonly int threads;
+        private readonly long memoryBytes;
+        private readonly Worker[] workers;
+        private readonly FingerprintSet visited = new();
+        private readonly List<int> parent = [];
+        private readonly List<int> via = [];
+        private readonly Dictionary<string, (int Index, string Detail)> firstViolation = [];
+        private readonly int[] mergeScratch;
+        private readonly int[] mergeClaims;
+        private RowBuffer current;
+        private RowBuffer next;
+        private long transitions;
+        private int levelStart;
+        private string? incomplete;
 
-        var visited = new FingerprintSet();
-        var parent = new List<int>();
-        var via = new List<int>();
-        var firstViolation = new Dictionary<string, (int Index, string Detail)>();
-        visited.Add(StateKey.OfRow(init));
-        parent.Add(-1);
-        via.Add(-1);
-        var current = new RowBuffer(layout.Width);
-        var next = new RowBuffer(layout.Width);
-        var mergeScratch = new int[layout.Width];
-        var mergeClaims = new int[bound.MaxDomains + 1];
-        current.Append(init);
-        JudgeLevel(profile, layout, totalPages, workers, current, 0, firstViolation);
-
-        long transitions = 0;
-        var depth = 0;
-        var levelStart = 0;
-        string? incomplete = null;
-        for (var level = 0; current.Count > 0 && !IsHardStop(incomplete); level++)
+        public PackedSearch(Profile profile, SpecBound bound, SpecCheckLimits limits)
         {
-            depth = level;
-            if (level >= limits.MaxDepth)
+            this.profile = profile;
+            this.bound = bound;
+            this.limits = limits;
+            alphabet = new SpecAlphabet(profile, bound);
+            packed = new PackedSpec(profile, bound, alphabet);
+            layout = packed.Layout;
+            totalPages = bound.Config.TotalPages;
+            threads = Math.Clamp(limits.Threads ?? Environment.ProcessorCount, 1, SpecCheckLimits.MaxThreads);
+            memoryBytes = limits.MemoryBytes;
+            workers = Enumerable.Range(0, threads).Select(_ => new Worker(layout.Width, bound.MaxDomains)).ToArray();
+            current = new RowBuffer(layout.Width);
+            next = new RowBuffer(layout.Width);
+            mergeScratch = new int[layout.Width];
+            mergeClaims = new int[bound.MaxDomains + 1];
+        }
+
+        public SpecCheckResult Run()
+        {
+            var init = layout.Encode(Spec.Init(profile, bound.Config), GhostTargets.Initial(bound.MaxDomains));
+            visited.Add(StateKey.OfRow(init));
+            parent.Add(-1);
+            via.Add(-1);
+            current.Append(init);
+            JudgeLevel(profile, layout, totalPages, workers, current, 0, firstViolation);
+
+            var depth = 0;
+            for (var level = 0; current.Count > 0 && !IsHardStop(incomplete); level++)
             {
-                incomplete ??= $"depth limit {limits.MaxDepth}";
-                break;
+                depth = level;
+                if (level >= limits.MaxDepth)
+                {
+                    incomplete ??= $"depth limit {limits.MaxDepth}";
+                    break;
+                }
+
+                var slices = Expand();
+                var nextStart = parent.Count;
+                Merge(slices);
+                JudgeLevel(profile, layout, totalPages, workers, next, nextStart, firstViolation);
+                levelStart += current.Count;
+                (current, next) = (next, current);
+                next.Clear();
             }
 
-            // Expand.
-            var slices = current.Count < 4096 ? 1 : threads;
-            var level0 = current;
-            Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices },
-                w => workers[w].Expand(packed, alphabet, level0, Slice(level0.Count, slices, w), visited, stopwatch, limits.MaxSeconds, memoryBytes));
+            var paths = firstViolation.ToDictionary(p => p.Key, p => (Path(parent, i => alphabet.Operations[via[i]], p.Value.Index), p.Value.Detail));
+            return Finish(profile, bound, stopwatch, visited.Count, transitions, depth, paths, incomplete, crossCheck: true);
+        }
 
-            // Merge.
-            var nextStart = parent.Count;
+        /// <summary>Expands the level in slices, one a worker; returns how many slices.</summary>
+        private int Expand()
+        {
+            var slices = current.Count < 4096 ? 1 : threads;
+            var level = current;
+            Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices },
+                w => workers[w].Expand(packed, alphabet, level, Slice(level.Count, slices, w), visited, stopwatch, limits.MaxSeconds, memoryBytes));
+            return slices;
+        }
+
+        /// <summary>The workers' successors, slice after slice, into the visited set and the next level.</summary>
+        private void Merge(int slices)
+        {
             for (var w = 0; w < slices && incomplete is null; w++)
             {
                 var worker = workers[w];
@@ -81,44 +126,41 @@ public static partial class SpecChecker
                         : $"time limit {limits.MaxSeconds} s";
                 }
 
-                for (var c = 0; c < worker.Candidates.Count; c++)
-                {
-                    var candidate = worker.Candidates[c];
-                    if ((c & 0xFFFF) == 0xFFFF && GC.GetTotalMemory(false) > memoryBytes)
-                    {
-                        incomplete = $"memory limit {memoryBytes / (1 << 20)} MiB";
-                        break;
-                    }
-
-                    if (!visited.Add(candidate.Key))
-                    {
-                        continue;
-                    }
-
-                    parent.Add(levelStart + candidate.Parent);
-                    via.Add(candidate.OpId);
-                    current.Row(candidate.Parent).CopyTo(mergeScratch);
-                    packed.Step(mergeScratch, candidate.OpId, mergeClaims); // Stepping again is cheaper than keeping every successor's row.
-                    next.Append(mergeScratch);
-                    if (visited.Count >= limits.MaxStates)
-                    {
-                        // A single queue would have stopped right here: count only the transitions it would have tried.
-                        transitions -= worker.Transitions - TransitionsThrough(alphabet, layout, current, Slice(current.Count, slices, w).From, candidate);
-                        incomplete = StateLimit(limits);
-                        break;
-                    }
-                }
+                MergeSlice(worker, Slice(current.Count, slices, w).From);
             }
-
-            // Judge.
-            JudgeLevel(profile, layout, totalPages, workers, next, nextStart, firstViolation);
-            levelStart += current.Count;
-            (current, next) = (next, current);
-            next.Clear();
         }
 
-        var paths = firstViolation.ToDictionary(p => p.Key, p => (Path(parent, i => alphabet.Operations[via[i]], p.Value.Index), p.Value.Detail));
-        return Finish(profile, bound, stopwatch, visited.Count, transitions, depth, paths, incomplete, crossCheck: true);
+        /// <summary>One worker's successors: the first occurrence of a key becomes the next state index.</summary>
+        private void MergeSlice(Worker worker, int sliceStart)
+        {
+            for (var c = 0; c < worker.Candidates.Count; c++)
+            {
+                var candidate = worker.Candidates[c];
+                if ((c & 0xFFFF) == 0xFFFF && GC.GetTotalMemory(false) > memoryBytes)
+                {
+                    incomplete = $"memory limit {memoryBytes / (1 << 20)} MiB";
+                    return;
+                }
+
+                if (!visited.Add(candidate.Key))
+                {
+                    continue;
+                }
+
+                parent.Add(levelStart + candidate.Parent);
+                via.Add(candidate.OpId);
+                current.Row(candidate.Parent).CopyTo(mergeScratch);
+                packed.Step(mergeScratch, candidate.OpId, mergeClaims); // Stepping again is cheaper than keeping every successor's row.
+                next.Append(mergeScratch);
+                if (visited.Count >= limits.MaxStates)
+                {
+                    // A single queue would have stopped right here: count only the transitions it would have tried.
+                    transitions -= worker.Transitions - TransitionsThrough(alphabet, layout, current, sliceStart, candidate);
+                    incomplete = StateLimit(limits);
+                    return;
+                }
+            }
+        }
     }
 
     /// <summary>Slice <paramref name="w"/> of <paramref name="slices"/> over <paramref name="count"/> items.</summary>

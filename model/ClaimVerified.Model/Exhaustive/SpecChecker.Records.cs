@@ -1,4 +1,3 @@
-using Microsoft.Coyote.Rewriting;
 using System.Diagnostics;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
@@ -21,20 +20,10 @@ public static partial class SpecChecker
         var via = new List<Operation?>();
         var queue = new Queue<(SpecState State, long[] Targets, int Index, int Depth)>();
         var firstViolation = new Dictionary<string, (int Index, string Detail)>();
-
-        void Judge(SpecState state, long[] targets, int index)
-        {
-            var snapshot = SpecProperties.ToSnapshot(profile, state, targets);
-            foreach (var (property, detail) in SpecProperties.Violations(profile, snapshot, firstViolation.ContainsKey))
-            {
-                firstViolation.TryAdd(property, (index, detail));
-            }
-        }
-
         visited.Add(StateKey.Of(init, initTargets));
         parent.Add(-1);
         via.Add(null);
-        Judge(init, initTargets, 0);
+        Judge(profile, init, initTargets, 0, firstViolation);
         queue.Enqueue((init, initTargets, 0, 0));
         long transitions = 0;
         var depth = 0;
@@ -73,7 +62,7 @@ public static partial class SpecChecker
                 var nextIndex = parent.Count;
                 parent.Add(index);
                 via.Add(op);
-                Judge(next, nextTargets, nextIndex);
+                Judge(profile, next, nextTargets, nextIndex, firstViolation);
                 queue.Enqueue((next, nextTargets, nextIndex, level + 1));
                 if (visited.Count >= limits.MaxStates)
                 {
@@ -85,5 +74,16 @@ public static partial class SpecChecker
 
         var paths = firstViolation.ToDictionary(p => p.Key, p => (Path(parent, i => via[i]!, p.Value.Index), p.Value.Detail));
         return Finish(profile, bound, stopwatch, visited.Count, transitions, depth, paths, incomplete, crossCheck: false);
+    }
+
+    /// <summary>Keeps, per property, the first state found violating it.</summary>
+    private static void Judge(
+        Profile profile, SpecState state, long[] targets, int index, Dictionary<string, (int Index, string Detail)> firstViolation)
+    {
+        var snapshot = SpecProperties.ToSnapshot(profile, state, targets);
+        foreach (var (property, detail) in SpecProperties.Violations(profile, snapshot, firstViolation.ContainsKey))
+        {
+            firstViolation.TryAdd(property, (index, detail));
+        }
     }
 }
