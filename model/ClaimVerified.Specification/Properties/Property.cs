@@ -45,7 +45,8 @@ public abstract class Property
         PropertyKind.Snapshot => "every audit",
         PropertyKind.PhysInfo => "every physinfo read",
         PropertyKind.AllDomainsGone => "the final audit",
-        _ => "the run, by a Coyote monitor",
+        PropertyKind.Run => "the run, by a Coyote monitor",
+        _ => throw new InvalidOperationException($"unknown property kind {Kind}"),
     };
 
     public override string ToString() => Id;
