@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ClaimVerified.Model.Monitors;
 using ClaimVerified.Profiles;
+using ClaimVerified.Specification.Properties;
 
 namespace ClaimVerified.Model.Benchmarks;
 
@@ -20,14 +21,14 @@ public sealed class TimedPropertyJudge : PropertyJudge
     /// <summary>Checks timed.</summary>
     public long Checks { get; private set; }
 
-    public override string? Audit(HostSnapshot snapshot, Profile profile) => Timed(() => base.Audit(snapshot, profile));
+    public override PropertyViolation? Audit(HostSnapshot snapshot, Profile profile) => Timed(() => base.Audit(snapshot, profile));
 
-    public override string? PhysInfo(ClaimVerified.PhysInfo info) => Timed(() => base.PhysInfo(info));
+    public override PropertyViolation? PhysInfo(ClaimVerified.PhysInfo info) => Timed(() => base.PhysInfo(info));
 
-    public override string? Final(HostSnapshot snapshot, Profile profile) => Timed(() => base.Final(snapshot, profile));
+    public override PropertyViolation? Final(HostSnapshot snapshot, Profile profile) => Timed(() => base.Final(snapshot, profile));
 
-    public override bool BreaksGuarantee(AllocationFailed failed, BuildAdmitted? build) =>
-        Timed(() => base.BreaksGuarantee(failed, build));
+    public override PropertyViolation? Guarantee(AllocationFailed failed, BuildAdmitted? build) =>
+        Timed(() => base.Guarantee(failed, build));
 
     private T Timed<T>(Func<T> check)
     {

@@ -43,7 +43,7 @@ public sealed record ExplorationResult(
     public bool BugFound => BugMessage is not null;
 
     /// <summary>The property the bug message names, or null.</summary>
-    public string? PropertyId => PropertyIds.FromMessage(BugMessage);
+    public string? PropertyId => ViolationMessage.PropertyOf(BugMessage);
 
     public string Verdict => BugFound ? $"violates {PropertyId ?? "?"}" : "holds";
 }

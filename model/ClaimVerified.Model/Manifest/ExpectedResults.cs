@@ -99,7 +99,7 @@ public sealed record ExpectedResults(
                 throw new InvalidOperationException($"manifest: bad expect or budget for {row.Profile} x {row.Scenario}");
             }
 
-            if (row.ExpectsViolation && (row.Properties is not { Count: > 0 } || row.Properties.Any(p => !PropertyIds.All.Contains(p))
+            if (row.ExpectsViolation && (row.Properties is not { Count: > 0 } || row.Properties.Any(p => !PropertyCatalogue.Contains(p))
                 || row.Finding is null || !Findings.ContainsKey(row.Finding)))
             {
                 throw new InvalidOperationException($"manifest: {row.Profile} x {row.Scenario} needs known properties and a finding");

@@ -5,11 +5,9 @@ using Monitor = Microsoft.Coyote.Specifications.Monitor;
 namespace ClaimVerified.Model.Monitors;
 
 /// <summary>
-/// The seed's promise, as a Coyote monitor: once a claim for a domain succeeds, allocations for that domain up to the
-/// claimed target do not fail for lack of memory, whatever tmem, ballooning guests, other builders and offlining do.
-/// A build falls back from 1 GiB to 2 MiB to 4 KiB extents, so the promise is broken exactly when an order-0
-/// allocation fails with ENOMEM below the target. Without claims the toolstack's free-memory check is the (weaker)
-/// basis of the same belief, and the model shows why it is not enough.
+/// The seed's promise (<see cref="Guarantee"/>), as a Coyote monitor: it follows which domains a toolstack was
+/// admitted to build and up to what target (a claim, or without claims the weaker free-memory check), forgets a belief
+/// once it is void, and hands every failed order-0 allocation to the run's judge.
 /// </summary>
 public sealed class GuaranteeMonitor : Monitor
 {
@@ -48,16 +46,12 @@ public sealed class GuaranteeMonitor : Monitor
     private void OnAllocationFailed(Event e)
     {
         var failed = (AllocationFailed)e;
-        var build = admitted.GetValueOrDefault(failed.Domid);
-        if (!judge.BreaksGuarantee(failed, build))
+        if (judge.Guarantee(failed, admitted.GetValueOrDefault(failed.Domid)) is not { } violation)
         {
             return;
         }
 
-        var where = failed.Node >= 0 ? $" on node {failed.Node}" : "";
-        var detail = $"[{PropertyIds.Guarantee}] d{failed.Domid} was admitted by its {build!.Basis} for {build.TargetPages} pages, "
-            + $"but an order-0 allocation{where} at tot={failed.TotPages} failed with ENOMEM";
         onViolation();
-        Assert(false, Violations.Format(detail, profileName, scenario, $"seen by {failed.Actor}"));
+        Assert(false, ViolationMessage.Format(violation, profileName, scenario, $"seen by {failed.Actor}"));
     }
 }

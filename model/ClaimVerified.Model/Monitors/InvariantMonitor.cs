@@ -55,13 +55,14 @@ public sealed class InvariantMonitor : Monitor
         Report(judge.Final(snapshot, profile), "at the end");
     }
 
-    private void Report(string? violation, string where)
+    private void Report(PropertyViolation? violation, string where)
     {
-        if (violation is not null)
+        if (violation is null)
         {
-            onViolation();
+            return;
         }
 
-        Assert(violation is null, Violations.Format(violation, profile.Name, scenario, where));
+        onViolation();
+        Assert(false, ViolationMessage.Format(violation, profile.Name, scenario, where));
     }
 }

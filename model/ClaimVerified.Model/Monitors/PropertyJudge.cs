@@ -4,9 +4,10 @@ using ClaimVerified.Specification.Properties;
 namespace ClaimVerified.Model.Monitors;
 
 /// <summary>
-/// How the monitors judge what they are shown: each method is one check, returning "[property] detail" or null. The
-/// monitors own no judgement of their own, so that a run can be judged by a different judge (the checker-power
-/// benchmark times each check by deriving from this class) without the monitors knowing about benchmarks.
+/// How the monitors judge what they are shown: each method runs the catalogue's properties of one kind and returns the
+/// first violation, or null. The monitors own no judgement of their own, so that a run can be judged by a different
+/// judge (the checker-power benchmark times each check by deriving from this class) without the monitors knowing
+/// about benchmarks.
 /// </summary>
 public class PropertyJudge
 {
@@ -14,19 +15,62 @@ public class PropertyJudge
     public static PropertyJudge Default { get; } = new();
 
     /// <summary>An observer's consistent audit: the snapshot properties.</summary>
-    public virtual string? Audit(HostSnapshot snapshot, Profile profile) => SnapshotProperties.FirstViolation(snapshot, profile);
+    public virtual PropertyViolation? Audit(HostSnapshot snapshot, Profile profile) => FirstOnAudit(snapshot, profile);
 
-    /// <summary>What <c>xl info</c> showed: the admin view.</summary>
-    public virtual string? PhysInfo(ClaimVerified.PhysInfo info) => AdminView.Check(info);
+    /// <summary>What <c>xl info</c> showed: the physinfo properties (the admin view).</summary>
+    public virtual PropertyViolation? PhysInfo(ClaimVerified.PhysInfo info)
+    {
+        foreach (var property in PropertyCatalogue.OnPhysInfo)
+        {
+            if (property.Check(info) is { } violation)
+            {
+                return violation;
+            }
+        }
 
-    /// <summary>The final audit when every domain is gone: the snapshot properties, then no-leak.</summary>
-    public virtual string? Final(HostSnapshot snapshot, Profile profile) =>
-        SnapshotProperties.FirstViolation(snapshot, profile) ?? NoLeak.Check(snapshot);
+        return null;
+    }
+
+    /// <summary>The final audit when every domain is gone: the snapshot properties, then those of the end (no-leak).</summary>
+    public virtual PropertyViolation? Final(HostSnapshot snapshot, Profile profile)
+    {
+        if (FirstOnAudit(snapshot, profile) is { } violation)
+        {
+            return violation;
+        }
+
+        foreach (var property in PropertyCatalogue.AtTheEnd)
+        {
+            if (property.Check(snapshot) is { } atTheEnd)
+            {
+                return atTheEnd;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
-    /// Whether an order-0 allocation failure breaks the guarantee given to <paramref name="build"/> (null: the domain
-    /// was never admitted, or its belief was void): ENOMEM below the admitted target.
+    /// The guarantee, judged on a failed order-0 allocation given what <paramref name="build"/> was admitted for (null:
+    /// the domain was never admitted, or its belief was void): broken by ENOMEM below the admitted target.
     /// </summary>
-    public virtual bool BreaksGuarantee(AllocationFailed failed, BuildAdmitted? build) =>
-        failed.Errno == Errno.ENOMEM && build is not null && failed.TotPages < build.TargetPages;
+    public virtual PropertyViolation? Guarantee(AllocationFailed failed, BuildAdmitted? build)
+    {
+        ArgumentNullException.ThrowIfNull(failed);
+        var admitted = build is null ? (Admission?)null : new Admission(build.Basis, build.TargetPages);
+        return PropertyCatalogue.Guarantee.Check(admitted, failed.Domid, failed.Errno, failed.TotPages, failed.Node);
+    }
+
+    private static PropertyViolation? FirstOnAudit(HostSnapshot snapshot, Profile profile)
+    {
+        foreach (var property in PropertyCatalogue.OnAudits)
+        {
+            if (property.Check(snapshot, profile) is { } violation)
+            {
+                return violation;
+            }
+        }
+
+        return null;
+    }
 }

@@ -65,7 +65,7 @@ public sealed partial class Timeline
 
     public string Title => $"{Profile} · {Scenario}" + (Message is null ? "" : $" · {PropertyIdsOf(Message)}");
 
-    private static string PropertyIdsOf(string message) => PropertyIds.FromMessage(message) is { } id ? $"[{id}]" : "";
+    private static string PropertyIdsOf(string message) => ViolationMessage.PropertyOf(message) is { } id ? ViolationMessage.Tag(id) : "";
 
     /// <summary>The counters an engineer reads first: free and outstanding, then each domain.</summary>
     public static string Compact(HostSnapshot s)

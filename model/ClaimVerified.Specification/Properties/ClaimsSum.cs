@@ -8,19 +8,16 @@ namespace ClaimVerified.Specification.Properties;
 /// <c>outstanding_claims == sum of d->outstanding_pages</c>; both sides live under heap_lock, so it holds at every point
 /// an observer can see.
 /// </summary>
-public sealed class ClaimsSum : ISnapshotProperty
+public sealed class ClaimsSum() : SnapshotProperty(
+    PropertyIds.ClaimsSum,
+    "The host's outstanding claims equal the sum of every domain's remaining claim (destroyed domains included), and per node likewise.")
 {
-    public string Id => PropertyIds.ClaimsSum;
-
-    public string Statement =>
-        "The host's outstanding claims equal the sum of every domain's remaining claim, and per node likewise.";
-
-    public string? Check(HostSnapshot snapshot, Profile profile)
+    public override PropertyViolation? Check(HostSnapshot snapshot, Profile profile)
     {
         var sumPages = snapshot.Domains.Sum(d => d.OutstandingPages);
         if (sumPages != snapshot.OutstandingPages)
         {
-            return $"outstanding_claims={snapshot.OutstandingPages} but the domains' claims sum to {sumPages}";
+            return Violated($"outstanding_claims={snapshot.OutstandingPages} but the domains' claims sum to {sumPages}");
         }
 
         for (var node = 0; node < snapshot.NodeOutstandingPages.Count; node++)
@@ -28,7 +25,7 @@ public sealed class ClaimsSum : ISnapshotProperty
             var nodeSumPages = snapshot.Domains.Sum(d => d.NodeOutstandingPages[node]);
             if (nodeSumPages != snapshot.NodeOutstandingPages[node])
             {
-                return $"node {node}: outstanding={snapshot.NodeOutstandingPages[node]} but the domains' claims sum to {nodeSumPages}";
+                return Violated($"node {node}: outstanding={snapshot.NodeOutstandingPages[node]} but the domains' claims sum to {nodeSumPages}");
             }
         }
 

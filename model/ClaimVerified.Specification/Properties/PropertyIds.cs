@@ -1,8 +1,8 @@
 namespace ClaimVerified.Specification.Properties;
 
 /// <summary>
-/// The names of the properties the model checks. Every violation message starts with the name in brackets, so that
-/// the manifest, the traces and the tests can match on it.
+/// The properties' ids, for code that names one property (a property's own declaration, a switch, a test). The set of
+/// properties is <see cref="PropertyCatalogue.All"/>; a test checks that every id here names one of them and the reverse.
 /// </summary>
 public static class PropertyIds
 {
@@ -15,26 +15,4 @@ public static class PropertyIds
     public const string Guarantee = "guarantee";
     public const string AdminView = "admin-view";
     public const string NoLeak = "no-leak";
-
-    public static IReadOnlyList<string> All { get; } =
-        [ClaimsSum, ClaimsBacked, ClaimBound, Conservation, Expiry, Release, Guarantee, AdminView, NoLeak];
-
-    /// <summary>The property named at the start of a violation message ("[claims-backed] ..."), or null.</summary>
-    public static string? FromMessage(string? message)
-    {
-        if (message is null)
-        {
-            return null;
-        }
-
-        var start = message.IndexOf('[', StringComparison.Ordinal);
-        var end = message.IndexOf(']', StringComparison.Ordinal);
-        if (start < 0 || end <= start)
-        {
-            return null;
-        }
-
-        var id = message[(start + 1)..end];
-        return All.Contains(id) ? id : null;
-    }
 }

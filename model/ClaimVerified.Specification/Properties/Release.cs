@@ -7,19 +7,17 @@ namespace ClaimVerified.Specification.Properties;
 /// that has finished dying with a claim has leaked capacity that nothing will ever release. (A dying domain may hold
 /// its claim for the instant between being marked dying and the release; that is not observable as a leak.)
 /// </summary>
-public sealed class Release : ISnapshotProperty
+public sealed class Release() : SnapshotProperty(
+    PropertyIds.Release,
+    "A dead or destroyed domain holds no claim.")
 {
-    public string Id => PropertyIds.Release;
-
-    public string Statement => "A dead or destroyed domain holds no claim.";
-
-    public string? Check(HostSnapshot snapshot, Profile profile)
+    public override PropertyViolation? Check(HostSnapshot snapshot, Profile profile)
     {
         foreach (var d in snapshot.Domains)
         {
             if (d.State is DomainState.Dead or DomainState.Destroyed && d.OutstandingPages != 0)
             {
-                return $"d{d.Id} is {d.State.ToString().ToLowerInvariant()} but still holds a claim of {d.OutstandingPages} pages";
+                return Violated($"d{d.Id} is {d.State.ToString().ToLowerInvariant()} but still holds a claim of {d.OutstandingPages} pages");
             }
         }
 

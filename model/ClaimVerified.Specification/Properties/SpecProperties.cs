@@ -1,5 +1,5 @@
-
 using ClaimVerified.Profiles;
+
 namespace ClaimVerified.Specification.Properties;
 
 /// <summary>
@@ -10,12 +10,11 @@ namespace ClaimVerified.Specification.Properties;
 /// </summary>
 public static class SpecProperties
 {
-    /// <summary>The properties judged on every state, in the order a report lists them.</summary>
-    public static IReadOnlyList<string> Ids { get; } =
-    [
-        PropertyIds.ClaimsSum, PropertyIds.ClaimsBacked, PropertyIds.ClaimBound, PropertyIds.Conservation,
-        PropertyIds.Expiry, PropertyIds.Release, PropertyIds.AdminView, PropertyIds.NoLeak,
-    ];
+    /// <summary>The properties judged on every state: the catalogue's <see cref="PropertyCatalogue.OnStates"/>.</summary>
+    public static IReadOnlyList<StateProperty> All => PropertyCatalogue.OnStates;
+
+    /// <summary>Their ids, in the order a report lists them.</summary>
+    public static IReadOnlyList<string> Ids { get; } = [.. All.Select(p => p.Id)];
 
     /// <summary>What the core's audit would show for this state. <paramref name="targets"/>[domid] is the ghost claim target.</summary>
     public static HostSnapshot ToSnapshot(Profile profile, SpecState state, IReadOnlyList<long>? targets = null)
@@ -32,50 +31,28 @@ public static class SpecProperties
             state.Outstanding, state.NodeOutstanding.Values.ToArray(), state.XenHeap.Sum, state.Offlined, state.Shared, domains);
     }
 
-    /// <summary>Every violated property of <paramref name="state"/> as (id, detail); empty when all hold.</summary>
-    public static IReadOnlyList<(string Property, string Detail)> Violations(Profile profile, SpecState state, IReadOnlyList<long>? targets) =>
+    /// <summary>Every violated property of <paramref name="state"/>; empty when all hold.</summary>
+    public static IReadOnlyList<PropertyViolation> Violations(Profile profile, SpecState state, IReadOnlyList<long>? targets) =>
         Violations(profile, ToSnapshot(profile, state, targets), known: null);
 
     /// <summary>
     /// Every violated property of the state <paramref name="snapshot"/> shows, skipping those <paramref name="known"/>
     /// says the caller already has (an exhaustive search keeps only the first, shallowest violation of each).
     /// </summary>
-    public static IReadOnlyList<(string Property, string Detail)> Violations(Profile profile, HostSnapshot snapshot, Func<string, bool>? known)
+    public static IReadOnlyList<PropertyViolation> Violations(Profile profile, HostSnapshot snapshot, Func<string, bool>? known)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(snapshot);
-        List<(string, string)>? found = null;
-        foreach (var property in SnapshotProperties.All)
+        List<PropertyViolation>? found = null;
+        foreach (var property in All)
         {
-            if (known?.Invoke(property.Id) != true && property.Check(snapshot, profile) is { } detail)
+            if (known?.Invoke(property.Id) != true && property.JudgeState(snapshot, profile) is { } violation)
             {
-                (found ??= []).Add((property.Id, detail));
+                (found ??= []).Add(violation);
             }
         }
 
-        if (known?.Invoke(PropertyIds.AdminView) != true)
-        {
-            var physinfo = new ClaimVerified.PhysInfo(snapshot.TotalPages, snapshot.FreePages, snapshot.OutstandingPages, snapshot.NodeFreePages,
-                snapshot.NodeOutstandingPages, snapshot.TmemEphemeralPages);
-            if (AdminView.Check(physinfo) is { } admin)
-            {
-                (found ??= []).Add((PropertyIds.AdminView, Strip(admin)));
-            }
-        }
-
-        if (known?.Invoke(PropertyIds.NoLeak) != true && !snapshot.Domains.Any(d => d.State == DomainState.Alive)
-            && NoLeak.Check(snapshot) is { } leak)
-        {
-            (found ??= []).Add((PropertyIds.NoLeak, Strip(leak)));
-        }
-
-        return (IReadOnlyList<(string, string)>?)found ?? [];
-    }
-
-    private static string Strip(string message)
-    {
-        var close = message.IndexOf(']', StringComparison.Ordinal);
-        return close < 0 ? message : message[(close + 1)..].Trim();
+        return (IReadOnlyList<PropertyViolation>?)found ?? [];
     }
 }
 
