@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Specification;
 

@@ -1,5 +1,4 @@
 // The packed engine's accounting rules on a row: tot, free, claim release, redemption, regrowth, frees.
-using ClaimVerified.Specification;
 
 namespace ClaimVerified.Model.Exhaustive;
 

@@ -3,7 +3,6 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using ClaimVerified.Model.Traces;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
 using ClaimVerified.Specification.Properties;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ClaimVerified.Model.Exploration;
-using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification.Properties;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ClaimVerified.Model.Linearizability;
-using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Model.Manifest;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Profiles;
-using ClaimVerified.Specification.Properties;
 
 namespace ClaimVerified.Model.Manifest;
 

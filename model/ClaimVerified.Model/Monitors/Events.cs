@@ -1,21 +1,31 @@
-using Microsoft.Coyote.Specifications;
+using ClaimVerified.Profiles;
+using ClaimVerified.Specification.Properties;
 using Monitor = Microsoft.Coyote.Specifications.Monitor;
 
 namespace ClaimVerified.Model.Monitors;
 
 /// <summary>
-/// The scenario and profile a run checks (every violation message names them), the judge the monitors use, and what
-/// to do when one reports a violation (the run freezes its history there, so that a counterexample ends at the break).
+/// The run a monitor watches: the profile and scenario it checks (every violation message names them), the judge the
+/// monitors use, and what to do when one reports a violation (the run freezes its history there, so that a
+/// counterexample ends at the break).
 /// </summary>
-public sealed class RunStarted(string profileName, string scenarioName, PropertyJudge judge, Action onViolation) : Monitor.Event
+public sealed record WatchedRun(Profile Profile, string ScenarioName, PropertyJudge Judge, Action OnViolation)
 {
-    public string ProfileName { get; } = profileName;
+    /// <summary>Before the run has started: nothing to name, and nothing to freeze.</summary>
+    public static WatchedRun None { get; } = new(Catalogue.Reference, "?", PropertyJudge.Default, () => { });
 
-    public string ScenarioName { get; } = scenarioName;
+    /// <summary>The assertion message of <paramref name="violation"/> seen <paramref name="where"/>, after the run is told.</summary>
+    public string Violated(PropertyViolation violation, string where)
+    {
+        OnViolation();
+        return ViolationMessage.Format(violation, Profile.Name, ScenarioName, where);
+    }
+}
 
-    public PropertyJudge Judge { get; } = judge;
-
-    public Action OnViolation { get; } = onViolation;
+/// <summary>The run starts: every monitor learns what it watches.</summary>
+public sealed class RunStarted(WatchedRun run) : Monitor.Event
+{
+    public WatchedRun Run { get; } = run;
 }
 
 /// <summary>An observer's consistent audit of the host (<see cref="Host.Snapshot"/>).</summary>

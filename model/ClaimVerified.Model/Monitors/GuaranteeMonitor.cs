@@ -1,5 +1,4 @@
 using ClaimVerified.Specification.Properties;
-using Microsoft.Coyote.Specifications;
 using Monitor = Microsoft.Coyote.Specifications.Monitor;
 
 namespace ClaimVerified.Model.Monitors;
@@ -12,10 +11,7 @@ namespace ClaimVerified.Model.Monitors;
 public sealed class GuaranteeMonitor : Monitor
 {
     private readonly Dictionary<int, BuildAdmitted> admitted = [];
-    private string profileName = "?";
-    private string scenario = "?";
-    private PropertyJudge judge = PropertyJudge.Default;
-    private Action onViolation = () => { };
+    private WatchedRun run = WatchedRun.None;
 
     [Start]
     [OnEventDoAction(typeof(RunStarted), nameof(OnRunStarted))]
@@ -26,14 +22,7 @@ public sealed class GuaranteeMonitor : Monitor
     {
     }
 
-    private void OnRunStarted(Event e)
-    {
-        var started = (RunStarted)e;
-        profileName = started.ProfileName;
-        scenario = started.ScenarioName;
-        judge = started.Judge;
-        onViolation = started.OnViolation;
-    }
+    private void OnRunStarted(Event e) => run = ((RunStarted)e).Run;
 
     private void OnAdmitted(Event e)
     {
@@ -46,12 +35,9 @@ public sealed class GuaranteeMonitor : Monitor
     private void OnAllocationFailed(Event e)
     {
         var failed = (AllocationFailed)e;
-        if (judge.Guarantee(failed, admitted.GetValueOrDefault(failed.Domid)) is not { } violation)
+        if (run.Judge.Guarantee(failed, admitted.GetValueOrDefault(failed.Domid)) is { } violation)
         {
-            return;
+            Assert(false, run.Violated(violation, $"seen by {failed.Actor}"));
         }
-
-        onViolation();
-        Assert(false, ViolationMessage.Format(violation, profileName, scenario, $"seen by {failed.Actor}"));
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Coyote.Specifications;
 using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification.Properties;
@@ -14,10 +13,7 @@ namespace ClaimVerified.Model.Monitors;
 /// </summary>
 public sealed class InvariantMonitor : Monitor
 {
-    private Profile profile = Catalogue.Reference;
-    private string scenario = "?";
-    private PropertyJudge judge = PropertyJudge.Default;
-    private Action onViolation = () => { };
+    private WatchedRun run = WatchedRun.None;
 
     [Start]
     [OnEventDoAction(typeof(RunStarted), nameof(OnRunStarted))]
@@ -28,41 +24,31 @@ public sealed class InvariantMonitor : Monitor
     {
     }
 
-    private void OnRunStarted(Event e)
-    {
-        var started = (RunStarted)e;
-        profile = Catalogue.Get(started.ProfileName);
-        scenario = started.ScenarioName;
-        judge = started.Judge;
-        onViolation = started.OnViolation;
-    }
+    private void OnRunStarted(Event e) => run = ((RunStarted)e).Run;
 
     private void OnAudited(Event e)
     {
         var audited = (Audited)e;
-        Report(judge.Audit(audited.Snapshot, profile), $"seen by {audited.Actor}");
+        Report(run.Judge.Audit(audited.Snapshot, run.Profile), $"seen by {audited.Actor}");
     }
 
     private void OnPhysInfoSeen(Event e)
     {
         var seen = (PhysInfoSeen)e;
-        Report(judge.PhysInfo(seen.Info), $"seen by {seen.Actor}");
+        Report(run.Judge.PhysInfo(seen.Info), $"seen by {seen.Actor}");
     }
 
     private void OnAllDomainsGone(Event e)
     {
         var snapshot = ((AllDomainsGone)e).Snapshot;
-        Report(judge.Final(snapshot, profile), "at the end");
+        Report(run.Judge.Final(snapshot, run.Profile), "at the end");
     }
 
     private void Report(PropertyViolation? violation, string where)
     {
-        if (violation is null)
+        if (violation is not null)
         {
-            return;
+            Assert(false, run.Violated(violation, where));
         }
-
-        onViolation();
-        Assert(false, ViolationMessage.Format(violation, profile.Name, scenario, where));
     }
 }

@@ -1,9 +1,7 @@
 using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
-using Microsoft.Coyote.Specifications;
 using ClaimVerified.Model.Monitors;
 using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
-using ClaimVerified.Specification;
 
 namespace ClaimVerified.Model.Scenarios;
 
@@ -36,7 +34,7 @@ public sealed record Scenario(
         {
             CoyoteSpecification.RegisterMonitor<InvariantMonitor>();
             CoyoteSpecification.RegisterMonitor<GuaranteeMonitor>();
-            var started = new RunStarted(profile.Name, Name, watch.Judge ?? PropertyJudge.Default, () => world?.History.Freeze());
+            var started = new RunStarted(new WatchedRun(profile, Name, watch.Judge ?? PropertyJudge.Default, () => world?.History.Freeze()));
             CoyoteSpecification.Monitor<InvariantMonitor>(started);
             CoyoteSpecification.Monitor<GuaranteeMonitor>(started);
         }

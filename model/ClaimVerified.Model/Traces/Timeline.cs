@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
-using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Workloads;
-using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
 using ClaimVerified.Specification.Properties;
 

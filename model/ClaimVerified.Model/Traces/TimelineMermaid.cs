@@ -1,5 +1,4 @@
 using System.Text;
-using ClaimVerified.Specification;
 
 namespace ClaimVerified.Model.Traces;
 

@@ -1,7 +1,5 @@
 using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
-using Microsoft.Coyote.Specifications;
 using ClaimVerified.Model.Monitors;
-using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
 
 namespace ClaimVerified.Model.Workloads;

@@ -1,7 +1,4 @@
-using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
-using ClaimVerified.Model.Monitors;
 using ClaimVerified.Specification;
-using Microsoft.Coyote.Specifications;
 
 namespace ClaimVerified.Model.Workloads;
 
@@ -11,23 +8,13 @@ namespace ClaimVerified.Model.Workloads;
 /// </summary>
 public static class MaxMemAdmin
 {
-    public static async Task RunAsync(World world, string actor)
+    public static Task RunAsync(World world, string actor) => world.OnPublishedDomainAsync(async domid =>
     {
-        var domid = await world.WaitForDomainAsync(maxYields: 20);
-        if (domid is null)
-        {
-            return;
-        }
-
         await Task.Yield();
-        var info = world.Host.GetDomainInfo(domid.Value);
-        if (info is null)
+        if (world.Host.GetDomainInfo(domid) is { } info)
         {
-            return;
+            var newMaxPages = info.MaxPages / 2;
+            world.DoVoidingBuild(actor, domid, new SetMaxPages(Caller.Control, domid, newMaxPages), $"mem-max d{domid} {newMaxPages}");
         }
-
-        var newMaxPages = info.MaxPages / 2;
-        CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildReleased(domid.Value));
-        world.Do(actor, new SetMaxPages(Caller.Control, domid.Value, newMaxPages), $"mem-max d{domid} {newMaxPages}");
-    }
+    });
 }

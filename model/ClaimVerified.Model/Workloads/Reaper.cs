@@ -1,7 +1,4 @@
-using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
-using ClaimVerified.Model.Monitors;
 using ClaimVerified.Specification;
-using Microsoft.Coyote.Specifications;
 
 namespace ClaimVerified.Model.Workloads;
 
@@ -11,21 +8,14 @@ namespace ClaimVerified.Model.Workloads;
 /// </summary>
 public static class Reaper
 {
-    public static async Task RunAsync(World world, string actor)
+    public static Task RunAsync(World world, string actor) => world.OnPublishedDomainAsync(async domid =>
     {
-        var domid = await world.WaitForDomainAsync(maxYields: 20);
-        if (domid is null)
-        {
-            return;
-        }
-
         var steps = world.Choose(4);
         for (var i = 0; i < steps; i++)
         {
             await Task.Yield();
         }
 
-        CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildReleased(domid.Value));
-        world.Do(actor, new DomainKill(Caller.Control, domid.Value));
-    }
+        world.DoVoidingBuild(actor, domid, new DomainKill(Caller.Control, domid));
+    });
 }

@@ -1,6 +1,5 @@
 using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
 using Microsoft.Coyote.Random;
-using Microsoft.Coyote.Specifications;
 using ClaimVerified.Model.Conformance;
 using ClaimVerified.Model.Monitors;
 using ClaimVerified.Profiles;
@@ -51,6 +50,16 @@ public sealed class World
         var result = OperationRunner.Apply(Host, operation);
         History.Return(actor, text ?? operation.Describe(), callStep, result, Host.PeekUnlocked(), operation);
         return result;
+    }
+
+    /// <summary>
+    /// Performs an operation that voids the promise a build of <paramref name="domid"/> was given (a kill, a lower
+    /// max_pages): the guarantee monitor is told first, so that what follows is the caller's will, not a broken claim.
+    /// </summary>
+    public Outcome DoVoidingBuild(string actor, int domid, Operation operation, string? text = null)
+    {
+        CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildReleased(domid));
+        return Do(actor, operation, text);
     }
 
     /// <summary>A number in [0, bound): Coyote chooses, and a replay repeats the choice.</summary>
@@ -111,6 +120,19 @@ public sealed class World
             await Task.Yield();
             var (operation, text) = next(domid.Value);
             Do(actor, operation, text);
+        }
+    }
+
+    /// <summary>
+    /// The shape of an administrator's act on a domain someone else builds: wait for one to be published (as
+    /// <see cref="WaitForDomainAsync"/> does, at most 20 yields), then <paramref name="act"/> on it; nothing if none is.
+    /// </summary>
+    public async Task OnPublishedDomainAsync(Func<int, Task> act)
+    {
+        ArgumentNullException.ThrowIfNull(act);
+        if (await WaitForDomainAsync(maxYields: 20) is { } domid)
+        {
+            await act(domid);
         }
     }
 

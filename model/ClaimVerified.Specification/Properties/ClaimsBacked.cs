@@ -7,27 +7,16 @@ namespace ClaimVerified.Specification.Properties;
 /// <c>total_unclaimed_pages &lt;= total_free_pages</c> and what makes a claim a promise. Where a profile lets claims
 /// count tmem's ephemeral (free-on-demand) pages, those pages count as backing.
 /// </summary>
-public sealed class ClaimsBacked() : SnapshotProperty(
-    PropertyIds.ClaimsBacked,
-    "Outstanding claims never exceed free pages (plus tmem's ephemeral pages where the design counts them), per node too.")
+public sealed class ClaimsBacked() : SnapshotProperty(PropertyIds.ClaimsBacked, "Outstanding claims never exceed free pages (plus tmem's ephemeral pages where the design counts them), per node too.")
 {
     public override PropertyViolation? Check(HostSnapshot snapshot, Profile profile)
     {
         var tmemPages = profile.ClaimCountsTmemFreeable || profile.SoftClaims ? snapshot.TmemEphemeralPages : 0;
-        if (snapshot.OutstandingPages > snapshot.FreePages + tmemPages)
-        {
-            var tmemText = tmemPages > 0 ? $" + tmem ephemeral {tmemPages}" : "";
-            return Violated($"outstanding_claims={snapshot.OutstandingPages} > free pages {snapshot.FreePages}{tmemText}");
-        }
-
-        for (var node = 0; node < snapshot.NodeOutstandingPages.Count; node++)
-        {
-            if (snapshot.NodeOutstandingPages[node] > snapshot.NodeFreePages[node])
-            {
-                return Violated($"node {node}: outstanding={snapshot.NodeOutstandingPages[node]} > free {snapshot.NodeFreePages[node]}");
-            }
-        }
-
-        return null;
+        var tmemText = tmemPages > 0 ? $" + tmem ephemeral {tmemPages}" : "";
+        return snapshot.OutstandingPages > snapshot.FreePages + tmemPages
+            ? Violated($"outstanding_claims={snapshot.OutstandingPages} > free pages {snapshot.FreePages}{tmemText}")
+            : FirstNode(snapshot, node => snapshot.NodeOutstandingPages[node] > snapshot.NodeFreePages[node]
+                ? $"node {node}: outstanding={snapshot.NodeOutstandingPages[node]} > free {snapshot.NodeFreePages[node]}"
+                : null);
     }
 }

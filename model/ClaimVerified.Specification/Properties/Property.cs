@@ -81,9 +81,35 @@ public abstract class SnapshotProperty(string id, string statement) : StatePrope
     public abstract PropertyViolation? Check(HostSnapshot snapshot, Profile profile);
 
     public sealed override PropertyViolation? JudgeState(HostSnapshot snapshot, Profile profile) => Check(snapshot, profile);
+
+    /// <summary>The first node whose counters <paramref name="nodeDetail"/> finds wrong (null: right), as a violation.</summary>
+    protected PropertyViolation? FirstNode(HostSnapshot snapshot, Func<int, string?> nodeDetail)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(nodeDetail);
+        return Enumerable.Range(0, snapshot.NodeOutstandingPages.Count).Select(nodeDetail).FirstOrDefault(d => d is not null) is { } detail
+            ? Violated(detail)
+            : null;
+    }
 }
 
 /// <summary>A property of what one physinfo call returns (free and outstanding read together under heap_lock).</summary>
+/// <summary>
+/// A snapshot property that is judged domain by domain: the first domain that breaks it is the violation. Claim
+/// bound, expiry and release are each a statement about one domain's counters.
+/// </summary>
+public abstract class DomainProperty(string id, string statement) : SnapshotProperty(id, statement)
+{
+    /// <summary>Null when <paramref name="domain"/> satisfies the property, else what is wrong with it.</summary>
+    public abstract PropertyViolation? CheckDomain(DomainSnapshot domain, Profile profile);
+
+    public sealed override PropertyViolation? Check(HostSnapshot snapshot, Profile profile)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return snapshot.Domains.Select(d => CheckDomain(d, profile)).FirstOrDefault(v => v is not null);
+    }
+}
+
 public abstract class PhysInfoProperty(string id, string statement) : StateProperty(id, statement, PropertyKind.PhysInfo)
 {
     public abstract PropertyViolation? Check(ClaimVerified.PhysInfo info);

@@ -7,20 +7,10 @@ namespace ClaimVerified.Specification.Properties;
 /// that has finished dying with a claim has leaked capacity that nothing will ever release. (A dying domain may hold
 /// its claim for the instant between being marked dying and the release; that is not observable as a leak.)
 /// </summary>
-public sealed class Release() : SnapshotProperty(
-    PropertyIds.Release,
-    "A dead or destroyed domain holds no claim.")
+public sealed class Release() : DomainProperty(PropertyIds.Release, "A dead or destroyed domain holds no claim.")
 {
-    public override PropertyViolation? Check(HostSnapshot snapshot, Profile profile)
-    {
-        foreach (var d in snapshot.Domains)
-        {
-            if (d.State is DomainState.Dead or DomainState.Destroyed && d.OutstandingPages != 0)
-            {
-                return Violated($"d{d.Id} is {d.State.ToString().ToLowerInvariant()} but still holds a claim of {d.OutstandingPages} pages");
-            }
-        }
-
-        return null;
-    }
+    public override PropertyViolation? CheckDomain(DomainSnapshot domain, Profile profile) =>
+        domain.State is DomainState.Dead or DomainState.Destroyed && domain.OutstandingPages != 0
+            ? Violated($"d{domain.Id} is {domain.State.ToString().ToLowerInvariant()} but still holds a claim of {domain.OutstandingPages} pages")
+            : null;
 }

@@ -3,7 +3,6 @@ using ClaimVerified.Model.Benchmarks;
 using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
-using ClaimVerified.Profiles;
 using ClaimVerified.Specification.Properties;
 
 namespace ClaimVerified.Cli.Commands;
@@ -74,11 +73,11 @@ public static class BenchCommand
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
-            _ = (Names.Profiles(parsed.GetValue(profiles)), Names.Scenarios(parsed.GetValue(scenarios))); // every name must exist: an unknown one would silently select nothing
+            var (profileNames, scenarioNames) = Selection(parsed, profiles, scenarios);
             var rows = CheckerPower.ExplorationSpeed(new ExplorationSpeedOptions
             {
-                Profiles = parsed.GetValue(profiles) ?? [],
-                Scenarios = parsed.GetValue(scenarios) ?? [],
+                Profiles = profileNames,
+                Scenarios = scenarioNames,
                 Strategy = parsed.GetValue(strategy),
                 Iterations = parsed.GetValue(iterations),
             }, error.WriteLine);
@@ -106,12 +105,11 @@ public static class BenchCommand
                 throw new UsageException("--seeds must be 1..1000", "give a smaller number");
             }
 
-            _ = (Names.Profiles(parsed.GetValue(profiles)), Names.Scenarios(parsed.GetValue(scenarios))); // every name must exist: an unknown one would silently select nothing
-
+            var (profileNames, scenarioNames) = Selection(parsed, profiles, scenarios);
             var rows = CheckerPower.TimeToFirstBug(new TimeToFirstBugOptions
             {
-                Profiles = parsed.GetValue(profiles) ?? [],
-                Scenarios = parsed.GetValue(scenarios) ?? [],
+                Profiles = profileNames,
+                Scenarios = scenarioNames,
                 Strategies = parsed.GetValue(strategies) ?? [],
                 Seeds = parsed.GetValue(seeds),
                 Budget = parsed.GetValue(budget),
@@ -119,6 +117,15 @@ public static class BenchCommand
             return Emit(output, CheckerPower.Render(rows), parsed.GetValue(outFile));
         }));
         return command;
+    }
+
+    /// <summary>The profiles and scenarios named, each checked: an unknown name would silently select nothing.</summary>
+    private static (string[] Profiles, string[] Scenarios) Selection(ParseResult parsed, Option<string[]> profiles, Option<string[]> scenarios)
+    {
+        var profileNames = parsed.GetValue(profiles) ?? [];
+        var scenarioNames = parsed.GetValue(scenarios) ?? [];
+        _ = (Names.Profiles(profileNames), Names.Scenarios(scenarioNames));
+        return (profileNames, scenarioNames);
     }
 
     private static int Emit(TextWriter output, string markdown, string? path)

@@ -5,7 +5,6 @@ using ClaimVerified.Cli.Reports;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Matrix;
-using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Cli.Commands;

@@ -1,10 +1,10 @@
+using System.Text.Json;
 using System.CommandLine;
 using ClaimVerified.Model.Conformance;
 using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Linearizability;
 using ClaimVerified.Model.Manifest;
-using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
 using ClaimVerified.Specification.Properties;
@@ -51,34 +51,22 @@ public static class ReferenceCommands
                 parsed.GetValue(bound)!, parsed.GetValue(maxStates), parsed.GetValue(maxSeconds), parsed.GetValue(threads), parsed.GetValue(engine));
             var result = SpecChecker.Check(chosen, parsedBound, limits, chosenEngine);
             var judged = SpecCheckResults.Load().Judge(result);
-            if (asJson)
+            return Report(output, asJson, judged, result.Render(), new
             {
-                CliJson.Write(output, new
-                {
-                    profile = result.Profile,
-                    bound = result.Bound.ToArguments(),
-                    status = result.Status,
-                    verdict = result.Verdict,
-                    states = result.States,
-                    transitions = result.Transitions,
-                    depth = result.Depth,
-                    seconds = result.Elapsed.TotalSeconds,
-                    engine = chosenEngine.ToString().ToLowerInvariant(),
-                    threads = chosenEngine == SpecEngine.Packed ? parsed.GetValue(threads) : 1,
-                    statesPerSecond = result.StatesPerSecond,
-                    transitionsPerSecond = result.TransitionsPerSecond,
-                    violations = result.Violations.Select(v => new { property = v.Property, detail = v.Detail, steps = v.Steps }),
-                    judgement = judged.Judgement,
-                    deviation = judged.Deviation,
-                });
-            }
-            else
-            {
-                WriteLine(output, result.Render());
-                WriteJudgement(output, judged);
-            }
-
-            return ExitCode.Of([judged.Judgement]);
+                profile = result.Profile,
+                bound = result.Bound.ToArguments(),
+                status = result.Status,
+                verdict = result.Verdict,
+                states = result.States,
+                transitions = result.Transitions,
+                depth = result.Depth,
+                seconds = result.Elapsed.TotalSeconds,
+                engine = chosenEngine.ToString().ToLowerInvariant(),
+                threads = chosenEngine == SpecEngine.Packed ? parsed.GetValue(threads) : 1,
+                statesPerSecond = result.StatesPerSecond,
+                transitionsPerSecond = result.TransitionsPerSecond,
+                violations = result.Violations.Select(v => new { property = v.Property, detail = v.Detail, steps = v.Steps }),
+            });
         }));
         return command;
     }
@@ -106,6 +94,28 @@ public static class ReferenceCommands
         }
 
         return (parsedBound, new SpecCheckLimits(maxStates, maxSeconds, Threads: threads), chosenEngine);
+    }
+
+    /// <summary>
+    /// A checker's result with the manifest's judgement: as JSON (its fields, then judgement and deviation) or as text
+    /// (then the judgement in words); the exit code is the judgement's.
+    /// </summary>
+    private static int Report(TextWriter output, bool json, Judged judged, string text, object fields)
+    {
+        if (json)
+        {
+            var node = JsonSerializer.SerializeToNode(fields, CliJson.Options)!.AsObject();
+            node["judgement"] = JsonSerializer.SerializeToNode(judged.Judgement, CliJson.Options);
+            node["deviation"] = judged.Deviation;
+            output.WriteLine(node.ToJsonString(CliJson.Options));
+        }
+        else
+        {
+            WriteLine(output, text);
+            WriteJudgement(output, judged);
+        }
+
+        return ExitCode.Of([judged.Judgement]);
     }
 
     /// <summary>The manifest's word on a result, as explore gives it per cell.</summary>
@@ -150,29 +160,17 @@ public static class ReferenceCommands
 
             var result = LinearizabilityExplorer.Explore(chosen, where, new ExplorationOptions(parsed.GetValue(iterations), Strategy.Portfolio, parsed.GetValue(seed)));
             var judged = LinearizabilityResults.Load().Judge(result);
-            if (asJson)
+            return Report(output, asJson, judged, result.Render(), new
             {
-                CliJson.Write(output, new
-                {
-                    profile = result.Profile,
-                    scenario = result.Scenario,
-                    status = result.Status,
-                    verdict = result.Verdict,
-                    iterations = result.Iterations,
-                    firstBadIteration = result.FirstBadIteration,
-                    evidence = result.Evidence is null ? null : LinearizabilityChecker.RenderTable(result.Evidence.Evidence),
-                    seconds = result.Elapsed.TotalSeconds,
-                    judgement = judged.Judgement,
-                    deviation = judged.Deviation,
-                });
-            }
-            else
-            {
-                WriteLine(output, result.Render());
-                WriteJudgement(output, judged);
-            }
-
-            return ExitCode.Of([judged.Judgement]);
+                profile = result.Profile,
+                scenario = result.Scenario,
+                status = result.Status,
+                verdict = result.Verdict,
+                iterations = result.Iterations,
+                firstBadIteration = result.FirstBadIteration,
+                evidence = result.Evidence is null ? null : LinearizabilityChecker.RenderTable(result.Evidence.Evidence),
+                seconds = result.Elapsed.TotalSeconds,
+            });
         }));
         return command;
     }

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using ClaimVerified.Cli.Reports;
 using ClaimVerified.Model.Manifest;
-using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Traces;
-using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Cli.Commands;
 

@@ -2,9 +2,7 @@ using System.Net;
 using System.Text;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Matrix;
-using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Traces;
-using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Cli.Reports;
 

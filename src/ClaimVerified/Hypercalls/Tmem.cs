@@ -19,11 +19,9 @@ public sealed partial class Host
     /// </summary>
     public Outcome TmemPut(Caller caller, int domid, TmemPool pool)
     {
-        var d = FindDomain(domid);
-        var rc = CheckTmemCall(caller, d, domid);
-        if (rc != Errno.Ok)
+        if (TmemCaller(caller, domid, out var d) is var refused and not Errno.Ok)
         {
-            return rc;
+            return refused;
         }
 
         if (pool == TmemPool.Persistent)
@@ -49,7 +47,7 @@ public sealed partial class Host
                 return Errno.EINVAL;
             }
 
-            rc = AllocHeapPagesLocked(null, 1, noRefcount: true, AnyNode, out var takenNode);
+            var rc = AllocHeapPagesLocked(null, 1, noRefcount: true, AnyNode, out var takenNode);
             if (rc != Errno.Ok)
             {
                 return rc;
@@ -64,11 +62,9 @@ public sealed partial class Host
     /// <summary>A guest flushes one page from a tmem pool: the page returns to the heap (ephemeral) or is freed (persistent).</summary>
     public Outcome TmemFlush(Caller caller, int domid, TmemPool pool)
     {
-        var d = FindDomain(domid);
-        var rc = CheckTmemCall(caller, d, domid);
-        if (rc != Errno.Ok)
+        if (TmemCaller(caller, domid, out var d) is var refused and not Errno.Ok)
         {
-            return rc;
+            return refused;
         }
 
         if (pool == TmemPool.Persistent)
@@ -109,11 +105,15 @@ public sealed partial class Host
         }
     }
 
-    private Errno CheckTmemCall(Caller caller, Domain? d, int domid) =>
-        !Profile.Tmem ? Errno.EOPNOTSUPP
-        : d is null ? Errno.ESRCH
-        : !caller.MayActOn(domid) ? Errno.EPERM
-        : Errno.Ok;
+    /// <summary>The tmem call's domain, and whether the call may go on: tmem exists, the domain does, the caller may act on it.</summary>
+    private Errno TmemCaller(Caller caller, int domid, out Domain? d)
+    {
+        d = FindDomain(domid);
+        return !Profile.Tmem ? Errno.EOPNOTSUPP
+            : d is null ? Errno.ESRCH
+            : !caller.MayActOn(domid) ? Errno.EPERM
+            : Errno.Ok;
+    }
 
     /// <summary>
     /// tmem_relinquish_pages for one page, heap_lock held: evict an ephemeral page (the first domain's, lowest node)

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ClaimVerified.Cli;
 using ClaimVerified.Model.Manifest;
-using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 using ClaimVerified.Tests.Traces;
 
@@ -35,6 +34,15 @@ public abstract class CliTestBase(string name) : IDisposable
     }
 
     protected static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
+
+    /// <summary>Writes <paramref name="text"/> to a file of that name in the scratch folder, and returns its path.</summary>
+    protected string ScratchFile(string name, string text)
+    {
+        Directory.CreateDirectory(Scratch);
+        var path = Path.Combine(Scratch, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
 }
 
 /// <summary>claimverify as a user meets it: commands, --json, exit codes, and errors without stack traces.</summary>
@@ -166,9 +174,7 @@ public sealed class ReferenceCommandTests() : CliTestBase("ref")
     public void An_output_folder_that_cannot_be_written_is_a_usage_error()
     {
         // A file where the folder should be: no permission trick needed, and it fails the same way as root.
-        Directory.CreateDirectory(Scratch);
-        var blocker = Path.Combine(Scratch, "not-a-folder");
-        File.WriteAllText(blocker, "x");
+        var blocker = ScratchFile("not-a-folder", "x");
         foreach (var args in new[]
                  {
                      new[] { "explore", "--profile", "reference", "--scenario", "sharing", "--iterations", "2", "--out", Path.Combine(blocker, "out") },
@@ -212,14 +218,11 @@ public sealed class ReferenceCommandTests() : CliTestBase("ref")
     [Fact]
     public void Run_passes_a_good_script_and_points_at_the_line_of_a_bad_one()
     {
-        Directory.CreateDirectory(Scratch);
-        var good = Path.Combine(Scratch, "good.cvs");
-        File.WriteAllText(good, "host nodes=1 pages=16\nprofile xen-4.22\ncreate d1 max=8 -> ok\nclaim d1 8 -> ok\nphysinfo -> free=16 outstanding=8\n");
+        var good = ScratchFile("good.cvs", "host nodes=1 pages=16\nprofile xen-4.22\ncreate d1 max=8 -> ok\nclaim d1 8 -> ok\nphysinfo -> free=16 outstanding=8\n");
         var (exit, output, _) = Run("run", good);
         Assert.True(exit == ExitCode.AsExpected, output);
 
-        var wrong = Path.Combine(Scratch, "wrong.cvs");
-        File.WriteAllText(wrong, "host nodes=1 pages=16\nprofile xen-4.22\ncreate d1 max=8 -> ok\nclaim d1 8 -> ENOMEM\n");
+        var wrong = ScratchFile("wrong.cvs", "host nodes=1 pages=16\nprofile xen-4.22\ncreate d1 max=8 -> ok\nclaim d1 8 -> ENOMEM\n");
         (exit, output, _) = Run("run", wrong, "--json");
         Assert.Equal(ExitCode.UnexpectedViolation, exit);
         using (var json = JsonDocument.Parse(output))

@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text;
 using Xunit.Sdk;
 using ClaimVerified.Profiles;
-using ClaimVerified.Specification;
 
 namespace ClaimVerified.Tests.Core;
 

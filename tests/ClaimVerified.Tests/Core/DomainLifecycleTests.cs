@@ -1,4 +1,3 @@
-using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
 using static ClaimVerified.Tests.Core.CoreKit;
 

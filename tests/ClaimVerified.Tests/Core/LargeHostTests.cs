@@ -1,4 +1,3 @@
-using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
 namespace ClaimVerified.Tests.Core;
 

@@ -1,4 +1,3 @@
-using ClaimVerified.Specification;
 using static ClaimVerified.Tests.Core.CoreKit;
 
 namespace ClaimVerified.Tests.Core;

@@ -1,6 +1,5 @@
 using ClaimVerified.Tests.Traces;
 using Mono.Cecil;
-using Mono.Cecil.Cil;
 
 namespace ClaimVerified.Tests.Model;
 

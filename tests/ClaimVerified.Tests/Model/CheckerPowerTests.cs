@@ -1,7 +1,6 @@
 
 using ClaimVerified.Model.Benchmarks;
 using ClaimVerified.Model.Exploration;
-using ClaimVerified.Model.Manifest;
 namespace ClaimVerified.Tests.Model;
 
 /// <summary>

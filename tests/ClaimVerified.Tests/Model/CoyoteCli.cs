@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Tests.Traces;
 

@@ -1,5 +1,4 @@
 using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
-using System.Diagnostics;
 using Microsoft.Coyote.Rewriting;
 using Microsoft.Coyote.SystematicTesting;
 using ClaimVerified.Model.Exploration;

@@ -2,7 +2,6 @@
 using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Model.Linearizability;
 using ClaimVerified.Model.Manifest;
-using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification.Properties;
 using ClaimVerified.Tests.Core;

@@ -3,7 +3,6 @@ using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
-using ClaimVerified.Tests.Core;
 namespace ClaimVerified.Tests.Model;
 
 /// <summary>

@@ -1,9 +1,7 @@
 using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
-using Microsoft.Coyote.Specifications;
 using Microsoft.Coyote.SystematicTesting;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Profiles;
-using ClaimVerified.Specification;
 
 namespace ClaimVerified.Tests.Mutants;
 

@@ -5,7 +5,6 @@ using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
-using ClaimVerified.Specification;
 using ClaimVerified.Tests.Core;
 using S = ClaimVerified.Specification;
 

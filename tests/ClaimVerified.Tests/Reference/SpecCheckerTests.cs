@@ -2,7 +2,6 @@
 using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Profiles;
-using ClaimVerified.Specification;
 using ClaimVerified.Specification.Properties;
 namespace ClaimVerified.Tests.Reference;
 

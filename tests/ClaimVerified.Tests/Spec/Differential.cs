@@ -1,11 +1,8 @@
-using System.Collections.Immutable;
 using System.Text;
 using CsCheck;
 using ClaimVerified.Model.Conformance;
-using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
-using ClaimVerified.Specification;
 using ClaimVerified.Tests.Core;
 using S = ClaimVerified.Specification;
 

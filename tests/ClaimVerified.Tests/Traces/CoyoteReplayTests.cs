@@ -1,6 +1,5 @@
 
 using ClaimVerified.Model.Traces;
-using ClaimVerified.Profiles;
 using ClaimVerified.Tests.Model;
 namespace ClaimVerified.Tests.Traces;
 

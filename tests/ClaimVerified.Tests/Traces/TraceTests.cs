@@ -1,4 +1,3 @@
-using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Traces;
 
 namespace ClaimVerified.Tests.Traces;
