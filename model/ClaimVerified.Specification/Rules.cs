@@ -20,8 +20,8 @@ public static class Rules
     /// <summary>The caller is not the control domain.</summary>
     public const string CreateNotPrivileged = "create.not-privileged-EPERM";
 
-    /// <summary>max_pages is negative or above the host's pages.</summary>
-    public const string CreateMaxOutOfRange = "create.max-out-of-range-EINVAL";
+    /// <summary>A negative max_pages: a malformed call (Xen's argument is unsigned; there is no upper limit).</summary>
+    public const string CreateMaxNegative = "create.max-negative-EINVAL";
 
     /// <summary>Every domid below DOMID_FIRST_RESERVED is taken.</summary>
     public const string CreateDomIdsExhausted = "create.domids-exhausted-ENOMEM";
@@ -34,8 +34,8 @@ public static class Rules
     /// <summary>The caller is not the control domain.</summary>
     public const string MaxMemNotPrivileged = "maxmem.not-privileged-EPERM";
 
-    /// <summary>max_pages is negative or above the host's pages.</summary>
-    public const string MaxMemOutOfRange = "maxmem.max-out-of-range-EINVAL";
+    /// <summary>A negative max_pages: a malformed call (do_domctl accepts any unsigned value, 017e667c43 saturates it).</summary>
+    public const string MaxMemNegative = "maxmem.max-negative-EINVAL";
 
     /// <summary>The domain is unknown or destroyed.</summary>
     public const string MaxMemUnknownDomain = "maxmem.unknown-domain-ESRCH";
@@ -67,8 +67,8 @@ public static class Rules
 
     // ---- claim: XENMEM_claim_pages, the wrapper then domain_set_outstanding_pages --------------------------------
 
-    /// <summary>The profile has no claims (before 65c9792df6).</summary>
-    public const string ClaimUnsupported = "claim.unsupported-EOPNOTSUPP";
+    /// <summary>The profile has no claims (before 65c9792df6): an unknown memory op, ENOSYS.</summary>
+    public const string ClaimUnsupported = "claim.unsupported-ENOSYS";
 
     /// <summary>LLC colouring is on and the profile refuses claims with it (b068cafc73).</summary>
     public const string ClaimLlcColouring = "claim.llc-colouring-EOPNOTSUPP";

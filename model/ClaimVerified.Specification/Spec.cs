@@ -59,7 +59,7 @@ public static partial class Spec
         ArgumentNullException.ThrowIfNull(operation);
         return operation switch
         {
-            CreateDomain op => Create(state, op),
+            CreateDomain op => Create(profile, state, op),
             SetMaxPages op => SetMax(profile, state, op),
             ClaimPages op => Claim(profile, state, op),
             ClaimMemory op => ClaimSet(profile, state, op),

@@ -10,7 +10,7 @@ public static partial class Spec
     {
         if (!profile.ClaimsSupported)
         {
-            return Rules.Hit(Rules.ClaimUnsupported, (Errno.EOPNOTSUPP, s));
+            return Rules.Hit(Rules.ClaimUnsupported, (Errno.ENOSYS, s));
         }
 
         if (s.Config.LlcColouring && profile.ClaimsRefusedWithLlcColouring)

@@ -5,16 +5,27 @@ namespace ClaimVerified.Specification;
 
 public static partial class Spec
 {
-    private static (Outcome, SpecState) Create(SpecState s, CreateDomain op)
+    /// <summary>
+    /// What max_pages becomes for a non-negative request: there is no upper limit (do_domctl, XEN_DOMCTL_max_mem);
+    /// max_pages is 32 bits wide, so a larger request keeps its low 32 bits before 017e667c43 and saturates since.
+    /// </summary>
+    public static long MaxPagesStored(Profile profile, long requested)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        const long limit = uint.MaxValue;
+        return requested <= limit ? requested : profile.MaxMemTruncates ? requested % (limit + 1) : limit;
+    }
+
+    private static (Outcome, SpecState) Create(Profile profile, SpecState s, CreateDomain op)
     {
         if (!op.Caller.IsPrivileged)
         {
             return Rules.Hit(Rules.CreateNotPrivileged, (Errno.EPERM, s));
         }
 
-        if (op.MaxPages < 0 || op.MaxPages > s.Config.TotalPages)
+        if (op.MaxPages < 0)
         {
-            return Rules.Hit(Rules.CreateMaxOutOfRange, (Errno.EINVAL, s));
+            return Rules.Hit(Rules.CreateMaxNegative, (Errno.EINVAL, s));
         }
 
         if (s.NextDomId >= DomIdLimit)
@@ -23,7 +34,7 @@ public static partial class Spec
         }
 
         var zero = NodeVector.Zero(s.NodeCount);
-        var d = new SpecDomain(s.NextDomId, DomainState.Alive, Tot: 0, Extra: 0, op.MaxPages, Claim: 0, zero, Soft: false,
+        var d = new SpecDomain(s.NextDomId, DomainState.Alive, Tot: 0, Extra: 0, MaxPagesStored(profile, op.MaxPages), Claim: 0, zero, Soft: false,
             TmemPersistent: 0, Pages: zero, TmemEphemeral: zero);
         return Rules.Hit(Rules.CreateCreated, (Outcome.Ok(d.Id), s.With(d) with { NextDomId = s.NextDomId + 1 }));
     }
@@ -35,9 +46,9 @@ public static partial class Spec
             return Rules.Hit(Rules.MaxMemNotPrivileged, (Errno.EPERM, s));
         }
 
-        if (op.MaxPages < 0 || op.MaxPages > s.Config.TotalPages)
+        if (op.MaxPages < 0)
         {
-            return Rules.Hit(Rules.MaxMemOutOfRange, (Errno.EINVAL, s));
+            return Rules.Hit(Rules.MaxMemNegative, (Errno.EINVAL, s));
         }
 
         if (s.Live(op.DomId) is not { } d)
@@ -45,9 +56,9 @@ public static partial class Spec
             return Rules.Hit(Rules.MaxMemUnknownDomain, (Errno.ESRCH, s));
         }
 
-        d = d with { Max = op.MaxPages };
+        d = d with { Max = MaxPagesStored(profile, op.MaxPages) };
         var next = s.With(d);
-        var excess = DomainTot(profile, d) + d.Claim - op.MaxPages;
+        var excess = DomainTot(profile, d) + d.Claim - d.Max;
         if (profile.MaxPagesTrimsClaim && excess > 0 && d.Claim > 0)
         {
             // Our reference keeps tot + claim <= max_pages: the claim gives back the excess, global part first,

@@ -24,6 +24,19 @@ public sealed class Domain
         TmemEphemeralNodePages = new long[nodeCount];
     }
 
+    /// <summary>
+    /// The largest max_pages a domain can have: Xen's <c>max_pages</c> is an <c>unsigned int</c>, and
+    /// XEN_DOMCTL_max_mem saturates a larger request there since 017e667c43 (do_domctl, xen/common/domctl.c).
+    /// </summary>
+    public const long MaxPagesLimit = uint.MaxValue;
+
+    /// <summary>
+    /// What "unlimited" asks for: <c>xc_domain_setmaxmem(xch, domid, -1)</c>, as Xen's own claim test calls it
+    /// (tools/tests/mem-claim/test-mem-claim.c, f34c965281), is a max_memkb of 2^64-1, i.e. 2^62-1 pages of 4 KiB.
+    /// Truncated or saturated, it becomes <see cref="MaxPagesLimit"/>.
+    /// </summary>
+    public const long UnlimitedRequestPages = (long)(ulong.MaxValue >> 2);
+
     public int Id { get; }
 
     /// <summary>Xen's per-domain <c>page_alloc_lock</c>. Lock order: page_alloc_lock before heap_lock.</summary>

@@ -19,7 +19,12 @@ public enum Errno
     EBUSY = 16,
     /// <summary>A bad argument: a size, an order, a target, a second claim, a dying domain where Xen says EINVAL.</summary>
     EINVAL = 22,
-    /// <summary>The profile has no such operation (claims before 4.3, tmem after 4.12, claims with LLC colouring).</summary>
+    /// <summary>
+    /// No such hypercall: XENMEM_claim_pages before Xen 4.3 is an unknown memory op, which do_memory_op hands to
+    /// arch_memory_op, whose default answer is -ENOSYS (libxc hid it as success until 7672602df6).
+    /// </summary>
+    ENOSYS = 38,
+    /// <summary>The profile has no such operation (tmem after 4.12, claim sets outside their profile, claims with LLC colouring).</summary>
     EOPNOTSUPP = 95,
 }
 

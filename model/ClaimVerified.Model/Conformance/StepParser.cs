@@ -48,7 +48,7 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
             throw Error(c.EndColumn, "missing max", "max=<pages>");
         }
 
-        var maxPages = Number(max.Value, max.Column, long.MinValue, long.MaxValue);
+        var maxPages = MaxPages(max.Value, max.Column);
         var who = Caller(options, CallerRef.Control);
         return Step(null, ids => new CreateDomain(Resolve(who, ids), maxPages), name.Text);
     }
@@ -165,8 +165,8 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
     private ScriptStep MaxMem()
     {
         var d = Dom();
-        var pagesToken = c.Next("the new max_pages");
-        var pages = Number(pagesToken.Text, pagesToken.Column, long.MinValue, long.MaxValue);
+        var pagesToken = c.Next("the new max_pages (a number, or unlimited)");
+        var pages = MaxPages(pagesToken.Text, pagesToken.Column);
         var who = Caller(Options("as"), CallerRef.Control);
         return Step(d, ids => new SetMaxPages(Resolve(who, ids), ids(d), pages));
     }
@@ -285,6 +285,13 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
 
     private ScriptStep Step(DomainRef? domain, Func<Func<DomainRef, int>, Operation> build, string? binds = null) =>
         new(line, source, keyword, domain, binds, expect, build);
+
+    /// <summary>
+    /// A max_pages: a number, or <c>unlimited</c>, which asks for what <c>xc_domain_setmaxmem(-1)</c> asks for, as
+    /// Xen's own claim test does (<see cref="Domain.UnlimitedRequestPages"/>).
+    /// </summary>
+    private long MaxPages(string text, int column) =>
+        text == "unlimited" ? Domain.UnlimitedRequestPages : Number(text, column, long.MinValue, long.MaxValue);
 
     private long Number(string text, int column, long min, long max) => ScriptParser.Number(line, text, column, min, max);
 

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Microsoft.Coyote.Rewriting;
-using ClaimVerified.Model.Conformance;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
 
@@ -137,7 +136,7 @@ public sealed class PackedLayout
             row[at + DomState] = (int)d.State;
             row[at + DomTot] = Fit(d.Tot);
             row[at + DomExtra] = Fit(d.Extra);
-            row[at + DomMax] = Fit(d.Max);
+            row[at + DomMax] = FitMax(d.Max);
             row[at + DomClaim] = Fit(d.Claim);
             row[at + DomSoft] = d.Soft ? 1 : 0;
             row[at + DomTmemPersistent] = Fit(d.TmemPersistent);
@@ -166,7 +165,7 @@ public sealed class PackedLayout
         {
             var at = Domain(domid);
             domains[domid] = new SpecDomain(domid, (DomainState)row[at + DomState], row[at + DomTot], row[at + DomExtra],
-                row[at + DomMax], row[at + DomClaim], Vector(row, at + DomNodeClaims), row[at + DomSoft] != 0,
+                MaxOf(row[at + DomMax]), row[at + DomClaim], Vector(row, at + DomNodeClaims), row[at + DomSoft] != 0,
                 row[at + DomTmemPersistent], Vector(row, at + DomPages), Vector(row, at + DomTmemEphemeral));
             targets[domid] = row[at + DomTarget];
         }
@@ -189,7 +188,7 @@ public sealed class PackedLayout
             long extra = row[at + DomExtra];
             domains[domid - 1] = new DomainSnapshot(domid, (DomainState)row[at + DomState], tot, extra,
                 profile.TotIncludesExtraPages ? tot - extra : tot, profile.TotIncludesExtraPages ? tot : tot + extra,
-                row[at + DomMax], row[at + DomClaim], Longs(row, at + DomNodeClaims), row[at + DomTarget],
+                MaxOf(row[at + DomMax]), row[at + DomClaim], Longs(row, at + DomNodeClaims), row[at + DomTarget],
                 Sum(row, at + DomTmemEphemeral), row[at + DomTmemPersistent], PagesInFlight: 0);
         }
 
@@ -229,6 +228,18 @@ public sealed class PackedLayout
             row[at + node] = Fit(vector[node]);
         }
     }
+
+    /// <summary>
+    /// The row's max_pages for a value too large for an int: a bound holds a few pages, so every such max_pages
+    /// (Xen's 32-bit maximum, which "unlimited" becomes) behaves the same, above every count a row can reach.
+    /// </summary>
+    public const int AboveEveryBound = int.MaxValue;
+
+    /// <summary>max_pages as a row keeps it: itself, or <see cref="AboveEveryBound"/> when it does not fit.</summary>
+    public static int FitMax(long maxPages) => maxPages >= AboveEveryBound ? AboveEveryBound : Fit(maxPages);
+
+    /// <summary>max_pages from a row: <see cref="AboveEveryBound"/> stands for Xen's largest max_pages.</summary>
+    private static long MaxOf(int stored) => stored == AboveEveryBound ? ClaimVerified.Domain.MaxPagesLimit : stored;
 
     private static int Fit(long value) =>
         value is >= int.MinValue and <= int.MaxValue

@@ -34,6 +34,7 @@ public sealed partial class PackedSpec
         public readonly bool FreesRegrowClaim = p.FreesRegrowClaim;
         public readonly bool MaxPagesTrimsClaim = p.MaxPagesTrimsClaim;
         public readonly bool OfflineKeepsClaimsBacked = p.OfflineKeepsClaimsBacked;
+        public readonly bool MaxMemTruncates = p.MaxMemTruncates;
     }
 
     private enum OpKind : byte
@@ -68,16 +69,20 @@ public sealed partial class PackedSpec
     private PackedOp Compile(Operation operation)
     {
         static int Pages(long pages) => pages is >= int.MinValue and <= int.MaxValue ? (int)pages : -1;
+
+        // max_pages as the row keeps it: no upper limit; 32 bits wide, so a larger request keeps its low 32 bits
+        // (before 017e667c43) or saturates; a stored value too large for an int (beyond every bound a row can hold)
+        // becomes the sentinel PackedLayout.AboveEveryBound, which compares above every count of the bound.
+        int MaxPages(long requested) => requested < 0 ? -1
+            : PackedLayout.FitMax(requested <= uint.MaxValue ? requested : profile.MaxMemTruncates ? requested & uint.MaxValue : uint.MaxValue);
         var nodeOk = (int node) => node == Operation.AnyNode || (node >= 0 && node < nodes);
         var refusedWithLlc = llcColouring && profile.ClaimsRefusedWithLlcColouring;
         switch (operation)
         {
             case CreateDomain op:
-                return new(OpKind.Create, 0, Pages(op.MaxPages), 0, false, default,
-                    !op.Caller.IsPrivileged || op.MaxPages < 0 || op.MaxPages > totalPages, null);
+                return new(OpKind.Create, 0, MaxPages(op.MaxPages), 0, false, default, !op.Caller.IsPrivileged || op.MaxPages < 0, null);
             case SetMaxPages op:
-                return new(OpKind.SetMax, op.DomId, Pages(op.MaxPages), 0, false, default,
-                    !op.Caller.IsPrivileged || op.MaxPages < 0 || op.MaxPages > totalPages, null);
+                return new(OpKind.SetMax, op.DomId, MaxPages(op.MaxPages), 0, false, default, !op.Caller.IsPrivileged || op.MaxPages < 0, null);
             case ClaimPages op:
                 return new(OpKind.Claim, op.DomId, Pages(op.Pages), 0, op.Soft, default,
                     !profile.ClaimsSupported || refusedWithLlc || op.Pages < 0 || op.Pages > int.MaxValue

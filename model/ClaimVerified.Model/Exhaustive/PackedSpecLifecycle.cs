@@ -5,7 +5,7 @@ namespace ClaimVerified.Model.Exhaustive;
 
 public sealed partial class PackedSpec
 {
-    [Follows(Rules.CreateNotPrivileged, Rules.CreateMaxOutOfRange, Rules.CreateDomIdsExhausted, Rules.CreateCreated)]
+    [Follows(Rules.CreateNotPrivileged, Rules.CreateMaxNegative, Rules.CreateDomIdsExhausted, Rules.CreateCreated)]
     private PackedStepResult Create(Span<int> row, in PackedOp op)
     {
         var domid = row[layout.NextDomId];
@@ -28,7 +28,7 @@ public sealed partial class PackedSpec
         return PackedStepResult.Ok;
     }
 
-    [Follows(Rules.MaxMemNotPrivileged, Rules.MaxMemOutOfRange, Rules.MaxMemUnknownDomain, Rules.MaxMemSet)]
+    [Follows(Rules.MaxMemNotPrivileged, Rules.MaxMemNegative, Rules.MaxMemUnknownDomain, Rules.MaxMemSet)]
     private PackedStepResult SetMax(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);

@@ -14,8 +14,9 @@ public sealed partial class Host
     {
         if (!Profile.ClaimsSupported)
         {
-            // Before 4.3 the sub-op does not exist (Xen answers ENOSYS, which libxc then hid until 7672602df6).
-            return Errno.EOPNOTSUPP;
+            // Before 4.3 the sub-op does not exist: arch_memory_op's default answers ENOSYS (libxc then hid it as
+            // success until 7672602df6).
+            return Errno.ENOSYS;
         }
 
         if (Config.LlcColouring && Profile.ClaimsRefusedWithLlcColouring)

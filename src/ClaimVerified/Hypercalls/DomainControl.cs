@@ -3,7 +3,8 @@ namespace ClaimVerified;
 public sealed partial class Host
 {
     /// <summary>
-    /// XEN_DOMCTL_createdomain followed by max_mem: a new alive domain with no pages. Returns its domid.
+    /// XEN_DOMCTL_createdomain followed by max_mem: a new alive domain with no pages. Returns its domid. max_pages is
+    /// stored as <see cref="SetMaxPages"/> stores it: any non-negative request, with no bound from host memory.
     /// </summary>
     public Outcome CreateDomain(Caller caller, long maxPages)
     {
@@ -12,7 +13,7 @@ public sealed partial class Host
             return Errno.EPERM;
         }
 
-        if (maxPages < 0 || maxPages > TotalPages)
+        if (maxPages < 0)
         {
             return Errno.EINVAL;
         }
@@ -24,7 +25,7 @@ public sealed partial class Host
                 return Errno.ENOMEM;
             }
 
-            var d = new Domain(nextDomid++, maxPages, NodeCount);
+            var d = new Domain(nextDomid++, StoredMaxPages(maxPages), NodeCount);
             liveDomains = liveDomains.Add(d.Id, d);
             everyDomain = everyDomain.Add(d);
             return Outcome.Ok(d.Id);
@@ -32,9 +33,12 @@ public sealed partial class Host
     }
 
     /// <summary>
-    /// XEN_DOMCTL_max_mem: under domctl_lock and page_alloc_lock, max_pages takes the new value. Xen allows a value
-    /// below tot_pages (the domain drops below it as it frees) and never looks at the claim, so tot + claim may exceed
-    /// max_pages afterwards. Our reference trims the claim in the same section (MaxPagesTrimsClaim).
+    /// XEN_DOMCTL_max_mem: under domctl_lock and page_alloc_lock, max_pages takes the new value. Xen accepts any value
+    /// (do_domctl checks nothing against host memory, tot_pages or claims): one too large for max_pages is truncated
+    /// or saturated (<see cref="Profile.MaxMemTruncates"/>). It allows a value below tot_pages (the domain drops below
+    /// it as it frees) and never looks at the claim, so tot + claim may exceed max_pages afterwards. Our reference
+    /// trims the claim in the same section (MaxPagesTrimsClaim). The hypercall's argument is unsigned: a negative
+    /// count is a malformed call here, refused with EINVAL.
     /// </summary>
     public Outcome SetMaxPages(Caller caller, int domid, long maxPages)
     {
@@ -43,7 +47,7 @@ public sealed partial class Host
             return Errno.EPERM;
         }
 
-        if (maxPages < 0 || maxPages > TotalPages)
+        if (maxPages < 0)
         {
             return Errno.EINVAL;
         }
@@ -58,7 +62,7 @@ public sealed partial class Host
 
             lock (d.PageAllocLock)
             {
-                d.MaxPages = maxPages;
+                d.MaxPages = StoredMaxPages(maxPages);
                 if (Profile.MaxPagesTrimsClaim)
                 {
                     TrimClaimToMaxPages(d);
@@ -68,6 +72,15 @@ public sealed partial class Host
             return Outcome.Ok();
         }
     }
+
+    /// <summary>
+    /// The max_pages Xen stores for a request of <paramref name="maxPages"/> (non-negative): as is when it fits an
+    /// unsigned int, else its low 32 bits (before 017e667c43) or the type's maximum (since).
+    /// </summary>
+    private long StoredMaxPages(long maxPages) =>
+        maxPages <= Domain.MaxPagesLimit ? maxPages
+        : Profile.MaxMemTruncates ? maxPages & Domain.MaxPagesLimit
+        : Domain.MaxPagesLimit;
 
     /// <summary>
     /// Our reference: with page_alloc_lock held, trims the claim so that domain_tot_pages + claim &lt;= max_pages.

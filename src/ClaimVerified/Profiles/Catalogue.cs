@@ -14,6 +14,7 @@ public static class Catalogue
         ClaimsSupported = false,
         ConsumeClaimAt = ClaimConsumption.None,
         Tmem = true,
+        MaxMemTruncates = true,
     };
 
     /// <summary>
@@ -37,6 +38,7 @@ public static class Catalogue
         RefuseClaimOnDying = DyingClaimCheck.UnderLocks,
         ExtraPages = ExtraPagesMode.NotCounted,
         ClaimAvailWraps = false,
+        MaxMemTruncates = true, // The Xen of 2012: max_mem truncated until 017e667c43 (4.6).
     };
 
     /// <summary>Xen 4.3: the first claims (65c9792df6).</summary>
@@ -50,6 +52,7 @@ public static class Catalogue
         NoRefcountMayUseClaims = true,
         ConsumeClaimAt = ClaimConsumption.InAssignPages,
         FreesRegrowClaim = true,
+        MaxMemTruncates = true,
     };
 
     /// <summary>Xen 4.6: no-refcount allocations may no longer use claimed memory (17294e69c4).</summary>
@@ -58,6 +61,7 @@ public static class Catalogue
         Name = "xen-4.6",
         Summary = "no-refcount allocations may no longer use claimed memory (17294e69c4)",
         NoRefcountMayUseClaims = false,
+        MaxMemTruncates = false, // 017e667c43: a too-large request saturates at max_pages' maximum.
     };
 
     /// <summary>Xen 4.13: tmem removed from the hypervisor and from the claim maths (c492e19fdd).</summary>

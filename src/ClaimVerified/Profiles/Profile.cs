@@ -120,6 +120,13 @@ public sealed record Profile
     /// </summary>
     public bool ClaimAvailWraps { get; init; } = true;
 
+    /// <summary>
+    /// Whether XEN_DOMCTL_max_mem keeps only the low 32 bits of a page count too large for max_pages (an unsigned int),
+    /// as do_domctl did before 017e667c43 (Xen 4.6, "domctl: don't truncate XEN_DOMCTL_max_mem requests"), instead of
+    /// saturating at the type's maximum. Either way no value is refused and none is checked against host memory.
+    /// </summary>
+    public bool MaxMemTruncates { get; init; }
+
     /// <summary>Whether claims are refused with EOPNOTSUPP when LLC colouring is on (b068cafc73).</summary>
     public bool ClaimsRefusedWithLlcColouring { get; init; }
 

@@ -202,12 +202,12 @@ public sealed class ClaimRulesTests
     }
 
     [Fact]
-    public void No_claims_profile_has_no_claim_call()
+    public void No_claims_profile_has_no_claim_call_and_claim_pages_is_an_unknown_hypercall()
     {
         var (host, d) = WithDomain("no-claims");
-        AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimPages(Caller.Control, d, 100));
-        AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimPages(Caller.Control, d, 0));
-        AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimPages(Caller.Guest(d), 999, -1));
+        AssertFailsUnchanged(host, Errno.ENOSYS, h => h.ClaimPages(Caller.Control, d, 100));
+        AssertFailsUnchanged(host, Errno.ENOSYS, h => h.ClaimPages(Caller.Control, d, 0));
+        AssertFailsUnchanged(host, Errno.ENOSYS, h => h.ClaimPages(Caller.Guest(d), 999, -1));
         AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimMemory(Caller.Control, d, [new ClaimEntry(1, 0)]));
 
         // Without claims nothing reserves capacity: whoever populates first gets the memory.

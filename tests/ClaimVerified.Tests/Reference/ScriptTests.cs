@@ -183,7 +183,7 @@ public sealed class ScriptTests
     [Fact]
     public void A_domain_whose_create_failed_cannot_be_used()
     {
-        var result = ScriptRunner.Run("host nodes=1 pages=4\nprofile reference\ncreate big max=9 -> EINVAL\nclaim big 1\n");
+        var result = ScriptRunner.Run("host nodes=1 pages=4\nprofile reference\ncreate big max=-9 -> EINVAL\nclaim big 1\n");
         Assert.False(result.Passed);
         Assert.Equal(4, result.FirstDifference!.Line);
         Assert.Contains("never created", result.FirstDifference.What, StringComparison.Ordinal);
