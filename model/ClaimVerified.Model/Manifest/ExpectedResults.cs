@@ -16,12 +16,22 @@ public sealed record ExpectedResult(
     string Expect,
     IReadOnlyList<string>? Properties,
     string? Finding,
-    uint Budget)
+    uint Budget,
+    string? Reason = null)
 {
+    public const string NotApplicableText = "not applicable";
+
     public bool ExpectsViolation => Expect == "violates";
 
-    /// <summary>What the cell's result says: "holds", or "violates" with the properties it names.</summary>
-    public string Describe() => ExpectsViolation ? $"violates {string.Join("|", Properties ?? [])}" : "holds";
+    /// <summary>
+    /// The scenario makes calls no code of the profile's Xen makes: there is nothing to explore, and
+    /// <see cref="Reason"/> says why (it must be the scenario's own reason, <see cref="Scenario.NotApplicable"/>).
+    /// </summary>
+    public bool IsNotApplicable => Expect == "not-applicable";
+
+    /// <summary>What the cell's result says: "holds", "violates" with the properties it names, or "not applicable".</summary>
+    public string Describe() =>
+        IsNotApplicable ? NotApplicableText : ExpectsViolation ? $"violates {string.Join("|", Properties ?? [])}" : "holds";
 
     /// <summary>Whether <paramref name="result"/> is what this cell expects, and if not, what differs, in words.</summary>
     public Judged Judge(ExplorationResult result)
@@ -32,6 +42,11 @@ public sealed record ExpectedResult(
 
     private string? Deviation(ExplorationResult result)
     {
+        if (IsNotApplicable)
+        {
+            return $"the manifest says {Scenario} does not apply to {Profile} ({Reason}), but it was explored";
+        }
+
         if (result.UncontrolledInvocations.Count > 0)
         {
             return $"uncontrolled invocations: {string.Join(", ", result.UncontrolledInvocations)}";
@@ -93,7 +108,8 @@ public sealed record ExpectedResults(
         {
             Profiles.Catalogue.Get(row.Profile);
             Scenarios.ScenarioCatalogue.Get(row.Scenario);
-            if (row.Expect is not ("holds" or "violates") || row.Budget is 0 or > ExplorationOptions.MaxIterations)
+            if (row.Expect is not ("holds" or "violates" or "not-applicable") || row.Budget is 0 or > ExplorationOptions.MaxIterations
+                || (row.IsNotApplicable && string.IsNullOrWhiteSpace(row.Reason)))
             {
                 throw new InvalidOperationException($"manifest: bad expect or budget for {row.Profile} x {row.Scenario}");
             }

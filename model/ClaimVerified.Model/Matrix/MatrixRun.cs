@@ -94,6 +94,11 @@ public static class MatrixRun
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(options);
         var row = manifest.Find(profile.Name, scenario.Name);
+        if (scenario.NotApplicable(profile) is { } reason)
+        {
+            return (NotApplicable(row, profile, scenario, reason), null);
+        }
+
         var budget = options.Iterations ?? row?.Budget ?? MatrixOptions.UnlistedBudget;
         var stopwatch = Stopwatch.StartNew();
         var result = Explorer.Explore(profile, scenario, new ExplorationOptions(budget, options.Strategy, options.Seed));
@@ -105,6 +110,16 @@ public static class MatrixRun
             judged.Judgement, judged.Deviation, result.Iterations, result.BugFound ? result.Iterations : null,
             Math.Round(stopwatch.Elapsed.TotalSeconds, 2), result.BugMessage, folder, row?.Finding);
         return (cell, example);
+    }
+
+    /// <summary>A cell whose scenario makes calls the profile's Xen never makes: not explored, and said why.</summary>
+    private static CellReport NotApplicable(ExpectedResult? row, Profile profile, Scenario scenario, string reason)
+    {
+        var judged = row is null ? Judged.NoExpectation
+            : row.IsNotApplicable ? Judged.AsExpected
+            : Judged.Differs(false, $"the manifest expects {row.Describe()}, but {scenario.Name} does not apply to {profile.Name}: {reason}");
+        return new CellReport(profile.Name, scenario.Name, ExpectedResult.NotApplicableText, row?.Describe() ?? "no expectation",
+            judged.Judgement, judged.Deviation, 0, null, 0, reason, null, row?.Finding);
     }
 
     private static Counterexample? Shortest(Profile profile, Scenario scenario, ExplorationResult first, uint budget, MatrixOptions options) =>

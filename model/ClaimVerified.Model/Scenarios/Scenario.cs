@@ -16,6 +16,12 @@ public sealed record Scenario(
     HostConfig Host,
     Func<World, Task[]> Workloads)
 {
+    /// <summary>
+    /// Why the scenario does not apply to a profile (null: it does). A workload may only make calls that some code of
+    /// the profile's Xen makes: a scenario built on an internal path that version never takes is not applicable there.
+    /// </summary>
+    public Func<Profile, string?> NotApplicable { get; init; } = _ => null;
+
     /// <summary>Runs the scenario once, for <paramref name="profile"/>, under Coyote's control, monitored.</summary>
     public Task RunAsync(Profile profile) => RunAsync(profile, RunWatch.Monitored);
 
@@ -29,6 +35,11 @@ public sealed record Scenario(
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(watch);
+        if (NotApplicable(profile) is { } reason)
+        {
+            throw new InvalidOperationException($"{Name} does not apply to {profile.Name}: {reason}");
+        }
+
         World? world = null;
         if (watch.IsMonitored)
         {

@@ -84,6 +84,7 @@ public static class Catalogue
         Name = "xen-4.21.0",
         Summary = "extra pages excluded (37663f36df); frees no longer regrow the claim (3472783c26)",
         ExtraPages = ExtraPagesMode.CountedConsumesClaim,
+        ExtraPagesHaveACaller = true, // ioreq and vLAPIC pages, 0a393d881f and ea3daabff5 (4.14)
         FreesRegrowClaim = false,
         AssignPagesRefusesTotAboveMax = true,
     };

@@ -109,6 +109,16 @@ public sealed record Profile
     /// </summary>
     public ExtraPagesMode ExtraPages { get; init; } = ExtraPagesMode.NotCounted;
 
+    /// <summary>
+    /// Whether some code of this Xen allocates owned no-refcount ("extra") pages for a guest: the device model's ioreq
+    /// pages (hvm_alloc_ioreq_mfn from the target domain with MEMF_no_refcount, 0a393d881f) and the vLAPIC page
+    /// (vmx_alloc_vlapic_mapping, ea3daabff5), both first in Xen 4.14. From 4.3 to 4.13 no caller passes a domain
+    /// together with MEMF_no_refcount (4.11's ioreq pages were the emulator's own, 6e387461ed; e862e6ceb1 and
+    /// d13e07df79 ended that in 4.12): the allocation path exists but nothing takes it, so a workload that takes it
+    /// would test a Xen that never was (docs/xen-notes.md R2).
+    /// </summary>
+    public bool ExtraPagesHaveACaller { get; init; }
+
     /// <summary>Whether tot_pages includes extra pages (37663f36df, Xen 4.14).</summary>
     public bool TotIncludesExtraPages => ExtraPages is ExtraPagesMode.CountedConsumesClaim or ExtraPagesMode.CountedNoClaim;
 

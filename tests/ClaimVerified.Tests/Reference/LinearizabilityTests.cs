@@ -108,8 +108,11 @@ public sealed class LinearizabilityTests
     [Fact]
     public void The_table_covers_every_profile_and_scenario()
     {
-        Assert.Equal(Catalogue.All.Count * ScenarioCatalogue.All.Count, Table.Results.Count);
-        Assert.All(Catalogue.All, p => Assert.All(ScenarioCatalogue.All, s => Table.For(p.Name, s.Name)));
+        // Every cell a scenario applies to; none where it does not (a scenario refuses to run on a Xen that never
+        // makes its calls, ManifestTests).
+        var applicable = Catalogue.All.SelectMany(p => ScenarioCatalogue.All.Where(s => s.NotApplicable(p) is null).Select(s => (p, s))).ToArray();
+        Assert.Equal(applicable.Length, Table.Results.Count);
+        Assert.All(applicable, cell => Table.For(cell.p.Name, cell.s.Name));
     }
 
     [Theory]
