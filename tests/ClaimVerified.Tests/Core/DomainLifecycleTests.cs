@@ -168,7 +168,7 @@ public sealed class DomainLifecycleTests
         Assert.Equal(100, info.MaxPages);
         Assert.Equal(512, info.DomainTotPages);
         // assign_pages: from 143501861d (4.16) a domain already above max_pages is "inconsistent" (EPERM); before, E2BIG.
-        var expected = profile is "xen-4.21.0" or "xen-4.22" or "claim-sets" or "reference" ? Errno.EPERM : Errno.E2BIG;
+        var expected = profile is "xen-4.21.0" or "xen-4.21.1" or "xen-4.22" or "claim-sets" or "reference" ? Errno.EPERM : Errno.E2BIG;
         AssertFailsUnchanged(host, expected, h => h.Populate(Caller.Control, d, 0));
         AssertFailsUnchanged(host, expected, h => h.Populate(Caller.Guest(d), d, 9));
         Ok(host.SetMaxPages(Caller.Control, d, 512));

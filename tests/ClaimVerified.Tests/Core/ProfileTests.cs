@@ -10,7 +10,7 @@ public sealed class ProfileTests
     public void Catalogue_lists_every_profile_once_in_history_order()
     {
         Assert.Equal(
-            "no-claims,seed-2012,xen-4.3,xen-4.6,xen-4.13,xen-4.21.0,xen-4.22,claim-sets,reference",
+            "no-claims,seed-2012,xen-4.3,xen-4.6,xen-4.13,xen-4.21.0,xen-4.21.1,xen-4.22,claim-sets,reference",
             string.Join(",", Catalogue.All.Select(p => p.Name)));
         Assert.Equal(Catalogue.All.Count, Catalogue.All.Select(p => p.Name).Distinct().Count());
         Assert.All(Catalogue.All, p => Assert.False(string.IsNullOrWhiteSpace(p.Summary)));
@@ -45,6 +45,7 @@ public sealed class ProfileTests
         { "xen-4.6", true, true, true, false, "InAssignPages", true, "NotCounted", false, false },
         { "xen-4.13", true, false, false, false, "InAssignPages", true, "Refused", false, false },
         { "xen-4.21.0", true, false, false, false, "InAssignPages", false, "CountedConsumesClaim", false, false },
+        { "xen-4.21.1", true, false, false, false, "InHeapAllocation", false, "CountedNoClaim", true, false },
         { "xen-4.22", true, false, false, false, "InHeapAllocation", false, "CountedNoClaim", true, false },
         { "claim-sets", true, false, false, false, "InHeapAllocation", false, "CountedNoClaim", true, true },
         { "reference", true, false, false, false, "InHeapAllocation", false, "CountedNoClaim", true, true },
@@ -67,7 +68,7 @@ public sealed class ProfileTests
         Assert.Equal(nodeClaims, p.NodeClaims);
         Assert.Equal(p.ExtraPages is ExtraPagesMode.CountedConsumesClaim or ExtraPagesMode.CountedNoClaim, p.TotIncludesExtraPages);
         Assert.Equal(Errno.EINVAL, p.ClaimUnknownDomainErrno);
-        Assert.Equal(name is "xen-4.21.0" or "xen-4.22" or "claim-sets" or "reference", p.AssignPagesRefusesTotAboveMax);
+        Assert.Equal(name is "xen-4.21.0" or "xen-4.21.1" or "xen-4.22" or "claim-sets" or "reference", p.AssignPagesRefusesTotAboveMax);
     }
 
     [Theory]
