@@ -5,7 +5,7 @@ using System.Text;
 namespace ClaimVerified.Model.Traces;
 
 /// <summary>
-/// The fingerprint of the code an execution ran on: the source hashes the build embeds in the core and the model
+/// The fingerprint of the code an execution ran on: the source hashes the build embeds in the core, the specification and the model
 /// (Directory.Build.targets, ClaimVerifiedSourceFingerprint). Two builds of the same sources agree, wherever they are.
 /// </summary>
 public static class Fingerprint
@@ -14,7 +14,7 @@ public static class Fingerprint
 
     private static string Compute()
     {
-        var parts = new[] { typeof(Host).Assembly, typeof(Fingerprint).Assembly }.Select(Of).ToArray();
+        var parts = new[] { typeof(Host).Assembly, typeof(Specification.Spec).Assembly, typeof(Fingerprint).Assembly }.Select(Of).ToArray();
         var combined = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("|", parts)));
         return Convert.ToHexStringLower(combined)[..16];
     }

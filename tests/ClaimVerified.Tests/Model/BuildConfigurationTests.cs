@@ -12,6 +12,7 @@ public sealed class BuildConfigurationTests
     [Theory]
     [InlineData("src/ClaimVerified/ClaimVerified.csproj")]
     [InlineData("model/ClaimVerified.Model/ClaimVerified.Model.csproj")]
+    [InlineData("model/ClaimVerified.Specification/ClaimVerified.Specification.csproj")]
     [InlineData("tests/ClaimVerified.Tests/ClaimVerified.Tests.csproj")]
     public void Coyote_controlled_projects_use_the_banned_api_analyzer(string project)
     {
