@@ -22,6 +22,9 @@ public sealed record Scenario(
     /// </summary>
     public Func<Profile, string?> NotApplicable { get; init; } = _ => null;
 
+    /// <summary>What <c>dotnet coyote test|replay -m</c> takes for this scenario: its entry point's full name.</summary>
+    public string EntryPoint => $"{typeof(CoyoteEntryPoints).FullName}.{MethodName}";
+
     /// <summary>Runs the scenario once, for <paramref name="profile"/>, under Coyote's control, monitored.</summary>
     public Task RunAsync(Profile profile) => RunAsync(profile, RunWatch.Monitored);
 

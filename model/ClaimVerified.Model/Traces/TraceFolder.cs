@@ -168,7 +168,7 @@ public static class TraceFolder
         text.Append("dotnet build\n");
         text.Append("CLAIMVERIFIED_PROFILE=").Append(meta.Profile).Append(" dotnet coyote replay model/ClaimVerified.Model/bin/Debug/net10.0/ClaimVerified.Model.dll \\\n    ")
             .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.Scenario, meta.Property), TraceFileName(scenario)).Replace('\\', '/'))
-            .Append(" -m ClaimVerified.Model.Scenarios.CoyoteEntryPoints.").Append(scenario.MethodName).Append('\n');
+            .Append(" -m ").Append(scenario.EntryPoint).Append('\n');
         text.Append("dotnet run --project src/ClaimVerified.Cli -- replay ")
             .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.Scenario, meta.Property)).Replace('\\', '/')).Append('\n');
         text.Append("```\n\nRegenerate (after the code changed): `").Append(RegenerateCommand(meta.Profile, meta.Scenario)).Append("`\n");

@@ -42,7 +42,7 @@ public static class ListCommands
                 CliJson.Write(output, ScenarioCatalogue.All.Select(s => new
                 {
                     name = s.Name,
-                    method = $"ClaimVerified.Model.Scenarios.CoyoteEntryPoints.{s.MethodName}",
+                    method = s.EntryPoint,
                     summary = s.Summary,
                     nodes = s.Host.NodeCount,
                     pagesPerNode = s.Host.PagesPerNode,

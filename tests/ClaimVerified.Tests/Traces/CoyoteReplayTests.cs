@@ -17,7 +17,7 @@ public sealed class CoyoteReplayTests
         var (meta, _, _, scenario) = TraceFolder.Load(folder);
         var traceFile = Path.Combine(folder, TraceFolder.TraceFileName(scenario));
         var (output, _) = CoyoteCli.Run(meta.Profile, "replay", CoyoteCli.ModelAssembly, traceFile,
-            "-m", $"ClaimVerified.Model.Scenarios.CoyoteEntryPoints.{scenario.MethodName}");
+            "-m", scenario.EntryPoint);
         Assert.True(output.Contains("Reproduced 1 bug", StringComparison.Ordinal) && output.Contains(meta.Message, StringComparison.Ordinal),
             $"dotnet coyote replay did not reproduce {relativeFolder}:\n{output}");
     }
