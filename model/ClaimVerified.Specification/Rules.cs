@@ -105,35 +105,53 @@ public static class Rules
 
     // ---- claimset: XEN_DOMCTL_claim_memory (NUMA claim sets) -------------------------------------------------------
 
-    /// <summary>The profile has no claim sets, or LLC colouring is on and the profile refuses claims with it.</summary>
-    public const string ClaimSetUnsupported = "claimset.unsupported-EOPNOTSUPP";
+    /// <summary>do_domctl finds no live domain (before XSM is asked).</summary>
+    public const string ClaimSetUnknownDomain = "claimset.unknown-domain-ESRCH";
+
+    /// <summary>XSM: the caller is not the control domain.</summary>
+    public const string ClaimSetNotPrivileged = "claimset.not-privileged-EPERM";
+
+    /// <summary>The profile has no claim sets: the domctl is unknown.</summary>
+    public const string ClaimSetUnsupported = "claimset.unsupported-ENOSYS";
+
+    /// <summary>LLC colouring is on and the profile refuses claims with it (b068cafc73).</summary>
+    public const string ClaimSetLlcColouring = "claimset.llc-colouring-EOPNOTSUPP";
 
     /// <summary>The set has no entry.</summary>
     public const string ClaimSetEmpty = "claimset.empty-EINVAL";
 
-    /// <summary>The set has more entries than nodes plus the global one.</summary>
+    /// <summary>The set has more than MAX_NUMNODES + 1 entries.</summary>
     public const string ClaimSetTooManyEntries = "claimset.too-many-entries-E2BIG";
 
-    /// <summary>An entry has a bad size or an unknown target, or names a target twice.</summary>
-    public const string ClaimSetBadEntry = "claimset.bad-entry-EINVAL";
+    /// <summary>The domain is dying (domain_kill has run under the same domctl_lock).</summary>
+    public const string ClaimSetDying = "claimset.dying-domain-ESRCH";
 
-    /// <summary>The caller is not the control domain.</summary>
-    public const string ClaimSetNotPrivileged = "claimset.not-privileged-EPERM";
+    /// <summary>A lone LEGACY entry: XENMEM_claim_pages' rules decide (the claim.* rule it hits names the result).</summary>
+    public const string ClaimSetLegacy = "claimset.legacy-rc";
 
-    /// <summary>The domain is unknown, destroyed, or dying.</summary>
-    public const string ClaimSetNoAliveDomain = "claimset.unknown-or-dying-domain-ESRCH";
+    /// <summary>An entry has a negative size, which the unsigned ABI cannot carry (checked first, as v7 checks pad).</summary>
+    public const string ClaimSetNegativePages = "claimset.negative-pages-EINVAL";
 
-    /// <summary>An all-zero set releases the domain's claims.</summary>
-    public const string ClaimSetReleased = "claimset.released-ok";
+    /// <summary>A second global entry.</summary>
+    public const string ClaimSetSecondGlobal = "claimset.second-global-EINVAL";
 
-    /// <summary>tot plus the set's total exceeds max_pages.</summary>
-    public const string ClaimSetOverMaxPages = "claimset.over-max-pages-EINVAL";
+    /// <summary>A node that is not online or is beyond MAX_NUMNODES (a LEGACY target among others lands here too).</summary>
+    public const string ClaimSetUnknownNode = "claimset.unknown-node-ENOENT";
 
-    /// <summary>On some node, other domains' claims there plus the set's exceed the node's free pages.</summary>
+    /// <summary>A node named twice.</summary>
+    public const string ClaimSetDuplicateNode = "claimset.duplicate-node-EINVAL";
+
+    /// <summary>An entry exceeds its node's unclaimed pages plus this domain's own claim there.</summary>
     public const string ClaimSetExceedsNodeFree = "claimset.exceeds-node-free-ENOMEM";
 
-    /// <summary>Other domains' claims plus the set's total exceed the host's free pages.</summary>
+    /// <summary>tot plus the set's total exceeds max_pages (checked after every entry).</summary>
+    public const string ClaimSetOverMaxPages = "claimset.over-max-pages-EINVAL";
+
+    /// <summary>The set's total exceeds the host's unclaimed pages plus this domain's current claims.</summary>
     public const string ClaimSetExceedsHostFree = "claimset.exceeds-host-free-ENOMEM";
+
+    /// <summary>An all-zero set passed the checks: the domain's claims are released.</summary>
+    public const string ClaimSetReleased = "claimset.released-ok";
 
     /// <summary>The set is installed, replacing the domain's current claims.</summary>
     public const string ClaimSetInstalled = "claimset.installed-ok";
@@ -263,6 +281,9 @@ public static class Rules
 
     /// <summary>A free page is offlined.</summary>
     public const string OfflineOfflined = "offline.offlined-ok";
+
+    /// <summary>OfflineRecallsClaims: a free page is offlined and claims are recalled until they are backed again.</summary>
+    public const string OfflineRecalledClaims = "offline.offlined-recalling-claims-ok";
 
     // ---- tmem-put, tmem-flush: transcendent memory (Xen up to 4.12) ------------------------------------------------
 

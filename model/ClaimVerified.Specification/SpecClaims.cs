@@ -1,4 +1,5 @@
 // The specification of claims: XENMEM_claim_pages and XEN_DOMCTL_claim_memory (claim sets).
+using System.Collections.Immutable;
 using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Specification;
@@ -88,27 +89,16 @@ public static partial class Spec
         return Rules.Hit(Rules.ClaimStaked, (Outcome.Ok(), next));
     }
 
-    /// <summary>XEN_DOMCTL_claim_memory: validate the set, then install it atomically (replacing the current one).</summary>
+    /// <summary>
+    /// XEN_DOMCTL_claim_memory in claim-sets v7's order (bernhardkaindl/xen claims-v7 9557995cda: do_domctl, domctl.c
+    /// claim_memory): the domain, XSM, the proposal itself, then the set's shape and the dying check under
+    /// domctl_lock; a lone LEGACY entry is XENMEM_claim_pages, any other set is checked and installed.
+    /// </summary>
     private static (Outcome, SpecState) ClaimSet(Profile profile, SpecState s, ClaimMemory op)
     {
-        if (!profile.NodeClaims || (s.Config.LlcColouring && profile.ClaimsRefusedWithLlcColouring))
+        if (s.Live(op.DomId) is not { } d)
         {
-            return Rules.Hit(Rules.ClaimSetUnsupported, (Errno.EOPNOTSUPP, s));
-        }
-
-        if (op.Entries.IsDefaultOrEmpty)
-        {
-            return Rules.Hit(Rules.ClaimSetEmpty, (Errno.EINVAL, s));
-        }
-
-        if (op.Entries.Length > s.NodeCount + 1)
-        {
-            return Rules.Hit(Rules.ClaimSetTooManyEntries, (Errno.E2BIG, s));
-        }
-
-        if (ReadEntries(s, op) is not { } set)
-        {
-            return Rules.Hit(Rules.ClaimSetBadEntry, (Errno.EINVAL, s));
+            return Rules.Hit(Rules.ClaimSetUnknownDomain, (Errno.ESRCH, s));
         }
 
         if (!op.Caller.IsPrivileged)
@@ -116,71 +106,66 @@ public static partial class Spec
             return Rules.Hit(Rules.ClaimSetNotPrivileged, (Errno.EPERM, s));
         }
 
-        if (s.Live(op.DomId) is not { IsAlive: true } d)
+        if (!profile.NodeClaims)
         {
-            return Rules.Hit(Rules.ClaimSetNoAliveDomain, (Errno.ESRCH, s));
+            return Rules.Hit(Rules.ClaimSetUnsupported, (Errno.ENOSYS, s));
         }
 
-        return InstallClaimSet(profile, s, d, set.Global + set.NodeClaims.Sum, set.NodeClaims);
+        if (ClaimSetShapeRule(profile, s, op, d) is { } refused)
+        {
+            return refused;
+        }
+
+        if (op.Entries is [{ Target: ClaimEntry.Legacy } legacy])
+        {
+            return legacy.Pages < 0
+                ? Rules.Hit(Rules.ClaimSetNegativePages, (Errno.EINVAL, s))
+                : Rules.Hit(Rules.ClaimSetLegacy, SetOutstandingPages(profile, s, d, new ClaimPages(op.Caller, op.DomId, legacy.Pages)));
+        }
+
+        return InstallClaimSet(profile, s, d, op.Entries);
+    }
+
+    /// <summary>claim_memory's checks before it reads the entries, or null when they pass.</summary>
+    private static (Outcome, SpecState)? ClaimSetShapeRule(Profile profile, SpecState s, ClaimMemory op, SpecDomain d)
+    {
+        if (s.Config.LlcColouring && profile.ClaimsRefusedWithLlcColouring)
+        {
+            return Rules.Hit(Rules.ClaimSetLlcColouring, (Errno.EOPNOTSUPP, s));
+        }
+
+        return op.Entries.IsDefaultOrEmpty ? Rules.Hit(Rules.ClaimSetEmpty, (Errno.EINVAL, s))
+            : op.Entries.Length > ClaimEntry.MaxEntries ? Rules.Hit(Rules.ClaimSetTooManyEntries, (Errno.E2BIG, s))
+            : !d.IsAlive ? Rules.Hit(Rules.ClaimSetDying, (Errno.ESRCH, s))
+            : null;
     }
 
     /// <summary>
-    /// The set's entries as a global claim and node claims, or null when one has a bad size or an unknown target, or
-    /// names a target twice.
+    /// domain_install_claim_set: each entry in order, then max_pages, then the host's unclaimed pages; then the set
+    /// replaces the domain's claims atomically (an all-zero set so releases them).
     /// </summary>
-    private static (long Global, NodeVector NodeClaims)? ReadEntries(SpecState s, ClaimMemory op)
+    private static (Outcome, SpecState) InstallClaimSet(Profile profile, SpecState s, SpecDomain d, ImmutableArray<ClaimEntry> entries)
     {
-        var perNode = new long[s.NodeCount];
-        var seen = new HashSet<int>();
-        long global = 0;
-        foreach (var entry in op.Entries)
+        for (var i = 0; i < entries.Length; i++)
         {
-            var targetOk = entry.Target == ClaimEntry.Global || (entry.Target >= 0 && entry.Target < s.NodeCount);
-            if (entry.Pages < 0 || entry.Pages > s.Config.TotalPages || !targetOk || !seen.Add(entry.Target))
+            if (EntryRefusal(profile, s, d, entries[..i], entries[i]) is { } refusal)
             {
-                return null;
-            }
-
-            if (entry.Target == ClaimEntry.Global)
-            {
-                global = entry.Pages;
-            }
-            else
-            {
-                perNode[entry.Target] = entry.Pages;
+                return Rules.Hit(refusal.Rule, (refusal.Errno, s));
             }
         }
 
-        return (global, NodeVector.Of(perNode));
-    }
-
-    /// <summary>
-    /// A valid set of <paramref name="total"/> pages for an alive domain: all zero releases; otherwise it must fit
-    /// max_pages, each node's free pages and the host's, and then replaces the domain's claims atomically.
-    /// </summary>
-    private static (Outcome, SpecState) InstallClaimSet(Profile profile, SpecState s, SpecDomain d, long total, NodeVector nodeClaims)
-    {
-        if (total == 0)
-        {
-            return Rules.Hit(Rules.ClaimSetReleased, (Outcome.Ok(), ReleaseClaim(s, d)));
-        }
-
-        if (DomainTot(profile, d) + total > d.Max)
+        // Subtracting from max_pages, as v7 does, so that no sum can overflow; the node sum saturates (where v7's sum
+        // would overflow 64 bits it refuses with EINVAL, and a saturated sum fails the max_pages check with EINVAL).
+        var global = entries.Where(e => e.Target == ClaimEntry.Global).Sum(e => e.Pages);
+        var nodeSum = entries.Where(e => e.Target >= 0).Aggregate(0L, (sum, e) => SaturatingAdd(sum, e.Pages));
+        if (global > d.Max || nodeSum > d.Max - global || DomainTot(profile, d) > d.Max - global - nodeSum)
         {
             return Rules.Hit(Rules.ClaimSetOverMaxPages, (Errno.EINVAL, s));
         }
 
-        // Per node: other domains' claims there plus this set's must fit in the node's free pages; then globally.
-        var othersPerNode = s.NodeOutstanding.Minus(d.NodeClaims);
-        for (var node = 0; node < s.NodeCount; node++)
-        {
-            if (othersPerNode[node] + nodeClaims[node] > s.Free[node])
-            {
-                return Rules.Hit(Rules.ClaimSetExceedsNodeFree, (Errno.ENOMEM, s));
-            }
-        }
-
-        if (s.Outstanding - d.Claim + total > s.TotalFree)
+        var nodeClaims = NodeVector.Of(Enumerable.Range(0, s.NodeCount).Select(n => entries.Where(e => e.Target == n).Sum(e => e.Pages)));
+        var total = global + nodeSum;
+        if (total > SaturatingAdd(Unclaimed(profile, s.TotalFree - s.Outstanding), d.Claim))
         {
             return Rules.Hit(Rules.ClaimSetExceedsHostFree, (Errno.ENOMEM, s));
         }
@@ -192,6 +177,38 @@ public static partial class Spec
             Outstanding = next.Outstanding + total,
             NodeOutstanding = next.NodeOutstanding.Plus(nodeClaims),
         };
-        return Rules.Hit(Rules.ClaimSetInstalled, (Outcome.Ok(), next));
+        return Rules.Hit(total == 0 ? Rules.ClaimSetReleased : Rules.ClaimSetInstalled, (Outcome.Ok(), next));
     }
+
+    /// <summary>One entry's check, as v7 runs it when it reaches the entry with the entries before it seen.</summary>
+    private static (string Rule, Errno Errno)? EntryRefusal(
+        Profile profile, SpecState s, SpecDomain d, ImmutableArray<ClaimEntry> before, ClaimEntry entry)
+    {
+        if (entry.Pages < 0)
+        {
+            return (Rules.ClaimSetNegativePages, Errno.EINVAL);
+        }
+
+        if (entry.Target == ClaimEntry.Global)
+        {
+            return before.Any(e => e.Target == ClaimEntry.Global) ? (Rules.ClaimSetSecondGlobal, Errno.EINVAL) : null;
+        }
+
+        var node = entry.Target;
+        return node < 0 || node >= s.NodeCount ? (Rules.ClaimSetUnknownNode, Errno.ENOENT)
+            : before.Any(e => e.Target == node) ? (Rules.ClaimSetDuplicateNode, Errno.EINVAL)
+            : entry.Pages > SaturatingAdd(Unclaimed(profile, s.Free[node] - s.NodeOutstanding[node]), d.NodeClaims[node])
+                ? (Rules.ClaimSetExceedsNodeFree, Errno.ENOMEM)
+            : null;
+    }
+
+    /// <summary>
+    /// Free pages less claims, as v7 computes it: unsigned, so where the profile keeps that arithmetic a negative
+    /// difference wraps and lets anything through (v7 asserts it cannot happen); our reference counts it as zero.
+    /// </summary>
+    private static long Unclaimed(Profile profile, long difference) =>
+        difference >= 0 ? difference : profile.ClaimAvailWraps ? long.MaxValue : 0;
+
+    /// <summary>a + b for counts that are never negative, at most long.MaxValue.</summary>
+    private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 }

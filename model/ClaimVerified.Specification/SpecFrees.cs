@@ -82,6 +82,39 @@ public static partial class Spec
             return Rules.Hit(Rules.OfflineWouldUnbackClaims, (Errno.EBUSY, s));
         }
 
-        return Rules.Hit(Rules.OfflineOfflined, (Outcome.Ok(1), s with { Free = s.Free.Add(op.Node, -1), Offlined = s.Offlined + 1 }));
+        var next = s with { Free = s.Free.Add(op.Node, -1), Offlined = s.Offlined + 1 };
+        return profile.OfflineRecallsClaims && unbacks
+            ? Rules.Hit(Rules.OfflineRecalledClaims, (Outcome.Ok(1), RecallClaims(next, op.Node)))
+            : Rules.Hit(Rules.OfflineOfflined, (Outcome.Ok(1), next));
+    }
+
+    /// <summary>
+    /// reserve_offlined_page's recall (claim-sets, bernhardkaindl/xen ebc02ab7b6): the node's excess claims come off
+    /// the domains' claims on that node, then the host's excess off their global claims, each domain in domid order
+    /// (for_each_domain: destroyed domains are no longer on the list), each giving at most what it has there.
+    /// </summary>
+    private static SpecState RecallClaims(SpecState s, int node)
+    {
+        foreach (var domid in s.Domains.Keys.Order())
+        {
+            var d = s.Domains[domid];
+            var excess = s.NodeOutstanding[node] - s.Free[node];
+            if (d.State != DomainState.Destroyed && excess > 0 && d.NodeClaims[node] > 0)
+            {
+                s = ShrinkClaim(s, d, node, Math.Min(excess, d.NodeClaims[node]));
+            }
+        }
+
+        foreach (var domid in s.Domains.Keys.Order())
+        {
+            var d = s.Domains[domid];
+            var excess = s.Outstanding - s.TotalFree;
+            if (d.State != DomainState.Destroyed && excess > 0 && d.GlobalClaim > 0)
+            {
+                s = ShrinkClaim(s, d, -1, Math.Min(excess, d.GlobalClaim));
+            }
+        }
+
+        return s;
     }
 }

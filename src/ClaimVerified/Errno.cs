@@ -9,6 +9,11 @@ public enum Errno
     Ok = 0,
     /// <summary>The caller lacks the privilege (a guest acting on another domain, a guest claiming).</summary>
     EPERM = 1,
+    /// <summary>
+    /// No such entry: a claim set names a node that is not online or is beyond MAX_NUMNODES (claim-sets v7,
+    /// domain_install_claim_set).
+    /// </summary>
+    ENOENT = 2,
     /// <summary>No such domain (unknown or destroyed), where Xen says so.</summary>
     ESRCH = 3,
     /// <summary>The allocation would take the domain over max_pages (assign_pages).</summary>

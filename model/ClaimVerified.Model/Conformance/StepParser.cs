@@ -75,7 +75,7 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
         var entries = new List<ClaimEntry>();
         while (c.More && !c.Peek.Text.StartsWith("as=", StringComparison.Ordinal))
         {
-            entries.Add(ClaimEntryOf(c.Next("an entry <pages>@node<n> or <pages>@global")));
+            entries.Add(ClaimEntryOf(c.Next("an entry <pages>@node<n>, <pages>@global or <pages>@legacy")));
         }
 
         var who = Caller(Options("as"), CallerRef.Control);
@@ -88,15 +88,17 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
         var at = token.Text.IndexOf('@', StringComparison.Ordinal);
         if (at < 0)
         {
-            throw Error(token.Column, $"'{token.Text}' is not a claim entry", "<pages>@node<n> or <pages>@global");
+            throw Error(token.Column, $"'{token.Text}' is not a claim entry", "<pages>@node<n>, <pages>@global or <pages>@legacy");
         }
 
         var pages = Number(token.Text[..at], token.Column, long.MinValue, long.MaxValue);
         var target = token.Text[(at + 1)..];
         var targetColumn = token.Column + at + 1;
+        // A node id is never negative: the negative targets stand for GLOBAL and LEGACY, which have their own names.
         var node = target == "global" ? ClaimEntry.Global
-            : target.StartsWith("node", StringComparison.Ordinal) ? (int)Number(target[4..], targetColumn + 4, int.MinValue, int.MaxValue)
-            : throw Error(targetColumn, $"unknown target '{target}'", "node<n> or global");
+            : target == "legacy" ? ClaimEntry.Legacy
+            : target.StartsWith("node", StringComparison.Ordinal) ? (int)Number(target[4..], targetColumn + 4, 0, int.MaxValue)
+            : throw Error(targetColumn, $"unknown target '{target}'", "node<n>, global or legacy");
         return new ClaimEntry(pages, node);
     }
 

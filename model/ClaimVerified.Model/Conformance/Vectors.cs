@@ -305,6 +305,12 @@ public static class Vectors
             yield return new ClaimMemory(control, domid, [.. Enumerable.Range(0, host.NodeCount + 2).Select(n => new ClaimEntry(1, n))]);
             yield return new ClaimMemory(control, domid, [new ClaimEntry(host.TotalPages, ClaimEntry.Global)]);
             yield return new ClaimMemory(control, domid, [new ClaimEntry(host.PagesPerNode, 0)]);
+            yield return new ClaimMemory(control, domid, [new ClaimEntry(-1, 0)]);
+            yield return new ClaimMemory(control, domid, [new ClaimEntry(1, ClaimEntry.Global), new ClaimEntry(0, ClaimEntry.Global)]);
+            yield return new ClaimMemory(control, domid, [new ClaimEntry(1, ClaimEntry.Global), new ClaimEntry(1, ClaimEntry.Legacy)]);
+            yield return new ClaimMemory(control, domid, [.. Enumerable.Range(0, ClaimEntry.MaxEntries + 1).Select(n => new ClaimEntry(0, n))]);
+            yield return new ClaimMemory(control, domid, [new ClaimEntry(host.PagesPerNode, ClaimEntry.Legacy)]);
+            yield return new ClaimMemory(control, domid, [new ClaimEntry(-1, ClaimEntry.Legacy)]);
         }
     }
 }

@@ -95,11 +95,11 @@ public sealed partial class PackedSpec
             {
                 row[at + PackedLayout.DomTarget] = 0;
             }
-            else if (result == PackedStepResult.Ok && op.Kind is OpKind.Claim or OpKind.ClaimSet && op.DomId == domid)
+            else if (result == PackedStepResult.Ok && op.Kind is OpKind.Claim or OpKind.ClaimSet or OpKind.ClaimSetLegacy && op.DomId == domid)
             {
                 row[at + PackedLayout.DomTarget] = DomainTot(row, at) + claim;
             }
-            else if (op.Kind == OpKind.SetMax && op.DomId == domid && claim < oldClaim)
+            else if (((op.Kind == OpKind.SetMax && op.DomId == domid) || op.Kind == OpKind.Offline) && claim < oldClaim)
             {
                 row[at + PackedLayout.DomTarget] -= oldClaim - claim;
             }
@@ -113,6 +113,7 @@ public sealed partial class PackedSpec
         OpKind.SetMax => SetMax(row, in op),
         OpKind.Claim => Claim(row, in op),
         OpKind.ClaimSet => ClaimSet(row, in op),
+        OpKind.ClaimSetLegacy => ClaimSetLegacy(row, in op),
         OpKind.Populate => Allocate(row, in op, extra: false),
         OpKind.Extra => Allocate(row, in op, extra: true),
         OpKind.XenHeapAlloc => XenHeapAlloc(row, in op),

@@ -12,58 +12,60 @@ public sealed partial class PackedSpec
     private PackedStepResult Claim(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
-        if (at < 0)
+        if (at < 0 || (!Alive(row, at) && profile.RefuseClaimOnDying == DyingClaimCheck.UnlockedWrapper))
         {
             return PackedStepResult.Unchanged;
         }
 
-        var dying = !Alive(row, at);
-        if (dying && profile.RefuseClaimOnDying == DyingClaimCheck.UnlockedWrapper)
-        {
-            return PackedStepResult.Unchanged;
-        }
+        return SetOutstandingPages(row, at, op.Pages, op.Soft);
+    }
 
-        if (op.Pages == 0)
+    /// <summary>domain_set_outstanding_pages, for XENMEM_claim_pages and for a claim set's lone LEGACY entry.</summary>
+    private PackedStepResult SetOutstandingPages(Span<int> row, int at, int pages, bool soft)
+    {
+        if (pages == 0)
         {
             ReleaseClaim(row, at);
             return PackedStepResult.Ok;
         }
 
         var claim = row[at + PackedLayout.DomClaim];
-        if ((dying && profile.RefuseClaimOnDying == DyingClaimCheck.UnderLocks) || (claim != 0 && !profile.SecondClaimReplaces))
+        if ((!Alive(row, at) && profile.RefuseClaimOnDying == DyingClaimCheck.UnderLocks) || (claim != 0 && !profile.SecondClaimReplaces))
         {
             return PackedStepResult.Unchanged;
         }
 
         var tot = DomainTot(row, at);
-        if (op.Pages <= tot || op.Pages > row[at + PackedLayout.DomMax])
+        if (pages <= tot || pages > row[at + PackedLayout.DomMax])
         {
             return PackedStepResult.Unchanged;
         }
 
-        long wanted = op.Pages - tot;
-        var capacity = TotalFree(row) + (profile.ClaimCountsTmemFreeable || op.Soft ? TmemFreeable(row) : 0);
-        var unclaimed = capacity - (row[layout.Outstanding] - claim);
-        if (unclaimed < 0)
-        {
-            unclaimed = profile.ClaimAvailWraps ? long.MaxValue : 0;
-        }
-
-        if (wanted > unclaimed)
+        long wanted = pages - tot;
+        var capacity = TotalFree(row) + (profile.ClaimCountsTmemFreeable || soft ? TmemFreeable(row) : 0);
+        if (wanted > Unclaimed(capacity - (row[layout.Outstanding] - claim)))
         {
             return PackedStepResult.Unchanged;
         }
 
         ReleaseClaim(row, at);
         row[at + PackedLayout.DomClaim] = (int)wanted;
-        row[at + PackedLayout.DomSoft] = op.Soft ? 1 : 0;
+        row[at + PackedLayout.DomSoft] = soft ? 1 : 0;
         row[layout.Outstanding] += (int)wanted;
         return PackedStepResult.Ok;
     }
 
-    [Follows(Rules.ClaimSetUnsupported, Rules.ClaimSetEmpty, Rules.ClaimSetTooManyEntries, Rules.ClaimSetBadEntry,
-        Rules.ClaimSetNotPrivileged, Rules.ClaimSetNoAliveDomain, Rules.ClaimSetReleased, Rules.ClaimSetOverMaxPages,
-        Rules.ClaimSetExceedsNodeFree, Rules.ClaimSetExceedsHostFree, Rules.ClaimSetInstalled)]
+    [Follows(Rules.ClaimSetUnknownDomain, Rules.ClaimSetNotPrivileged, Rules.ClaimSetUnsupported, Rules.ClaimSetLlcColouring,
+        Rules.ClaimSetEmpty, Rules.ClaimSetTooManyEntries, Rules.ClaimSetDying, Rules.ClaimSetLegacy)]
+    private PackedStepResult ClaimSetLegacy(Span<int> row, in PackedOp op)
+    {
+        var at = Target(row, in op);
+        return at < 0 || !Alive(row, at) ? PackedStepResult.Unchanged : SetOutstandingPages(row, at, op.Pages, soft: false);
+    }
+
+    [Follows(Rules.ClaimSetNegativePages, Rules.ClaimSetSecondGlobal, Rules.ClaimSetUnknownNode, Rules.ClaimSetDuplicateNode,
+        Rules.ClaimSetExceedsNodeFree, Rules.ClaimSetOverMaxPages, Rules.ClaimSetExceedsHostFree, Rules.ClaimSetReleased,
+        Rules.ClaimSetInstalled)]
     private PackedStepResult ClaimSet(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -72,36 +74,29 @@ public sealed partial class PackedSpec
             return PackedStepResult.Unchanged;
         }
 
+        // Every refusal leaves the row as it was, so v7's order among them (each entry's node check, then max_pages,
+        // then the host) only decides the error number, which is the record form's business.
         var set = op.NodePages!;
-        var total = op.Pages + set.Sum();
-        if (total == 0)
-        {
-            ReleaseClaim(row, at);
-            return PackedStepResult.Ok;
-        }
-
-        if (DomainTot(row, at) + total > row[at + PackedLayout.DomMax])
-        {
-            return PackedStepResult.Unchanged;
-        }
-
         for (var node = 0; node < nodes; node++)
         {
-            var others = row[layout.NodeOutstanding + node] - row[at + PackedLayout.DomNodeClaims + node];
-            if (others + set[node] > row[layout.Free + node])
+            var unclaimed = Unclaimed((long)row[layout.Free + node] - row[layout.NodeOutstanding + node]);
+            if (set[node] > unclaimed + row[at + PackedLayout.DomNodeClaims + node])
             {
                 return PackedStepResult.Unchanged;
             }
         }
 
-        if (row[layout.Outstanding] - row[at + PackedLayout.DomClaim] + total > TotalFree(row))
+        long total = op.Pages + set.Sum();
+        long max = row[at + PackedLayout.DomMax];
+        if (total > max - DomainTot(row, at)
+            || total > Unclaimed(TotalFree(row) - row[layout.Outstanding]) + row[at + PackedLayout.DomClaim])
         {
             return PackedStepResult.Unchanged;
         }
 
         ReleaseClaim(row, at);
-        row[at + PackedLayout.DomClaim] = total;
-        row[layout.Outstanding] += total;
+        row[at + PackedLayout.DomClaim] = (int)total;
+        row[layout.Outstanding] += (int)total;
         for (var node = 0; node < nodes; node++)
         {
             row[at + PackedLayout.DomNodeClaims + node] = set[node];
@@ -110,4 +105,8 @@ public sealed partial class PackedSpec
 
         return PackedStepResult.Ok;
     }
+
+    /// <summary>Free pages less claims, in the profile's arithmetic: unsigned (a negative difference wraps) or not below zero.</summary>
+    private long Unclaimed(long difference) =>
+        difference >= 0 ? difference : profile.ClaimAvailWraps ? int.MaxValue : 0;
 }

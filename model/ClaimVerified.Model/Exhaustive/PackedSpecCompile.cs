@@ -34,6 +34,7 @@ public sealed partial class PackedSpec
         public readonly bool FreesRegrowClaim = p.FreesRegrowClaim;
         public readonly bool MaxPagesTrimsClaim = p.MaxPagesTrimsClaim;
         public readonly bool OfflineKeepsClaimsBacked = p.OfflineKeepsClaimsBacked;
+        public readonly bool OfflineRecallsClaims = p.OfflineRecallsClaims;
         public readonly bool MaxMemTruncates = p.MaxMemTruncates;
     }
 
@@ -44,6 +45,7 @@ public sealed partial class PackedSpec
         SetMax,
         Claim,
         ClaimSet,
+        ClaimSetLegacy,
         Populate,
         Extra,
         XenHeapAlloc,
@@ -126,30 +128,41 @@ public sealed partial class PackedSpec
         }
     }
 
-    /// <summary>claimset's refusals up to <see cref="Rules.ClaimSetNotPrivileged"/>: the set's shape is checked before the domain is looked up.</summary>
+    /// <summary>
+    /// claimset's refusals that depend only on the operation, the profile and the host's shape (the caller, the
+    /// proposal, LLC colouring, the set's length, each entry's size and target); a lone LEGACY entry becomes
+    /// domain_set_outstanding_pages. The state's checks (the domain, dying, node and host capacity, max_pages) run at
+    /// the step. Entry sizes beyond an int cannot be held in a row: refused, as no bound comes near them.
+    /// </summary>
     private PackedOp CompileClaimSet(ClaimMemory op, bool refusedWithLlc)
     {
+        var entries = op.Entries.IsDefault ? [] : op.Entries;
+        var refused = !op.Caller.IsPrivileged || !profile.NodeClaims || refusedWithLlc || entries.Length == 0
+            || entries.Length > ClaimEntry.MaxEntries || entries.Any(e => e.Pages is < 0 or > int.MaxValue);
+        if (entries is [{ Target: ClaimEntry.Legacy } legacy])
+        {
+            return new PackedOp(OpKind.ClaimSetLegacy, op.DomId, refused ? 0 : (int)legacy.Pages, 0, false, default, refused, null);
+        }
+
         var perNode = new int[nodes];
         var seen = new HashSet<int>();
-        var refused = !profile.NodeClaims || refusedWithLlc || op.Entries.IsDefaultOrEmpty || op.Entries.Length > nodes + 1
-            || !op.Caller.IsPrivileged;
         var global = 0;
-        foreach (var entry in op.Entries.IsDefault ? [] : op.Entries)
+        foreach (var entry in refused ? [] : entries)
         {
-            var targetOk = entry.Target == ClaimEntry.Global || (entry.Target >= 0 && entry.Target < nodes);
-            if (entry.Pages < 0 || entry.Pages > totalPages || !targetOk || !seen.Add(entry.Target))
+            var target = entry.Target;
+            refused |= !seen.Add(target) || (target != ClaimEntry.Global && (target < 0 || target >= nodes));
+            if (refused)
             {
-                refused = true;
-                continue;
+                break;
             }
 
-            if (entry.Target == ClaimEntry.Global)
+            if (target == ClaimEntry.Global)
             {
                 global = (int)entry.Pages;
             }
             else
             {
-                perNode[entry.Target] = (int)entry.Pages;
+                perNode[target] = (int)entry.Pages;
             }
         }
 

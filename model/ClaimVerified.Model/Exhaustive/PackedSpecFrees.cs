@@ -38,7 +38,7 @@ public sealed partial class PackedSpec
     }
 
     [Follows(Rules.OfflineBadNode, Rules.OfflineNotPrivileged, Rules.OfflineNoFreePage, Rules.OfflineWouldUnbackClaims,
-        Rules.OfflineOfflined)]
+        Rules.OfflineOfflined, Rules.OfflineRecalledClaims)]
     private PackedStepResult Offline(Span<int> row, in PackedOp op)
     {
         if (op.Refused || row[layout.Free + op.Node] < 1)
@@ -55,6 +55,35 @@ public sealed partial class PackedSpec
 
         row[layout.Free + op.Node] -= 1;
         row[layout.Offlined] += 1;
+        if (profile.OfflineRecallsClaims && unbacks)
+        {
+            RecallClaims(row, op.Node);
+        }
+
         return PackedStepResult.Ok;
+    }
+
+    /// <summary>reserve_offlined_page's recall (claim-sets): the node's excess, then the host's, domain by domain.</summary>
+    private void RecallClaims(Span<int> row, int node)
+    {
+        for (var domid = 1; domid < row[layout.NextDomId]; domid++)
+        {
+            var at = Live(row, domid);
+            var excess = row[layout.NodeOutstanding + node] - row[layout.Free + node];
+            if (at >= 0 && excess > 0 && row[at + PackedLayout.DomNodeClaims + node] > 0)
+            {
+                ShrinkClaim(row, at, node, Math.Min(excess, row[at + PackedLayout.DomNodeClaims + node]));
+            }
+        }
+
+        for (var domid = 1; domid < row[layout.NextDomId]; domid++)
+        {
+            var at = Live(row, domid);
+            var excess = (int)(row[layout.Outstanding] - TotalFree(row));
+            if (at >= 0 && excess > 0 && GlobalClaim(row, at) > 0)
+            {
+                ShrinkClaim(row, at, -1, Math.Min(excess, GlobalClaim(row, at)));
+            }
+        }
     }
 }

@@ -86,6 +86,8 @@ public sealed class SpecAlphabet
             return;
         }
 
+        // A lone LEGACY entry runs XENMEM_claim_pages' rules under domctl_lock, with the dying check before them.
+        ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(largest, ClaimEntry.Legacy)]));
         ops.Add(new ClaimMemory(Caller.Control, domid, [new ClaimEntry(0, ClaimEntry.Global)]));
         foreach (var pages in new SortedSet<long> { 1, Math.Max(1, largest / 2), Math.Max(1, largest) })
         {

@@ -7,7 +7,11 @@ using ClaimVerified.Specification.Properties;
 namespace ClaimVerified.Model.Manifest;
 
 /// <summary>A finding: a violation the model found, what it means, and what fixed it (a Xen commit or our reference).</summary>
-public sealed record Finding(string Title, string Profiles, string FixedBy, string Explanation);
+/// <summary>
+/// A finding of the matrix. <see cref="Changed"/>, when given, says how and why the finding's verdicts changed (a
+/// fidelity fix, a new mechanism), so that a trace README shows it beside the story.
+/// </summary>
+public sealed record Finding(string Title, string Profiles, string FixedBy, string Explanation, string? Changed = null);
 
 /// <summary>One cell of the matrix: a profile, a scenario, what must happen and within what budget.</summary>
 public sealed record ExpectedResult(

@@ -161,6 +161,10 @@ public static class TraceFolder
         {
             text.Append("**Why it matters.** ").Append(finding.Title).Append(". ").Append(finding.Explanation).Append("\n\n");
             text.Append("**Fixed by.** ").Append(finding.FixedBy).Append(".\n\n");
+            if (finding.Changed is not null)
+            {
+                text.Append("**What changed.** ").Append(finding.Changed).Append("\n\n");
+            }
         }
 
         text.Append("## Timeline\n\n```\n").Append(TimelineText.Render(timeline)).Append("```\n\n");

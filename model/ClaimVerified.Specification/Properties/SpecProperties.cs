@@ -58,7 +58,8 @@ public static class SpecProperties
 
 /// <summary>
 /// The claim target per domain, as the core's ghost keeps it: staking a claim sets it to domain_tot + claim; lowering
-/// max_pages that trims the claim lowers it by the trim; a claim that reaches zero clears it; anything else (an
+/// max_pages that trims the claim, or offlining that recalls part of it, lowers it by as much; a claim that reaches
+/// zero clears it; anything else (an
 /// allocation redeeming part of the claim, a free that regrows it) leaves it.
 /// </summary>
 public static class GhostTargets
@@ -85,7 +86,7 @@ public static class GhostTargets
             {
                 value = Spec.DomainTot(profile, d) + d.Claim;
             }
-            else if (op is SetMaxPages sm && sm.DomId == d.Id && d.Claim < oldClaim)
+            else if ((op is SetMaxPages sm && sm.DomId == d.Id || op is OfflinePage) && d.Claim < oldClaim)
             {
                 value = old - (oldClaim - d.Claim);
             }

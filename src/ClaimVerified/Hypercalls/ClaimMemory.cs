@@ -1,70 +1,51 @@
 namespace ClaimVerified;
 
-/// <summary>One entry of a claim set: <see cref="Pages"/> to be allocated, on a NUMA node or anywhere (<see cref="Global"/>).</summary>
+/// <summary>
+/// One entry of a claim set: <see cref="Pages"/> to be allocated, on a NUMA node (<see cref="Target"/> is its id), on
+/// any node (<see cref="Global"/>), or by the legacy rules (<see cref="Legacy"/>, alone in its set).
+/// </summary>
 public readonly record struct ClaimEntry(long Pages, int Target)
 {
-    /// <summary>The proposal's HOST target (0x80000000): a claim any node may satisfy.</summary>
+    /// <summary>XEN_DOMCTL_CLAIM_MEMORY_GLOBAL (0x80000000): a host-wide claim any node may satisfy.</summary>
     public const int Global = -1;
 
-    public override string ToString() => Target == Global ? $"{Pages}@global" : $"{Pages}@node{Target}";
+    /// <summary>
+    /// XEN_DOMCTL_CLAIM_MEMORY_LEGACY (0x40000000): alone in a set, XENMEM_claim_pages' rules (an absolute target,
+    /// no replacement). Anywhere else it is a target beyond MAX_NUMNODES: ENOENT.
+    /// </summary>
+    public const int Legacy = -2;
+
+    /// <summary>Xen's MAX_NUMNODES: CONFIG_NR_NUMA_NODES, default 64 (xen/arch/Kconfig).</summary>
+    public const int MaxNumNodes = 64;
+
+    /// <summary>claim_memory refuses a longer set with E2BIG: one entry per node plus a global one.</summary>
+    public const int MaxEntries = MaxNumNodes + 1;
+
+    public override string ToString() => Target switch
+    {
+        Global => $"{Pages}@global",
+        Legacy => $"{Pages}@legacy",
+        _ => $"{Pages}@node{Target}",
+    };
 }
 
 public sealed partial class Host
 {
     /// <summary>
-    /// XEN_DOMCTL_claim_memory (the NUMA claim-sets proposal, v7): install a set of claims atomically, replacing the
-    /// domain's current set (the v7 header's semantics; a later review asked for EINVAL instead, unsettled). Entries
-    /// are increments, not targets. All zero releases. As a domctl it runs under domctl_lock, like domain_kill, so a
-    /// dying domain (ESRCH) cannot slip past the check.
+    /// XEN_DOMCTL_claim_memory (the NUMA claim-sets proposal v7: bernhardkaindl/xen claims-v7, 9557995cda, domctl.c
+    /// <c>claim_memory</c> and page_alloc.c <c>domain_install_claim_set</c>), in its order: do_domctl looks the domain
+    /// up (ESRCH) and asks XSM (EPERM); without the proposal the domctl is unknown (ENOSYS). Under domctl_lock: LLC
+    /// colouring (EOPNOTSUPP), an empty set (EINVAL), more than <see cref="ClaimEntry.MaxEntries"/> entries (E2BIG), a
+    /// dying domain (ESRCH; domain_kill runs under the same lock). A lone LEGACY entry is XENMEM_claim_pages; any
+    /// other set is checked entry by entry and installed atomically, replacing the domain's claims.
     /// </summary>
     public Outcome ClaimMemory(Caller caller, int domid, IReadOnlyList<ClaimEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        if (!Profile.NodeClaims || (Config.LlcColouring && Profile.ClaimsRefusedWithLlcColouring))
+        var d = FindDomain(domid);
+        if (d is null)
         {
-            return Errno.EOPNOTSUPP;
-        }
-
-        if (entries.Count == 0)
-        {
-            return Errno.EINVAL;
-        }
-
-        if (entries.Count > NodeCount + 1)
-        {
-            return Errno.E2BIG;
-        }
-
-        var nodePages = new long[NodeCount];
-        var seenNode = new bool[NodeCount];
-        long globalPages = 0;
-        var seenGlobal = false;
-        foreach (var entry in entries)
-        {
-            if (entry.Pages < 0 || entry.Pages > TotalPages)
-            {
-                return Errno.EINVAL;
-            }
-
-            if (entry.Target == ClaimEntry.Global)
-            {
-                if (seenGlobal)
-                {
-                    return Errno.EINVAL;
-                }
-
-                seenGlobal = true;
-                globalPages = entry.Pages;
-            }
-            else if (entry.Target < 0 || entry.Target >= NodeCount || seenNode[entry.Target])
-            {
-                return Errno.EINVAL; // a duplicate target, even when the earlier entry was for 0 pages
-            }
-            else
-            {
-                seenNode[entry.Target] = true;
-                nodePages[entry.Target] = entry.Pages;
-            }
+            return Errno.ESRCH;
         }
 
         if (!caller.IsPrivileged)
@@ -72,51 +53,89 @@ public sealed partial class Host
             return Errno.EPERM;
         }
 
-        // At most 65 entries of at most 2^46 pages each: the sum cannot overflow.
-        var totalClaimPages = globalPages + nodePages.Sum();
+        if (!Profile.NodeClaims)
+        {
+            return Errno.ENOSYS; // An unknown domctl: arch_do_domctl's default.
+        }
+
         lock (domctlLock)
         {
-            var d = FindDomain(domid);
-            if (d is null || d.IsDying)
+            if (ClaimSetShapeErrno(entries, d) is var refused and not Errno.Ok)
             {
-                return Errno.ESRCH;
+                return refused;
+            }
+
+            if (entries is [{ Target: ClaimEntry.Legacy } legacy])
+            {
+                return legacy.Pages < 0 ? Errno.EINVAL : SetOutstandingPages(d, legacy.Pages, soft: false);
             }
 
             lock (d.PageAllocLock)
             {
                 lock (heapLock)
                 {
-                    return InstallClaimSetLocked(d, nodePages, totalClaimPages);
+                    return InstallClaimSetLocked(d, entries);
                 }
             }
         }
     }
 
-    /// <summary>domain_set_claim_entries, page_alloc_lock and heap_lock held: every check first, then the install.</summary>
-    private Outcome InstallClaimSetLocked(Domain d, long[] nodePages, long totalClaimPages)
+    /// <summary>claim_memory's checks before it reads the entries, domctl_lock held.</summary>
+    private Errno ClaimSetShapeErrno(IReadOnlyList<ClaimEntry> entries, Domain d) =>
+        Config.LlcColouring && Profile.ClaimsRefusedWithLlcColouring ? Errno.EOPNOTSUPP
+        : entries.Count == 0 ? Errno.EINVAL
+        : entries.Count > ClaimEntry.MaxEntries ? Errno.E2BIG
+        : d.IsDying ? Errno.ESRCH
+        : Errno.Ok;
+
+    /// <summary>
+    /// domain_install_claim_set, page_alloc_lock and heap_lock held: each entry in order (a negative size, which the
+    /// unsigned ABI cannot carry, is refused like a bad pad: EINVAL; a second global entry EINVAL; a node not online
+    /// or beyond MAX_NUMNODES ENOENT; a duplicate node EINVAL; more than the node's unclaimed pages plus this domain's
+    /// own claim there ENOMEM), then max_pages (EINVAL), then the host's unclaimed pages (ENOMEM), then the install.
+    /// An all-zero set passes the same checks and so releases the claims, unless tot already exceeds max_pages.
+    /// </summary>
+    private Outcome InstallClaimSetLocked(Domain d, IReadOnlyList<ClaimEntry> entries)
     {
-        if (totalClaimPages == 0)
+        var nodePages = new long[NodeCount];
+        var seenNode = new bool[NodeCount];
+        long globalPages = 0;
+        var seenGlobal = false;
+        foreach (var entry in entries)
         {
-            ReleaseClaimLocked(d);
-            return Outcome.Ok();
+            var refused = entry.Pages < 0 ? Errno.EINVAL
+                : entry.Target == ClaimEntry.Global ? (seenGlobal ? Errno.EINVAL : Errno.Ok)
+                : entry.Target < 0 || entry.Target >= NodeCount ? Errno.ENOENT
+                : seenNode[entry.Target] ? Errno.EINVAL
+                : entry.Pages > SaturatingAdd(UnclaimedOnNodeLocked(entry.Target), d.NodeOutstandingPages[entry.Target]) ? Errno.ENOMEM
+                : Errno.Ok;
+            if (refused != Errno.Ok)
+            {
+                return refused;
+            }
+
+            if (entry.Target == ClaimEntry.Global)
+            {
+                (seenGlobal, globalPages) = (true, entry.Pages);
+            }
+            else
+            {
+                (seenNode[entry.Target], nodePages[entry.Target]) = (true, entry.Pages);
+            }
         }
 
+        // Subtracting from max_pages, as v7 does, so that no sum can overflow; the node sum saturates (where v7's sum
+        // would overflow 64 bits it refuses with EINVAL, and a saturated sum fails the max_pages check with EINVAL).
+        var nodeRequestPages = nodePages.Aggregate(0L, SaturatingAdd);
         var domainTotPages = DomainTotPages(d);
-        if (domainTotPages + totalClaimPages > d.MaxPages)
+        if (globalPages > d.MaxPages || nodeRequestPages > d.MaxPages - globalPages
+            || domainTotPages > d.MaxPages - globalPages - nodeRequestPages)
         {
             return Errno.EINVAL;
         }
 
-        for (var node = 0; node < NodeCount; node++)
-        {
-            var othersOnNode = nodeOutstandingClaims[node] - d.NodeOutstandingPages[node];
-            if (othersOnNode + nodePages[node] > nodeAvailPages[node])
-            {
-                return Errno.ENOMEM;
-            }
-        }
-
-        if (outstandingClaims - d.OutstandingPages + totalClaimPages > totalAvailPages)
+        var totalClaimPages = globalPages + nodeRequestPages;
+        if (totalClaimPages > SaturatingAdd(UnclaimedOnHostLocked(), d.OutstandingPages))
         {
             return Errno.ENOMEM;
         }
@@ -130,7 +149,21 @@ public sealed partial class Host
 
         d.OutstandingPages = totalClaimPages;
         outstandingClaims += totalClaimPages;
-        d.GhostClaimTargetPages = domainTotPages + totalClaimPages;
+        d.GhostClaimTargetPages = totalClaimPages == 0 ? 0 : domainTotPages + totalClaimPages;
         return Outcome.Ok();
     }
+
+    /// <summary>
+    /// A node's free pages less every claim on it, heap_lock held. v7 computes it unsigned (and asserts it cannot go
+    /// below zero): where the profile keeps that arithmetic, a negative difference wraps and lets anything through.
+    /// </summary>
+    private long UnclaimedOnNodeLocked(int node) => NotBelowZero(nodeAvailPages[node] - nodeOutstandingClaims[node]);
+
+    /// <summary>The host's free pages less every claim, heap_lock held, with the same unsigned arithmetic.</summary>
+    private long UnclaimedOnHostLocked() => NotBelowZero(totalAvailPages - outstandingClaims);
+
+    private long NotBelowZero(long pages) => pages >= 0 ? pages : Profile.ClaimAvailWraps ? long.MaxValue : 0;
+
+    /// <summary>a + b for page counts that are never negative, at most long.MaxValue.</summary>
+    private static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 }

@@ -125,8 +125,9 @@ public static class Catalogue
     public static readonly Profile ClaimSets = Xen422 with
     {
         Name = "claim-sets",
-        Summary = "NUMA proposal v7: per-node and global claims installed atomically by a domctl",
+        Summary = "NUMA proposal v7: per-node and global claims installed atomically by a domctl; offlining recalls claims",
         NodeClaims = true,
+        OfflineRecallsClaims = true,
     };
 
     /// <summary>

@@ -140,7 +140,10 @@ public sealed record Profile
     /// <summary>Whether claims are refused with EOPNOTSUPP when LLC colouring is on (b068cafc73).</summary>
     public bool ClaimsRefusedWithLlcColouring { get; init; }
 
-    /// <summary>Whether per-node claim sets exist (XEN_DOMCTL_claim_memory, the NUMA proposal v7, not merged).</summary>
+    /// <summary>
+    /// Whether per-node claim sets exist (XEN_DOMCTL_claim_memory, the NUMA proposal v7, not merged; without it the
+    /// domctl is unknown: ENOSYS).
+    /// </summary>
     public bool NodeClaims { get; init; }
 
     /// <summary>
@@ -148,6 +151,14 @@ public sealed record Profile
     /// In every Xen version offline_page has no claim logic: the page leaves the heap and the claims are unbacked.
     /// </summary>
     public bool OfflineKeepsClaimsBacked { get; init; }
+
+    /// <summary>
+    /// Whether offlining a free page recalls claims until they are backed again: first the domains' claims on that
+    /// node, then their global claims, each domain in domid order, each only the excess (claim-sets, bernhardkaindl/xen
+    /// ebc02ab7b6 on claims-v7, reserve_offlined_page; issue 11 places it in the v7 series' patch 2/3). Xen's releases
+    /// have nothing of the kind: the claims stay unbacked.
+    /// </summary>
+    public bool OfflineRecallsClaims { get; init; }
 
     /// <summary>
     /// Whether lowering max_pages trims the claim so that tot + claim &lt;= max_pages stays true (our reference).

@@ -87,21 +87,118 @@ public sealed class ClaimSetsTests
     public void Malformed_sets_are_refused()
     {
         var (host, d) = OneDomain();
+        var tooMany = Enumerable.Range(0, ClaimEntry.MaxEntries + 1).Select(n => (0L, n)).ToArray();
 
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, []), "empty");
-        AssertFailsUnchanged(host, Errno.E2BIG, h => h.ClaimMemory(Caller.Control, d, Set((1, 0), (1, 1), (1, G), (1, 0))),
-            "more than nodes + 1 entries");
+        AssertFailsUnchanged(host, Errno.E2BIG, h => h.ClaimMemory(Caller.Control, d, Set(tooMany)), "more than MAX_NUMNODES + 1 entries");
+        Assert.NotEqual(Errno.E2BIG, host.ClaimMemory(Caller.Control, d, Set(tooMany[..ClaimEntry.MaxEntries])).Errno);
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((1, 0), (2, 0))), "duplicate node");
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((0, 0), (2, 0))),
             "duplicate node, first entry zero");
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((1, G), (2, G))), "duplicate global");
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((0, G), (2, G))),
             "duplicate global, first entry zero");
-        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((1, 2))), "no node 2");
-        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((1, -7))), "bad target");
+        AssertFailsUnchanged(host, Errno.ENOENT, h => h.ClaimMemory(Caller.Control, d, Set((1, 2))), "node 2 is not online");
+        AssertFailsUnchanged(host, Errno.ENOENT, h => h.ClaimMemory(Caller.Control, d, Set((1, 64))), "beyond MAX_NUMNODES");
+        AssertFailsUnchanged(host, Errno.ENOENT, h => h.ClaimMemory(Caller.Control, d, Set((1, -7))), "a target that is no node");
+        AssertFailsUnchanged(host, Errno.ENOENT, h => h.ClaimMemory(Caller.Control, d, Set((1, 0), (1, ClaimEntry.Legacy))),
+            "LEGACY among other entries is a target beyond MAX_NUMNODES");
         AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((-1, 0))), "negative");
-        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((long.MaxValue, G))), "huge");
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.ClaimMemory(Caller.Control, d, Set((long.MaxValue, 0))), "huge on a node");
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((long.MaxValue, G))), "huge global: max_pages");
         AssertFailsUnchanged(host, Errno.EPERM, h => h.ClaimMemory(Caller.Guest(d), d, Set((1, 0))), "a guest");
+    }
+
+    [Fact]
+    public void Entries_are_checked_in_array_order_and_all_of_them_before_max_pages_and_the_host()
+    {
+        var (host, d) = OneDomain(maxPages: 100);
+
+        // The first failing entry decides: a node over capacity before a bad node, a bad node before a duplicate.
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.ClaimMemory(Caller.Control, d, Set((1025, 0), (1, 9))));
+        AssertFailsUnchanged(host, Errno.ENOENT, h => h.ClaimMemory(Caller.Control, d, Set((1, 9), (1025, 0))));
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((1, 0), (1, 0), (1, 9))), "duplicate first");
+
+        // Per-node ENOMEM comes before the max_pages EINVAL (v7 checks max_pages only after every entry).
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.ClaimMemory(Caller.Control, d, Set((200, G), (1025, 1))));
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((200, G), (1024, 1))));
+    }
+
+    [Fact]
+    public void The_domain_and_the_caller_are_checked_before_the_set_and_dying_after_its_shape()
+    {
+        var (host, d, gone) = TwoDomains();
+        Ok(host.DestroyDomain(Caller.Control, gone));
+
+        // do_domctl: the lookup, then XSM, whatever the set holds.
+        AssertFailsUnchanged(host, Errno.ESRCH, h => h.ClaimMemory(Caller.Guest(gone), gone, []));
+        AssertFailsUnchanged(host, Errno.EPERM, h => h.ClaimMemory(Caller.Guest(d), d, []));
+
+        // claim_memory: the set's length before the dying check.
+        Ok(host.DomainKill(Caller.Control, d));
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, []));
+        AssertFailsUnchanged(host, Errno.ESRCH, h => h.ClaimMemory(Caller.Control, d, Set((1, 9))), "dying before the entries");
+    }
+
+    [Fact]
+    public void A_lone_legacy_entry_follows_XENMEM_claim_pages_rules()
+    {
+        var (host, d) = OneDomain();
+        const int L = ClaimEntry.Legacy;
+        Ok(host.Populate(Caller.Control, d, 0));
+
+        // An absolute target: the claim is the target less tot.
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((1, L))), "target not above tot");
+        Ok(host.ClaimMemory(Caller.Control, d, Set((300, L))));
+        Assert.Equal(299, Claim(host, d));
+        Assert.Equal("0,0", Csv(NodeClaims(host, d)));
+
+        // No replacement, unlike a claim set; 0 releases.
+        AssertFailsUnchanged(host, Errno.EINVAL, h => h.ClaimMemory(Caller.Control, d, Set((400, L))), "already claimed");
+        Ok(host.ClaimMemory(Caller.Control, d, Set((0, L))));
+        Assert.Equal(0, Outstanding(host));
+        AssertConserved(host);
+    }
+
+    [Fact]
+    public void Offlining_recalls_node_claims_then_global_claims_domain_by_domain_only_the_excess()
+    {
+        var (host, d1, d2) = TwoDomains();
+        Ok(host.ClaimMemory(Caller.Control, d1, Set((1000, 0))));
+        Ok(host.ClaimMemory(Caller.Control, d2, Set((24, 0), (10, G))));
+
+        // Node 0 holds 1024 free pages and 1024 claimed on it: the offlined page's claim comes off d1 first (domid order).
+        Ok(host.OfflinePage(Caller.Control, 0));
+        Assert.Equal("999,0", Csv(NodeClaims(host, d1)));
+        Assert.Equal("24,0", Csv(NodeClaims(host, d2)));
+        Assert.Equal(999, Claim(host, d1));
+        Assert.Equal("1023,0", Csv(host.PhysInfo().NodeOutstandingPages));
+
+        // Node 1's pages are unclaimed there, but the host's claims then exceed its free pages: global claims pay.
+        for (var i = 0; i < 1024 - 10; i++)
+        {
+            Ok(host.OfflinePage(Caller.Control, 1));
+        }
+
+        Assert.Equal(1033, Outstanding(host));
+        Ok(host.OfflinePage(Caller.Control, 1));
+        Assert.Equal(9, Claim(host, d2) - NodeClaims(host, d2).Sum());
+        Assert.Equal(1032, Outstanding(host));
+        Assert.Equal(Free(host), Outstanding(host));
+        AssertConserved(host);
+    }
+
+    [Fact]
+    public void Offlining_an_unclaimed_page_recalls_nothing()
+    {
+        var (host, d) = Claiming((100, 0), (50, G));
+
+        Ok(host.OfflinePage(Caller.Control, 0));
+        Ok(host.OfflinePage(Caller.Control, 1));
+
+        Assert.Equal(150, Claim(host, d));
+        Assert.Equal("100,0", Csv(NodeClaims(host, d)));
+        AssertConserved(host);
     }
 
     [Fact]
@@ -134,7 +231,7 @@ public sealed class ClaimSetsTests
         }
         else
         {
-            AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.ClaimMemory(Caller.Control, d, Set((1, 0))));
+            AssertFailsUnchanged(host, Errno.ENOSYS, h => h.ClaimMemory(Caller.Control, d, Set((1, 0))), "an unknown domctl");
         }
     }
 

@@ -71,20 +71,21 @@ public sealed class ScriptTests
         Assert.Equal(set.Vectors.Count, Directory.GetFiles(Path.Combine(ConformanceDir, "reference"), "*.cvs").Length);
 
         // What stays uncovered is what the reference cannot reach: no tmem, no LLC refusal path other than the wrapper's,
-        // the domid limit, Xen's unlocked dying check, claims always supported, extra pages never refused, and
-        // assign_pages refusing after the heap section (the reference checks first, in one critical section).
+        // the domid limit, Xen's unlocked dying check, claims and claim sets always supported, extra pages never refused,
+        // assign_pages refusing after the heap section (the reference checks first, in one critical section), and
+        // offlining that recalls claims (the reference refuses to offline a page that backs one).
         Assert.Equal(
             [
-                Rules.CreateDomIdsExhausted, Rules.ClaimUnsupported, Rules.ClaimDyingUnlocked,
+                Rules.CreateDomIdsExhausted, Rules.ClaimUnsupported, Rules.ClaimDyingUnlocked, Rules.ClaimSetUnsupported,
                 Rules.HeapFromTmemEphemeral, Rules.AllocExtraRefused, Rules.AllocAssignDying,
-                Rules.AllocAssignTotAboveMax, Rules.AllocAssignOverMax, Rules.TmemPutPersistentPopulateRefused,
+                Rules.AllocAssignTotAboveMax, Rules.AllocAssignOverMax, Rules.OfflineRecalledClaims, Rules.TmemPutPersistentPopulateRefused,
                 Rules.TmemPutPersistent, Rules.TmemPutEphemeralDying, Rules.TmemPutEphemeralHeapRefused,
                 Rules.TmemPutEphemeral, Rules.TmemFlushPersistentNone, Rules.TmemFlushPersistent,
                 Rules.TmemFlushEphemeralNone, Rules.TmemFlushEphemeral,
             ],
             set.Uncovered);
         Assert.Equal(Rules.All.Count, set.RulesTotal);
-        Assert.Contains("72/89 rules", set.Render(), StringComparison.Ordinal);
+        Assert.Contains("77/96 rules", set.Render(), StringComparison.Ordinal);
     }
 
     private const string Good = """
@@ -166,7 +167,7 @@ public sealed class ScriptTests
     [InlineData("host nodes=1 pages=4\ncreate d1 max=4\npopulate d1 order=0 colour=2", 3, 21, "unknown option 'colour'", "one of: order=, node=, as=")]
     [InlineData("host nodes=1 pages=4\nprofile xen-9", 2, 9, "unknown profile 'xen-9'", "one of: no-claims")]
     [InlineData("host nodes=1 pages=4\ncreate d1 max=4\ncreate d1 max=4", 3, 8, "domain 'd1' is already named", "a new name")]
-    [InlineData("host nodes=1 pages=4\ncreate d1 max=4\nclaimset d1 4@disk", 3, 15, "unknown target 'disk'", "node<n> or global")]
+    [InlineData("host nodes=1 pages=4\ncreate d1 max=4\nclaimset d1 4@disk", 3, 15, "unknown target 'disk'", "node<n>, global or legacy")]
     [InlineData("host nodes=1 pages=4\nphysinfo -> free=x", 2, 18, "'x' is not a number", "a decimal integer")]
     public void A_bad_script_is_refused_with_line_column_and_what_was_expected(string script, int line, int column, string message, string expected)
     {
@@ -195,6 +196,16 @@ public sealed class ScriptTests
         var op = new ClaimMemory(Caller.Guest(2), 1, [new ClaimEntry(3, 0), new ClaimEntry(1, ClaimEntry.Global)]);
         Assert.Equal("claimset d1 3@node0 1@global as=dom2", Vectors.Line(op, id => id == 1 ? "d1" : $"dom{id}"));
         Assert.Equal("offline node=1 as=dom0", Vectors.Line(new OfflinePage(Caller.Control, 1), id => $"d{id}"));
+    }
+
+    [Fact]
+    public void FORMAT_md_grammar_names_every_result_the_core_can_return_and_no_other()
+    {
+        var text = File.ReadAllText(Path.Combine(ConformanceDir, "FORMAT.md"));
+        var line = text.Split('\n').Single(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+        var named = System.Text.RegularExpressions.Regex.Matches(line, "\"([A-Za-z0-9]+)\"").Select(m => m.Groups[1].Value).ToArray();
+        var results = Enum.GetNames<Errno>().Where(n => n != nameof(Errno.Ok)).Prepend("ok");
+        Assert.Equal(results.Order(StringComparer.Ordinal), named.Order(StringComparer.Ordinal));
     }
 
     [Fact]
