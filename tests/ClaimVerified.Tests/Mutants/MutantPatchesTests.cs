@@ -27,6 +27,8 @@ public sealed class MutantPatchesTests
         "OfflineUnbacksClaims", "ClaimSetNodeBoundOffByOne",
         // the second fidelity pass: max_pages without an upper limit, claims before 4.3
         "MaxMemBoundedByHost", "MaxMemNeverTruncates", "ClaimBefore43NotEnosys", "ExtraPagesCalledBefore414",
+        // tmem's private free list and scarcity gate (issue 11, item 4)
+        "TmemGateOnlyWhenHeapEmpty",
     ];
 
     public static TheoryData<string> Patches() => [.. Names];
@@ -34,7 +36,7 @@ public sealed class MutantPatchesTests
     [Fact]
     public void The_mutants_folder_holds_exactly_the_expected_patches()
     {
-        Assert.Equal(32, Names.Distinct().Count());
+        Assert.Equal(33, Names.Distinct().Count());
         var found = Directory.GetFiles(MutantsFolder, "*.patch").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal);
         Assert.Equal(Names.Order(StringComparer.Ordinal), found);
     }
