@@ -88,8 +88,11 @@ public sealed partial class PackedSpec
             return PackedStepResult.Unchanged;
         }
 
-        while (layout.Sum(row, layout.TmemFreeList) < op.Pages && EvictTmemPage(row) >= 0)
+        // tmem_evict until the list holds the count (a bound's few pages: one at a time), then free the whole list.
+        var listed = layout.Sum(row, layout.TmemFreeList);
+        while (listed < op.Pages && EvictTmemPage(row) >= 0)
         {
+            listed++;
         }
 
         for (var node = 0; node < nodes; node++)

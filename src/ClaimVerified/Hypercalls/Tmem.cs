@@ -140,10 +140,7 @@ public sealed partial class Host
 
         lock (heapLock)
         {
-            while (tmemFreeListPages < pages && EvictTmemPageLocked() >= 0)
-            {
-            }
-
+            EvictTmemPagesLocked(pages - tmemFreeListPages);
             var freed = tmemFreeListPages;
             ReturnFreePagesLocked(tmemFreeListNodePages);
             Array.Clear(tmemFreeListNodePages);
@@ -201,6 +198,27 @@ public sealed partial class Host
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// tmem_evict repeated <paramref name="pages"/> times (or until no pool holds an ephemeral page), heap_lock held,
+    /// counted per domain and node rather than page by page: each eviction takes the lowest domid's page on its lowest
+    /// node, as <see cref="EvictTmemPageLocked"/> does.
+    /// </summary>
+    private void EvictTmemPagesLocked(long pages)
+    {
+        foreach (var d in everyDomain)
+        {
+            for (var node = 0; node < NodeCount && pages > 0; node++)
+            {
+                var evicted = Math.Min(d.TmemEphemeralNodePages[node], pages);
+                d.TmemEphemeralNodePages[node] -= evicted;
+                tmemEphemeralPages -= evicted;
+                tmemFreeListNodePages[node] += evicted;
+                tmemFreeListPages += evicted;
+                pages -= evicted;
+            }
+        }
     }
 
     /// <summary>
