@@ -126,8 +126,9 @@ public static class GuardTable
     /// Ghost readers: the model's own observation of the state for timelines (not Xen). They read without locks and
     /// add no scheduling point, so that recording a timeline does not change what is explored.
     /// </summary>
-    public static IReadOnlyList<string> GhostReaders { get; } = ["Host.PeekUnlocked", "Host.Peek"];
+    public static IReadOnlyList<string> GhostReaders { get; } = ["Host.PeekUnlocked", "Host.Peek", "Host.PeekHeapUnlocked"];
 
     /// <summary>Ghost fields (not Xen): the model's bookkeeping for its properties, never checked.</summary>
-    public static IReadOnlyList<string> GhostFields { get; } = ["Domain.GhostClaimTargetPages", "Domain.GhostPagesInFlight"];
+    public static IReadOnlyList<string> GhostFields { get; } =
+        ["Domain.GhostClaimTargetPages", "Domain.GhostPagesInFlight", "Domain.GhostKillStarted"];
 }

@@ -23,6 +23,8 @@ public static class LockSet
 
     private static readonly ConditionalWeakTable<object, LockInfo> Named = new();
 
+    private static readonly ConditionalWeakTable<object, Action> ReleaseHooks = new();
+
     private static readonly Dictionary<string, Guard> GuardsByField = GuardTable.Guards.ToDictionary(g => g.Field);
 
     [ThreadStatic]
@@ -53,9 +55,35 @@ public static class LockSet
         }
     }
 
+    /// <summary>Replaces Monitor.Enter(object), which the core itself never calls (generated lock mutants do).</summary>
+    public static void EnterAlone(object lockObject)
+    {
+        var taken = false;
+        Enter(lockObject, ref taken);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="hook"/> at the end of every section of <paramref name="lockObject"/>, still inside it, as a
+    /// ghost reader: a model's observer of the states that lock's sections leave (no scheduling point, no check).
+    /// </summary>
+    public static void OnRelease(object lockObject, Action hook) => ReleaseHooks.AddOrUpdate(lockObject, hook);
+
     /// <summary>Replaces Monitor.Exit(object).</summary>
     public static void Exit(object lockObject)
     {
+        if (ReleaseHooks.TryGetValue(lockObject, out var hook))
+        {
+            BeginGhostReader();
+            try
+            {
+                hook();
+            }
+            finally
+            {
+                EndGhostReader();
+            }
+        }
+
         var index = Held.LastIndexOf(lockObject);
         if (index >= 0)
         {

@@ -9,7 +9,7 @@ namespace ClaimVerified.Weaver;
 internal sealed class MethodWeaving
 {
     private readonly ModuleDefinition module;
-    private readonly MethodReference enter, exit, declare, access, unlockedRead;
+    private readonly MethodReference enter, enterAlone, exit, declare, access, unlockedRead;
     private readonly MethodReference beginUnlocked, endUnlocked, beginGhost, endGhost;
     private readonly Dictionary<string, Guard> guards = GuardTable.Guards.ToDictionary(g => g.Field);
     private readonly HashSet<string> lockFields = GuardTable.Locks.Select(l => l.Field).ToHashSet();
@@ -27,6 +27,7 @@ internal sealed class MethodWeaving
         (enter, exit, declare, access) = (Import(nameof(LockSet.Enter)), Import(nameof(LockSet.Exit)),
             Import(nameof(LockSet.Declare)), Import(nameof(LockSet.Access)));
         unlockedRead = Import(nameof(LockSet.UnlockedRead));
+        enterAlone = Import(nameof(LockSet.EnterAlone));
         (beginUnlocked, endUnlocked) = (Import(nameof(LockSet.BeginUnlockedReader)), Import(nameof(LockSet.EndUnlockedReader)));
         (beginGhost, endGhost) = (Import(nameof(LockSet.BeginGhostReader)), Import(nameof(LockSet.EndGhostReader)));
         var unknown = guards.Keys.Concat(lockFields).Concat(ghostFields).Where(name => FindField(name) is null).ToArray();
@@ -65,6 +66,7 @@ internal sealed class MethodWeaving
             instruction.Operand = called.Name switch
             {
                 "Enter" when called.Parameters.Count == 2 => enter,
+                "Enter" when called.Parameters.Count == 1 => enterAlone,
                 "Exit" => exit,
                 _ => throw new WeaveException($"{name} calls Monitor.{called.Name}: only lock statements are tracked"),
             };

@@ -85,6 +85,12 @@ public sealed class Domain
     /// </summary>
     internal long GhostPagesInFlight;
 
+    /// <summary>
+    /// Ghost state for the kill property (not in Xen): domain_kill's first step has run. Xen marks the domain dying
+    /// there, before anything else, so from then on it is never alive again.
+    /// </summary>
+    internal bool GhostKillStarted;
+
     // ---- written under domctl_lock, read anywhere (Xen reads is_dying without a lock) ------------------------------
 
     private volatile DomainState state;

@@ -155,6 +155,7 @@ public sealed partial class Host
     {
         if (d.State == DomainState.Alive)
         {
+            d.GhostKillStarted = true;
             if (!Profile.OneCriticalSectionPerOperation)
             {
                 d.State = DomainState.Dying; // Xen: under domctl_lock only; others read is_dying without a lock.
