@@ -52,6 +52,11 @@ public static class GuardTable
         "xen/common/page_alloc.c assign_pages and xen/common/domain.c: d->page_alloc_lock guards d->tot_pages, "
         + "d->max_pages, d->extra_pages and d->page_list (domain_adjust_tot_pages asserts it is held, 65c9792df6)";
 
+    private const string TmemListSource =
+        "4.3 xen/common/tmem_xen.c tmh_page_list_put/tmh_page_list_get (4.6 tmem_page_list_put/get): tmem's private free "
+        + "list is guarded by its own spinlock, tmh_page_list_lock; the model keeps it under heap_lock, one lock for both "
+        + "(Xen's relinquish takes heap_lock then the list's lock, its flush the reverse: README, known limits)";
+
     private const string DomctlSource =
         "xen/common/domctl.c do_domctl: domctl_lock serialises domain creation, max_mem, domain_kill and destroy";
 
@@ -79,6 +84,8 @@ public static class GuardTable
         new("Host.tmemEphemeralPages", HeapLock, GuardKind.Locked, false,
             "4.3 xen/common/tmem_xen.c: tmem's page counts change where tmem hands pages to or takes them from the heap, "
             + "under heap_lock in alloc_heap_pages' relinquish path; our counter mirrors tmem_freeable_pages() there"),
+        new("Host.tmemFreeListNodePages", HeapLock, GuardKind.Locked, false, TmemListSource),
+        new("Host.tmemFreeListPages", HeapLock, GuardKind.Locked, false, TmemListSource),
         new("Host.sharedPages", "", GuardKind.Atomic, false,
             "xen/arch/x86/mm/mem_sharing.c: nr_shared_mfns and nr_saved_mfns are atomic_t, updated with atomic_inc/atomic_dec"),
         new("Host.nextDomid", DomctlLock, GuardKind.Locked, false,

@@ -115,6 +115,15 @@ public sealed record TmemFlush(Caller Caller, int DomId, TmemPool Pool) : Operat
     public override string Describe() => $"{By(Caller)}tmem-flush d{DomId} {Pool.ToString().ToLowerInvariant()}";
 }
 
+/// <summary>
+/// TMEMC_FLUSH (4.3) / XEN_SYSCTL_TMEM_OP_FLUSH (4.6) for every client: evict ephemeral pages until tmem's free list
+/// holds <paramref name="Pages"/>, then free the whole list to the heap (profiles with TmemPrivateFreeList).
+/// </summary>
+public sealed record TmemFlushAll(Caller Caller, long Pages) : Operation
+{
+    public override string Describe() => $"{By(Caller)}tmem-flush-all {Pages}";
+}
+
 /// <summary>domain_kill, to completion.</summary>
 public sealed record DomainKill(Caller Caller, int DomId) : Operation
 {

@@ -54,7 +54,10 @@ public static class Rules
     /// <summary>The domain is already dead: nothing happens (a claim staked after the kill stays).</summary>
     public const string KillAlreadyDead = "kill.already-dead-ok";
 
-    /// <summary>Dying, claim released, tmem's ephemeral pages and every page back to the heap, dead.</summary>
+    /// <summary>
+    /// Dying, claim released, tmem's ephemeral pages to tmem's free list (TmemPrivateFreeList) or else the heap, every
+    /// page back to the heap, dead.
+    /// </summary>
     public const string KillKilled = "kill.killed-ok";
 
     // ---- destroy: the last reference goes --------------------------------------------------------------------------
@@ -164,8 +167,17 @@ public static class Rules
     /// <summary>A node's free list has the pages (with claim sets: its unclaimed pages plus the requester's claim there).</summary>
     public const string HeapFromNode = "heap.from-node-ok";
 
-    /// <summary>No free page anywhere: tmem gives up an ephemeral page instead.</summary>
+    /// <summary>Tmem without a private list: no free page anywhere, so tmem gives up an ephemeral page instead.</summary>
     public const string HeapFromTmemEphemeral = "heap.from-tmem-ephemeral-ok";
+
+    /// <summary>
+    /// The scarcity gate (TmemPrivateFreeList: free pages at or below midsize_alloc_zone_pages, tmem has freeable
+    /// pages), before the buddy search: an order-0 request gets tmem's free-list page, or else an evicted ephemeral one.
+    /// </summary>
+    public const string HeapScarcityGateRelinquished = "heap.scarcity-gate-relinquished-ok";
+
+    /// <summary>The scarcity gate for a request above order 0: tmem gives nothing and the free lists are not searched.</summary>
+    public const string HeapScarcityGateOrderAboveZero = "heap.scarcity-gate-above-order-zero-ENOMEM";
 
     /// <summary>No node that may be used fits the request.</summary>
     public const string HeapNoNodeFits = "heap.no-node-fits-ENOMEM";
@@ -305,6 +317,9 @@ public static class Rules
     /// <summary>An anonymous page (never claimed memory) joins the domain's ephemeral pool.</summary>
     public const string TmemPutEphemeral = "tmem-put.ephemeral-ok";
 
+    /// <summary>tmem's free list has a page (TmemPrivateFreeList): it joins the pool; the heap is not asked.</summary>
+    public const string TmemPutEphemeralFromFreeList = "tmem-put.ephemeral-from-free-list-ok";
+
     /// <summary>No tmem, an unknown domain, or a caller that may not act on it; the gate's result.</summary>
     public const string TmemFlushRefused = "tmem-flush.refused-rc";
 
@@ -317,8 +332,22 @@ public static class Rules
     /// <summary>The domain's ephemeral pool is empty.</summary>
     public const string TmemFlushEphemeralNone = "tmem-flush.ephemeral-none-EINVAL";
 
-    /// <summary>An ephemeral page goes back to the heap, lowest node first.</summary>
+    /// <summary>Tmem without a private list: an ephemeral page goes back to the heap, lowest node first.</summary>
     public const string TmemFlushEphemeral = "tmem-flush.ephemeral-ok";
+
+    /// <summary>An ephemeral page goes to tmem's free list (TmemPrivateFreeList), lowest node first: freeable, not free.</summary>
+    public const string TmemFlushEphemeralToFreeList = "tmem-flush.ephemeral-to-free-list-ok";
+
+    // ---- tmem-flush-all: TMEMC_FLUSH / XEN_SYSCTL_TMEM_OP_FLUSH --------------------------------------------------------
+
+    /// <summary>No private list (no tmem): EOPNOTSUPP; an unprivileged caller: EPERM.</summary>
+    public const string TmemFlushAllRefused = "tmem-flush-all.refused-rc";
+
+    /// <summary>A page count below 0 or above Host.MaxTmemFlushPages (Xen's uint32 of kB).</summary>
+    public const string TmemFlushAllBadPages = "tmem-flush-all.bad-pages-EINVAL";
+
+    /// <summary>Ephemeral pages evicted until the list holds the count (or none is left), then the whole list freed.</summary>
+    public const string TmemFlushAllFlushed = "tmem-flush-all.flushed-ok";
 
     // ---- queries -----------------------------------------------------------------------------------------------------
 

@@ -22,10 +22,13 @@ namespace ClaimVerified.Specification;
 /// own claim there, cover the request.</item>
 /// <item>Frees (decrease_reservation, sharing, Xen heap frees, tmem persistent flushes, relinquish) take the
 /// domain's pages from the highest node first.</item>
-/// <item>tmem (profiles with Tmem): an order-0 allocation that finds no free page on any node takes one ephemeral page
-/// (the lowest domid holding one, its lowest node) instead; the heap's free count does not change.</item>
+/// <item>tmem (profiles with TmemPrivateFreeList, every one with Tmem): freed ephemeral pages go to tmem's free list,
+/// lowest node first, and leave it for the heap only through tmem-flush-all; with free pages at or below
+/// midsize_alloc_zone_pages (the host's pages / 128) and freeable tmem pages, an allocation gets a page only from
+/// tmem and only for order 0 (the list's lowest node, or else an evicted page: the lowest domid holding one, its
+/// lowest node), without the buddy search; the heap's free count does not change.</item>
 /// <item>domain_kill runs to completion in one step: mark dying, release the claim, give the ephemeral tmem pages
-/// back, relinquish every page, dead. A claim staked on a dead domain later (profiles without a dying check) is never
+/// to tmem's free list, relinquish every page, dead. A claim staked on a dead domain later (profiles without a dying check) is never
 /// released.</item>
 /// </list>
 /// </remarks>
@@ -48,7 +51,8 @@ public static partial class Spec
             Offlined: 0,
             Shared: 0,
             ImmutableSortedDictionary<int, SpecDomain>.Empty,
-            NextDomId: 1);
+            NextDomId: 1,
+            TmemFreeList: NodeVector.Zero(config.NodeCount));
     }
 
     /// <summary>One operation, atomically: its result and the state after it.</summary>
@@ -72,6 +76,7 @@ public static partial class Spec
             OfflinePage op => Offline(profile, state, op),
             TmemPut op => Put(profile, state, op),
             TmemFlush op => Flush(profile, state, op),
+            TmemFlushAll op => FlushAll(profile, state, op),
             DomainKill op => Kill(profile, state, op.Caller, op.DomId),
             DestroyDomain op => Destroy(profile, state, op),
             PhysInfo => Rules.Hit(Rules.PhysInfoRead, (Outcome.Ok(state.TotalFree), state)),
@@ -120,7 +125,8 @@ public static partial class Spec
         var lines = new List<string>
         {
             $"free={state.TotalFree} {state.Free} outstanding={state.Outstanding} {state.NodeOutstanding}"
-            + $" xenheap={state.XenHeap} offlined={state.Offlined} shared={state.Shared} tmem-freeable={state.TmemFreeable}",
+            + $" xenheap={state.XenHeap} offlined={state.Offlined} shared={state.Shared} tmem-freeable={state.TmemFreeable}"
+            + (state.TmemFreeList.IsZero ? "" : $" tmem-free-list={state.TmemFreeList}"),
         };
         foreach (var d in state.Domains.Values)
         {

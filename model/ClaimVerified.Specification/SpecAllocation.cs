@@ -6,8 +6,8 @@ namespace ClaimVerified.Specification;
 public static partial class Spec
 {
     /// <summary>
-    /// alloc_heap_pages under heap_lock: the claim check, then the buddy search (the node), then tmem's relinquish
-    /// as the last resort. On success the pages are gone from the free lists (or from a tmem ephemeral pool).
+    /// alloc_heap_pages under heap_lock: the claim check, then (TmemPrivateFreeList) the scarcity gate, then the buddy
+    /// search (the node). On success the pages are gone from the free lists (or from tmem).
     /// </summary>
     private static (Errno, SpecState, int Node) TakeFromHeap(
         Profile profile, SpecState s, SpecDomain? owner, long request, bool noRefcount, int wantedNode)
@@ -28,6 +28,15 @@ public static partial class Spec
             }
         }
 
+        if (profile.TmemPrivateFreeList && s.TotalFree <= MidsizeAllocZonePages(s) && s.TmemFreeable > 0)
+        {
+            // The scarcity gate comes before the buddy search (alloc_heap_pages, RELEASE-4.3.0 / 4.6.0): only tmem
+            // may serve the request, and only an order-0 one.
+            return Relinquish(s, request) is { } given
+                ? Rules.Hit(Rules.HeapScarcityGateRelinquished, (Errno.Ok, given.Next, given.Node))
+                : Rules.Hit(Rules.HeapScarcityGateOrderAboveZero, (Errno.ENOMEM, s, -1));
+        }
+
         var home = wantedNode != Operation.AnyNode ? wantedNode : (owner?.Id ?? 0) % s.NodeCount;
         var candidates = wantedNode != Operation.AnyNode ? 1 : s.NodeCount;
         for (var i = 0; i < candidates; i++)
@@ -46,9 +55,10 @@ public static partial class Spec
             }
         }
 
-        if (profile.Tmem && request == 1 && s.TotalFree == 0)
+        if (profile.Tmem && !profile.TmemPrivateFreeList && request == 1 && s.TotalFree == 0)
         {
-            // No free page on any node: tmem gives up an ephemeral page straight to the requester.
+            // Tmem without a private list: no free page on any node, so tmem gives up an ephemeral page straight to
+            // the requester.
             var victim = s.Domains.Values.FirstOrDefault(d => !d.TmemEphemeral.IsZero);
             if (victim is not null)
             {
@@ -59,6 +69,12 @@ public static partial class Spec
 
         return Rules.Hit(Rules.HeapNoNodeFits, (Errno.ENOMEM, s, -1));
     }
+
+    /// <summary>
+    /// midsize_alloc_zone_pages: the high-water mark of free pages / 128 that free_heap_pages keeps with tmem on; a
+    /// host starts with every page free, so it is the host's pages / 128 (0 on a host of a few pages).
+    /// </summary>
+    private static long MidsizeAllocZonePages(SpecState s) => s.Config.TotalPages / 128;
 
     /// <summary>
     /// alloc_domheap_pages(d, order, 0 or MEMF_no_refcount): the heap section (which, from 75d29d9b5e, redeems the

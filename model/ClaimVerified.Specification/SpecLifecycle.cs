@@ -88,13 +88,14 @@ public static partial class Spec
             return Rules.Hit(Rules.KillAlreadyDead, (Outcome.Ok(), s));
         }
 
-        // is_dying, then domain_set_outstanding_pages(d, 0), then tmem's pools go (ephemeral pages back to the heap).
+        // is_dying, then domain_set_outstanding_pages(d, 0), then tmem's pools go: their ephemeral pages to tmem's
+        // free list (client_flush -> pool_destroy_objs -> tmem_page_free) or, without one, to the heap.
         s = ReleaseClaim(s, d);
         d = s.Domains[domid];
-        s = s.With(d with { State = DomainState.Dying, TmemEphemeral = NodeVector.Zero(s.NodeCount) }) with
-        {
-            Free = s.Free.Plus(d.TmemEphemeral),
-        };
+        s = s.With(d with { State = DomainState.Dying, TmemEphemeral = NodeVector.Zero(s.NodeCount) });
+        s = profile.TmemPrivateFreeList
+            ? s with { TmemFreeList = s.TmemFreeList.Plus(d.TmemEphemeral) }
+            : s with { Free = s.Free.Plus(d.TmemEphemeral) };
 
         // Relinquish every page (extra pages first; each refcounted chunk would regrow a non-zero claim under
         // FreesRegrowClaim, but the claim is zero now and nobody can stake one inside this step).

@@ -113,7 +113,8 @@ public sealed record SpecDomain(
 /// <summary>
 /// The whole host as the sequential specification sees it: the heap's free pages per node, the outstanding claims
 /// (global and per node), Xen's own heap per node, offlined and shared pages, and every domain ever created (a
-/// destroyed domain stays, so a claim it leaked stays visible). Immutable; compared by value.
+/// destroyed domain stays, so a claim it leaked stays visible), and tmem's private free list per node (pages tmem
+/// freed, not yet back in the heap: Profile.TmemPrivateFreeList). Immutable; compared by value.
 /// </summary>
 public sealed record SpecState(
     HostConfig Config,
@@ -124,14 +125,15 @@ public sealed record SpecState(
     long Offlined,
     long Shared,
     ImmutableSortedDictionary<int, SpecDomain> Domains,
-    int NextDomId)
+    int NextDomId,
+    NodeVector TmemFreeList)
 {
     public int NodeCount => Config.NodeCount;
 
     public long TotalFree => Free.Sum;
 
-    /// <summary>tmem_freeable_pages(): every ephemeral pool's pages.</summary>
-    public long TmemFreeable => Domains.Values.Sum(d => d.TmemEphemeral.Sum);
+    /// <summary>tmem_freeable_pages(): every ephemeral pool's pages and tmem's free list.</summary>
+    public long TmemFreeable => Domains.Values.Sum(d => d.TmemEphemeral.Sum) + TmemFreeList.Sum;
 
     /// <summary>rcu_lock_domain_by_id: a domain that exists and is not destroyed.</summary>
     public SpecDomain? Live(int domid) =>

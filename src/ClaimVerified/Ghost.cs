@@ -27,6 +27,7 @@ public sealed partial class Host
             d.NodeOutstandingPages.ToArray(), d.GhostClaimTargetPages, d.TmemEphemeralPages, d.TmemPersistentPages,
             d.GhostPagesInFlight, d.GhostKillStarted)).ToArray();
         return new HostSnapshot(Profile.Name, TotalPages, totalAvailPages, nodeAvailPages.ToArray(), outstandingClaims,
-            nodeOutstandingClaims.ToArray(), xenHeapNodePages.Sum(), offlinedPages, sharedPages, snapshots);
+            nodeOutstandingClaims.ToArray(), xenHeapNodePages.Sum(), offlinedPages, sharedPages, snapshots,
+            tmemFreeListNodePages.ToArray());
     }
 }

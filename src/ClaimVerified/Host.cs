@@ -39,8 +39,18 @@ public sealed partial class Host
     private readonly long[] xenHeapNodePages;
     private long offlinedPages;
 
-    /// <summary>tmem_freeable_pages(): the pages every ephemeral pool holds (kept as a sum, so no loop reads it).</summary>
+    /// <summary>The pages every ephemeral pool holds (kept as a sum, so no loop reads it).</summary>
     private long tmemEphemeralPages;
+
+    /// <summary>
+    /// tmem's private free list, per node (Profile.TmemPrivateFreeList): pages tmem freed that have not gone back to
+    /// the heap. Xen guards it with its own spinlock (tmh_page_list_lock, 4.3; tmem_page_list_lock, 4.6); the model
+    /// keeps it under heap_lock, so every move between the list and the heap is one critical section.
+    /// </summary>
+    private readonly long[] tmemFreeListNodePages;
+
+    /// <summary>The sum of <see cref="tmemFreeListNodePages"/>.</summary>
+    private long tmemFreeListPages;
 
     /// <summary>Pages that page sharing moved to the shared owner (dom_cow). Changed under the sharer's page_alloc_lock.</summary>
     private long sharedPages;
@@ -68,6 +78,7 @@ public sealed partial class Host
         nodeAvailPages = Enumerable.Repeat(config.PagesPerNode, config.NodeCount).ToArray();
         nodeOutstandingClaims = new long[config.NodeCount];
         xenHeapNodePages = new long[config.NodeCount];
+        tmemFreeListNodePages = new long[config.NodeCount];
         totalAvailPages = config.TotalPages;
     }
 

@@ -61,9 +61,16 @@ public sealed record HostSnapshot(
     long XenHeapPages,
     long OfflinedPages,
     long SharedPages,
-    IReadOnlyList<DomainSnapshot> Domains)
+    IReadOnlyList<DomainSnapshot> Domains,
+    IReadOnlyList<long> NodeTmemFreeListPages)
 {
     public long TmemEphemeralPages => Domains.Sum(d => d.TmemEphemeralPages);
+
+    /// <summary>Pages on tmem's private free list (Profile.TmemPrivateFreeList): freed by tmem, not yet back in the heap.</summary>
+    public long TmemFreeListPages => NodeTmemFreeListPages.Sum();
+
+    /// <summary>tmem_freeable_pages(): the ephemeral pools and tmem's free list.</summary>
+    public long TmemFreeablePages => TmemEphemeralPages + TmemFreeListPages;
 
     public long TmemPersistentPages => Domains.Sum(d => d.TmemPersistentPages);
 
@@ -73,7 +80,8 @@ public sealed record HostSnapshot(
 
     /// <summary>Every page the host can account for; equal to <see cref="TotalPages"/> when nothing is lost or invented.</summary>
     public long AccountedPages =>
-        FreePages + DomainOwnedPages + XenHeapPages + OfflinedPages + SharedPages + TmemEphemeralPages + PagesInFlight;
+        FreePages + DomainOwnedPages + XenHeapPages + OfflinedPages + SharedPages + TmemEphemeralPages + TmemFreeListPages
+        + PagesInFlight;
 
     public string Describe()
     {
@@ -83,6 +91,7 @@ public sealed record HostSnapshot(
             + $" max={d.MaxPages} claim={d.OutstandingPages}"
             + (d.PagesInFlight > 0 ? $" inflight={d.PagesInFlight}" : "")));
         return $"free={FreePages} outstanding={OutstandingPages} xenheap={XenHeapPages} offlined={OfflinedPages}"
-            + $" shared={SharedPages} tmem={TmemEphemeralPages}+{TmemPersistentPages} [{domains}]";
+            + $" shared={SharedPages} tmem={TmemEphemeralPages}+{TmemPersistentPages}"
+            + (TmemFreeListPages > 0 ? $" tmem-free-list={TmemFreeListPages}" : "") + $" [{domains}]";
     }
 }

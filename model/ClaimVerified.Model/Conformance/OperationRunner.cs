@@ -27,6 +27,7 @@ public static class OperationRunner
             OfflinePage op => host.OfflinePage(op.Caller, op.Node),
             TmemPut op => host.TmemPut(op.Caller, op.DomId, op.Pool),
             TmemFlush op => host.TmemFlush(op.Caller, op.DomId, op.Pool),
+            TmemFlushAll op => host.TmemFlushControl(op.Caller, op.Pages),
             DomainKill op => host.DomainKill(op.Caller, op.DomId),
             DestroyDomain op => host.DestroyDomain(op.Caller, op.DomId),
             Specification.PhysInfo => Outcome.Ok(host.PhysInfo().FreePages),

@@ -22,6 +22,7 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
         "share" or "kill" or "destroy" => OnDomain(),
         "offline" => Offline(),
         "tmem-put" or "tmem-flush" => Tmem(),
+        "tmem-flush-all" => TmemFlushAll(),
         "maxmem" => MaxMem(),
         "xen-alloc" => XenAlloc(),
         "xen-free" => XenFree(),
@@ -188,6 +189,14 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
         var pages = Number(pagesToken.Text, pagesToken.Column, long.MinValue, long.MaxValue);
         var who = Caller(Options("as"), CallerRef.Xen);
         return Step(null, ids => new FreeXenHeap(Resolve(who, ids), pages));
+    }
+
+    private ScriptStep TmemFlushAll()
+    {
+        var pagesToken = c.Next("the pages to flush");
+        var pages = Number(pagesToken.Text, pagesToken.Column, long.MinValue, long.MaxValue);
+        var who = Caller(Options("as"), CallerRef.Control);
+        return Step(null, ids => new Specification.TmemFlushAll(Resolve(who, ids), pages));
     }
 
     private ScriptStep PhysInfo()

@@ -179,6 +179,7 @@ public static class Vectors
             OfflinePage o => $"offline node={o.Node}{As(o.Caller, CallerKind.Xen)}",
             TmemPut o => $"tmem-put {name(o.DomId)} {o.Pool.ToString().ToLowerInvariant()}{As(o.Caller, c)}",
             TmemFlush o => $"tmem-flush {name(o.DomId)} {o.Pool.ToString().ToLowerInvariant()}{As(o.Caller, c)}",
+            TmemFlushAll o => $"tmem-flush-all {o.Pages}{As(o.Caller, c)}",
             DomainKill o => $"kill {name(o.DomId)}{As(o.Caller, c)}",
             DestroyDomain o => $"destroy {name(o.DomId)}{As(o.Caller, c)}",
             SetMaxPages o => $"maxmem {name(o.DomId)} {o.MaxPages}{As(o.Caller, c)}",
@@ -271,6 +272,9 @@ public static class Vectors
         yield return new FreeXenHeap(Caller.Xen, 0);
         yield return new OfflinePage(Caller.Xen, 7);
         yield return new OfflinePage(Caller.Guest(1), 0);
+        yield return new TmemFlushAll(Caller.Guest(1), 1);
+        yield return new TmemFlushAll(control, -1);
+        yield return new TmemFlushAll(control, Host.MaxTmemFlushPages + 1);
         yield return new Specification.PhysInfo();
         const int unknown = 99;
         foreach (var domid in Enumerable.Range(1, Math.Min(state.NextDomId - 1, 2)).Append(unknown))

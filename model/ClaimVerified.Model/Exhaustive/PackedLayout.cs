@@ -8,13 +8,13 @@ namespace ClaimVerified.Model.Exhaustive;
 /// <summary>
 /// The compact encoding of a specification state within a bound: every counter of <see cref="SpecState"/> and the
 /// ghost claim target of every domain, as one fixed-width row of 32-bit integers. A bound with N nodes and D domains
-/// has rows of 3N + 4 host fields and D domain slots of 8 + 3N fields (2 nodes and 3 domains: 52 integers, 208 bytes).
+/// has rows of 4N + 4 host fields and D domain slots of 8 + 3N fields (2 nodes and 3 domains: 54 integers, 216 bytes).
 /// A domain slot whose id has not been created yet is all zeros, and destroyed domains keep their slot, so two states
 /// are equal exactly when their rows are equal; the exhaustive checker hashes a row into its visited set.
 /// </summary>
 /// <remarks>
 /// Host fields, in order: free pages per node, outstanding claims, outstanding claims per node, Xen's heap per node,
-/// offlined, shared, next domid. Domain fields, in order: state, tot_pages, extra pages, max_pages, claim, soft, tmem
+/// offlined, shared, next domid, tmem's free list per node. Domain fields, in order: state, tot_pages, extra pages, max_pages, claim, soft, tmem
 /// persistent pages, ghost claim target, node claims per node, pages per node, tmem ephemeral pages per node. The
 /// counters of a bound are far below 2^31 (pages a node are at most 1024, nodes at most 8); <see cref="Encode"/>
 /// refuses a value that does not fit rather than wrapping it.
@@ -40,7 +40,7 @@ public sealed class PackedLayout
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDomains, 64);
         Nodes = nodes;
         MaxDomains = maxDomains;
-        HostWidth = (3 * nodes) + 4;
+        HostWidth = (4 * nodes) + 4;
         DomainWidth = 8 + (3 * nodes);
         Width = HostWidth + (maxDomains * DomainWidth);
     }
@@ -69,6 +69,9 @@ public sealed class PackedLayout
     public int Shared => (3 * Nodes) + 2;
 
     public int NextDomId => (3 * Nodes) + 3;
+
+    /// <summary>tmem's private free list, per node (Profile.TmemPrivateFreeList).</summary>
+    public int TmemFreeList => (3 * Nodes) + 4;
 
     /// <summary>The first field of domain <paramref name="domid"/> (1-based).</summary>
     public int Domain(int domid) => HostWidth + ((domid - 1) * DomainWidth);
@@ -100,7 +103,8 @@ public sealed class PackedLayout
             : index < Offlined ? $"xenheap[{index - XenHeap}]"
             : index == Offlined ? "offlined"
             : index == Shared ? "shared"
-            : "next-domid";
+            : index == NextDomId ? "next-domid"
+            : $"tmem-free-list[{index - TmemFreeList}]";
     }
 
     /// <summary>
@@ -130,6 +134,7 @@ public sealed class PackedLayout
         row[Offlined] = Fit(state.Offlined);
         row[Shared] = Fit(state.Shared);
         row[NextDomId] = state.NextDomId;
+        PutVector(row, TmemFreeList, state.TmemFreeList);
         foreach (var d in state.Domains.Values)
         {
             var at = Domain(d.Id);
@@ -171,7 +176,7 @@ public sealed class PackedLayout
         }
 
         var state = new SpecState(config, Vector(row, Free), row[Outstanding], Vector(row, NodeOutstanding), Vector(row, XenHeap),
-            row[Offlined], row[Shared], domains.ToImmutable(), nextDomId);
+            row[Offlined], row[Shared], domains.ToImmutable(), nextDomId, Vector(row, TmemFreeList));
         return (state, targets);
     }
 
@@ -194,7 +199,7 @@ public sealed class PackedLayout
         }
 
         return new HostSnapshot(profile.Name, totalPages, Sum(row, Free), Longs(row, Free), row[Outstanding], Longs(row, NodeOutstanding),
-            Sum(row, XenHeap), row[Offlined], row[Shared], domains);
+            Sum(row, XenHeap), row[Offlined], row[Shared], domains, Longs(row, TmemFreeList));
     }
 
     /// <summary>The sum of the <see cref="Nodes"/> integers from <paramref name="at"/>.</summary>

@@ -123,6 +123,7 @@ public sealed partial class PackedSpec
         OpKind.Offline => Offline(row, in op),
         OpKind.TmemPut => TmemPut(row, in op),
         OpKind.TmemFlush => TmemFlush(row, in op),
+        OpKind.TmemFlushAll => TmemFlushAll(row, in op),
         OpKind.Kill => Kill(row, in op),
         OpKind.Destroy => Destroy(row, in op),
         _ => PackedStepResult.Unchanged, // Queries change nothing.

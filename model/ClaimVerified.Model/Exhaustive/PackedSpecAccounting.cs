@@ -9,9 +9,10 @@ public sealed partial class PackedSpec
 
     private long TotalFree(ReadOnlySpan<int> row) => layout.Sum(row, layout.Free);
 
+    /// <summary>tmem_freeable_pages(): every ephemeral pool and tmem's free list.</summary>
     private long TmemFreeable(ReadOnlySpan<int> row)
     {
-        long sum = 0;
+        var sum = layout.Sum(row, layout.TmemFreeList);
         for (var domid = 1; domid < row[layout.NextDomId]; domid++)
         {
             sum += layout.Sum(row, layout.Domain(domid) + layout.DomTmemEphemeral);

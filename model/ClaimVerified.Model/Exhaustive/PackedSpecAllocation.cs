@@ -7,7 +7,8 @@ namespace ClaimVerified.Model.Exhaustive;
 public sealed partial class PackedSpec
 {
     /// <summary>alloc_heap_pages: the claim check, the buddy search, tmem's relinquish; the node, or -1 (row untouched).</summary>
-    [Follows(Rules.HeapClaimsExceedFree, Rules.HeapFromNode, Rules.HeapFromTmemEphemeral, Rules.HeapNoNodeFits)]
+    [Follows(Rules.HeapClaimsExceedFree, Rules.HeapScarcityGateRelinquished, Rules.HeapScarcityGateOrderAboveZero,
+        Rules.HeapFromNode, Rules.HeapFromTmemEphemeral, Rules.HeapNoNodeFits)]
     private int TakeFromHeap(Span<int> row, int ownerAt, int ownerId, int request, bool noRefcount, int wantedNode)
     {
         var totalFree = TotalFree(row);
@@ -24,6 +25,11 @@ public sealed partial class PackedSpec
             {
                 return -1;
             }
+        }
+
+        if (profile.TmemPrivateFreeList && totalFree <= totalPages / 128 && TmemFreeable(row) > 0)
+        {
+            return RelinquishTmemPage(row, request); // The scarcity gate: only tmem, only order 0, no buddy search.
         }
 
         var home = wantedNode != Operation.AnyNode ? wantedNode : ownerId % nodes;
@@ -46,7 +52,7 @@ public sealed partial class PackedSpec
             }
         }
 
-        if (profile.Tmem && request == 1 && totalFree == 0)
+        if (profile.Tmem && !profile.TmemPrivateFreeList && request == 1 && totalFree == 0)
         {
             for (var domid = 1; domid < row[layout.NextDomId]; domid++)
             {

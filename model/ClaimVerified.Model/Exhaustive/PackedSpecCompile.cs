@@ -27,6 +27,7 @@ public sealed partial class PackedSpec
         public readonly bool NoRefcountMayUseClaims = p.NoRefcountMayUseClaims;
         public readonly bool AllocMayCombineClaimAndUnclaimed = p.AllocMayCombineClaimAndUnclaimed;
         public readonly bool Tmem = p.Tmem;
+        public readonly bool TmemPrivateFreeList = p.TmemPrivateFreeList;
         public readonly ExtraPagesMode ExtraPages = p.ExtraPages;
         public readonly bool OneCriticalSectionPerOperation = p.OneCriticalSectionPerOperation;
         public readonly bool AssignPagesRefusesTotAboveMax = p.AssignPagesRefusesTotAboveMax;
@@ -55,6 +56,7 @@ public sealed partial class PackedSpec
         Offline,
         TmemPut,
         TmemFlush,
+        TmemFlushAll,
         Kill,
         Destroy,
     }
@@ -117,6 +119,10 @@ public sealed partial class PackedSpec
                 return new(OpKind.TmemPut, op.DomId, 1, Operation.AnyNode, false, op.Pool, !profile.Tmem || !op.Caller.MayActOn(op.DomId), null);
             case TmemFlush op:
                 return new(OpKind.TmemFlush, op.DomId, 1, 0, false, op.Pool, !profile.Tmem || !op.Caller.MayActOn(op.DomId), null);
+            case TmemFlushAll op:
+                // Refused whatever the state: no private list, an unprivileged caller, a count out of range.
+                return new(OpKind.TmemFlushAll, 0, Pages(op.Pages), 0, false, default,
+                    !profile.TmemPrivateFreeList || !op.Caller.IsPrivileged || op.Pages is < 0 or > Host.MaxTmemFlushPages, null);
             case DomainKill op:
                 return new(OpKind.Kill, op.DomId, 0, 0, false, default, !op.Caller.IsPrivileged, null);
             case DestroyDomain op:

@@ -63,9 +63,10 @@ public sealed partial class PackedSpec
         }
 
         ReleaseClaim(row, at);
+        var poolsTo = profile.TmemPrivateFreeList ? layout.TmemFreeList : layout.Free; // Where destroyed pools' pages go.
         for (var node = 0; node < nodes; node++)
         {
-            row[layout.Free + node] += row[at + layout.DomTmemEphemeral + node];
+            row[poolsTo + node] += row[at + layout.DomTmemEphemeral + node];
             row[at + layout.DomTmemEphemeral + node] = 0;
         }
 

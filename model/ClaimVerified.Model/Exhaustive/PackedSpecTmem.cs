@@ -6,7 +6,8 @@ namespace ClaimVerified.Model.Exhaustive;
 public sealed partial class PackedSpec
 {
     [Follows(Rules.TmemPutRefused, Rules.TmemPutPersistentPopulateRefused, Rules.TmemPutPersistent,
-        Rules.TmemPutEphemeralDying, Rules.TmemPutEphemeralHeapRefused, Rules.TmemPutEphemeral)]
+        Rules.TmemPutEphemeralDying, Rules.TmemPutEphemeralFromFreeList, Rules.TmemPutEphemeralHeapRefused,
+        Rules.TmemPutEphemeral)]
     private PackedStepResult TmemPut(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -31,7 +32,8 @@ public sealed partial class PackedSpec
             return PackedStepResult.Unchanged;
         }
 
-        var node = TakeFromHeap(row, -1, 0, 1, noRefcount: true, Operation.AnyNode);
+        var node = profile.TmemPrivateFreeList ? TakeFromTmemFreeList(row) : -1;
+        node = node >= 0 ? node : TakeFromHeap(row, -1, 0, 1, noRefcount: true, Operation.AnyNode);
         if (node < 0)
         {
             return PackedStepResult.Unchanged;
@@ -42,7 +44,7 @@ public sealed partial class PackedSpec
     }
 
     [Follows(Rules.TmemFlushRefused, Rules.TmemFlushPersistentNone, Rules.TmemFlushPersistent,
-        Rules.TmemFlushEphemeralNone, Rules.TmemFlushEphemeral)]
+        Rules.TmemFlushEphemeralNone, Rules.TmemFlushEphemeral, Rules.TmemFlushEphemeralToFreeList)]
     private PackedStepResult TmemFlush(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -70,11 +72,82 @@ public sealed partial class PackedSpec
             if (row[at + layout.DomTmemEphemeral + node] != 0)
             {
                 row[at + layout.DomTmemEphemeral + node] -= 1;
-                row[layout.Free + node] += 1;
+                row[(profile.TmemPrivateFreeList ? layout.TmemFreeList : layout.Free) + node] += 1;
                 return PackedStepResult.Ok;
             }
         }
 
         return PackedStepResult.Unchanged;
+    }
+
+    [Follows(Rules.TmemFlushAllRefused, Rules.TmemFlushAllBadPages, Rules.TmemFlushAllFlushed)]
+    private PackedStepResult TmemFlushAll(Span<int> row, in PackedOp op)
+    {
+        if (op.Refused)
+        {
+            return PackedStepResult.Unchanged;
+        }
+
+        // tmem_evict until the list holds the count (a bound's few pages: one at a time), then free the whole list.
+        var listed = layout.Sum(row, layout.TmemFreeList);
+        while (listed < op.Pages && EvictTmemPage(row) >= 0)
+        {
+            listed++;
+        }
+
+        for (var node = 0; node < nodes; node++)
+        {
+            row[layout.Free + node] += row[layout.TmemFreeList + node];
+            row[layout.TmemFreeList + node] = 0;
+        }
+
+        return PackedStepResult.Ok;
+    }
+
+    /// <summary>tmem_evict: the lowest domid's ephemeral page on its lowest node moves to tmem's free list; the node, or -1.</summary>
+    private int EvictTmemPage(Span<int> row)
+    {
+        for (var domid = 1; domid < row[layout.NextDomId]; domid++)
+        {
+            var pool = layout.Domain(domid) + layout.DomTmemEphemeral;
+            for (var node = 0; node < nodes; node++)
+            {
+                if (row[pool + node] != 0)
+                {
+                    row[pool + node] -= 1;
+                    row[layout.TmemFreeList + node] += 1;
+                    return node;
+                }
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>tmh_page_list_get: a page off tmem's free list, lowest node first; the node, or -1.</summary>
+    private int TakeFromTmemFreeList(Span<int> row)
+    {
+        for (var node = 0; node < nodes; node++)
+        {
+            if (row[layout.TmemFreeList + node] != 0)
+            {
+                row[layout.TmemFreeList + node] -= 1;
+                return node;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>tmem_relinquish_pages behind the scarcity gate: order 0 only; the list's page, or else an evicted one.</summary>
+    private int RelinquishTmemPage(Span<int> row, int request)
+    {
+        if (request != 1)
+        {
+            return -1;
+        }
+
+        var node = TakeFromTmemFreeList(row);
+        return node >= 0 ? node : EvictTmemPage(row) >= 0 ? TakeFromTmemFreeList(row) : -1;
     }
 }

@@ -27,7 +27,7 @@ public sealed class SpecAlphabet
         ArgumentNullException.ThrowIfNull(bound);
         maxDomains = bound.MaxDomains;
         creates = bound.CreateSizes.Distinct().Select(size => (Operation)new CreateDomain(Caller.Control, size)).ToArray();
-        global = GlobalOperations(bound);
+        global = GlobalOperations(profile, bound);
         perDomain = new Operation[maxDomains + 1][];
         for (var domid = 1; domid <= maxDomains; domid++)
         {
@@ -50,8 +50,12 @@ public sealed class SpecAlphabet
         idsByNextDomId = IdsByNextDomId();
     }
 
-    /// <summary>Xen's own operations: offlining a page on each node, allocating and freeing Xen's heap.</summary>
-    private static Operation[] GlobalOperations(SpecBound bound)
+    /// <summary>
+    /// Host-wide operations: offlining a page on each node, allocating and freeing Xen's heap, and (profiles with tmem's
+    /// private free list) the toolstack's tmem flush of one page: with the list empty it evicts one ephemeral page, and
+    /// it always frees the whole list, so larger counts reach no state that repeated flushes of one do not.
+    /// </summary>
+    private static Operation[] GlobalOperations(Profile profile, SpecBound bound)
     {
         var g = new List<Operation>();
         for (var node = 0; node < bound.Nodes && bound.Has("offline"); node++)
@@ -63,6 +67,11 @@ public sealed class SpecAlphabet
         {
             g.Add(new AllocXenHeap(Caller.Xen, 0));
             g.Add(new FreeXenHeap(Caller.Xen, 1));
+        }
+
+        if (profile.TmemPrivateFreeList && bound.Has("tmem"))
+        {
+            g.Add(new TmemFlushAll(Caller.Control, 1));
         }
 
         return g.ToArray();

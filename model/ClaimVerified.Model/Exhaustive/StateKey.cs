@@ -25,6 +25,7 @@ public static class StateKey
         hasher.Add(state.Offlined);
         hasher.Add(state.Shared);
         hasher.Add(state.NextDomId);
+        AddVector(ref hasher, state.TmemFreeList);
         foreach (var d in state.Domains.Values)
         {
             hasher.Add(d.Id);

@@ -76,7 +76,8 @@ public sealed partial class Timeline
         var extras = (s.OfflinedPages > 0 ? $" offlined={s.OfflinedPages}" : "")
             + (s.SharedPages > 0 ? $" shared={s.SharedPages}" : "")
             + (s.XenHeapPages > 0 ? $" xen={s.XenHeapPages}" : "")
-            + (s.TmemEphemeralPages > 0 ? $" tmem={s.TmemEphemeralPages}" : "");
+            + (s.TmemEphemeralPages > 0 ? $" tmem={s.TmemEphemeralPages}" : "")
+            + (s.TmemFreeListPages > 0 ? $" tmem-list={s.TmemFreeListPages}" : "");
         return $"free={s.FreePages} out={s.OutstandingPages}{extras} | {domains}".TrimEnd(' ', '|');
     }
 

@@ -31,7 +31,8 @@ public enum BuildKind
 /// A toolstack thread building a domain as libxenguest does: create it, claim the whole size, populate the largest
 /// extents first (1 GiB, then 2 MiB, then 4 KiB when a larger one fails), cancel the claim with a claim of 0 at the
 /// end, and sometimes destroy the domain again. Without claims it reads free memory first and populates if it fits:
-/// the pre-4.3 way whose race the seed describes.
+/// the pre-4.3 way whose race the seed describes; where that toolstack is xend (Profile.FreeCheckFlushesTmem) it first
+/// has tmem flush the shortfall back to the heap.
 /// </summary>
 public static class Builder
 {
@@ -94,6 +95,13 @@ public static class Builder
         if (!world.Profile.ClaimsSupported)
         {
             var info = world.ObservePhysInfo(actor);
+            if (info.FreePages < targetPages && world.Profile.FreeCheckFlushesTmem)
+            {
+                // xend's balloon.free: ask tmem for the shortfall (TMEMC_FLUSH), then read physinfo again.
+                world.Do(actor, new TmemFlushAll(Caller.Control, targetPages - info.FreePages));
+                info = world.ObservePhysInfo(actor);
+            }
+
             return info.FreePages >= targetPages ? Outcome.Ok() : Errno.ENOMEM;
         }
 

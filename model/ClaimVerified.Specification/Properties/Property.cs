@@ -119,7 +119,7 @@ public abstract class PhysInfoProperty(string id, string statement) : StatePrope
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         return Check(new ClaimVerified.PhysInfo(snapshot.TotalPages, snapshot.FreePages, snapshot.OutstandingPages,
-            snapshot.NodeFreePages, snapshot.NodeOutstandingPages, snapshot.TmemEphemeralPages));
+            snapshot.NodeFreePages, snapshot.NodeOutstandingPages, snapshot.TmemFreeablePages));
     }
 }
 

@@ -28,7 +28,8 @@ public static class SpecProperties
             targets is not null && d.Id < targets.Count ? targets[d.Id] : 0,
             d.TmemEphemeral.Sum, d.TmemPersistent, PagesInFlight: 0, KillStarted: d.State != DomainState.Alive)).ToArray();
         return new HostSnapshot(profile.Name, state.Config.TotalPages, state.TotalFree, state.Free.Values.ToArray(),
-            state.Outstanding, state.NodeOutstanding.Values.ToArray(), state.XenHeap.Sum, state.Offlined, state.Shared, domains);
+            state.Outstanding, state.NodeOutstanding.Values.ToArray(), state.XenHeap.Sum, state.Offlined, state.Shared, domains,
+            state.TmemFreeList.Values.ToArray());
     }
 
     /// <summary>Every violated property of <paramref name="state"/>; empty when all hold.</summary>

@@ -83,7 +83,7 @@ public sealed partial class Host
                 }
 
                 var claimPages = pages - domainTotPages;
-                var tmemPages = Profile.ClaimCountsTmemFreeable || soft ? tmemEphemeralPages : 0;
+                var tmemPages = Profile.ClaimCountsTmemFreeable || soft ? TmemFreeablePagesLocked : 0;
                 var othersClaimPages = outstandingClaims - (replacing ? d.OutstandingPages : 0);
                 var availPages = totalAvailPages + tmemPages - othersClaimPages;
                 if (availPages < 0)

@@ -194,7 +194,7 @@ public sealed partial class Host
     private Errno AllocHeapPagesLocked(Domain? d, long request, bool noRefcount, int node, out int takenNode)
     {
         takenNode = -1;
-        var availPages = totalAvailPages + (Profile.AllocCheckCountsTmemFreeable ? tmemEphemeralPages : 0);
+        var availPages = totalAvailPages + (Profile.AllocCheckCountsTmemFreeable ? TmemFreeablePagesLocked : 0);
         var mayUseClaim = d is not null && (!noRefcount || Profile.NoRefcountMayUseClaims);
         if (Profile.ClaimsSupported && outstandingClaims + request > availPages)
         {
@@ -210,6 +210,15 @@ public sealed partial class Host
             }
         }
 
+        if (Profile.TmemPrivateFreeList && totalAvailPages <= MidsizeAllocZonePages && TmemFreeablePagesLocked > 0)
+        {
+            // The scarcity gate, before the buddy search (alloc_heap_pages, RELEASE-4.3.0 and 4.6.0 page_alloc.c):
+            // only tmem may serve the request (orders 0, 9 and 18 all pass the gate's "order 0 or >= 9"), and
+            // tmem_relinquish_pages serves order 0 only; anything else fails without looking at the free lists.
+            takenNode = RelinquishTmemPageLocked(request);
+            return takenNode >= 0 ? Errno.Ok : Errno.ENOMEM;
+        }
+
         takenNode = ChooseNodeLocked(d, request, node, mayUseClaim);
         if (takenNode >= 0)
         {
@@ -217,18 +226,25 @@ public sealed partial class Host
             return Errno.Ok;
         }
 
-        // The buddy search failed. With tmem (Xen <= 4.12) an order-0 request may be served by relinquishing an
-        // ephemeral page: the page moves from tmem to the requester without passing the free lists. Xen gates this
-        // on scarcity (533795e777); we try it whenever no free page is left, which is when it matters. "No free page"
-        // is host-wide, as Xen's gate is (total_avail_pages): a request for one empty node while another node has
-        // free pages fails like any other buddy miss.
-        if (Profile.Tmem && request == 1 && totalAvailPages == 0 && TryRelinquishTmemPageLocked(out takenNode))
+        // Tmem without a private list (no Xen checked): an order-0 request that found no free page takes an ephemeral
+        // page straight from a pool.
+        if (Profile.Tmem && !Profile.TmemPrivateFreeList && request == 1 && totalAvailPages == 0
+            && TryRelinquishTmemPageLocked(out takenNode))
         {
             return Errno.Ok;
         }
 
         return Errno.ENOMEM;
     }
+
+    /// <summary>
+    /// midsize_alloc_zone_pages (RELEASE-4.3.0 and 4.6.0 page_alloc.c): free_heap_pages raises it, with tmem enabled,
+    /// to total_avail_pages / MIDSIZE_ALLOC_FRAC (128) whenever that is higher, and every page passes through
+    /// free_heap_pages at boot, when total_avail_pages is at its highest; the host starts with every page free, so
+    /// the mark is the host's pages / 128 from the start and never moves. On the model's hosts of a few pages it is
+    /// 0: the gate opens exactly when no free page is left.
+    /// </summary>
+    private long MidsizeAllocZonePages => TotalPages / 128;
 
     /// <summary>
     /// The node the buddy search takes the extent from: the named node, or the first that fits starting at the

@@ -8,7 +8,7 @@ public sealed partial class Host
         lock (heapLock)
         {
             return new PhysInfo(TotalPages, totalAvailPages, outstandingClaims, nodeAvailPages.ToArray(),
-                nodeOutstandingClaims.ToArray(), tmemEphemeralPages);
+                nodeOutstandingClaims.ToArray(), TmemFreeablePagesLocked);
         }
     }
 

@@ -14,6 +14,8 @@ public static class Catalogue
         ClaimsSupported = false,
         ConsumeClaimAt = ClaimConsumption.None,
         Tmem = true,
+        TmemPrivateFreeList = true, // RELEASE-4.2.0 already has the private list and the scarcity gate.
+        FreeCheckFlushesTmem = true, // xend, the default toolstack of 4.2 (balloon.free).
         MaxMemTruncates = true,
     };
 
@@ -32,6 +34,7 @@ public static class Catalogue
         SecondClaimReplaces = true,
         SoftClaims = true,
         Tmem = true,
+        TmemPrivateFreeList = true, // The proposal changes claims, not tmem: it runs on 4.2's tmem as it was.
         AllocCheckCountsTmemFreeable = true,
         ConsumeClaimAt = ClaimConsumption.InHeapAllocation,
         FreesRegrowClaim = true,
@@ -47,6 +50,8 @@ public static class Catalogue
         Name = "xen-4.3",
         Summary = "first claims (65c9792df6): tmem counts, claim consumed in assign_pages, frees regrow it",
         Tmem = true,
+        TmemPrivateFreeList = true,
+        FreeCheckFlushesTmem = true, // xend still ships in 4.3 (removed in 4.5); its builds never claim.
         ClaimCountsTmemFreeable = true,
         AllocCheckCountsTmemFreeable = true,
         NoRefcountMayUseClaims = true,
@@ -62,6 +67,7 @@ public static class Catalogue
         Summary = "no-refcount allocations may no longer use claimed memory (17294e69c4)",
         NoRefcountMayUseClaims = false,
         MaxMemTruncates = false, // 017e667c43: a too-large request saturates at max_pages' maximum.
+        FreeCheckFlushesTmem = false, // xend was removed in 4.5; xl never flushes tmem.
     };
 
     /// <summary>Xen 4.13: tmem removed from the hypervisor and from the claim maths (c492e19fdd).</summary>
@@ -70,6 +76,7 @@ public static class Catalogue
         Name = "xen-4.13",
         Summary = "tmem removed from the claim maths (c492e19fdd); owned no-refcount allocations refused (d13e07df79)",
         Tmem = false,
+        TmemPrivateFreeList = false,
         ExtraPages = ExtraPagesMode.Refused,
         ClaimCountsTmemFreeable = false,
         AllocCheckCountsTmemFreeable = false,

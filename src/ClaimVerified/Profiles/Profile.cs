@@ -86,6 +86,37 @@ public sealed record Profile
     public bool Tmem { get; init; }
 
     /// <summary>
+    /// Whether tmem keeps the pages it frees on its own free list and gives pages back only through its flush control
+    /// or one at a time behind the allocator's scarcity gate (RELEASE-4.2.0, 4.3.0, 4.6.0; docs/xen-notes.md R4):
+    /// <list type="bullet">
+    /// <item>an ephemeral page that is flushed, or whose pool is destroyed, goes to tmem's private list (4.3
+    /// tmem_page_free -> tmh_free_page -> tmh_page_list_put in xen/include/xen/tmem_xen.h; 4.6 tmem_free_page ->
+    /// __tmem_free_page -> tmem_page_list_put), not to the heap, and tmem_freeable_pages counts it (list plus
+    /// pools); tmem's next ephemeral page comes from that list first (tmh_alloc_page / __tmem_alloc_page);</item>
+    /// <item>the list reaches the heap through TMEMC_FLUSH (4.3 tmemc_flush_mem -> tmem_relinquish_npages ->
+    /// tmh_release_avail_pages_to_host) or XEN_SYSCTL_TMEM_OP_FLUSH (4.6 tmemc_flush_mem -> tmem_flush_npages), a
+    /// privileged control;</item>
+    /// <item>alloc_heap_pages (page_alloc.c at each tag), after the claim check and before the buddy search: when
+    /// total_avail_pages &lt;= midsize_alloc_zone_pages and tmem has freeable pages, an order-0 or order-&gt;=9
+    /// request goes to tmem_relinquish_pages, which serves only order 0 (list first, then evictions) and answers
+    /// NULL for any larger order, and the allocation fails without searching the free lists.</item>
+    /// </list>
+    /// Every profile with tmem has it (all three tags checked have it). Without it, tmem's freed ephemeral pages would
+    /// go straight back to the heap and an order-0 request would take an ephemeral page only once no free page is
+    /// left: the model's earlier simplification, which no Xen checked did.
+    /// </summary>
+    public bool TmemPrivateFreeList { get; init; }
+
+    /// <summary>
+    /// Whether the toolstack's free-memory check before a build first asks tmem to flush the shortfall: xend's
+    /// balloon.free (tools/python/xen/xend/balloon.py, RELEASE-4.2.0 .. 4.4.0) calls TMEMC_FLUSH for
+    /// need - (free + scrub) kB before ballooning dom0. xend never claims, and it is gone in 4.5; xl and libxl never
+    /// flush tmem (4.3, 4.6 have only the Python binding's xc.tmem_control, which no toolstack path calls). The
+    /// model's builder takes the free-memory check only where claims do not exist.
+    /// </summary>
+    public bool FreeCheckFlushesTmem { get; init; }
+
+    /// <summary>
     /// Whether a no-refcount ("extra") allocation for a domain that holds a claim may use claimed memory
     /// (Xen 4.3; closed in 17294e69c4, Xen 4.6).
     /// </summary>

@@ -1,3 +1,4 @@
+using ClaimVerified.Profiles;
 using static ClaimVerified.Tests.Core.CoreKit;
 
 namespace ClaimVerified.Tests.Core;
@@ -321,20 +322,69 @@ public sealed class AllocationRulesTests
     [InlineData("seed-2012")]
     [InlineData("xen-4.3")]
     [InlineData("xen-4.6")]
-    public void Tmem_relinquishes_an_ephemeral_page_when_the_heap_is_empty(string profile)
+    public void Tmem_serves_order_0_behind_the_scarcity_gate_before_the_buddy_search(string profile)
     {
+        // 512 pages: midsize_alloc_zone_pages is 512 / 128 = 4, so the gate opens at 4 free pages while tmem has some.
         var (host, d1, d2) = WithRivals(profile, 512);
         Ok(host.TmemPut(Caller.Guest(d2), d2, TmemPool.Ephemeral));
-        Ok(host.Populate(Caller.Control, d1, 0));
-        for (var i = 0; i < 510; i++)
+        Ok(host.TmemPut(Caller.Guest(d2), d2, TmemPool.Ephemeral));
+        Ok(host.TmemFlush(Caller.Guest(d2), d2, TmemPool.Ephemeral)); // one page on tmem's free list, one in the pool
+        for (var i = 0; i < 506; i++)
         {
             Ok(host.Populate(Caller.Control, d1, 0));
         }
 
-        Assert.Equal(0, Free(host));
+        Assert.Equal(4, Free(host));
+        Ok(host.Populate(Caller.Control, d1, 0), "served from tmem's free list, not the 4 free pages");
+        Assert.Equal((4L, 0L, 1L), (Free(host), host.Snapshot().TmemFreeListPages, Info(host, d2).TmemEphemeralPages));
         Ok(host.Populate(Caller.Control, d1, 0), "served by evicting the ephemeral page");
-        Assert.Equal(0, Info(host, d2).TmemEphemeralPages);
-        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d1, 0), "nothing left at all");
+        Assert.Equal((4L, 0L), (Free(host), host.PhysInfo().TmemFreeablePages));
+        Ok(host.Populate(Caller.Control, d1, 0), "tmem has nothing: the gate is shut, the buddy search serves it");
+        Assert.Equal(3, Free(host));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [InlineData("no-claims")]
+    [InlineData("seed-2012")]
+    [InlineData("xen-4.3")]
+    [InlineData("xen-4.6")]
+    public void Behind_the_scarcity_gate_an_order_9_request_gets_nothing_though_the_heap_has_it(string profile)
+    {
+        // 2^16 pages: the gate opens at 512 free pages, exactly one order-9 extent.
+        var (host, d1, d2) = WithRivals(profile, 1 << 16);
+        Ok(host.TmemPut(Caller.Guest(d2), d2, TmemPool.Ephemeral));
+        for (var i = 0; i < 127; i++)
+        {
+            Ok(host.Populate(Caller.Control, d1, 9));
+        }
+
+        Ok(host.DecreaseReservation(Caller.Control, d1, 0));
+        Assert.Equal(512, Free(host));
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d1, 9), "tmem_relinquish_pages serves order 0 only");
+        Assert.Equal(Outcome.Ok(1), host.TmemFlushControl(Caller.Control, 1)); // the evicted page goes to the heap: 513 free
+        Ok(host.Populate(Caller.Control, d1, 9), "tmem is empty: the gate is shut");
+        AssertConserved(host);
+    }
+
+    [Fact]
+    public void Without_the_private_list_tmem_frees_to_the_heap_and_gives_pages_only_when_none_is_free()
+    {
+        var host = new Host(Catalogue.Xen43 with { TmemPrivateFreeList = false }, new HostConfig(1, 512));
+        var d1 = Create(host, 512);
+        var d2 = Create(host, 512);
+        Ok(host.TmemPut(Caller.Guest(d2), d2, TmemPool.Ephemeral));
+        Ok(host.TmemPut(Caller.Guest(d2), d2, TmemPool.Ephemeral));
+        Ok(host.TmemFlush(Caller.Guest(d2), d2, TmemPool.Ephemeral));
+        Assert.Equal((511L, 0L), (Free(host), host.Snapshot().TmemFreeListPages));
+        AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.TmemFlushControl(Caller.Control, 1));
+        for (var i = 0; i < 511; i++)
+        {
+            Ok(host.Populate(Caller.Control, d1, 0));
+        }
+
+        Ok(host.Populate(Caller.Control, d1, 0), "no free page: the pool's page is taken");
+        Assert.Equal(0, host.PhysInfo().TmemFreeablePages);
         AssertConserved(host);
     }
 

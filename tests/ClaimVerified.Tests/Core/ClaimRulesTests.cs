@@ -163,6 +163,9 @@ public sealed class ClaimRulesTests
             Assert.Equal(1, Info(host, d).DomainTotPages);
             Ok(host.TmemFlush(Caller.Guest(d), d, TmemPool.Ephemeral));
             Ok(host.TmemFlush(Caller.Guest(d), d, TmemPool.Persistent));
+            Assert.Equal(4095, Free(host)); // The ephemeral page waits on tmem's free list...
+            Assert.Equal(1, host.PhysInfo().TmemFreeablePages);
+            Assert.Equal(Outcome.Ok(1), host.TmemFlushControl(Caller.Control, 0)); // ...until the toolstack flushes tmem.
             Assert.Equal(4096, Free(host));
         }
         else
@@ -172,6 +175,8 @@ public sealed class ClaimRulesTests
                 AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.TmemPut(Caller.Guest(d), d, pool), $"put {pool}");
                 AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.TmemFlush(Caller.Guest(d), d, pool), $"flush {pool}");
             }
+
+            AssertFailsUnchanged(host, Errno.EOPNOTSUPP, h => h.TmemFlushControl(Caller.Control, 1), "flush control");
 
             Assert.Equal(0, host.PhysInfo().TmemFreeablePages);
         }

@@ -88,6 +88,7 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
             (2, realNode.Select(n => (Operation)new OfflinePage(Caller.Control, n))),
             (3, Gen.Select(domid, Gen.Bool, who, (d, persistent, w) => (Operation)new TmemPut(CallerFor(w, d), d, PoolOf(persistent)))),
             (2, Gen.Select(domid, Gen.Bool, who, (d, persistent, w) => (Operation)new TmemFlush(CallerFor(w, d), d, PoolOf(persistent)))),
+            (1, Gen.Long[-1, 4].Select(p => (Operation)new TmemFlushAll(Caller.Control, p))),
             (2, domid.Select(d => (Operation)new DomainKill(Caller.Control, d))),
             (2, domid.Select(d => (Operation)new DestroyDomain(Caller.Control, d))),
             (3, Gen.Select(domid, pages, (d, p) => (Operation)new SetMaxPages(Caller.Control, d, p))),

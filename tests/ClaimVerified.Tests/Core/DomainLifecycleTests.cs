@@ -64,6 +64,15 @@ public sealed class DomainLifecycleTests
 
         Ok(host.DomainKill(Caller.Control, d));
 
+        // The destroyed pool's ephemeral page waits on tmem's free list until the toolstack flushes tmem.
+        var listed = host.Profile.TmemPrivateFreeList ? 1 : 0;
+        Assert.Equal(listed, host.Snapshot().TmemFreeListPages);
+        Assert.Equal(4096 - listed, host.Snapshot().FreePages);
+        if (host.Profile.TmemPrivateFreeList)
+        {
+            Assert.Equal(Outcome.Ok(1), host.TmemFlushControl(Caller.Control, 0));
+        }
+
         var s = host.Snapshot();
         Assert.Equal(4096, s.FreePages);
         Assert.Equal(0, s.TmemEphemeralPages);

@@ -56,6 +56,9 @@ public sealed class ErrorPathTests
 
     private static Errno? Tmem(Profile p, Errno e) => p.Tmem ? e : Errno.EOPNOTSUPP;
 
+    /// <summary>tmem's flush control: EOPNOTSUPP without the private list.</summary>
+    private static Errno? FreeList(Profile p, Errno e) => p.TmemPrivateFreeList ? e : Errno.EOPNOTSUPP;
+
     /// <summary>Without the claim-sets proposal the domctl is unknown: ENOSYS, after the domain lookup and XSM.</summary>
     private static Errno? Sets(Profile p, Errno e) => p.NodeClaims ? e : Errno.ENOSYS;
 
@@ -176,6 +179,7 @@ public sealed class ErrorPathTests
         yield return new("toolstack allocates Xen's heap", _ => Always(Errno.EPERM), h => h.AllocXenHeap(control, 0));
         yield return new("guest allocates Xen's heap", _ => Always(Errno.EPERM), h => h.AllocXenHeap(guest, 0));
         yield return new("toolstack frees Xen's heap", _ => Always(Errno.EPERM), h => h.FreeXenHeap(control, 1));
+        yield return new("guest flushes tmem for every client", p => FreeList(p, Errno.EPERM), h => h.TmemFlushControl(guest, 1));
 
         // ---- a dying domain ----
         yield return new("populate dying", _ => Always(Errno.EINVAL), h => h.Populate(control, Dying, 0));
@@ -201,6 +205,10 @@ public sealed class ErrorPathTests
         yield return new("share with no pages", _ => Always(Errno.EINVAL), h => h.SharePage(control, D5));
         yield return new("tmem flush empty persistent", p => Tmem(p, Errno.EINVAL), h => h.TmemFlush(Caller.Guest(D5), D5, TmemPool.Persistent));
         yield return new("tmem flush empty ephemeral", p => Tmem(p, Errno.EINVAL), h => h.TmemFlush(Caller.Guest(D5), D5, TmemPool.Ephemeral));
+        yield return new("tmem flush-all negative", p => FreeList(p, Errno.EINVAL), h => h.TmemFlushControl(control, -1));
+        yield return new("tmem flush-all long.MinValue", p => FreeList(p, Errno.EINVAL), h => h.TmemFlushControl(control, long.MinValue));
+        yield return new("tmem flush-all above a uint32 of kB", p => FreeList(p, Errno.EINVAL),
+            h => h.TmemFlushControl(control, Host.MaxTmemFlushPages + 1));
         yield return new("populate over max", _ => Always(Errno.E2BIG), h => h.Populate(control, D5, 0));
         yield return new("guest balloons over max", _ => Always(Errno.E2BIG), h => h.Populate(Caller.Guest(D5), D5, 9));
         yield return new("tmem persistent over max", p => Tmem(p, Errno.E2BIG), h => h.TmemPut(Caller.Guest(D5), D5, TmemPool.Persistent));

@@ -30,7 +30,7 @@ public sealed class PropertyFixtureTests
     /// <summary>A sound host: 1000 pages, two domains, 300 free of which 250 are claimed.</summary>
     private static HostSnapshot Good() => new(
         "xen-4.22", 1000, 300, [300], 250, [0], 0, 0, 0,
-        [Domain(1, 400, 200, max: 600), Domain(2, 300, 50, max: 400)]);
+        [Domain(1, 400, 200, max: 600), Domain(2, 300, 50, max: 400)], [0]);
 
     /// <summary>What physinfo returns on the good host.</summary>
     private static PhysInfo GoodPhysInfo() => new(1000, 300, 250, [300], [250], 0);

@@ -29,6 +29,8 @@ public sealed class MutantPatchesTests
         "MaxMemBoundedByHost", "MaxMemNeverTruncates", "ClaimBefore43NotEnosys", "ExtraPagesCalledBefore414",
         // claim-sets as v7's code has it: the offline recall, the order of the checks, the LEGACY entry
         "OfflineRecallForgetsGlobalClaims", "ClaimSetMaxPagesBeforeEntries", "ClaimSetLegacyAsNode",
+        // tmem's private free list and scarcity gate (issue 11, item 4)
+        "TmemGateOnlyWhenHeapEmpty",
         // a missing lock that keeps its scheduling point: only the woven lockset checks can see it
         "ClaimStakeUnderFreshLock",
         // the two blind spots: a physinfo torn across two sections, a kill that leaves the domain alive
@@ -40,7 +42,7 @@ public sealed class MutantPatchesTests
     [Fact]
     public void The_mutants_folder_holds_exactly_the_expected_patches()
     {
-        Assert.Equal(38, Names.Distinct().Count());
+        Assert.Equal(39, Names.Distinct().Count());
         var found = Directory.GetFiles(MutantsFolder, "*.patch").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal);
         Assert.Equal(Names.Order(StringComparer.Ordinal), found);
     }

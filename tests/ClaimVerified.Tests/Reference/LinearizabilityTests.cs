@@ -18,7 +18,7 @@ public sealed class LinearizabilityTests
 {
     private static readonly LinearizabilityResults Table = LinearizabilityResults.Load();
     private static readonly HostConfig Small = new(1, 4);
-    private static readonly HostSnapshot NoSnapshot = new("test", 0, 0, [], 0, [], 0, 0, 0, []);
+    private static readonly HostSnapshot NoSnapshot = new("test", 0, 0, [], 0, [], 0, 0, 0, [], []);
 
     public static TheoryData<string, string> Cells()
     {

@@ -77,15 +77,17 @@ public sealed class ScriptTests
         Assert.Equal(
             [
                 Rules.CreateDomIdsExhausted, Rules.ClaimUnsupported, Rules.ClaimDyingUnlocked, Rules.ClaimSetUnsupported,
-                Rules.HeapFromTmemEphemeral, Rules.AllocExtraRefused, Rules.AllocAssignDying,
+                Rules.HeapFromTmemEphemeral, Rules.HeapScarcityGateRelinquished, Rules.HeapScarcityGateOrderAboveZero,
+                Rules.AllocExtraRefused, Rules.AllocAssignDying,
                 Rules.AllocAssignTotAboveMax, Rules.AllocAssignOverMax, Rules.OfflineRecalledClaims, Rules.TmemPutPersistentPopulateRefused,
                 Rules.TmemPutPersistent, Rules.TmemPutEphemeralDying, Rules.TmemPutEphemeralHeapRefused,
-                Rules.TmemPutEphemeral, Rules.TmemFlushPersistentNone, Rules.TmemFlushPersistent,
-                Rules.TmemFlushEphemeralNone, Rules.TmemFlushEphemeral,
+                Rules.TmemPutEphemeral, Rules.TmemPutEphemeralFromFreeList, Rules.TmemFlushPersistentNone,
+                Rules.TmemFlushPersistent, Rules.TmemFlushEphemeralNone, Rules.TmemFlushEphemeral,
+                Rules.TmemFlushEphemeralToFreeList, Rules.TmemFlushAllBadPages, Rules.TmemFlushAllFlushed,
             ],
             set.Uncovered);
         Assert.Equal(Rules.All.Count, set.RulesTotal);
-        Assert.Contains("77/96 rules", set.Render(), StringComparison.Ordinal);
+        Assert.Contains("78/103 rules", set.Render(), StringComparison.Ordinal);
     }
 
     private const string Good = """

@@ -155,6 +155,8 @@ public static class SpecGen
             (4, Gen.Select(Caller, Gen.Frequency((8, Gen.Int[0, config.NodeCount - 1]), (1, Gen.OneOf(-1, config.NodeCount))), (c, n) => (S.Operation)new S.OfflinePage(c, n))),
             (5, Gen.Select(Caller, DomId, Pool, (c, d, p) => (S.Operation)new S.TmemPut(c, d, p))),
             (3, Gen.Select(Caller, DomId, Pool, (c, d, p) => (S.Operation)new S.TmemFlush(c, d, p))),
+            (2, Gen.Select(Caller, Gen.OneOf(-1L, 0L, 1L, 3L, ClaimVerified.Host.MaxTmemFlushPages + 1),
+                (c, p) => (S.Operation)new S.TmemFlushAll(c, p))),
             (2, Gen.Select(Caller, DomId, (c, d) => (S.Operation)new S.DomainKill(c, d))),
             (2, Gen.Select(Caller, DomId, (c, d) => (S.Operation)new S.DestroyDomain(c, d))),
             (1, Gen.Const<S.Operation>(new S.PhysInfo())),

@@ -255,8 +255,9 @@ public class SpecTests
     }
 
     [Fact]
-    public void TmemGivesUpAnEphemeralPageOnlyWhenNoNodeHasAFreePage()
+    public void OnASmallHostTheScarcityGateOpensOnlyWhenNoNodeHasAFreePage()
     {
+        // 8 pages: midsize_alloc_zone_pages is 8 / 128 = 0.
         var host = new HostConfig(2, 4);
         var (r, s) = Run(Catalogue.Xen43, host,
             new S.CreateDomain(Dom0, 8), new S.CreateDomain(Dom0, 8),
@@ -270,6 +271,99 @@ public class SpecTests
         Assert.Equal(Outcome.Ok(1), r[11]);
         Assert.Equal(0, s.TmemFreeable);
         Assert.Equal(8, Dom(s, 2).Tot);
+    }
+
+    [Theory]
+    [InlineData("no-claims")]
+    [InlineData("seed-2012")]
+    [InlineData("xen-4.3")]
+    [InlineData("xen-4.6")]
+    public void AFlushedEphemeralPageWaitsOnTmemsFreeListAndServesTmemsNextPut(string profileName)
+    {
+        var profile = Catalogue.Get(profileName);
+        var host = new HostConfig(2, 8);
+        var (r, s) = Run(profile, host,
+            new S.CreateDomain(Dom0, 8), new S.TmemPut(Caller.Guest(1), 1, TmemPool.Ephemeral),
+            new S.TmemFlush(Caller.Guest(1), 1, TmemPool.Ephemeral), new S.PhysInfo());
+        Assert.Equal(Outcome.Ok(15), r[3]); // physinfo's free count does not grow back
+        Assert.Equal((15L, 1L, 1L), (s.TotalFree, s.TmemFreeList.Sum, s.TmemFreeable));
+        var (put, afterPut) = S.Spec.Step(profile, s, new S.TmemPut(Caller.Guest(1), 1, TmemPool.Ephemeral));
+        Assert.Equal(Outcome.Ok(1), put);
+        Assert.Equal((15L, 0L, 1L), (afterPut.TotalFree, afterPut.TmemFreeList.Sum, Dom(afterPut, 1).TmemEphemeral.Sum));
+
+        var withoutList = profile with { TmemPrivateFreeList = false };
+        var (_, plain) = Run(withoutList, host,
+            new S.CreateDomain(Dom0, 8), new S.TmemPut(Caller.Guest(1), 1, TmemPool.Ephemeral),
+            new S.TmemFlush(Caller.Guest(1), 1, TmemPool.Ephemeral));
+        Assert.Equal((16L, 0L), (plain.TotalFree, plain.TmemFreeable));
+    }
+
+    [Theory]
+    [InlineData("no-claims")]
+    [InlineData("xen-4.3")]
+    [InlineData("xen-4.6")]
+    public void TheFlushControlEvictsUntilTheListHoldsTheCountThenFreesTheWholeList(string profileName)
+    {
+        var profile = Catalogue.Get(profileName);
+        var host = new HostConfig(1, 8);
+        S.Operation[] setup =
+        [
+            new S.CreateDomain(Dom0, 8), new S.CreateDomain(Dom0, 8),
+            new S.TmemPut(Caller.Guest(1), 1, TmemPool.Ephemeral), new S.TmemPut(Caller.Guest(2), 2, TmemPool.Ephemeral),
+            new S.TmemPut(Caller.Guest(2), 2, TmemPool.Ephemeral), new S.TmemFlush(Caller.Guest(2), 2, TmemPool.Ephemeral),
+        ]; // 1 on the list, d1 and d2 one ephemeral page each, 5 free
+        var (r, s) = Run(profile, host, [.. setup, new S.TmemFlushAll(Dom0, 0), new S.TmemFlushAll(Dom0, 1), new S.TmemFlushAll(Dom0, 5)]);
+        Assert.Equal([Outcome.Ok(1), Outcome.Ok(1), Outcome.Ok(1)], r.Skip(6));
+        Assert.Equal((8L, 0L), (s.TotalFree, s.TmemFreeable)); // d1's page was evicted first (lowest domid), then d2's
+        var (_, kept) = Run(profile, host, [.. setup, new S.TmemFlushAll(Dom0, 1)]);
+        Assert.Equal((6L, 1L, 1L), (kept.TotalFree, Dom(kept, 1).TmemEphemeral.Sum, Dom(kept, 2).TmemEphemeral.Sum));
+
+        var (bad, same) = Run(profile, host,
+            [.. setup, new S.TmemFlushAll(Caller.Guest(1), 1), new S.TmemFlushAll(Dom0, -1), new S.TmemFlushAll(Dom0, Host.MaxTmemFlushPages + 1)]);
+        Assert.Equal([(Outcome)Errno.EPERM, Errno.EINVAL, Errno.EINVAL], bad.Skip(6));
+        Assert.Equal((5L, 3L), (same.TotalFree, same.TmemFreeable));
+        Assert.Equal(Errno.EOPNOTSUPP, Run(Catalogue.Xen413, host, new S.TmemFlushAll(Dom0, 1)).Results[0].Errno);
+    }
+
+    [Theory]
+    [InlineData("no-claims")]
+    [InlineData("seed-2012")]
+    [InlineData("xen-4.3")]
+    [InlineData("xen-4.6")]
+    public void TheScarcityGateServesOrder0FromTmemBeforeTheBuddySearch(string profileName)
+    {
+        // 1024 pages: midsize_alloc_zone_pages is 8. d2 holds one ephemeral page and one on tmem's free list.
+        var profile = Catalogue.Get(profileName);
+        S.Operation[] ops =
+        [
+            new S.CreateDomain(Dom0, 1024), new S.CreateDomain(Dom0, 8),
+            new S.TmemPut(Caller.Guest(2), 2, TmemPool.Ephemeral), new S.TmemPut(Caller.Guest(2), 2, TmemPool.Ephemeral),
+            new S.TmemFlush(Caller.Guest(2), 2, TmemPool.Ephemeral), new S.Populate(Dom0, 1, 9), // 510 free
+            .. Enumerable.Range(0, 502).Select(_ => new S.Populate(Dom0, 1, 0)), // 8 free: the gate opens
+            new S.Populate(Dom0, 1, 0), new S.Populate(Dom0, 1, 0), new S.AllocXenHeap(Caller.Xen, 0),
+        ];
+        var (r, s) = Run(profile, new HostConfig(1, 1024), ops);
+        Assert.All(r, result => Assert.True(result.IsOk));
+        Assert.Equal((7L, 0L), (s.TotalFree, s.TmemFreeable)); // the list's page, then the evicted one, then the heap's
+    }
+
+    [Theory]
+    [InlineData("no-claims")]
+    [InlineData("xen-4.3")]
+    [InlineData("xen-4.6")]
+    public void BehindTheScarcityGateALargerOrderGetsNothingThoughTheHeapHasIt(string profileName)
+    {
+        // 2^16 pages: midsize_alloc_zone_pages is 512, one order-9 extent.
+        var profile = Catalogue.Get(profileName);
+        S.Operation[] ops =
+        [
+            new S.CreateDomain(Dom0, 1 << 16), new S.CreateDomain(Dom0, 8), new S.TmemPut(Caller.Guest(2), 2, TmemPool.Ephemeral),
+            .. Enumerable.Range(0, 127).Select(_ => new S.Populate(Dom0, 1, 9)), new S.DecreaseReservation(Dom0, 1, 0), // 512 free
+            new S.Populate(Dom0, 1, 9), new S.Populate(Dom0, 1, 0), new S.Populate(Dom0, 1, 9),
+        ];
+        var (r, s) = Run(profile, new HostConfig(1, 1 << 16), ops);
+        Assert.Equal([(Outcome)Errno.ENOMEM, Outcome.Ok(1), Outcome.Ok(512)], r.TakeLast(3));
+        Assert.Equal((0L, 0L), (s.TotalFree, s.TmemFreeable));
     }
 
     [Fact]
