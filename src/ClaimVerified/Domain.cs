@@ -81,7 +81,9 @@ public sealed class Domain
 
     /// <summary>
     /// Ghost state for conservation (not in Xen): pages taken from the heap for this domain whose assign_pages step
-    /// has not run yet. Updated in the same atomic step as the counter it mirrors, so a locked audit sees it consistent.
+    /// has not run yet. Updated in the same critical section as the counter it mirrors, so a locked audit sees it
+    /// consistent; those sections hold heap_lock or page_alloc_lock, not both, so every update is atomic (a plain
+    /// += under two different locks could lose one).
     /// </summary>
     internal long GhostPagesInFlight;
 

@@ -135,7 +135,7 @@ public sealed partial class Host
     {
         lock (heapLock)
         {
-            d.GhostPagesInFlight -= perNodePages.Sum();
+            Interlocked.Add(ref d.GhostPagesInFlight, -perNodePages.Sum());
             ReturnFreePagesLocked(perNodePages);
         }
     }
