@@ -111,9 +111,10 @@ public static class GuardTable
         new("Domain.ClaimIsSoft", HeapLock, GuardKind.Locked, false, "the 2012 proposal's soft claims: kept with the claim"),
         new("Domain.TmemEphemeralNodePages", HeapLock, GuardKind.Locked, false,
             "4.3 xen/common/tmem.c: ephemeral pages are anonymous heap pages; the model counts them where the heap does"),
-        new("Domain.GhostPagesInFlight", "", GuardKind.Atomic, false,
-            "the model's ghost (not Xen): pages between the heap and a domain, updated in heap_lock sections and in "
-            + "page_alloc_lock sections, so only atomically"),
+        new("Domain.GhostHeapSidePages", HeapLock, GuardKind.Locked, false,
+            "the model's ghost (not Xen): the heap's half of the pages in flight, beside the free counters it mirrors"),
+        new("Domain.GhostDomainSidePages", PageAllocLock, GuardKind.Locked, true,
+            "the model's ghost (not Xen): the domain's half of the pages in flight, beside tot_pages"),
         new("Domain.state", DomctlLock, GuardKind.WrittenLockedReadAnywhere, false,
             "xen/common/domain.c domain_kill sets d->is_dying under domctl_lock; Xen reads is_dying without a lock "
             + "(the 4.22 claim wrapper, 2379ca04fe; assign_pages; get_page)"),

@@ -199,7 +199,7 @@ public sealed partial class Host
             d.TotPages -= Profile.TotIncludesExtraPages ? chunkPages : refcountedPages;
             d.TmemPersistentPages = Math.Min(d.TmemPersistentPages, DomainTotPages(d));
             perNode = TakeFromDomainNodes(d, chunkPages);
-            Interlocked.Add(ref d.GhostPagesInFlight, chunkPages);
+            d.GhostDomainSidePages += chunkPages;
             if (refcountedPages > 0)
             {
                 RegrowClaimOnDrop(d, refcountedPages);
