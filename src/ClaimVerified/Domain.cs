@@ -80,10 +80,27 @@ public sealed class Domain
     internal long GhostClaimTargetPages;
 
     /// <summary>
-    /// Ghost state for conservation (not in Xen): pages taken from the heap for this domain whose assign_pages step
-    /// has not run yet. Updated in the same atomic step as the counter it mirrors, so a locked audit sees it consistent.
+    /// Ghost state for conservation (not in Xen), the heap's half of the pages in flight: pages taken from the heap for
+    /// this domain (not yet assigned), less pages returned to the heap (after leaving the domain). Written only in
+    /// heap_lock sections, beside the free counters it mirrors; the other half only under page_alloc_lock, so that no
+    /// ghost counter is written under two different locks (a lost update).
     /// </summary>
-    internal long GhostPagesInFlight;
+    internal long GhostHeapSidePages;
+
+    /// <summary>
+    /// The domain's half of the pages in flight: pages that left the domain (not yet back in the heap), less pages
+    /// assigned to it (after leaving the heap). Written only under the domain's page_alloc_lock.
+    /// </summary>
+    internal long GhostDomainSidePages;
+
+    /// <summary>Pages between the heap and this domain, in either direction: read by audits, which hold every lock.</summary>
+    internal long GhostPagesInFlight => GhostHeapSidePages + GhostDomainSidePages;
+
+    /// <summary>
+    /// Ghost state for the kill property (not in Xen): domain_kill's first step has run. Xen marks the domain dying
+    /// there, before anything else, so from then on it is never alive again.
+    /// </summary>
+    internal bool GhostKillStarted;
 
     // ---- written under domctl_lock, read anywhere (Xen reads is_dying without a lock) ------------------------------
 

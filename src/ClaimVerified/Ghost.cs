@@ -10,13 +10,22 @@ public sealed partial class Host
     /// </summary>
     internal HostSnapshot PeekUnlocked() => Peek(everyDomain);
 
+    /// <summary>A ghost read of the heap's two totals, as <see cref="PeekUnlocked"/> reads everything.</summary>
+    internal (long FreePages, long OutstandingPages) PeekHeapUnlocked() => (totalAvailPages, outstandingClaims);
+
+    /// <summary>
+    /// The heap_lock object, for the model's ghost observer of heap states (it records the heap's totals each time a
+    /// heap_lock section ends, which is the only place they change).
+    /// </summary>
+    internal object GhostHeapLock => heapLock;
+
     /// <summary>Copies the host and the given domains; the caller decides what it holds while doing so.</summary>
     private HostSnapshot Peek(IReadOnlyList<Domain> domains)
     {
         var snapshots = domains.Select(d => new DomainSnapshot(
             d.Id, d.State, d.TotPages, d.ExtraPages, DomainTotPages(d), OwnedPages(d), d.MaxPages, d.OutstandingPages,
             d.NodeOutstandingPages.ToArray(), d.GhostClaimTargetPages, d.TmemEphemeralPages, d.TmemPersistentPages,
-            d.GhostPagesInFlight)).ToArray();
+            d.GhostPagesInFlight, d.GhostKillStarted)).ToArray();
         return new HostSnapshot(Profile.Name, TotalPages, totalAvailPages, nodeAvailPages.ToArray(), outstandingClaims,
             nodeOutstandingClaims.ToArray(), xenHeapNodePages.Sum(), offlinedPages, sharedPages, snapshots,
             tmemFreeListNodePages.ToArray());

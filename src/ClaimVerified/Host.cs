@@ -135,7 +135,7 @@ public sealed partial class Host
     {
         lock (heapLock)
         {
-            d.GhostPagesInFlight -= perNodePages.Sum();
+            d.GhostHeapSidePages -= perNodePages.Sum();
             ReturnFreePagesLocked(perNodePages);
         }
     }

@@ -43,7 +43,8 @@ public sealed record DomainSnapshot(
     long ClaimTargetPages,
     long TmemEphemeralPages,
     long TmemPersistentPages,
-    long PagesInFlight);
+    long PagesInFlight,
+    bool KillStarted = false);
 // TmemPersistentPages is part of TotPages (owned, MEMF_tmem); TmemEphemeralPages belongs to no domain's tot_pages.
 
 /// <summary>

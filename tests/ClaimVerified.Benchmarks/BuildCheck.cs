@@ -24,6 +24,13 @@ public static class BuildCheck
                 + "load the production build from src/ClaimVerified/bin. Do not set CoyoteRewrite on this project.");
         }
 
+        if (IsLocksetWoven(core))
+        {
+            throw new InvalidOperationException(
+                $"{core.Location} carries the woven lockset checks (it references ClaimVerified.Locks): benchmarks must "
+                + "load the production build from src/ClaimVerified/bin, which has none.");
+        }
+
         if (IsMutationBuild(core.Location))
         {
             throw new InvalidOperationException($"{core.Location} is a mutation-testing build (a worktree of scripts/mutation-score.sh).");
@@ -38,6 +45,11 @@ public static class BuildCheck
             + $"  runtime: {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, "
             + $"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
     }
+
+    /// <summary>Whether the lockset checks were woven into an assembly (model builds only; see model/ClaimVerified.Weaver).</summary>
+    public static bool IsLocksetWoven(Assembly assembly) =>
+        assembly.GetReferencedAssemblies().Any(name => name.Name == "ClaimVerified.Locks")
+        || assembly.GetCustomAttributesData().Any(a => a.AttributeType.Name == "LocksetWovenAttribute");
 
     /// <summary>Whether an assembly was loaded from a mutation worktree (out/mutants/work/NAME/...).</summary>
     public static bool IsMutationBuild(string location) =>

@@ -194,7 +194,8 @@ public sealed class PackedLayout
             domains[domid - 1] = new DomainSnapshot(domid, (DomainState)row[at + DomState], tot, extra,
                 profile.TotIncludesExtraPages ? tot - extra : tot, profile.TotIncludesExtraPages ? tot : tot + extra,
                 MaxOf(row[at + DomMax]), row[at + DomClaim], Longs(row, at + DomNodeClaims), row[at + DomTarget],
-                Sum(row, at + DomTmemEphemeral), row[at + DomTmemPersistent], PagesInFlight: 0);
+                Sum(row, at + DomTmemEphemeral), row[at + DomTmemPersistent], PagesInFlight: 0,
+                KillStarted: row[at + DomState] != (int)DomainState.Alive);
         }
 
         return new HostSnapshot(profile.Name, totalPages, Sum(row, Free), Longs(row, Free), row[Outstanding], Longs(row, NodeOutstanding),

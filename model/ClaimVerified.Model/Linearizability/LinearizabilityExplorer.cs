@@ -30,7 +30,7 @@ public sealed record LinearizabilityExploration(
     public string Verdict => Status switch
     {
         LinearizabilityStatus.Linearizable => $"linearizable in {Iterations} executions",
-        LinearizabilityStatus.NotLinearizable => $"not linearizable (execution {FirstBadIteration} of {Iterations}; {NotLinearizable} bad)",
+        LinearizabilityStatus.NotLinearizable => $"not linearizable (execution {FirstBadIteration + 1} of {Iterations}; {NotLinearizable} bad)",
         _ => $"unknown in {Unknown} of {Iterations} executions ({Evidence?.Reason})",
     };
 

@@ -37,11 +37,14 @@ public sealed class Audited(HostSnapshot snapshot, string actor) : Monitor.Event
 }
 
 /// <summary>What an administrator's <c>xl info</c> saw: one physinfo call.</summary>
-public sealed class PhysInfoSeen(PhysInfo info, string actor) : Monitor.Event
+public sealed class PhysInfoSeen(PhysInfo info, string actor, IReadOnlyList<(long FreePages, long OutstandingPages)> heldDuringCall) : Monitor.Event
 {
     public PhysInfo Info { get; } = info;
 
     public string Actor { get; } = actor;
+
+    /// <summary>The heap's (free, outstanding) totals from the call's start to its return, in order.</summary>
+    public IReadOnlyList<(long FreePages, long OutstandingPages)> HeldDuringCall { get; } = heldDuringCall;
 }
 
 /// <summary>Every domain is gone and every workload has finished: the final audit.</summary>

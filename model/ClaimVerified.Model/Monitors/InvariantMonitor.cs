@@ -35,7 +35,7 @@ public sealed class InvariantMonitor : Monitor
     private void OnPhysInfoSeen(Event e)
     {
         var seen = (PhysInfoSeen)e;
-        Report(run.Judge.PhysInfo(seen.Info), $"seen by {seen.Actor}");
+        Report(run.Judge.PhysInfo(seen.Info) ?? run.Judge.PhysInfoAtomic(seen.Info, seen.HeldDuringCall), $"seen by {seen.Actor}");
     }
 
     private void OnAllDomainsGone(Event e)

@@ -31,6 +31,13 @@ public class PropertyJudge
         return null;
     }
 
+    /// <summary>Whether what physinfo returned is a pair of totals the host held at one instant during the call.</summary>
+    public virtual PropertyViolation? PhysInfoAtomic(ClaimVerified.PhysInfo info, IReadOnlyList<(long FreePages, long OutstandingPages)> heldDuringCall)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return PropertyCatalogue.PhysInfoAtomic.Check(info.FreePages, info.OutstandingPages, heldDuringCall);
+    }
+
     /// <summary>The final audit when every domain is gone: the snapshot properties, then those of the end (no-leak).</summary>
     public virtual PropertyViolation? Final(HostSnapshot snapshot, Profile profile)
     {

@@ -71,6 +71,7 @@ public static class ScenarioCatalogue
         [
             Task.Run(() => Builder.RunAsync(w, "builder", [8], ClaimStyle.Legacy, mayDestroy: false)),
             Task.Run(() => Reaper.RunAsync(w, "reaper")),
+            Task.Run(() => Observer.AuditAsync(w, "admin", 2)),
         ]);
 
     public static readonly Scenario Offline = new(

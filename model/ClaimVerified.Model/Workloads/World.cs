@@ -1,5 +1,6 @@
 using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
 using Microsoft.Coyote.Random;
+using ClaimVerified.Locks;
 using ClaimVerified.Model.Conformance;
 using ClaimVerified.Model.Monitors;
 using ClaimVerified.Profiles;
@@ -17,12 +18,21 @@ public sealed class World
     private readonly object boardGate = new();
     private readonly List<(string Actor, int Domid)> board = [];
 
+    /// <summary>
+    /// The heap's (free, outstanding) totals at the end of every heap_lock section so far, the first being the initial
+    /// state: the woven lockset runtime calls back at each release (ghost, no scheduling point). The lockset checks
+    /// guarantee the totals change nowhere else, so this is every state the heap ever held.
+    /// </summary>
+    private readonly List<(long FreePages, long OutstandingPages)> heapStates = [];
+
     public World(Profile profile, string scenarioName, HostConfig config)
     {
         Profile = profile;
         ScenarioName = scenarioName;
         Host = new Host(profile, config);
         Random = Generator.Create();
+        heapStates.Add(Host.PeekHeapUnlocked());
+        LockSet.OnRelease(Host.GhostHeapLock, () => heapStates.Add(Host.PeekHeapUnlocked()));
     }
 
     public Host Host { get; }
@@ -80,9 +90,11 @@ public sealed class World
     public ClaimVerified.PhysInfo ObservePhysInfo(string actor)
     {
         var callStep = History.BeginCall();
+        var firstHeld = heapStates.Count - 1;
         var info = Host.PhysInfo();
+        var held = heapStates.GetRange(firstHeld, heapStates.Count - firstHeld);
         History.Return(actor, "physinfo", callStep, Outcome.Ok(info.FreePages), Host.PeekUnlocked(), new Specification.PhysInfo());
-        CoyoteSpecification.Monitor<InvariantMonitor>(new PhysInfoSeen(info, actor));
+        CoyoteSpecification.Monitor<InvariantMonitor>(new PhysInfoSeen(info, actor, held));
         return info;
     }
 

@@ -12,7 +12,7 @@ public static class PropertyCatalogue
     public static IReadOnlyList<Property> All { get; } =
     [
         new ClaimsSum(), new ClaimsBacked(), new ClaimBound(), new Conservation(), new Expiry(), new Release(),
-        new Guarantee(), new AdminView(), new NoLeak(),
+        new Guarantee(), new AdminView(), new NoLeak(), new KillFinal(), new PhysInfoAtomic(),
     ];
 
     /// <summary>The ids of <see cref="All"/>, in order.</summary>
@@ -32,6 +32,9 @@ public static class PropertyCatalogue
 
     /// <summary>The guarantee, which the guarantee monitor judges over a run.</summary>
     public static Guarantee Guarantee { get; } = All.OfType<Guarantee>().Single();
+
+    /// <summary>physinfo's atomicity, which the invariant monitor judges on each physinfo against the heap states it spans.</summary>
+    public static PhysInfoAtomic PhysInfoAtomic { get; } = All.OfType<PhysInfoAtomic>().Single();
 
     public static bool Contains(string id) => Ids.Contains(id);
 

@@ -15,4 +15,6 @@ public static class PropertyIds
     public const string Guarantee = "guarantee";
     public const string AdminView = "admin-view";
     public const string NoLeak = "no-leak";
+    public const string KillFinal = "kill-final";
+    public const string PhysInfoAtomic = "physinfo-atomic";
 }

@@ -44,7 +44,7 @@ public sealed partial class Host
 
             d.TotPages -= pages;
             perNode = TakeFromDomainNodes(d, pages);
-            d.GhostPagesInFlight += pages; // On their way back to the heap: between the two sections they are nowhere.
+            d.GhostDomainSidePages += pages; // On their way back to the heap: between the two sections they are nowhere.
             RegrowClaimOnDrop(d, pages);
             if (Profile.OneCriticalSectionPerOperation)
             {

@@ -84,15 +84,10 @@ public sealed partial class Host
 
     /// <summary>
     /// Our reference: with page_alloc_lock held, trims the claim so that domain_tot_pages + claim &lt;= max_pages.
-    /// Takes heap_lock (the usual order) only when there is a claim to look at.
+    /// The claim is read under heap_lock (taken in the usual order), where it is guarded.
     /// </summary>
     private void TrimClaimToMaxPages(Domain d)
     {
-        if (d.OutstandingPages == 0)
-        {
-            return; // Claims only grow under page_alloc_lock, which the caller holds: no claim now means none to trim.
-        }
-
         lock (heapLock)
         {
             var excessPages = DomainTotPages(d) + d.OutstandingPages - d.MaxPages;
@@ -160,6 +155,7 @@ public sealed partial class Host
     {
         if (d.State == DomainState.Alive)
         {
+            d.GhostKillStarted = true;
             if (!Profile.OneCriticalSectionPerOperation)
             {
                 d.State = DomainState.Dying; // Xen: under domctl_lock only; others read is_dying without a lock.
@@ -203,7 +199,7 @@ public sealed partial class Host
             d.TotPages -= Profile.TotIncludesExtraPages ? chunkPages : refcountedPages;
             d.TmemPersistentPages = Math.Min(d.TmemPersistentPages, DomainTotPages(d));
             perNode = TakeFromDomainNodes(d, chunkPages);
-            d.GhostPagesInFlight += chunkPages;
+            d.GhostDomainSidePages += chunkPages;
             if (refcountedPages > 0)
             {
                 RegrowClaimOnDrop(d, refcountedPages);

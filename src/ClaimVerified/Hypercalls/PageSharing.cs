@@ -30,7 +30,7 @@ public sealed partial class Host
 
             d.TotPages -= 1;
             TakeFromDomainNodes(d, 1);
-            sharedPages += 1;
+            Interlocked.Increment(ref sharedPages); // Xen's nr_shared_mfns is an atomic_t (mem_sharing.c).
             RegrowClaimOnDrop(d, 1);
         }
 

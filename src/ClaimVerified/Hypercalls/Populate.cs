@@ -119,7 +119,7 @@ public sealed partial class Host
                 ConsumeClaimLocked(d, takenNode, request);
             }
 
-            d.GhostPagesInFlight += request;
+            d.GhostHeapSidePages += request;
         }
 
         // Critical section 2: assign_pages, under the domain's page_alloc_lock. Before 75d29d9b5e the claim is
@@ -135,7 +135,7 @@ public sealed partial class Host
             // The pages go back to the heap. A claim consumed in section 1 is not given back (75d29d9b5e accepts it).
             lock (heapLock)
             {
-                d.GhostPagesInFlight -= request;
+                d.GhostHeapSidePages -= request;
                 var perNode = new long[NodeCount];
                 perNode[takenNode] = request;
                 ReturnFreePagesLocked(perNode);
@@ -176,7 +176,7 @@ public sealed partial class Host
                     ConsumeClaimLocked(d, takenNode, request);
                 }
 
-                d.GhostPagesInFlight += request;
+                d.GhostHeapSidePages += request;
             }
 
             var assigned = AssignPagesLocked(d, request, noRefcount, takenNode);
@@ -322,7 +322,7 @@ public sealed partial class Host
         }
 
         d.NodePages[node] += request;
-        d.GhostPagesInFlight -= request;
+        d.GhostDomainSidePages -= request;
         return Errno.Ok;
     }
 

@@ -16,6 +16,12 @@ public sealed class PropertyFixtureTests
 {
     private static readonly Admission Claimed = new("claim", 10);
 
+    /// <summary>
+    /// The heap's totals during a physinfo across an allocation of 10 claimed pages: 300 free with 250 claimed, then
+    /// 290 with 240. Free 300 with 240 claimed was never held: a physinfo torn across the allocation.
+    /// </summary>
+    private static readonly (long, long)[] HeldAcrossAnAllocation = [(300, 250), (290, 240)];
+
     private static DomainSnapshot Domain(
         int id, long tot, long claim, long max = 100, DomainState state = DomainState.Alive, long target = 0, long extra = 0) =>
         new(id, state, tot + extra, extra, tot, tot + extra, max, claim, [0], target == 0 && claim > 0 ? tot + claim : target,
@@ -52,6 +58,7 @@ public sealed class PropertyFixtureTests
             PropertyIds.Conservation => good with { FreePages = 299, NodeFreePages = [299] },
             PropertyIds.Expiry => good with { Domains = [Domain(1, 400, 200, max: 600, target: 400), good.Domains[1]] },
             PropertyIds.Release => good with { Domains = [Domain(1, 400, 200, max: 600, state: DomainState.Dead), good.Domains[1]] },
+            PropertyIds.KillFinal => good with { Domains = [good.Domains[0] with { KillStarted = true }, good.Domains[1]] },
             _ => throw new ArgumentOutOfRangeException(nameof(id), id, "no bad host fixture"),
         };
     }
@@ -89,6 +96,7 @@ public sealed class PropertyFixtureTests
         PhysInfoProperty p => (p.Check(GoodPhysInfo()), p.Check(BadPhysInfo(p.Id))),
         AllDomainsGoneProperty p => (p.Check(Gone()), p.Check(BadGone(p.Id))),
         Guarantee p => (p.Check(Claimed, 1, Errno.ENOMEM, 10, -1), p.Check(Claimed, 1, Errno.ENOMEM, 9, -1)),
+        PhysInfoAtomic p => (p.Check(300, 250, HeldAcrossAnAllocation), p.Check(300, 240, HeldAcrossAnAllocation)),
         _ => throw new ArgumentOutOfRangeException(nameof(property), property, "no fixtures for this kind"),
     };
 
@@ -101,6 +109,9 @@ public sealed class PropertyFixtureTests
             PropertyKind.Snapshot => (judge.Audit(Good(), Catalogue.Xen422), judge.Audit(BadHost(property.Id), Catalogue.Xen422)),
             PropertyKind.PhysInfo => (judge.PhysInfo(GoodPhysInfo()), judge.PhysInfo(BadPhysInfo(property.Id))),
             PropertyKind.AllDomainsGone => (judge.Final(Gone(), Catalogue.Xen422), judge.Final(BadGone(property.Id), Catalogue.Xen422)),
+            PropertyKind.Run when property is PhysInfoAtomic => (
+                judge.PhysInfoAtomic(GoodPhysInfo(), HeldAcrossAnAllocation),
+                judge.PhysInfoAtomic(GoodPhysInfo() with { OutstandingPages = 240 }, HeldAcrossAnAllocation)),
             PropertyKind.Run => (
                 judge.Guarantee(new AllocationFailed("builder", 1, 10, Errno.ENOMEM, -1), new BuildAdmitted("builder", 1, 10, "claim")),
                 judge.Guarantee(new AllocationFailed("builder", 1, 9, Errno.ENOMEM, -1), new BuildAdmitted("builder", 1, 10, "claim"))),
@@ -145,13 +156,13 @@ public sealed class PropertyFixtureTests
     {
         Assert.Equal(PropertyCatalogue.All.Where(p => p.Kind != PropertyKind.Run).Select(p => p.Id), SpecProperties.Ids);
         Assert.DoesNotContain(PropertyIds.Guarantee, SpecProperties.Ids);
-        Assert.Equal(8, SpecProperties.Ids.Count);
+        Assert.Equal(9, SpecProperties.Ids.Count);
     }
 
     [Fact]
     public void The_catalogue_declares_each_property_once_with_every_kind()
     {
-        Assert.Equal(9, PropertyCatalogue.All.Count);
+        Assert.Equal(11, PropertyCatalogue.All.Count);
         Assert.Equal(PropertyCatalogue.Ids.Distinct(), PropertyCatalogue.Ids);
         Assert.Equal(PropertyCatalogue.All.Select(p => p.Statement).Distinct(), PropertyCatalogue.All.Select(p => p.Statement));
         Assert.Equal(Enum.GetValues<PropertyKind>(), PropertyCatalogue.All.Select(p => p.Kind).Distinct().Order());

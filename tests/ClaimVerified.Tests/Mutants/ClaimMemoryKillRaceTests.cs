@@ -1,3 +1,4 @@
+using ClaimVerified.Specification.Properties;
 using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
 using Microsoft.Coyote.SystematicTesting;
 using ClaimVerified.Model.Exploration;
@@ -29,7 +30,7 @@ public sealed class ClaimMemoryKillRaceTests
             await Task.WhenAll(new Task[] { claim, kill });
             var snapshot = host.Snapshot();
             CoyoteSpecification.Assert(snapshot.OutstandingPages == 0,
-                $"d{domid} was killed but a claim of {snapshot.OutstandingPages} pages remains (claim_memory returned {claim.Result})");
+                $"[{PropertyIds.Release}] d{domid} was killed but a claim of {snapshot.OutstandingPages} pages remains (claim_memory returned {claim.Result})");
         });
         engine.Run();
         var report = engine.TestReport;

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Generate the lock mutants of the core: for every `lock (...)` statement in src/ClaimVerified,
+  fresh   the lock taken on a fresh object (the scheduling point stays, the exclusion goes),
+  gone    the lock removed, its body kept,
+  split   the section released and re-taken between two of its top-level statements (one mutant per point),
+and, where a page_alloc_lock section opens with a heap_lock section, the two swapped (order).
+Each is written as a patch (a '# what is wrong' header, then a git diff) to the output folder, which
+scripts/mutation-score.sh runs with MUTANTS_DIR set to it:
+
+  python3 scripts/lock-mutants.py out/lock-mutants/patches
+  MUTANTS_DIR=out/lock-mutants/patches REPORT_DIR=out/lock-mutants JOBS=2 \
+      TEST_FILTER='FullyQualifiedName!~Traces' scripts/mutation-score.sh
+
+The patches are not committed: they are made from the core as it is, so they always apply.
+"""
+import difflib
+import pathlib
+import re
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+LOCK = re.compile(r"^(?P<indent>\s*)lock \((?P<expr>.+)\)\s*$")
+NO_SPLIT_AFTER = re.compile(r"^\s*(return|throw|continue|break)\b")
+
+
+def block_end(lines, open_index, indent):
+    """The index of the line closing the block opened at open_index ('{' at indent)."""
+    for i in range(open_index + 1, len(lines)):
+        if lines[i].rstrip() == indent + "}":
+            return i
+    raise ValueError(f"no closing brace for the block at line {open_index + 1}")
+
+
+def split_points(lines, open_index, close_index, indent):
+    """Line indexes after which a top-level statement of the block ends and another begins (not after a return or
+    throw, whose next line would be unreachable, and not before an else, catch or finally)."""
+    inner = indent + "    "
+
+    def top(line):
+        return line.startswith(inner) and not line.startswith(inner + " ") and line.strip() not in ("", "{")
+
+    points, start = [], None
+    for i in range(open_index + 1, close_index):
+        line = lines[i]
+        if top(line) and line.strip() != "}" and start is None:
+            start = i
+        if not (top(line) and line.rstrip().endswith((";", "}"))):
+            continue
+        following = next((j for j in range(i + 1, close_index) if lines[j].strip()), None)
+        if following is None:
+            break
+        nxt = lines[following]
+        if top(nxt) and nxt.strip() != "}" and not re.match(r"^\s*(else|catch|finally)\b", nxt):
+            if start is not None and not NO_SPLIT_AFTER.match(lines[start]):
+                points.append(i)
+            start = None
+    return points
+
+
+def patch(path, before, after, header):
+    rel = path.relative_to(ROOT).as_posix()
+    diff = difflib.unified_diff(before, after, f"a/{rel}", f"b/{rel}", n=3)
+    return f"# {header}\n\ndiff --git a/{rel} b/{rel}\n" + "".join(diff)
+
+
+def mutants_of(path):
+    lines = path.read_text().splitlines(keepends=True)
+    stem = path.stem
+    for index, line in enumerate(lines):
+        match = LOCK.match(line)
+        if not match or lines[index + 1].rstrip() != match["indent"] + "{":
+            continue
+        indent, expr, number = match["indent"], match["expr"], index + 1
+        where = f"{path.relative_to(ROOT).as_posix()}:{number} lock ({expr})"
+        close = block_end(lines, index + 1, indent)
+
+        fresh = lines.copy()
+        fresh[index] = f"{indent}lock (new object())\n"
+        yield f"Lock-{stem}-{number}-fresh", patch(path, lines, fresh, f"{where} taken on a fresh object: no exclusion, same scheduling point.")
+
+        gone = lines.copy()
+        del gone[index]
+        yield f"Lock-{stem}-{number}-gone", patch(path, lines, gone, f"{where} removed; its body runs with no lock.")
+
+        for point in split_points(lines, index + 1, close, indent):
+            split = lines.copy()
+            split.insert(point + 1, f"{indent}    System.Threading.Monitor.Exit({expr}); System.Threading.Monitor.Enter({expr});\n")
+            yield (f"Lock-{stem}-{number}-split{point + 1}",
+                   patch(path, lines, split, f"{where} released and taken again after line {point + 1}: the section is split in two."))
+
+        nested = LOCK.match(lines[index + 2]) if index + 2 < len(lines) else None
+        if "PageAllocLock" in expr and nested and "heapLock" in nested["expr"]:
+            swapped = lines.copy()
+            swapped[index] = f"{indent}lock ({nested['expr']})\n"
+            swapped[index + 2] = f"{nested['indent']}lock ({expr})\n"
+            yield f"Lock-{stem}-{number}-order", patch(path, lines, swapped, f"{where}: heap_lock taken before page_alloc_lock (the order swapped).")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: lock-mutants.py <output folder for the patches>")
+    out = pathlib.Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.patch"):
+        old.unlink()
+    count = 0
+    for path in sorted((ROOT / "src" / "ClaimVerified").rglob("*.cs")):
+        if "/obj/" in path.as_posix() or "/bin/" in path.as_posix():
+            continue
+        for name, text in mutants_of(path):
+            (out / f"{name}.patch").write_text(text)
+            count += 1
+    print(f"{count} lock mutants written to {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+using System.Reflection;
+using ClaimVerified.Locks;
+using ClaimVerified.Profiles;
+using ClaimVerified.Tests.Traces;
+using Mono.Cecil;
+
+namespace ClaimVerified.Tests.Model;
+
+/// <summary>
+/// The woven lockset checks: the core these tests run is the model build's copy, into which the guard table was woven;
+/// a field touched without its lock fails at once, naming the method, the field and the lock; the production build
+/// carries nothing of it.
+/// </summary>
+public sealed class LocksetTests
+{
+    private static Host NewHost() => new(Catalogue.Xen422, new HostConfig(2, 16));
+
+    private static object? CallPrivate(Host host, string method, params object[] arguments) =>
+        typeof(Host).GetMethod(method, BindingFlags.Instance | BindingFlags.NonPublic)!.Invoke(host, arguments);
+
+    [Fact]
+    public void The_core_under_test_is_woven_and_the_production_build_is_not()
+    {
+        Assert.Contains(typeof(Host).Assembly.GetCustomAttributesData(), a => a.AttributeType == typeof(LocksetWovenAttribute));
+
+        var production = Path.Combine(Repository.Root, "src/ClaimVerified/bin/Debug/net10.0/ClaimVerified.dll");
+        using var assembly = AssemblyDefinition.ReadAssembly(production);
+        Assert.DoesNotContain(assembly.CustomAttributes, a => a.AttributeType.Name == nameof(LocksetWovenAttribute));
+        Assert.DoesNotContain(assembly.MainModule.AssemblyReferences, r => r.Name == "ClaimVerified.Locks");
+    }
+
+    [Fact]
+    public void A_field_touched_without_its_lock_fails_naming_the_method_the_field_and_the_lock()
+    {
+        var host = NewHost();
+
+        var error = Assert.Throws<TargetInvocationException>(() => CallPrivate(host, "TakeFreePagesLocked", 0, 1L));
+
+        var message = Assert.IsType<LockDisciplineException>(error.InnerException).Message;
+        Assert.Contains("Host.TakeFreePagesLocked", message, StringComparison.Ordinal);
+        Assert.Contains("Host.nodeAvailPages without heap_lock", message, StringComparison.Ordinal);
+        Assert.Equal(32, host.PhysInfo().FreePages); // Refused before anything was written.
+    }
+
+    [Fact]
+    public void The_same_call_holding_the_lock_passes()
+    {
+        var host = NewHost();
+        var heapLock = typeof(Host).GetField("heapLock", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(host)!;
+        var taken = false;
+        LockSet.Enter(heapLock, ref taken);
+        try
+        {
+            CallPrivate(host, "TakeFreePagesLocked", 0, 1L);
+        }
+        finally
+        {
+            LockSet.Exit(heapLock);
+        }
+
+        Assert.Equal(31, host.PhysInfo().FreePages);
+    }
+
+    [Fact]
+    public void A_domain_field_needs_that_domains_page_alloc_lock_not_another_ones()
+    {
+        var host = NewHost();
+        var d1 = host.CreateDomain(Caller.Control, 8).Value;
+        var d2 = host.CreateDomain(Caller.Control, 8).Value;
+        Assert.True(host.Populate(Caller.Control, (int)d2, 0).IsOk);
+        var domain = (Domain)CallPrivate(host, "FindDomain", (int)d2)!;
+        var other = (Domain)CallPrivate(host, "FindDomain", (int)d1)!;
+
+        var taken = false;
+        LockSet.Enter(other.PageAllocLock, ref taken);
+        try
+        {
+            var error = Assert.Throws<TargetInvocationException>(() => CallPrivate(host, "TakeFromDomainNodes", domain, 1L));
+            Assert.Contains("without page_alloc_lock of the domain it belongs to",
+                Assert.IsType<LockDisciplineException>(error.InnerException).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            LockSet.Exit(other.PageAllocLock);
+        }
+    }
+
+    [Fact]
+    public void Every_mutable_field_of_the_host_and_a_domain_is_in_the_guard_table()
+    {
+        var declared = GuardTable.Guards.Select(g => g.Field).Concat(GuardTable.Locks.Select(l => l.Field))
+            .Concat(GuardTable.GhostFields).ToHashSet();
+        var mutable = new[] { typeof(Host), typeof(Domain) }
+            .SelectMany(t => t.GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
+                .Where(f => !f.IsInitOnly || f.FieldType.IsArray)
+                .Select(f => $"{t.Name}.{f.Name}"))
+            .ToArray();
+
+        Assert.NotEmpty(mutable);
+        Assert.All(mutable, field => Assert.Contains(field, declared));
+        Assert.All(GuardTable.Guards, g => Assert.False(string.IsNullOrWhiteSpace(g.Source), g.Field));
+        Assert.All(GuardTable.Guards.Where(g => g.Kind != GuardKind.Atomic),
+            g => Assert.Contains(g.Lock, new[] { GuardTable.HeapLock, GuardTable.PageAllocLock, GuardTable.DomctlLock }));
+    }
+
+    [Fact]
+    public void Getdomaininfo_reads_without_locks_as_Xen_does()
+    {
+        var host = NewHost();
+        var d = (int)host.CreateDomain(Caller.Control, 8).Value;
+
+        Assert.Equal(8, host.GetDomainInfo(d)!.MaxPages);
+    }
+}
