@@ -4,6 +4,7 @@
 #
 # Usage: scripts/lock-mutation-run.sh [PATTERN]     (PATTERN: a glob on the patch names, default *)
 #   JOBS=N   N worktrees, each taking every N-th mutant (default 2)
+#   RESUME=1 keeps the results of an earlier run (out/lock-mutants/results/*.tsv) and skips the mutants they judge
 # Unlike scripts/mutation-score.sh (a fresh worktree and a full build per mutant), each job keeps one scratch worktree
 # of HEAD and builds it incrementally: apply the patch, build, test, undo. There are hundreds of lock mutants.
 # The tests run in two stages, both without the trace tests, as the issue asks:
@@ -25,6 +26,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 COYOTE_CLI_TELEMETRY_OPTOUT
 python3 scripts/lock-mutants.py "$patches"
 head=$(git rev-parse HEAD)
 mapfile -t all < <(find "$patches" -name "$pattern.patch" -printf '%f\n' | sed 's/\.patch$//' | LC_ALL=C sort)
+if [ -n "${RESUME:-}" ]; then
+  mapfile -t all < <(printf '%s\n' "${all[@]}" | grep -vxFf <(cat "$results"/*.tsv 2> /dev/null | cut -f1) || true)
+else
+  rm -f "$results"/*.tsv
+fi
+echo "${#all[@]} lock mutants to run"
 stage1="FullyQualifiedName~ClaimVerified.Tests.Core|FullyQualifiedName~LocksetTests"
 stage2="FullyQualifiedName!~ClaimVerified.Tests.Traces&FullyQualifiedName!~ClaimVerified.Tests.Core&FullyQualifiedName!~MutantPatchesTests"
 properties=$(sed -n 's/.*public const string [A-Za-z]* = "\([a-z-]*\)";.*/\1/p' model/ClaimVerified.Specification/Properties/PropertyIds.cs | paste -sd'|')
@@ -53,10 +60,10 @@ run_job() { # job index
   for name in "${all[@]}"; do
     i=$((i + 1)); [ $(( (i - 1) % jobs_max )) -eq "$job" ] || continue
     if ! git -C "$dir" apply "$patches/$name.patch" 2> "$results/$name.log"; then
-      printf '%s\tdoes-not-apply\t-\t-\n' "$name" >> "$results/job$job.tsv"; continue
+      printf '%s\tdoes-not-apply\t-\t-\n' "$name" >> "$results/run$run_id-job$job.tsv"; continue
     fi
     if ! (cd "$dir" && dotnet build tests/ClaimVerified.Tests -nologo -v:q -nodeReuse:false >> "$results/$name.log" 2>&1); then
-      printf '%s\tbuild-failed\t-\t-\n' "$name" >> "$results/job$job.tsv"
+      printf '%s\tbuild-failed\t-\t-\n' "$name" >> "$results/run$run_id-job$job.tsv"
     else
       for stage in 1 2; do
         filter=$([ "$stage" = 1 ] && echo "$stage1" || echo "$stage2")
@@ -65,17 +72,17 @@ run_job() { # job index
         v=$(verdict "$results/$name.s$stage.trx")
         [ "${v%%|*}" = survived ] || break
       done
-      printf '%s\t%s\t%s\t%s\n' "$name" "${v%%|*}" "$stage" "${v#*|}" >> "$results/job$job.tsv"
+      printf '%s\t%s\t%s\t%s\n' "$name" "${v%%|*}" "$stage" "${v#*|}" >> "$results/run$run_id-job$job.tsv"
     fi
     git -C "$dir" checkout --quiet -- src
-    echo "  $name: $(tail -n 1 "$results/job$job.tsv" | cut -f2-3)"
+    echo "  $name: $(tail -n 1 "$results/run$run_id-job$job.tsv" | cut -f2-3)"
   done
   git worktree remove --force "$dir"
 }
 
-rm -f "$results"/job*.tsv
+run_id=$(date +%s)
 for ((j = 0; j < jobs_max; j++)); do run_job "$j" & done
 wait
-{ printf 'mutant\tverdict\tstage\tfirst message\n'; cat "$results"/job*.tsv | LC_ALL=C sort; } > "$base/lock-mutants.tsv"
+{ printf 'mutant\tverdict\tstage\tfirst message\n'; cat "$results"/*.tsv | LC_ALL=C sort; } > "$base/lock-mutants.tsv"
 echo "report: $base/lock-mutants.tsv"
 cut -f2 "$base/lock-mutants.tsv" | tail -n +2 | sort | uniq -c
