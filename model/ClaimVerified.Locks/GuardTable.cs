@@ -68,6 +68,13 @@ public static class GuardTable
         new("Domain.PageAllocLock", PageAllocLock, true, PageAllocSource),
     ];
 
+    /// <summary>
+    /// The order in which a thread may take the locks (xen-claims.md §1; page_alloc.c: "page_alloc_lock before
+    /// heap_lock", and do_domctl takes domctl_lock before either): a lock may be taken only while holding none that
+    /// comes after it. Locks of one name may nest (the model's audit takes every domain's page_alloc_lock in domid order).
+    /// </summary>
+    public static IReadOnlyList<string> LockOrder { get; } = [DomctlLock, PageAllocLock, HeapLock];
+
     /// <summary>Every field of shared accounting state, and its guard.</summary>
     public static IReadOnlyList<Guard> Guards { get; } =
     [

@@ -48,6 +48,7 @@ public static class LockSet
     /// <summary>Replaces Monitor.Enter(object, ref bool), the call a C# lock statement makes.</summary>
     public static void Enter(object lockObject, ref bool lockTaken)
     {
+        CheckOrder(lockObject);
         Monitor.Enter(lockObject, ref lockTaken);
         if (lockTaken)
         {
@@ -130,6 +131,29 @@ public static class LockSet
         throw new LockDisciplineException(
             $"lockset: {method} {(write ? "writes" : "reads")} {field} without {guard.Lock}"
             + $"{(guard.PerOwner ? " of the domain it belongs to" : "")} (held: {Describe()}); the guard table says: {guard.Source}");
+    }
+
+    /// <summary>
+    /// Refuses, before waiting for it, a lock taken while this thread holds one that comes after it in
+    /// <see cref="GuardTable.LockOrder"/>: two threads taking two locks in opposite orders can deadlock.
+    /// </summary>
+    private static void CheckOrder(object lockObject)
+    {
+        if (!Named.TryGetValue(lockObject, out var taking))
+        {
+            return;
+        }
+
+        var rank = GuardTable.LockOrder.ToList().IndexOf(taking.Name);
+        foreach (var held in Held)
+        {
+            if (Named.TryGetValue(held, out var info) && GuardTable.LockOrder.ToList().IndexOf(info.Name) > rank)
+            {
+                throw new LockDisciplineException(
+                    $"lock order: {taking.Name} taken while holding {info.Name}; the order is {string.Join(", then ", GuardTable.LockOrder)} "
+                    + "(xen/common/page_alloc.c: page_alloc_lock before heap_lock; do_domctl takes domctl_lock first)");
+            }
+        }
     }
 
     /// <summary>Whether this thread holds the guard's lock (the owner's own, for a per-owner lock).</summary>

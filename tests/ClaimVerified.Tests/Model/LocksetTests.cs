@@ -86,6 +86,31 @@ public sealed class LocksetTests
     }
 
     [Fact]
+    public void Locks_taken_against_Xens_order_fail_before_waiting()
+    {
+        var host = NewHost();
+        var d = (int)host.CreateDomain(Caller.Control, 8).Value;
+        var domain = (Domain)CallPrivate(host, "FindDomain", d)!;
+        var heapLock = typeof(Host).GetField("heapLock", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(host)!;
+        var taken = false;
+        LockSet.Enter(heapLock, ref taken);
+        try
+        {
+            var inner = false;
+            var error = Assert.Throws<LockDisciplineException>(() => LockSet.Enter(domain.PageAllocLock, ref inner));
+            Assert.False(inner);
+            Assert.Contains("lock order: page_alloc_lock taken while holding heap_lock", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            LockSet.Exit(heapLock);
+        }
+
+        // The right order passes, and so does the audit, which takes every domain's page_alloc_lock in turn.
+        Assert.Equal(8, host.Snapshot().Domains.Single().MaxPages);
+    }
+
+    [Fact]
     public void Every_mutable_field_of_the_host_and_a_domain_is_in_the_guard_table()
     {
         var declared = GuardTable.Guards.Select(g => g.Field).Concat(GuardTable.Locks.Select(l => l.Field))
