@@ -25,6 +25,9 @@ public static class LockSet
 
     private static readonly ConditionalWeakTable<object, Action> ReleaseHooks = new();
 
+    private static readonly Dictionary<string, int> OrderRank =
+        GuardTable.LockOrder.Select((name, rank) => (name, rank)).ToDictionary(x => x.name, x => x.rank);
+
     private static readonly Dictionary<string, Guard> GuardsByField = GuardTable.Guards.ToDictionary(g => g.Field);
 
     [ThreadStatic]
@@ -144,10 +147,10 @@ public static class LockSet
             return;
         }
 
-        var rank = GuardTable.LockOrder.ToList().IndexOf(taking.Name);
+        var rank = OrderRank[taking.Name];
         foreach (var held in Held)
         {
-            if (Named.TryGetValue(held, out var info) && GuardTable.LockOrder.ToList().IndexOf(info.Name) > rank)
+            if (Named.TryGetValue(held, out var info) && OrderRank[info.Name] > rank)
             {
                 throw new LockDisciplineException(
                     $"lock order: {taking.Name} taken while holding {info.Name}; the order is {string.Join(", then ", GuardTable.LockOrder)} "

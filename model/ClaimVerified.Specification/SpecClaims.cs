@@ -71,14 +71,8 @@ public static partial class Spec
 
         var wanted = op.Pages - tot;
         var capacity = s.TotalFree + (profile.ClaimCountsTmemFreeable || op.Soft ? s.TmemFreeable : 0);
-        var unclaimed = capacity - (s.Outstanding - d.Claim); // A replaced claim no longer counts against itself.
-        if (unclaimed < 0)
-        {
-            // Xen subtracts in unsigned arithmetic: the difference wraps and nothing is refused.
-            unclaimed = profile.ClaimAvailWraps ? long.MaxValue : 0;
-        }
-
-        if (wanted > unclaimed)
+        // A replaced claim no longer counts against itself; Xen subtracts in unsigned arithmetic (Unclaimed).
+        if (wanted > Unclaimed(profile, capacity - (s.Outstanding - d.Claim)))
         {
             return Rules.Hit(Rules.ClaimExceedsUnclaimed, (Errno.ENOMEM, s));
         }
