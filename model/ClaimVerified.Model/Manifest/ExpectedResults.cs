@@ -21,9 +21,19 @@ public sealed record ExpectedResult(
     IReadOnlyList<string>? Properties,
     string? Finding,
     uint Budget,
-    string? Reason = null)
+    string? Reason = null,
+    IReadOnlyList<string>? Findings = null)
 {
     public const string NotApplicableText = "not applicable";
+
+    /// <summary>The label of violations a generated run counted but did not attribute (its limit per property).</summary>
+    public const string NotAttributedLabel = "not attributed (limit)";
+
+    /// <summary>
+    /// A row of the generated family that expects exactly <see cref="Findings"/> to be met within the budget (each
+    /// violation attributed by its fix); a staged row names one finding and the properties it can show first.
+    /// </summary>
+    public bool ExpectsFindings => Expect == "finds";
 
     public bool ExpectsViolation => Expect == "violates";
 
@@ -35,7 +45,30 @@ public sealed record ExpectedResult(
 
     /// <summary>What the cell's result says: "holds", "violates" with the properties it names, or "not applicable".</summary>
     public string Describe() =>
-        IsNotApplicable ? NotApplicableText : ExpectsViolation ? $"violates {string.Join("|", Properties ?? [])}" : "holds";
+        IsNotApplicable ? NotApplicableText
+        : ExpectsViolation ? $"violates {string.Join("|", Properties ?? [])}"
+        : ExpectsFindings ? $"finds {string.Join(", ", Findings ?? [])}"
+        : "holds";
+
+    /// <summary>
+    /// Whether a whole-budget exploration of the generated family met what this row expects: each of
+    /// <see cref="Findings"/> met on its own (attributed to it alone), and nothing else but compounds of them. A new
+    /// violation, or one that needs a finding the row does not list, differs. <paramref name="met"/> gives each
+    /// attribution's label and the findings it names (none for a new one).
+    /// </summary>
+    public Judged JudgeFindings(IReadOnlyCollection<(string Label, IReadOnlyList<string> Findings)> met, int schedules)
+    {
+        ArgumentNullException.ThrowIfNull(met);
+        var listed = ExpectsFindings ? Findings ?? [] : [];
+        var attributed = met.Where(m => m.Label != NotAttributedLabel).ToArray();
+        var unexpected = attributed.Where(m => m.Findings.Count == 0 || m.Findings.Any(f => !listed.Contains(f))).Select(m => m.Label).Distinct().ToArray();
+        var missing = listed.Where(finding => !met.Any(m => m.Label == finding)).ToArray();
+        return unexpected.Length > 0
+            ? Judged.Differs(true, $"met {string.Join(", ", unexpected)}, which the manifest does not expect of {Profile} x {Scenario}")
+            : missing.Length > 0
+                ? Judged.Differs(false, $"expected to meet {string.Join(", ", missing)} within {Budget} schedules; not met in {schedules}")
+                : Judged.AsExpected;
+    }
 
     /// <summary>Whether <paramref name="result"/> is what this cell expects, and if not, what differs, in words.</summary>
     public Judged Judge(ExplorationResult result)
@@ -112,7 +145,18 @@ public sealed record ExpectedResults(
         {
             Profiles.Catalogue.Get(row.Profile);
             Scenarios.ScenarioCatalogue.Get(row.Scenario);
-            if (row.Expect is not ("holds" or "violates" or "not-applicable") || row.Budget is 0 or > ExplorationOptions.MaxIterations
+            var generated = Scenarios.ScenarioCatalogue.Get(row.Scenario).Configure is not null;
+            if (generated != row.ExpectsFindings && !(generated && row.Expect == "holds"))
+            {
+                throw new InvalidOperationException($"manifest: {row.Profile} x {row.Scenario}: a generated row holds or finds; a staged row does not find");
+            }
+
+            if (row.ExpectsFindings && (row.Findings is not { Count: > 0 } || row.Findings.Any(f => !Findings.ContainsKey(f))))
+            {
+                throw new InvalidOperationException($"manifest: {row.Profile} x {row.Scenario} must name known findings");
+            }
+
+            if (row.Expect is not ("holds" or "violates" or "not-applicable" or "finds") || row.Budget is 0 or > ExplorationOptions.MaxIterations
                 || (row.IsNotApplicable && string.IsNullOrWhiteSpace(row.Reason)))
             {
                 throw new InvalidOperationException($"manifest: bad expect or budget for {row.Profile} x {row.Scenario}");

@@ -74,6 +74,15 @@ public static class MatrixRun
         foreach (var (profile, scenario) in options.Cells())
         {
             starting?.Invoke($"{profile.Name} x {scenario.Name}");
+            if (scenario.Configure is not null)
+            {
+                var (generated, examples, _) = GeneratedCell.Explore(manifest, profile, scenario, options);
+                cells.Add(generated);
+                timelines.AddRange(examples.Select(e => e.Timeline));
+                done?.Invoke(generated);
+                continue;
+            }
+
             var (cell, example) = ExploreCell(manifest, profile, scenario, options);
             cells.Add(cell);
             if (example is not null)
@@ -125,5 +134,5 @@ public static class MatrixRun
     private static Counterexample? Shortest(Profile profile, Scenario scenario, ExplorationResult first, uint budget, MatrixOptions options) =>
         options.Attempts > 1
             ? Counterexample.FindShortest(profile, scenario, budget, options.Attempts, options.Strategy)
-            : new Counterexample(first, Counterexample.ReplayHistory(profile, scenario, first.ReproducibleTrace!));
+            : Counterexample.Replay(profile, scenario, first);
 }

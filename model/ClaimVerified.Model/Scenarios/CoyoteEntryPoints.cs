@@ -45,4 +45,7 @@ public static class CoyoteEntryPoints
 
     [Test]
     public static Task NumaPlacement() => ScenarioCatalogue.NumaPlacement.RunAsync(ProfileFromEnvironment());
+
+    [Test]
+    public static Task Generated() => ScenarioCatalogue.Generated.RunAsync(ProfileFromEnvironment());
 }

@@ -1,4 +1,5 @@
 using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
+using ClaimVerified.Model.Generation;
 using ClaimVerified.Model.Monitors;
 using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
@@ -21,6 +22,16 @@ public sealed record Scenario(
     /// the profile's Xen makes: a scenario built on an internal path that version never takes is not applicable there.
     /// </summary>
     public Func<Profile, string?> NotApplicable { get; init; } = _ => null;
+
+    /// <summary>
+    /// For the generated family: the configuration of a run, drawn at its start from Coyote's controlled generator
+    /// (so a replay draws the same), or given. Null: a staged scenario, whose <see cref="Host"/> and
+    /// <see cref="Workloads"/> are fixed.
+    /// </summary>
+    public Func<Profile, GeneratedConfig>? Configure { get; init; }
+
+    /// <summary>The configuration given to <c>explore --config</c> (null: drawn, or a staged scenario).</summary>
+    public GeneratedConfig? Given { get; init; }
 
     /// <summary>What <c>dotnet coyote test|replay -m</c> takes for this scenario: its entry point's full name.</summary>
     public string EntryPoint => $"{typeof(CoyoteEntryPoints).FullName}.{MethodName}";
@@ -53,9 +64,10 @@ public sealed record Scenario(
             CoyoteSpecification.Monitor<GuaranteeMonitor>(started);
         }
 
-        world = new World(profile, Name, Host);
+        var config = Configure?.Invoke(profile);
+        world = new World(profile, Name, config?.Host ?? Host) { ConfigurationJson = config?.ToJson() };
         watch.Started?.Invoke(world);
-        await Task.WhenAll(Workloads(world));
+        await Task.WhenAll(config is null ? Workloads(world) : GeneratedActors.Start(world, config));
 
         world.Audit("teardown");
         foreach (var domain in world.Host.ListDomains())

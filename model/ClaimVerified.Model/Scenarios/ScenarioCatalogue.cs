@@ -1,3 +1,4 @@
+using ClaimVerified.Model.Generation;
 using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
 
@@ -47,9 +48,7 @@ public static class ScenarioCatalogue
             Task.Run(() => BalloonGuest.RunAsync(w, "balloon", 0, 520, 3)),
         ])
     {
-        NotApplicable = profile => profile.ExtraPagesHaveACaller ? null
-            : "no code of this Xen allocates owned no-refcount pages for a guest (the first callers, ioreq and vLAPIC "
-            + "pages, came in 4.14: 0a393d881f, ea3daabff5)",
+        NotApplicable = profile => ActorKinds.NotApplicable(ActorKind.ExtraPages, profile),
     };
 
     public static readonly Scenario Sharing = new(
@@ -119,8 +118,41 @@ public static class ScenarioCatalogue
             Task.Run(() => Builder.RunAsync(w, "builder2", [8, 4], NodeStyle(w.Profile), mayDestroy: false)),
         ]);
 
+    /// <summary>
+    /// The generated family: at the start of each run Coyote's controlled generator draws a configuration (host, which
+    /// actor kinds are in, how many, their parameters, from the one weight table), so the checker explores how the claim
+    /// API can be used, not only the stories above. A replay draws the same configuration.
+    /// </summary>
+    public static readonly Scenario Generated = new(
+        "generated", nameof(CoyoteEntryPoints.Generated),
+        "a configuration drawn at the start of the run: 1 or 2 nodes of a few pages, and a swarm of actors (builders, "
+        + "claim toolstacks, ballooning and tmem guests, reapers, the offliner, the sharer, Xen's own allocations, the "
+        + "device model, the max-mem administrator, observers) acting on any domain",
+        new HostConfig(1, 16),
+        _ => [])
+    {
+        Configure = profile => ConfigDraw.Draw(profile, Microsoft.Coyote.Random.Generator.Create().NextInteger),
+    };
+
+    /// <summary>The generated family run on one given configuration (<c>explore --config FILE</c>): no manifest entry.</summary>
+    public static Scenario Given(GeneratedConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Generated with
+        {
+            Name = GivenName,
+            Summary = "a configuration given as data: " + string.Join("; ", config.Describe()),
+            Host = config.Host,
+            Configure = _ => config,
+            Given = config,
+        };
+    }
+
+    /// <summary>The name runs of a given configuration go by (traces, reports).</summary>
+    public const string GivenName = "generated-config";
+
     public static IReadOnlyList<Scenario> All { get; } =
-        [BuildersRace, ClaimWindow, ExtraPages, Sharing, KillDuringClaim, Offline, MaxMemLowered, TmemBalloon, NumaPlacement];
+        [BuildersRace, ClaimWindow, ExtraPages, Sharing, KillDuringClaim, Offline, MaxMemLowered, TmemBalloon, NumaPlacement, Generated];
 
     public static Scenario Get(string name) =>
         TryGet(name, out var scenario)

@@ -1,14 +1,19 @@
 
 using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Generation;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
 namespace ClaimVerified.Model.Traces;
 
 /// <summary>A violation found by exploration, with the history of its execution (from a replay of its trace).</summary>
-public sealed record Counterexample(ExplorationResult Result, IReadOnlyList<HistoryEntry> History)
+/// <param name="ConfigurationJson">The generated configuration the execution followed (null: a staged scenario).</param>
+public sealed record Counterexample(ExplorationResult Result, IReadOnlyList<HistoryEntry> History, string? ConfigurationJson = null)
 {
-    public Timeline Timeline => new(Result.ProfileName, Result.ScenarioName, Result.BugMessage, History);
+    public Timeline Timeline => new(Result.ProfileName, Result.ScenarioName, Result.BugMessage, History, Configuration?.Describe());
+
+    /// <summary>The configuration, read back (null: a staged scenario).</summary>
+    public GeneratedConfig? Configuration => ConfigurationJson is null ? null : GeneratedConfig.FromRecord(ConfigurationJson);
 
     /// <summary>
     /// Explores <paramref name="attempts"/> times with widely spaced seeds (consecutive seeds are not independent
@@ -28,20 +33,21 @@ public sealed record Counterexample(ExplorationResult Result, IReadOnlyList<Hist
                 continue;
             }
 
-            var history = ReplayHistory(profile, scenario, result.ReproducibleTrace!);
-            if (best is null || history.Count < best.History.Count)
+            var replayed = Replay(profile, scenario, result);
+            if (best is null || replayed.History.Count < best.History.Count)
             {
-                best = new Counterexample(result, history);
+                best = replayed;
             }
         }
 
         return best;
     }
 
-    /// <summary>Replays a trace and returns the history of the replayed execution.</summary>
-    public static IReadOnlyList<HistoryEntry> ReplayHistory(Profile profile, Scenario scenario, string trace)
+    /// <summary>Replays the trace of <paramref name="result"/> and returns the counterexample: its history and configuration.</summary>
+    public static Counterexample Replay(Profile profile, Scenario scenario, ExplorationResult result)
     {
-        var (_, world) = Explorer.Replay(profile, scenario, trace);
-        return world?.History.Entries.ToArray() ?? [];
+        ArgumentNullException.ThrowIfNull(result);
+        var (_, world) = Explorer.Replay(profile, scenario, result.ReproducibleTrace!);
+        return new Counterexample(result, world?.History.Entries.ToArray() ?? [], world?.ConfigurationJson);
     }
 }

@@ -23,8 +23,9 @@ public enum TimelineEventKind
 /// </summary>
 public sealed partial class Timeline
 {
-    public Timeline(string profile, string scenario, string? message, IReadOnlyList<HistoryEntry> entries)
+    public Timeline(string profile, string scenario, string? message, IReadOnlyList<HistoryEntry> entries, IReadOnlyList<string>? configuration = null)
     {
+        Configuration = configuration ?? [];
         Profile = profile;
         Scenario = scenario;
         Message = message;
@@ -52,6 +53,9 @@ public sealed partial class Timeline
     }
 
     public string Profile { get; }
+
+    /// <summary>The generated configuration the execution followed, one line each (empty for a staged scenario).</summary>
+    public IReadOnlyList<string> Configuration { get; }
 
     public string Scenario { get; }
 

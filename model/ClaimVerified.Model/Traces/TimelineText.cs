@@ -19,6 +19,11 @@ public static class TimelineText
             Math.Max(a.Length, timeline.Events.Select((e, i) => (e, i)).Where(x => x.e.Actor == a).Select(x => cells[x.i].Length).DefaultIfEmpty(0).Max())));
         var text = new StringBuilder();
         text.Append(timeline.Title).Append('\n');
+        foreach (var line in timeline.Configuration)
+        {
+            text.Append("  ").Append(line).Append('\n');
+        }
+
         text.Append(Row("step", timeline.Actors.Select(a => (a, a)), widths, "host after the step", ' ')).Append('\n');
         for (var i = 0; i < timeline.Events.Count; i++)
         {

@@ -1,5 +1,7 @@
 using System.Text;
+using ClaimVerified.Model.Attribution;
 using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Generation;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Workloads;
@@ -21,8 +23,12 @@ public static class TraceFolder
     public const string MermaidFile = "timeline.mmd";
     public const string ReadmeFile = "README.md";
 
-    public static string RelativePath(string profile, string scenario, string property) =>
-        Path.Combine(profile, $"{scenario}--{property}");
+    /// <summary>
+    /// traces/&lt;profile&gt;/&lt;scenario&gt;--&lt;property&gt;, and for the generated family, where one property may
+    /// come from several findings, --&lt;finding&gt; after it (a compound's "+" kept, its "compound: " prefix not).
+    /// </summary>
+    public static string RelativePath(string profile, string scenario, string property, string? attributedTo = null) =>
+        Path.Combine(profile, $"{scenario}--{property}" + (attributedTo is null ? "" : "--" + attributedTo.Replace("compound: ", "compound-", StringComparison.Ordinal)));
 
     public static string TraceFileName(Scenario scenario) => $"{scenario.MethodName}.trace";
 
@@ -30,28 +36,37 @@ public static class TraceFolder
     public static string RegenerateCommand(string profile, string scenario, string root = "traces") =>
         $"dotnet run --project src/ClaimVerified.Cli -- explore --profile {profile} --scenario {scenario} --traces {root}";
 
-    /// <summary>Writes the counterexample's folder under <paramref name="root"/> and returns its path.</summary>
-    public static string Write(string root, Counterexample counterexample, ExpectedResults? manifest = null)
+    /// <summary>
+    /// Writes the counterexample's folder under <paramref name="root"/> and returns its path. A violation of the
+    /// generated family comes with its attribution, which names the finding (the manifest row does for a staged one).
+    /// </summary>
+    public static string Write(string root, Counterexample counterexample, ExpectedResults? manifest = null, Attributed? attributed = null)
     {
+        ArgumentNullException.ThrowIfNull(counterexample);
         var result = counterexample.Result;
         var property = result.PropertyId ?? "unknown";
-        var scenario = ScenarioCatalogue.Get(result.ScenarioName);
-        var folder = Path.Combine(root, RelativePath(result.ProfileName, result.ScenarioName, property));
+        var config = counterexample.Configuration;
+        var scenario = ScenarioOf(result.ScenarioName, config);
+        var folder = Path.Combine(root, RelativePath(result.ProfileName, result.ScenarioName, property, attributed?.Label));
         Directory.CreateDirectory(folder);
         var row = manifest?.Results.FirstOrDefault(r => r.Profile == result.ProfileName && r.Scenario == result.ScenarioName);
-        var findingId = row?.Finding;
+        var findingId = attributed?.Label ?? row?.Finding;
         var meta = new TraceMeta(TraceMeta.CurrentFormatVersion, result.ProfileName, result.ScenarioName, property, findingId,
             result.BugMessage!, result.Strategy.ToString().ToLowerInvariant(), result.Seed, result.Iterations,
-            counterexample.History.Count, CoyoteVersion, Fingerprint.Current);
+            counterexample.History.Count, CoyoteVersion, Fingerprint.Current, config);
         var timeline = counterexample.Timeline;
         File.WriteAllText(Path.Combine(folder, TraceFileName(scenario)), result.ReproducibleTrace);
         File.WriteAllText(Path.Combine(folder, TraceMeta.FileName), meta.ToJson());
         File.WriteAllText(Path.Combine(folder, TimelineFile), TimelineText.Render(timeline));
         File.WriteAllText(Path.Combine(folder, MermaidFile), TimelineMermaid.Render(timeline));
         var finding = findingId is not null && manifest is not null ? manifest.Findings.GetValueOrDefault(findingId) : null;
-        File.WriteAllText(Path.Combine(folder, ReadmeFile), Readme(meta, scenario, finding, timeline));
+        File.WriteAllText(Path.Combine(folder, ReadmeFile), Readme(meta, scenario, finding, attributed, timeline));
         return folder;
     }
+
+    /// <summary>The scenario a trace was recorded on: a catalogue name, or a given configuration's runs.</summary>
+    private static Scenario ScenarioOf(string name, GeneratedConfig? config) =>
+        name == ScenarioCatalogue.GivenName && config is not null ? ScenarioCatalogue.Given(config) : ScenarioCatalogue.Get(name);
 
     /// <summary>Reads and checks a trace folder; anything unusable is a <see cref="TraceException"/> saying what to do.</summary>
     public static (TraceMeta Meta, string Trace, Profile Profile, Scenario Scenario) Load(string folder)
@@ -86,12 +101,21 @@ public static class TraceFolder
                 $"the profiles are: {string.Join(", ", Catalogue.All.Select(p => p.Name))}");
         }
 
-        if (!ScenarioCatalogue.TryGet(meta.Scenario, out var scenario))
+        if (meta.Scenario == ScenarioCatalogue.GivenName && meta.Configuration is not null)
+        {
+            if (meta.Configuration.Validate(profile) is { } problem)
+            {
+                throw new TraceException($"{metaPath} records a configuration that cannot run on {profile.Name}: {problem}",
+                    "regenerate it with `claimverify explore --config FILE`");
+            }
+        }
+        else if (!ScenarioCatalogue.TryGet(meta.Scenario, out _))
         {
             throw new TraceException($"{metaPath} names an unknown scenario '{meta.Scenario}'",
                 $"the scenarios are: {string.Join(", ", ScenarioCatalogue.All.Select(s => s.Name))}");
         }
 
+        var scenario = ScenarioOf(meta.Scenario, meta.Configuration);
         var tracePath = Path.Combine(folder, TraceFileName(scenario));
         if (!File.Exists(tracePath))
         {
@@ -135,7 +159,8 @@ public static class TraceFolder
                 : $"the replay found a different violation: {result.BugMessage}");
         }
 
-        return new ReplayOutcome(meta, result, new Timeline(meta.Profile, meta.Scenario, result.BugMessage, history), sameCode);
+        return new ReplayOutcome(meta, result,
+            new Timeline(meta.Profile, meta.Scenario, result.BugMessage, history, meta.Configuration?.Describe()), sameCode);
     }
 
     private static TraceException NotReproduced(TraceMeta meta, bool sameCode, string what)
@@ -149,7 +174,7 @@ public static class TraceFolder
     public static string CoyoteVersion =>
         typeof(Microsoft.Coyote.Configuration).Assembly.GetName().Version?.ToString(3) ?? "unknown";
 
-    private static string Readme(TraceMeta meta, Scenario scenario, Finding? finding, Timeline timeline)
+    private static string Readme(TraceMeta meta, Scenario scenario, Finding? finding, Attributed? attributed, Timeline timeline)
     {
         var text = new StringBuilder();
         text.Append("# ").Append(meta.Profile).Append(" · ").Append(meta.Scenario).Append(" · ").Append(meta.Property).Append("\n\n");
@@ -157,6 +182,23 @@ public static class TraceFolder
         text.Append("**The scenario.** ").Append(scenario.Summary).Append(". Coyote found this interleaving after ")
             .Append(meta.IterationsToBug).Append(" schedule(s) (").Append(meta.Strategy).Append(" strategy, seed ").Append(meta.Seed)
             .Append("); it is the shortest of several explorations, ").Append(meta.Operations).Append(" operations long.\n\n");
+        if (meta.Configuration is { } config)
+        {
+            text.Append("**The configuration.** Drawn at the start of the run (a replay draws it again):\n\n");
+            foreach (var line in config.Describe())
+            {
+                text.Append("- ").Append(line).Append('\n');
+            }
+
+            text.Append('\n');
+        }
+
+        if (attributed is not null)
+        {
+            text.Append("**Attribution.** ").Append(attributed.IsNew ? "New: " : attributed.IsCompound ? $"{attributed.Label}: " : "")
+                .Append(attributed.Why).Append(" (the configuration re-explored with one known fix applied at a time).\n\n");
+        }
+
         if (finding is not null)
         {
             text.Append("**Why it matters.** ").Append(finding.Title).Append(". ").Append(finding.Explanation).Append("\n\n");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ClaimVerified.Model.Generation;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
@@ -8,7 +9,8 @@ namespace ClaimVerified.Model.Traces;
 
 /// <summary>
 /// meta.json of a trace folder: what the counterexample is, how it was found, and on which code. A reader checks
-/// <see cref="FormatVersion"/> and <see cref="CodeFingerprint"/> before trusting the rest.
+/// <see cref="FormatVersion"/> and <see cref="CodeFingerprint"/> before trusting the rest. <see cref="Configuration"/>
+/// is the generated configuration the execution followed (absent for a staged scenario).
 /// </summary>
 public sealed record TraceMeta(
     int FormatVersion,
@@ -22,7 +24,8 @@ public sealed record TraceMeta(
     int IterationsToBug,
     int Operations,
     string CoyoteVersion,
-    string CodeFingerprint)
+    string CodeFingerprint,
+    GeneratedConfig? Configuration = null)
 {
     /// <summary>Bumped whenever the folder layout or meta.json changes meaning.</summary>
     public const int CurrentFormatVersion = 1;
@@ -34,6 +37,7 @@ public sealed record TraceMeta(
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { GeneratedConfig.SerializerOptions.Converters[0] },
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Options) + "\n";

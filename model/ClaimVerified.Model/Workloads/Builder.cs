@@ -36,12 +36,16 @@ public enum BuildKind
 /// </summary>
 public static class Builder
 {
-    /// <summary>Builds a domain of <paramref name="nodePages"/>[n] pages on each node n (one entry: anywhere).</summary>
-    public static async Task RunAsync(World world, string actor, long[] nodePages, ClaimStyle style, bool mayDestroy)
+    /// <summary>
+    /// Builds a domain of <paramref name="nodePages"/>[n] pages on each node n (one entry: anywhere), created with
+    /// <paramref name="maxPages"/> (default: the size; a smaller one makes a build past max_pages, which must fail cleanly).
+    /// </summary>
+    public static async Task RunAsync(World world, string actor, long[] nodePages, ClaimStyle style, bool mayDestroy, long? maxPages = null)
     {
+        ArgumentNullException.ThrowIfNull(nodePages);
         var kind = world.Coin() ? BuildKind.Pv : BuildKind.Hvm;
         var targetPages = nodePages.Sum();
-        var created = world.Do(actor, new CreateDomain(Caller.Control, targetPages));
+        var created = world.Do(actor, new CreateDomain(Caller.Control, maxPages ?? targetPages));
         if (!created.IsOk)
         {
             return;

@@ -8,10 +8,10 @@ namespace ClaimVerified.Model.Workloads;
 /// </summary>
 public static class ExtraPagesAllocator
 {
-    public static Task RunAsync(World world, string actor, int extents) =>
+    public static Task RunAsync(World world, string actor, int extents, DomainTarget target = DomainTarget.Published) =>
         world.RepeatOnPublishedDomainAsync(actor, extents, domid =>
         {
             var order = world.Coin() ? 9 : 0;
             return (new AllocExtraPages(Caller.Control, domid, order), $"alloc-extra d{domid} order={order}");
-        });
+        }, target);
 }

@@ -3,18 +3,23 @@ using ClaimVerified.Specification;
 namespace ClaimVerified.Model.Workloads;
 
 /// <summary>
-/// An administrator lowering a domain's max_pages (xl mem-max) while it is being built. The build's promise is void
+/// An administrator changing a domain's max_pages (xl mem-max) while it is being built. The build's promise is void
 /// from here on: it may now fail with E2BIG, which is the administrator's will, not a broken claim.
 /// </summary>
 public static class MaxMemAdmin
 {
-    public static Task RunAsync(World world, string actor) => world.OnPublishedDomainAsync(async domid =>
+    /// <summary>
+    /// Halves max_pages of a published domain (the staged story), or, with <see cref="DomainTarget.Any"/>, sets any
+    /// domain's max_pages to a value Coyote chooses between 0 and twice the current one (lowered or raised).
+    /// </summary>
+    public static Task RunAsync(World world, string actor, DomainTarget target = DomainTarget.Published) => world.OnPublishedDomainAsync(async domid =>
     {
         await Task.Yield();
         if (world.Host.GetDomainInfo(domid) is { } info)
         {
-            var newMaxPages = info.MaxPages / 2;
+            var newMaxPages = target == DomainTarget.Published ? info.MaxPages / 2
+                : world.Choose((int)Math.Min(2 * info.MaxPages, int.MaxValue - 1) + 1);
             world.DoVoidingBuild(actor, domid, new SetMaxPages(Caller.Control, domid, newMaxPages), $"mem-max d{domid} {newMaxPages}");
         }
-    });
+    }, target);
 }

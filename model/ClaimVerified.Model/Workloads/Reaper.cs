@@ -8,7 +8,7 @@ namespace ClaimVerified.Model.Workloads;
 /// </summary>
 public static class Reaper
 {
-    public static Task RunAsync(World world, string actor) => world.OnPublishedDomainAsync(async domid =>
+    public static Task RunAsync(World world, string actor, DomainTarget target = DomainTarget.Published) => world.OnPublishedDomainAsync(async domid =>
     {
         var steps = world.Choose(4);
         for (var i = 0; i < steps; i++)
@@ -17,5 +17,5 @@ public static class Reaper
         }
 
         world.DoVoidingBuild(actor, domid, new DomainKill(Caller.Control, domid));
-    });
+    }, target);
 }

@@ -8,6 +8,6 @@ namespace ClaimVerified.Model.Workloads;
 /// </summary>
 public static class Sharer
 {
-    public static Task RunAsync(World world, string actor, int pages) =>
-        world.RepeatOnPublishedDomainAsync(actor, pages, domid => (new SharePage(Caller.Control, domid), null));
+    public static Task RunAsync(World world, string actor, int pages, DomainTarget target = DomainTarget.Published) =>
+        world.RepeatOnPublishedDomainAsync(actor, pages, domid => (new SharePage(Caller.Control, domid), null), target);
 }

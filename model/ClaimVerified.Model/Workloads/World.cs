@@ -37,6 +37,12 @@ public sealed class World
 
     public Host Host { get; }
 
+    /// <summary>
+    /// The generated configuration this run follows, as JSON (null: a staged scenario), for timelines and meta.json.
+    /// Text, not the type: the generated family is built on the workloads, not the other way round.
+    /// </summary>
+    public string? ConfigurationJson { get; init; }
+
     public Profile Profile { get; }
 
     public string ScenarioName { get; }
@@ -106,6 +112,12 @@ public sealed class World
         }
     }
 
+    /// <summary>
+    /// Every domain that exists now (running, being built, dying), as a privileged caller sees them: the RCU domain
+    /// list, read without a lock (Host.ListDomains).
+    /// </summary>
+    public IReadOnlyList<int> ExistingDomains() => Host.ListDomains().Select(d => d.Id).ToArray();
+
     /// <summary>The domids published so far, in order.</summary>
     public IReadOnlyList<int> PublishedDomains()
     {
@@ -119,9 +131,10 @@ public sealed class World
     /// The shape of every workload that acts on a domain someone else builds: wait for one to be published, then
     /// <paramref name="times"/> times yield to the scheduler and perform the operation <paramref name="next"/> makes.
     /// </summary>
-    public async Task RepeatOnPublishedDomainAsync(string actor, int times, Func<int, (Operation Operation, string? Text)> next)
+    public async Task RepeatOnPublishedDomainAsync(string actor, int times, Func<int, (Operation Operation, string? Text)> next,
+        DomainTarget target = DomainTarget.Published)
     {
-        var domid = await WaitForDomainAsync(maxYields: 20);
+        var domid = await WaitForDomainAsync(maxYields: 20, target);
         if (domid is null)
         {
             return;
@@ -139,24 +152,24 @@ public sealed class World
     /// The shape of an administrator's act on a domain someone else builds: wait for one to be published (as
     /// <see cref="WaitForDomainAsync"/> does, at most 20 yields), then <paramref name="act"/> on it; nothing if none is.
     /// </summary>
-    public async Task OnPublishedDomainAsync(Func<int, Task> act)
+    public async Task OnPublishedDomainAsync(Func<int, Task> act, DomainTarget target = DomainTarget.Published)
     {
         ArgumentNullException.ThrowIfNull(act);
-        if (await WaitForDomainAsync(maxYields: 20) is { } domid)
+        if (await WaitForDomainAsync(maxYields: 20, target) is { } domid)
         {
             await act(domid);
         }
     }
 
     /// <summary>
-    /// Waits (yielding to the scheduler, at most <paramref name="maxYields"/> times) until some domain has been
-    /// published, and returns the first one, or null.
+    /// Waits (yielding to the scheduler, at most <paramref name="maxYields"/> times) until some domain of
+    /// <paramref name="target"/> exists, and returns one Coyote chooses, or null.
     /// </summary>
-    public async Task<int?> WaitForDomainAsync(int maxYields)
+    public async Task<int?> WaitForDomainAsync(int maxYields, DomainTarget target = DomainTarget.Published)
     {
         for (var i = 0; i < maxYields; i++)
         {
-            var domains = PublishedDomains();
+            var domains = target == DomainTarget.Published ? PublishedDomains() : ExistingDomains();
             if (domains.Count > 0)
             {
                 return domains[Choose(domains.Count)];
@@ -167,4 +180,14 @@ public sealed class World
 
         return null;
     }
+}
+
+/// <summary>Which domains a privileged actor may act on.</summary>
+public enum DomainTarget
+{
+    /// <summary>Only domains a builder of the scenario published: the staged stories.</summary>
+    Published,
+
+    /// <summary>Any domain that exists when the actor acts: a running one, one another builder is building, a dying one.</summary>
+    Any,
 }

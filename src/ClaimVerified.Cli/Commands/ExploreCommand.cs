@@ -3,8 +3,10 @@ using System.Globalization;
 using Spectre.Console;
 using ClaimVerified.Cli.Reports;
 using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Generation;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Matrix;
+using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Cli.Commands;
@@ -25,16 +27,25 @@ public static class ExploreCommand
         var attempts = new Option<int>("--attempts") { Description = "Explorations per violating cell; the shortest counterexample is kept", DefaultValueFactory = _ => 3 };
         var outDir = new Option<string>("--out") { Description = "Where the report goes", DefaultValueFactory = _ => "claimverify-out" };
         var traces = new Option<string?>("--traces") { Description = "Where trace folders go (default: OUT/traces)" };
+        var config = new Option<string?>("--config")
+        {
+            Description = "Explore one generated configuration given as a JSON file (see docs/generated.md) instead of the scenarios",
+        };
         var json = ListCommands.JsonOption();
         var command = new Command("explore", "Explore the claim designs: profile x scenario, with counterexamples and a report")
         {
-            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, json,
+            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, json,
         };
         command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
             var options = Options(
                 parsed.GetValue(profiles), parsed.GetValue(scenarios), parsed.GetValue(iterations), parsed.GetValue(strategy),
                 parsed.GetValue(seed), parsed.GetValue(attempts), parsed.GetValue(outDir)!, parsed.GetValue(traces));
+            if (parsed.GetValue(config) is { } configPath)
+            {
+                options = options with { Scenarios = [GivenConfiguration(configPath, options.Profiles, parsed.GetValue(scenarios))] };
+            }
+
             return Run(options, parsed.GetValue(outDir)!, parsed.GetValue(json), output);
         }));
         return command;
@@ -64,6 +75,44 @@ public static class ExploreCommand
         Files.EnsureFolder(outDir);
         Files.EnsureFolder(tracesRoot);
         return new MatrixOptions(selectedProfiles, selectedScenarios, iterations, strategy, seed, attempts, tracesRoot);
+    }
+
+    /// <summary>
+    /// The generated family on the configuration in <paramref name="path"/>, checked against every selected profile;
+    /// anything wrong (no file, not JSON, a kind a profile's Xen has no caller for) is a usage error saying what.
+    /// </summary>
+    private static Scenario GivenConfiguration(string path, IReadOnlyList<ClaimVerified.Profiles.Profile> profiles, string[]? scenarioNames)
+    {
+        if (scenarioNames is { Length: > 0 })
+        {
+            throw new UsageException("--config and --scenario cannot be combined", "a configuration is its own scenario: drop --scenario");
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"cannot read the configuration {path}: {e.Message}", "give the path of a JSON file (see docs/generated.md)");
+        }
+
+        GeneratedConfig? config = null;
+        foreach (var profile in profiles)
+        {
+            try
+            {
+                config = GeneratedConfig.Parse(text, profile);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"{path} cannot run on {profile.Name}: {e.Message}",
+                    "fix the configuration, or choose the profiles it fits with --profile (see docs/generated.md)");
+            }
+        }
+
+        return ScenarioCatalogue.Given(config!);
     }
 
     private static int Run(MatrixOptions options, string outDir, bool json, TextWriter output)

@@ -1,6 +1,7 @@
 
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Matrix;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 namespace ClaimVerified.Tests.Model;
@@ -66,6 +67,15 @@ public sealed class ManifestTests
             Assert.Equal(notApplicable, row.Reason);
             var refused = Explorer.Explore(Catalogue.Get(profile), ScenarioCatalogue.Get(scenario), new ExplorationOptions(1));
             Assert.Contains($"does not apply to {profile}", refused.BugMessage, StringComparison.Ordinal);
+            return;
+        }
+
+        if (ScenarioCatalogue.Get(scenario).Configure is not null)
+        {
+            // The generated family: the whole budget, every violation attributed to the finding whose fix removes it.
+            var (whole, met) = GeneratedCell.Meet(Catalogue.Get(profile), ScenarioCatalogue.Get(scenario), new ExplorationOptions(row.Budget));
+            var found = row.JudgeFindings([.. met.Select(m => (m.Attributed.Label, m.Attributed.Findings))], whole.Schedules);
+            Assert.True(found.Judgement == Judgement.AsExpected, $"{profile} x {scenario}: {found.Deviation}");
             return;
         }
 

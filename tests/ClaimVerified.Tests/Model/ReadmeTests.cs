@@ -21,7 +21,10 @@ public sealed class ReadmeTests
             for (var i = 1; i < cells.Length; i++)
             {
                 var row = manifest.For(profiles[i - 1], cells[0]);
-                var expected = row.IsNotApplicable ? "n/a" : row.ExpectsViolation ? $"**{string.Join("/", row.Properties!)}**" : "holds";
+                var expected = row.IsNotApplicable ? "n/a"
+                    : row.ExpectsViolation ? $"**{string.Join("/", row.Properties!)}**"
+                    : row.ExpectsFindings ? $"**{string.Join(", ", row.Findings!)}**"
+                    : "holds";
                 Assert.True(expected == cells[i], $"README says {cells[i]} for {row.Profile} x {row.Scenario}; the manifest says {expected}");
                 checkedCells++;
             }

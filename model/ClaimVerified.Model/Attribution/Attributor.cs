@@ -1,0 +1,195 @@
+using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Generation;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Model.Attribution;
+
+/// <summary>
+/// To which finding a violation belongs: one finding (one fix removes it), a compound "A+B" (several single fixes
+/// each remove it, or only a set of them together does), or <see cref="New"/> (no known fix removes it: a new finding, never folded
+/// silently into a known one).
+/// </summary>
+public sealed record Attributed(string Label, IReadOnlyList<string> Findings, string Why)
+{
+    public const string New = "new";
+
+    public bool IsNew => Findings.Count == 0;
+
+    public bool IsCompound => Findings.Count > 1;
+
+    public static Attributed Single(string finding, string why) => new(finding, [finding], why);
+}
+
+/// <summary>
+/// Attribution by fixes: the violation's run is tried again with one known fix applied at a time; the finding is the
+/// fix that removes the violation. Each try first replays the very schedule that broke the property, on the fixed
+/// profile: if the run completes without the violation, the fix removed it there; if the property breaks again, the
+/// fix does not explain it. Where the fix changes the schedule itself (other critical sections, other calls), the
+/// replay cannot follow it, and the configuration is explored instead, for many times the schedules the unfixed
+/// configuration needs to meet the property. Where no fix alone removes it, all of them together are tried and then
+/// reduced to a smallest set that still removes it (a compound); where not even all together remove it, the violation
+/// is new.
+/// </summary>
+public static class Attributor
+{
+    /// <summary>
+    /// A limit on the calibration: the configuration, unfixed, must meet the property again within this many
+    /// schedules for an exploration to judge a fix (else that try is inconclusive, which counts as not removing it).
+    /// </summary>
+    public const uint CalibrationBudget = 1000;
+
+    /// <summary>
+    /// An explored fix removes a violation when the fixed configuration does not meet the property in this many times
+    /// the schedules the unfixed one needed (clamped to <see cref="MinFixedBudget"/>..<see cref="MaxFixedBudget"/>):
+    /// "not met in a few schedules" says nothing about a violation that takes hundreds to meet.
+    /// </summary>
+    public const int FixedBudgetFactor = 20;
+
+    public const uint MinFixedBudget = 200;
+
+    public const uint MaxFixedBudget = 2000;
+
+    /// <summary>Attributes a violation a generated exploration (or a given configuration's) met.</summary>
+    /// <param name="table">The known fixes (default: <see cref="FindingFixes.All"/>; tests pass fewer to see "new").</param>
+    public static Attributed Attribute(Profile profile, Scenario scenario, MetViolation violation, IReadOnlyList<FindingFix>? table = null)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(violation);
+        var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property);
+        var fixes = (table ?? FindingFixes.All).Where(f => f.MayExplain(profile, violation.Property)).ToArray();
+        var removing = fixes.Where(f => attempt.Removes([f])).Select(f => f.Finding).ToArray();
+        if (removing.Length == 1)
+        {
+            return Attributed.Single(removing[0], $"only the fix of {removing[0]} removes it ({attempt.How})");
+        }
+
+        if (removing.Length > 1)
+        {
+            return new Attributed($"compound: {string.Join("+", removing)}", removing, $"each of these fixes alone removes it ({attempt.How})");
+        }
+
+        // No fix alone: do all of them together remove it? Then drop, one at a time, each fix the others do without:
+        // what is left is a smallest set of findings that together explain the violation (a compound). A fix whose
+        // replay was the very same run (same calls, same results, same violation) touches nothing this run does, and
+        // is left out from the start.
+        fixes = fixes.Where(f => !attempt.Untouched.Contains(f)).ToArray();
+        if (fixes.Length < 2 || !attempt.Removes(fixes))
+        {
+            return new Attributed(Attributed.New, [], fixes.Length == 0
+                ? $"{profile.Name} has every known fix that could explain {violation.Property}"
+                : $"none of the {fixes.Length} known fixes that could explain it on {profile.Name}, alone or all together, removes it ({attempt.How})");
+        }
+
+        var needed = fixes.ToList();
+        foreach (var fix in fixes)
+        {
+            var without = needed.Where(f => f != fix).ToArray();
+            if (without.Length > 0 && attempt.Removes(without))
+            {
+                needed.Remove(fix);
+            }
+        }
+
+        var names = needed.Select(f => f.Finding).ToArray();
+        return new Attributed($"compound: {string.Join("+", names)}", names,
+            $"no fix alone removes it; these {names.Length} together do, and none of them can be left out ({attempt.How})");
+    }
+
+    /// <summary>The tries of one violation: the same schedule replayed, else the configuration explored (calibrated once).</summary>
+    private sealed class Attempt
+    {
+        private readonly Profile profile;
+        private readonly Scenario scenario;
+        private readonly string trace;
+        private readonly string property;
+        private readonly GeneratedConfig config;
+
+        /// <summary>Who called what, in order, in the violating execution up to the violation.</summary>
+        private readonly (string Actor, string Operation)[] calls;
+
+        /// <summary>The same, with each call's result.</summary>
+        private readonly string[] results;
+        private int replayed;
+        private int explored;
+        private uint? fixedBudget;
+
+        /// <summary>How the tries were judged, for the attribution's reason.</summary>
+        public Attempt(Profile profile, Scenario scenario, string trace, string property)
+        {
+            (this.profile, this.scenario, this.trace, this.property) = (profile, scenario, trace, property);
+            var (_, world) = Explorer.Replay(profile, scenario, trace);
+            config = scenario.Given ?? (world?.ConfigurationJson is { } json ? GeneratedConfig.FromRecord(json)
+                : throw new InvalidOperationException($"the replay of {scenario.Name} drew no configuration"));
+            calls = Calls(world);
+            results = Results(world);
+        }
+
+        /// <summary>The single fixes whose replay was the very same run: they touch nothing this run does.</summary>
+        public HashSet<FindingFix> Untouched { get; } = [];
+
+        public string How => $"{replayed} tried on the same schedule, {explored} by exploring"
+            + (fixedBudget is { } budget ? $" {budget} schedules each" : "");
+
+        public bool Removes(IReadOnlyList<FindingFix> fixes)
+        {
+            var fixedProfile = fixes.Aggregate(profile, (p, f) => f.ToProfile(p));
+            if (fixes.All(f => f.ToConfig is null) && SameSchedule(fixedProfile, fixes) is { } removed)
+            {
+                replayed++;
+                return removed;
+            }
+
+            explored++;
+            var fixedConfig = fixes.Aggregate(config, (c, f) => f.ToConfig?.Invoke(c) ?? c);
+            var budget = fixedBudget ??= Calibrate();
+            if (budget == 0)
+            {
+                return false;
+            }
+
+            var result = WholeBudget.Explore(fixedProfile, ScenarioCatalogue.Given(fixedConfig), new ExplorationOptions(budget), v => v.Property == property);
+            return result.Violations.All(v => v.Property != property);
+        }
+
+        /// <summary>
+        /// The violating schedule replayed on <paramref name="fixedProfile"/>: true when the same calls were made in the
+        /// same order up to and including the one that broke the property, without breaking it; false when the property
+        /// breaks again; null when the replay could not follow the schedule (the fix moved a scheduling point, so the
+        /// calls differ, or something else broke before that point).
+        /// </summary>
+        private bool? SameSchedule(Profile fixedProfile, IReadOnlyList<FindingFix> fixes)
+        {
+            var (result, world) = Explorer.Replay(fixedProfile, scenario, trace);
+            if (result.PropertyId == property)
+            {
+                if (fixes.Count == 1 && Results(world).SequenceEqual(results))
+                {
+                    Untouched.Add(fixes[0]);
+                }
+
+                return false;
+            }
+
+            var followed = Calls(world);
+            // What breaks after the point where the property broke (another finding, further on) does not matter here.
+            var same = followed.Length >= calls.Length && followed.Take(calls.Length).SequenceEqual(calls);
+            return same ? true : null;
+        }
+
+        private static (string Actor, string Operation)[] Calls(Workloads.World? world) =>
+            world?.History.Entries.Select(e => (e.Actor, e.Operation)).ToArray() ?? [];
+
+        private static string[] Results(Workloads.World? world) =>
+            world?.History.Entries.Select(e => $"{e.Actor} {e.Operation} {e.Result}").ToArray() ?? [];
+
+        /// <summary>The budget an explored fix gets: the unfixed configuration's schedules to the property, times the factor; 0: not met again.</summary>
+        private uint Calibrate()
+        {
+            var again = WholeBudget.Explore(profile, ScenarioCatalogue.Given(config), new ExplorationOptions(CalibrationBudget), v => v.Property == property)
+                .Violations.FirstOrDefault(v => v.Property == property);
+            return again is null ? 0 : (uint)Math.Clamp((long)again.ScheduleIndex * FixedBudgetFactor, MinFixedBudget, MaxFixedBudget);
+        }
+    }
+}

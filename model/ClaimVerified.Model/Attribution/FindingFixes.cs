@@ -1,0 +1,68 @@
+using ClaimVerified.Model.Generation;
+using ClaimVerified.Model.Workloads;
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Model.Attribution;
+
+/// <summary>
+/// How a finding was fixed, as something that can be applied: a mechanism value of the profile, and where the fix is a
+/// different call (claim sets), a change of how the configuration's actors call. <see cref="Applies"/> says whether the
+/// fix changes anything for a profile (a fix the profile already has cannot explain a violation). A fix that changes
+/// the calls is tried only for <see cref="OnlyFor"/>, the properties its finding breaks: a different call can remove
+/// any violation merely by making a build fail earlier (a per-node claim that does not fit is refused, and the build
+/// never stakes the claim an offlining would have unbacked), which explains nothing.
+/// </summary>
+public sealed record FindingFix(string Finding, string Fix, Func<Profile, bool> Applies, Func<Profile, Profile> ToProfile,
+    Func<GeneratedConfig, GeneratedConfig>? ToConfig = null, IReadOnlyList<string>? OnlyFor = null)
+{
+    /// <summary>Whether this fix may explain a violation of <paramref name="property"/> on <paramref name="profile"/>.</summary>
+    public bool MayExplain(Profile profile, string property) => Applies(profile) && (OnlyFor is null || OnlyFor.Contains(property));
+}
+
+/// <summary>The table finding -> its fix, one row per finding of the manifest (a test keeps them equal).</summary>
+public static class FindingFixes
+{
+    public static IReadOnlyList<FindingFix> All { get; } =
+    [
+        new("free-check-race", "claims exist (65c9792df6)",
+            p => !p.ClaimsSupported,
+            p => p with { ClaimsSupported = true, ConsumeClaimAt = ClaimConsumption.InHeapAllocation, FreeCheckFlushesTmem = false }),
+        new("split-consumption-window", "the claim consumed under heap_lock with the pages (75d29d9b5e)",
+            p => p.ConsumeClaimAt == ClaimConsumption.InAssignPages,
+            p => p with { ConsumeClaimAt = ClaimConsumption.InHeapAllocation }),
+        new("no-refcount-eats-claim", "no-refcount allocations may not use claimed memory (17294e69c4)",
+            p => p.NoRefcountMayUseClaims,
+            p => p with { NoRefcountMayUseClaims = false }),
+        new("extra-pages-consume-claim", "extra pages counted without consuming the claim (75d29d9b5e)",
+            p => p.ExtraPages == ExtraPagesMode.CountedConsumesClaim,
+            p => p with { ExtraPages = ExtraPagesMode.CountedNoClaim }),
+        new("claim-regrows-unbacked", "frees no longer regrow the claim (3472783c26)",
+            p => p.FreesRegrowClaim,
+            p => p with { FreesRegrowClaim = false }),
+        new("claim-on-dying-domain-leaks", "claims refused on a dying domain (2379ca04fe, checked under the locks as in reference)",
+            p => p.ClaimsSupported && p.RefuseClaimOnDying == DyingClaimCheck.None,
+            p => p with { RefuseClaimOnDying = DyingClaimCheck.UnderLocks }),
+        new("unlocked-dying-check", "the dying check under the locks that set is_dying (reference)",
+            p => p.RefuseClaimOnDying == DyingClaimCheck.UnlockedWrapper,
+            p => p with { RefuseClaimOnDying = DyingClaimCheck.UnderLocks }),
+        new("offline-unbacks-claims", "offlining keeps claims backed (reference)",
+            p => p.ClaimsSupported && !p.OfflineKeepsClaimsBacked && !p.OfflineRecallsClaims,
+            p => p with { OfflineKeepsClaimsBacked = true }),
+        new("offline-recalls-claims", "offlining refuses to unback a claim instead of recalling it (reference)",
+            p => p.OfflineRecallsClaims && !p.OfflineKeepsClaimsBacked,
+            p => p with { OfflineRecallsClaims = false, OfflineKeepsClaimsBacked = true }),
+        new("max-pages-ignores-claim", "lowering max_pages trims the claim (reference)",
+            p => p.ClaimsSupported && !p.MaxPagesTrimsClaim,
+            p => p with { MaxPagesTrimsClaim = true }),
+        new("tmem-backed-claims-exceed-free", "tmem's freeable pages no longer count as capacity (c492e19fdd)",
+            p => p.ClaimCountsTmemFreeable || p.AllocCheckCountsTmemFreeable,
+            p => p with { ClaimCountsTmemFreeable = false, AllocCheckCountsTmemFreeable = false }),
+        new("global-claims-cannot-place", "claim sets: a vNUMA build claims per node (the claim-sets proposal)",
+            p => p.ClaimsSupported && !p.NodeClaims,
+            p => p with { NodeClaims = true },
+            c => c with { Actors = [.. c.Actors.Select(a => a.Kind == ActorKind.Builder && a.NodePages is { Count: > 1 } ? a with { Style = ClaimStyle.PerNode } : a)] },
+            ["guarantee"]),
+    ];
+
+    public static FindingFix? Get(string finding) => All.FirstOrDefault(f => f.Finding == finding);
+}

@@ -1,0 +1,140 @@
+using ClaimVerified.Model.Attribution;
+using ClaimVerified.Model.Generation;
+using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Workloads;
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Tests.Generated;
+
+/// <summary>
+/// The generated family's data: configurations are drawn from one weight table, swarm-style, only with the actor kinds
+/// a profile's Xen has callers for, within limits, and read back from JSON with clear errors.
+/// </summary>
+public sealed class GeneratedConfigTests
+{
+    private const int Draws = 2000;
+
+    /// <summary>
+    /// Choices outside Coyote for the draw (a SplitMix64 stream from a seed): deterministic, as every source of choices
+    /// in this repository must be; System.Random is banned.
+    /// </summary>
+    private static Func<int, int> Choices(int seed)
+    {
+        var state = (ulong)seed * 0x9E3779B97F4A7C15UL;
+        return bound =>
+        {
+            state += 0x9E3779B97F4A7C15UL;
+            var z = state;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return (int)((z ^ (z >> 31)) % (ulong)bound);
+        };
+    }
+
+    private static GeneratedConfig[] DrawMany(Profile profile, int seed) =>
+        Enumerable.Range(0, Draws).Select(i => ConfigDraw.Draw(profile, Choices(seed + i))).ToArray();
+
+    public static TheoryData<string> ProfileNames() => [.. Catalogue.All.Select(p => p.Name)];
+
+    [Theory]
+    [MemberData(nameof(ProfileNames))]
+    public void Every_draw_is_a_valid_configuration_with_two_actors_that_change_state(string name)
+    {
+        var profile = Catalogue.Get(name);
+        foreach (var config in DrawMany(profile, 1))
+        {
+            Assert.Null(config.Validate(profile));
+            Assert.True(config.Actors.Count(a => ActorKinds.ChangesState(a.Kind)) >= GenerationWeights.MinStateChangers, string.Join("; ", config.Describe()));
+            Assert.All(config.Actors, a => Assert.Null(ActorKinds.NotApplicable(a.Kind, profile)));
+        }
+    }
+
+    [Fact]
+    public void The_same_choices_draw_the_same_configuration_and_other_choices_another()
+    {
+        var profile = Catalogue.Reference;
+        Assert.Equal(ConfigDraw.Draw(profile, Choices(5)).ToJson(), ConfigDraw.Draw(profile, Choices(5)).ToJson());
+        Assert.True(DrawMany(profile, 9).Select(c => c.ToJson()).Distinct().Count() > Draws / 2);
+    }
+
+    [Theory]
+    [InlineData("xen-4.3")]
+    [InlineData("xen-4.22")]
+    [InlineData("reference")]
+    public void Swarm_each_applicable_kind_is_in_about_half_of_the_configurations(string name)
+    {
+        var profile = Catalogue.Get(name);
+        var configs = DrawMany(profile, 100);
+        foreach (var kind in ActorKinds.ApplicableTo(profile))
+        {
+            var share = configs.Count(c => c.Actors.Any(a => a.Kind == kind)) / (double)configs.Length;
+            Assert.InRange(share, 0.35, 0.8);
+        }
+    }
+
+    [Fact]
+    public void Kinds_a_version_has_no_caller_for_are_never_drawn_and_say_why()
+    {
+        Assert.Contains("c492e19fdd", ActorKinds.NotApplicable(ActorKind.TmemClient, Catalogue.Xen422), StringComparison.Ordinal);
+        Assert.Contains("0a393d881f", ActorKinds.NotApplicable(ActorKind.ExtraPages, Catalogue.Xen413), StringComparison.Ordinal);
+        Assert.NotNull(ActorKinds.NotApplicable(ActorKind.ClaimToolstack, Catalogue.NoClaims));
+        Assert.Null(ActorKinds.NotApplicable(ActorKind.TmemClient, Catalogue.Xen43));
+        Assert.DoesNotContain(DrawMany(Catalogue.Xen422, 3), c => c.Actors.Any(a => a.Kind == ActorKind.TmemClient));
+        Assert.DoesNotContain(DrawMany(Catalogue.NoClaims, 3), c => c.Actors.Any(a => a.Kind == ActorKind.ClaimToolstack));
+        Assert.Contains(DrawMany(Catalogue.Xen43, 3), c => c.Actors.Any(a => a.Kind == ActorKind.TmemClient));
+    }
+
+    [Fact]
+    public void Builders_sometimes_exceed_the_host_or_their_max_pages_and_place_vnuma_guests_on_two_nodes()
+    {
+        var builders = DrawMany(Catalogue.ClaimSets, 7).SelectMany(c => c.Actors.Where(a => a.Kind == ActorKind.Builder).Select(a => (c, a))).ToArray();
+        Assert.Contains(builders, x => x.a.TargetPages > x.c.TotalPages);
+        Assert.Contains(builders, x => x.a.MaxPages < x.a.TargetPages);
+        Assert.Contains(builders, x => x.a.MaxPages > x.a.TargetPages);
+        Assert.Contains(builders, x => x.a.NodePages!.Count == 2 && x.a.Style == ClaimStyle.PerNode);
+        Assert.All(builders.Where(x => x.a.NodePages!.Count == 2), x => Assert.All(x.a.NodePages!, pages => Assert.InRange(pages, 0, x.c.PagesPerNode)));
+        Assert.DoesNotContain(DrawMany(Catalogue.Xen422, 7).SelectMany(c => c.Actors), a => a.Style == ClaimStyle.PerNode);
+    }
+
+    [Fact]
+    public void A_configuration_reads_back_from_its_json()
+    {
+        var config = ConfigDraw.Draw(Catalogue.Xen43, Choices(11));
+        var back = GeneratedConfig.Parse(config.ToJson(), Catalogue.Xen43);
+        Assert.Equal(config.ToJson(), back.ToJson());
+        Assert.Matches("\"kind\": \"[a-z]+(-[a-z]+)*\"", config.ToJson());
+    }
+
+    [Theory]
+    [InlineData("{", "not a generated configuration")]
+    [InlineData("null", "empty or null")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[]}""", "1..12 actors")]
+    [InlineData("""{"nodes":3,"pagesPerNode":8,"actors":[{"kind":"observer","name":"o","steps":1}]}""", "1..2 nodes")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"dragon","name":"o"}]}""", "not a generated configuration")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"builder","name":"b","nodePages":[-1],"maxPages":4}]}""", "each 0..32")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"builder","name":"b","nodePages":[4],"maxPages":-4}]}""", "page counts 0..32")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"observer","name":"o","steps":99}]}""", "steps must be 0..16")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"observer","name":"o","steps":1},{"kind":"observer","name":"o","steps":1}]}""", "a name of its own")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"tmem-client","name":"t","maxPages":4,"steps":1}]}""", "does not apply to xen-4.22")]
+    [InlineData("""{"nodes":2,"pagesPerNode":8,"actors":[{"kind":"builder","name":"b","nodePages":[4,4],"maxPages":8,"style":"per-node"}]}""", "no per-node claims")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"observer","name":"o","steps":1}],"extra":1}""", "not a generated configuration")]
+    public void A_bad_configuration_is_refused_with_what_is_wrong(string json, string expected)
+    {
+        var error = Assert.Throws<ArgumentException>(() => GeneratedConfig.Parse(json, Catalogue.Xen422));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_finding_of_the_manifest_has_one_fix_and_the_reference_has_every_fix()
+    {
+        var manifest = ExpectedResults.Load();
+        Assert.Equal(manifest.Findings.Keys.Order(StringComparer.Ordinal), FindingFixes.All.Select(f => f.Finding).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(FindingFixes.All, f => f.Applies(Catalogue.Reference));
+        foreach (var row in manifest.Results.Where(r => r.ExpectsViolation))
+        {
+            var fix = FindingFixes.Get(row.Finding!)!;
+            Assert.True(fix.Applies(Catalogue.Get(row.Profile)), $"the fix of {row.Finding} does not apply to {row.Profile}, where a staged cell shows it");
+            Assert.False(fix.Applies(fix.ToProfile(Catalogue.Get(row.Profile))), $"the fix of {row.Finding} does not fix itself");
+        }
+    }
+}
