@@ -37,7 +37,7 @@ public static class Attributor
     /// A limit on the calibration: the configuration, unfixed, must meet the property again within this many
     /// schedules for an exploration to judge a fix (else that try is inconclusive, which counts as not removing it).
     /// </summary>
-    public const uint CalibrationBudget = 1000;
+    public const uint CalibrationBudget = 500;
 
     /// <summary>
     /// An explored fix removes a violation when the fixed configuration does not meet the property in this many times
@@ -46,7 +46,7 @@ public static class Attributor
     /// </summary>
     public const int FixedBudgetFactor = 20;
 
-    public const uint MinFixedBudget = 200;
+    public const uint MinFixedBudget = 100;
 
     public const uint MaxFixedBudget = 2000;
 
@@ -59,7 +59,10 @@ public static class Attributor
         ArgumentNullException.ThrowIfNull(violation);
         var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property);
         var fixes = (table ?? FindingFixes.All).Where(f => f.MayExplain(profile, violation.Property)).ToArray();
-        var removing = fixes.Where(f => attempt.Removes([f])).Select(f => f.Finding).ToArray();
+        // First every single fix on the same schedule (which also finds the fixes this run never touches), then the
+        // fixes the replay could not judge, by exploring.
+        var replayed = fixes.Select(f => (Fix: f, Removed: attempt.Replay([f]))).ToArray();
+        var removing = replayed.Where(x => x.Removed ?? attempt.Explore([x.Fix])).Select(x => x.Fix.Finding).ToArray();
         if (removing.Length == 1)
         {
             return Attributed.Single(removing[0], $"only the fix of {removing[0]} removes it ({attempt.How})");
@@ -74,7 +77,8 @@ public static class Attributor
         // what is left is a smallest set of findings that together explain the violation (a compound). A fix whose
         // replay was the very same run (same calls, same results, same violation) touches nothing this run does, and
         // is left out from the start.
-        fixes = fixes.Where(f => !attempt.Untouched.Contains(f)).ToArray();
+        // Fixes that apply only once another is in (no offlining fix matters before claims exist) join the search.
+        fixes = [.. Closure(profile, violation.Property, table ?? FindingFixes.All, fixes).Where(f => !attempt.Untouched.Contains(f))];
         if (fixes.Length < 2 || !attempt.Removes(fixes))
         {
             return new Attributed(Attributed.New, [], fixes.Length == 0
@@ -95,6 +99,21 @@ public static class Attributor
         var names = needed.Select(f => f.Finding).ToArray();
         return new Attributed($"compound: {string.Join("+", names)}", names,
             $"no fix alone removes it; these {names.Length} together do, and none of them can be left out ({attempt.How})");
+    }
+
+    /// <summary>The fixes that apply to the profile once every fix found so far is in, until no more join.</summary>
+    private static FindingFix[] Closure(Profile profile, string property, IReadOnlyList<FindingFix> table, IReadOnlyList<FindingFix> start)
+    {
+        var set = start.ToList();
+        for (var added = true; added;)
+        {
+            var fixedProfile = set.Aggregate(profile, (p, f) => f.ToProfile(p));
+            var more = table.Where(f => !set.Contains(f) && f.MayExplain(fixedProfile, property)).ToArray();
+            set.AddRange(more);
+            added = more.Length > 0;
+        }
+
+        return [.. set];
     }
 
     /// <summary>The tries of one violation: the same schedule replayed, else the configuration explored (calibrated once).</summary>
@@ -132,26 +151,44 @@ public static class Attributor
         public string How => $"{replayed} tried on the same schedule, {explored} by exploring"
             + (fixedBudget is { } budget ? $" {budget} schedules each" : "");
 
-        public bool Removes(IReadOnlyList<FindingFix> fixes)
+        /// <summary>Whether <paramref name="fixes"/> remove the violation: on the same schedule where that can judge, else explored.</summary>
+        public bool Removes(IReadOnlyList<FindingFix> fixes) => Replay(fixes) ?? Explore(fixes);
+
+        /// <summary>The violating schedule replayed with <paramref name="fixes"/> (null: it cannot judge them).</summary>
+        public bool? Replay(IReadOnlyList<FindingFix> fixes)
         {
-            var fixedProfile = fixes.Aggregate(profile, (p, f) => f.ToProfile(p));
-            if (fixes.All(f => f.ToConfig is null) && SameSchedule(fixedProfile, fixes) is { } removed)
+            if (fixes.Any(f => f.ToConfig is not null))
             {
-                replayed++;
-                return removed;
+                return null;
             }
 
+            var removed = SameSchedule(fixes.Aggregate(profile, (p, f) => f.ToProfile(p)), fixes);
+            replayed += removed is null ? 0 : 1;
+            return removed;
+        }
+
+        /// <summary>
+        /// Whether the configuration, explored with <paramref name="fixes"/>, no longer meets the property. The fixes this
+        /// run never touches are applied too, in the background: the violation under judgement does not depend on them,
+        /// and without them the exploration would meet the property again through their findings in other schedules
+        /// of the same configuration (a claim regrown by sharing, where the violation was the split window).
+        /// </summary>
+        public bool Explore(IReadOnlyList<FindingFix> fixes)
+        {
             explored++;
-            var fixedConfig = fixes.Aggregate(config, (c, f) => f.ToConfig?.Invoke(c) ?? c);
             var budget = fixedBudget ??= Calibrate();
             if (budget == 0)
             {
                 return false;
             }
 
-            var result = WholeBudget.Explore(fixedProfile, ScenarioCatalogue.Given(fixedConfig), new ExplorationOptions(budget), v => v.Property == property);
+            var all = fixes.Concat(Untouched).Distinct().ToArray();
+            var result = WholeBudget.Explore(Fixed(all), ScenarioCatalogue.Given(all.Aggregate(config, (c, f) => f.ToConfig?.Invoke(c) ?? c)),
+                new ExplorationOptions(budget), v => v.Property == property);
             return result.Violations.All(v => v.Property != property);
         }
+
+        private Profile Fixed(IEnumerable<FindingFix> fixes) => fixes.Aggregate(profile, (p, f) => f.ToProfile(p));
 
         /// <summary>
         /// The violating schedule replayed on <paramref name="fixedProfile"/>: true when the same calls were made in the
@@ -184,10 +221,13 @@ public static class Attributor
         private static string[] Results(Workloads.World? world) =>
             world?.History.Entries.Select(e => $"{e.Actor} {e.Operation} {e.Result}").ToArray() ?? [];
 
-        /// <summary>The budget an explored fix gets: the unfixed configuration's schedules to the property, times the factor; 0: not met again.</summary>
+        /// <summary>
+        /// The budget an explored fix gets: the schedules the configuration needs to meet the property again (with the
+        /// untouched fixes in the background, as every exploration here has them), times the factor; 0: not met again.
+        /// </summary>
         private uint Calibrate()
         {
-            var again = WholeBudget.Explore(profile, ScenarioCatalogue.Given(config), new ExplorationOptions(CalibrationBudget), v => v.Property == property)
+            var again = WholeBudget.Explore(Fixed(Untouched), ScenarioCatalogue.Given(config), new ExplorationOptions(CalibrationBudget), v => v.Property == property)
                 .Violations.FirstOrDefault(v => v.Property == property);
             return again is null ? 0 : (uint)Math.Clamp((long)again.ScheduleIndex * FixedBudgetFactor, MinFixedBudget, MaxFixedBudget);
         }

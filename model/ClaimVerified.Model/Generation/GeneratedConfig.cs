@@ -29,6 +29,7 @@ public sealed record ActorSpec(
     /// <summary>A limit on everything: at most this many calls for one actor.</summary>
     public const int MaxSteps = 16;
 
+    [JsonIgnore]
     public long TargetPages => NodePages?.Sum() ?? 0;
 
     /// <summary>One line for the top of a timeline.</summary>
@@ -63,12 +64,15 @@ public sealed record GeneratedConfig(int Nodes, long PagesPerNode, IReadOnlyList
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
     };
 
+    [JsonIgnore]
     public HostConfig Host => new(Nodes, PagesPerNode);
 
+    [JsonIgnore]
     public long TotalPages => Nodes * PagesPerNode;
 
     /// <summary>The lines printed at the top of a generated timeline.</summary>

@@ -22,7 +22,8 @@ public sealed record ExpectedResult(
     string? Finding,
     uint Budget,
     string? Reason = null,
-    IReadOnlyList<string>? Findings = null)
+    IReadOnlyList<string>? Findings = null,
+    IReadOnlyList<string>? InCompounds = null)
 {
     public const string NotApplicableText = "not applicable";
 
@@ -30,8 +31,9 @@ public sealed record ExpectedResult(
     public const string NotAttributedLabel = "not attributed (limit)";
 
     /// <summary>
-    /// A row of the generated family that expects exactly <see cref="Findings"/> to be met within the budget (each
-    /// violation attributed by its fix); a staged row names one finding and the properties it can show first.
+    /// A row of the generated family: within the budget each of <see cref="Findings"/> is met on its own (a violation
+    /// attributed to it alone), and <see cref="InCompounds"/> are met only together with others (a compound). A staged
+    /// row names one finding and the properties it can show first.
     /// </summary>
     public bool ExpectsFindings => Expect == "finds";
 
@@ -52,17 +54,20 @@ public sealed record ExpectedResult(
 
     /// <summary>
     /// Whether a whole-budget exploration of the generated family met what this row expects: each of
-    /// <see cref="Findings"/> met on its own (attributed to it alone), and nothing else but compounds of them. A new
-    /// violation, or one that needs a finding the row does not list, differs. <paramref name="met"/> gives each
+    /// <see cref="Findings"/> met on its own (attributed to it alone), each of <see cref="InCompounds"/> met at least
+    /// within a compound, and nothing else. A new violation, or one that needs a finding the row does not list, differs. <paramref name="met"/> gives each
     /// attribution's label and the findings it names (none for a new one).
     /// </summary>
     public Judged JudgeFindings(IReadOnlyCollection<(string Label, IReadOnlyList<string> Findings)> met, int schedules)
     {
         ArgumentNullException.ThrowIfNull(met);
-        var listed = ExpectsFindings ? Findings ?? [] : [];
+        var alone = ExpectsFindings ? Findings ?? [] : [];
+        var together = ExpectsFindings ? InCompounds ?? [] : [];
         var attributed = met.Where(m => m.Label != NotAttributedLabel).ToArray();
-        var unexpected = attributed.Where(m => m.Findings.Count == 0 || m.Findings.Any(f => !listed.Contains(f))).Select(m => m.Label).Distinct().ToArray();
-        var missing = listed.Where(finding => !met.Any(m => m.Label == finding)).ToArray();
+        var unexpected = attributed.Where(m => m.Findings.Count == 0 || m.Findings.Any(f => !alone.Contains(f) && !together.Contains(f)))
+            .Select(m => m.Label).Distinct().ToArray();
+        var missing = alone.Where(finding => !attributed.Any(m => m.Label == finding))
+            .Concat(together.Where(finding => !attributed.Any(m => m.Findings.Contains(finding)))).ToArray();
         return unexpected.Length > 0
             ? Judged.Differs(true, $"met {string.Join(", ", unexpected)}, which the manifest does not expect of {Profile} x {Scenario}")
             : missing.Length > 0
@@ -151,7 +156,8 @@ public sealed record ExpectedResults(
                 throw new InvalidOperationException($"manifest: {row.Profile} x {row.Scenario}: a generated row holds or finds; a staged row does not find");
             }
 
-            if (row.ExpectsFindings && (row.Findings is not { Count: > 0 } || row.Findings.Any(f => !Findings.ContainsKey(f))))
+            if (row.ExpectsFindings && (row.Findings is not { Count: > 0 } || row.Findings.Concat(row.InCompounds ?? []).Any(f => !Findings.ContainsKey(f))
+                || row.Findings.Intersect(row.InCompounds ?? []).Any()))
             {
                 throw new InvalidOperationException($"manifest: {row.Profile} x {row.Scenario} must name known findings");
             }

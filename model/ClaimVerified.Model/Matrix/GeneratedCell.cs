@@ -30,7 +30,7 @@ public static class GeneratedCell
         var findings = distinct.Select(d => d.Met).ToArray();
         var examples = new List<Counterexample>();
         string? folder = null;
-        foreach (var (violation, attributed, _) in distinct)
+        foreach (var (violation, attributed, _) in distinct.Where(d => d.Attributed != NotAttributed))
         {
             var example = Counterexample.Replay(profile, scenario, violation.Result);
             examples.Add(example);
@@ -54,7 +54,7 @@ public static class GeneratedCell
     /// Attributing one can take thousands of schedules where a fix moves a critical section, and a profile with many
     /// findings meets dozens of violations in a few hundred schedules.
     /// </summary>
-    public const int MaxAttributedPerProperty = 3;
+    public const int MaxAttributedPerProperty = 2;
 
     private static readonly Attributed NotAttributed = new(ExpectedResult.NotAttributedLabel, [],
         $"the first {MaxAttributedPerProperty} violations of this property were attributed; this one was only counted");

@@ -181,7 +181,10 @@ public static class TraceFolder
         text.Append("**What happened.** ").Append(meta.Message).Append("\n\n");
         text.Append("**The scenario.** ").Append(scenario.Summary).Append(". Coyote found this interleaving after ")
             .Append(meta.IterationsToBug).Append(" schedule(s) (").Append(meta.Strategy).Append(" strategy, seed ").Append(meta.Seed)
-            .Append("); it is the shortest of several explorations, ").Append(meta.Operations).Append(" operations long.\n\n");
+            .Append(meta.Configuration is null
+                ? "); it is the shortest of several explorations, "
+                : "), the first violation of this property attributed to this finding in a whole-budget exploration, ")
+            .Append(meta.Operations).Append(" operations long.\n\n");
         if (meta.Configuration is { } config)
         {
             text.Append("**The configuration.** Drawn at the start of the run (a replay draws it again):\n\n");

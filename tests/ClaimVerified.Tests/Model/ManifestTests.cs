@@ -1,7 +1,6 @@
 
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
-using ClaimVerified.Model.Matrix;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 namespace ClaimVerified.Tests.Model;
@@ -17,7 +16,9 @@ public sealed class ManifestTests
     public static TheoryData<string, string> Cells()
     {
         var data = new TheoryData<string, string>();
-        foreach (var row in Manifest.Results)
+        // The generated family's rows are checked by GeneratedManifestTests, a class of their own so that xUnit runs
+        // them beside these (a class's cases run one after another).
+        foreach (var row in Manifest.Results.Where(r => ScenarioCatalogue.Get(r.Scenario).Configure is null))
         {
             data.Add(row.Profile, row.Scenario);
         }
@@ -67,15 +68,6 @@ public sealed class ManifestTests
             Assert.Equal(notApplicable, row.Reason);
             var refused = Explorer.Explore(Catalogue.Get(profile), ScenarioCatalogue.Get(scenario), new ExplorationOptions(1));
             Assert.Contains($"does not apply to {profile}", refused.BugMessage, StringComparison.Ordinal);
-            return;
-        }
-
-        if (ScenarioCatalogue.Get(scenario).Configure is not null)
-        {
-            // The generated family: the whole budget, every violation attributed to the finding whose fix removes it.
-            var (whole, met) = GeneratedCell.Meet(Catalogue.Get(profile), ScenarioCatalogue.Get(scenario), new ExplorationOptions(row.Budget));
-            var found = row.JudgeFindings([.. met.Select(m => (m.Attributed.Label, m.Attributed.Findings))], whole.Schedules);
-            Assert.True(found.Judgement == Judgement.AsExpected, $"{profile} x {scenario}: {found.Deviation}");
             return;
         }
 

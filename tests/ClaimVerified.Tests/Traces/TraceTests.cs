@@ -31,6 +31,26 @@ public sealed class TraceTests
             + ". Regenerate with: dotnet run --project src/ClaimVerified.Cli -- explore --traces traces");
     }
 
+    [Fact]
+    public void Every_finding_a_generated_row_expects_has_a_committed_trace_that_opens_with_its_configuration()
+    {
+        var manifest = ClaimVerified.Model.Manifest.ExpectedResults.Load();
+        var folders = Repository.TraceFolders().Select(f => f.Replace('\\', '/')).ToArray();
+        foreach (var row in manifest.Results.Where(r => r.ExpectsFindings))
+        {
+            foreach (var finding in row.Findings!)
+            {
+                var folder = folders.FirstOrDefault(f => f.Contains($"/{row.Profile}/{row.Scenario}--", StringComparison.Ordinal)
+                    && f.EndsWith($"--{finding}", StringComparison.Ordinal));
+                Assert.True(folder is not null, $"no trace for {row.Profile} x {row.Scenario}: {finding}. Regenerate with: "
+                    + "dotnet run --project src/ClaimVerified.Cli -- explore --scenario generated --traces traces");
+                var timeline = File.ReadAllLines(Path.Combine(folder!, TraceFolder.TimelineFile));
+                Assert.StartsWith("  host: ", timeline[1], StringComparison.Ordinal);
+                Assert.NotNull(TraceMeta.Parse(File.ReadAllText(Path.Combine(folder!, TraceMeta.FileName)), folder!).Configuration);
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(TraceFolders))]
     public void The_trace_replays_with_the_same_violation_and_an_identical_timeline(string relativeFolder)

@@ -1,0 +1,65 @@
+using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Traces;
+
+namespace ClaimVerified.Tests.Cli;
+
+/// <summary>explore --config: a user's own situation as data, explored and attributed; bad files refused in words.</summary>
+public sealed class ConfigCommandTests() : CliTestBase("config")
+{
+    private const string Offlining = """
+        {"nodes":1,"pagesPerNode":8,"actors":[
+          {"kind":"builder","name":"builder1","nodePages":[7],"maxPages":7},
+          {"kind":"offliner","name":"offliner1","steps":2},
+          {"kind":"observer","name":"admin","steps":2}]}
+        """;
+
+    [Fact]
+    public void A_given_configuration_is_explored_attributed_and_replayable_with_its_configuration_on_top()
+    {
+        var config = ScratchFile("offlining.json", Offlining);
+        var (exit, output, error) = Run("explore", "--config", config, "--profile", "xen-4.22", "--iterations", "100", "--out", Scratch);
+        Assert.True(exit == ExitCode.AsExpected, output + error);
+        Assert.Contains("offline-unbacks-claims", output, StringComparison.Ordinal);
+        var folder = Directory.GetDirectories(Path.Combine(Scratch, "traces", "xen-4.22")).Order(StringComparer.Ordinal)
+            .First(d => d.EndsWith("--offline-unbacks-claims", StringComparison.Ordinal));
+        Assert.Contains("offliner1: offliner, 2 calls", File.ReadAllText(Path.Combine(folder, TraceFolder.TimelineFile)), StringComparison.Ordinal);
+        Assert.Contains("Attribution.", File.ReadAllText(Path.Combine(folder, TraceFolder.ReadmeFile)), StringComparison.Ordinal);
+        var replayed = TraceFolder.Replay(folder);
+        Assert.NotNull(replayed.Meta.Configuration);
+        Assert.Equal("generated-config", replayed.Meta.Scenario);
+
+        (exit, output, error) = Run("explore", "--config", config, "--profile", "reference", "--iterations", "100", "--out", Scratch);
+        Assert.True(exit == ExitCode.AsExpected, output + error);
+        Assert.Contains("holds", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "cannot read the configuration")]
+    [InlineData("{ nodes: ", "not a generated configuration")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"tmem-client","name":"t","maxPages":2,"steps":1}]}""", "cannot run on xen-4.22")]
+    [InlineData("""{"nodes":1,"pagesPerNode":-8,"actors":[{"kind":"observer","name":"o","steps":1}]}""", "1..2 nodes of 1..64 pages")]
+    public void A_bad_configuration_file_is_a_usage_error_that_says_what_is_wrong(string? text, string expected)
+    {
+        var path = text is null ? Path.Combine(Scratch, "missing.json") : ScratchFile("bad.json", text);
+        var (exit, output, error) = Run("explore", "--config", path, "--profile", "xen-4.22", "--out", Scratch);
+        Assert.Equal(ExitCode.Usage, exit);
+        Assert.Contains(expected, output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Config_and_scenario_together_are_refused()
+    {
+        var (exit, output, error) = Run("explore", "--config", ScratchFile("c.json", Offlining), "--scenario", "offline", "--out", Scratch);
+        Assert.Equal(ExitCode.Usage, exit);
+        Assert.Contains("cannot be combined", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_scenarios_command_lists_the_generated_family()
+    {
+        var (exit, output, _) = Run("scenarios");
+        Assert.Equal(ExitCode.AsExpected, exit);
+        Assert.Contains("generated", output, StringComparison.Ordinal);
+    }
+}
