@@ -12,7 +12,8 @@
 #   2. if none failed, the rest of the suite but the traces (Coyote scenarios, linearizability, races), and but the
 #      exhaustive checker's tests (PackedSpecTests, SpecCheckerTests): they explore the specification, which has no
 #      locks and does not load src/ClaimVerified, so a lock mutant cannot change them (40 s of a 2-minute stage saved).
-# A kill counts only if a failing test's message names a lock ("lockset:") or a property ("[<property>]" or its id);
+# A kill counts only if a failing test's message names a lock ("lockset:", or the lock-order check's "lock order:") or a
+# property ("[<property>]" or its id);
 # a linearizability cell that merely stops meeting its expected history within its few executions does not.
 # Report: out/lock-mutants/lock-mutants.tsv (name, verdict, stage, failing tests, first message).
 set -euo pipefail
@@ -46,7 +47,7 @@ try:
     root = ET.parse(sys.argv[1]).getroot()
 except Exception:
     print("aborted|no trx"); sys.exit()
-named = re.compile(r"lockset:|\[(%s)\]" % sys.argv[2])
+named = re.compile(r"lockset:|lock order:|\[(%s)\]" % sys.argv[2])
 messages = [" ".join((r.findtext(".//t:Message", "", ns) or "").split()) for r in root.findall(".//t:UnitTestResult", ns)
             if r.get("outcome") == "Failed"]
 good = [m for m in messages if named.search(m)]
