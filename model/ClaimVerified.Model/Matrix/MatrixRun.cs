@@ -18,7 +18,8 @@ public sealed record MatrixOptions(
     Strategy Strategy,
     uint Seed,
     int Attempts,
-    string TracesRoot)
+    string TracesRoot,
+    Shard? Shard = null)
 {
     /// <summary>A limit on everything: at most this many explorations per violating cell.</summary>
     public const int MaxAttempts = 100;
@@ -27,8 +28,12 @@ public sealed record MatrixOptions(
     public const uint UnlistedBudget = 200;
 
     /// <summary>Every cell, scenario by scenario, in the order the matrix prints them.</summary>
-    public IReadOnlyList<(Profile Profile, Scenario Scenario)> Cells() =>
+    public IReadOnlyList<(Profile Profile, Scenario Scenario)> AllCells() =>
         Scenarios.SelectMany(s => Profiles.Select(p => (p, s))).ToArray();
+
+    /// <summary>The cells this run explores: all of them, or this shard's slice (every n-th, from the i-th).</summary>
+    public IReadOnlyList<(Profile Profile, Scenario Scenario)> Cells() =>
+        AllCells().Where((_, index) => Shard is not { } shard || index % shard.Count == shard.Index).ToArray();
 }
 
 /// <summary>One explored cell of the matrix, judged against the manifest.</summary>
@@ -135,4 +140,33 @@ public static class MatrixRun
         options.Attempts > 1
             ? Counterexample.FindShortest(profile, scenario, budget, options.Attempts, options.Strategy)
             : Counterexample.Replay(profile, scenario, first);
+}
+
+/// <summary>
+/// One slice of a matrix: the cells whose index in <see cref="MatrixOptions.AllCells"/> is <see cref="Index"/> modulo
+/// <see cref="Count"/>. A cell's result depends on its own options only, so the slices of a matrix, run anywhere and
+/// merged in cell order, give what one run gives.
+/// </summary>
+public sealed record Shard(int Index, int Count)
+{
+    /// <summary>A limit on everything: at most this many shards.</summary>
+    public const int MaxCount = 64;
+
+    /// <summary>Reads "i/n" (0 &lt;= i &lt; n &lt;= 64); null with the reason when it is not that.</summary>
+    public static Shard? Parse(string text, out string? problem)
+    {
+        var parts = (text ?? "").Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count)
+            && count is >= 1 and <= MaxCount && index < count)
+        {
+            problem = null;
+            return new Shard(index, count);
+        }
+
+        problem = $"--shard takes i/n with 0 <= i < n <= {MaxCount}, not '{text}'";
+        return null;
+    }
+
+    public override string ToString() => $"{Index}/{Count}";
 }

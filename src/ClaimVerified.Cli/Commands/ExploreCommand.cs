@@ -31,10 +31,15 @@ public static class ExploreCommand
         {
             Description = "Explore one generated configuration given as a JSON file (see docs/generated.md) instead of the scenarios",
         };
+        var shard = new Option<string?>("--shard") { Description = "Explore one slice of the cells: i/n takes every n-th cell from the i-th" };
+        var jobs = new Option<int?>("--jobs")
+        {
+            Description = "Explore the cells in N child processes, merged in cell order (default: the machine's cores)",
+        };
         var json = ListCommands.JsonOption();
         var command = new Command("explore", "Explore the claim designs: profile x scenario, with counterexamples and a report")
         {
-            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, json,
+            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, jobs, json,
         };
         command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
@@ -44,6 +49,29 @@ public static class ExploreCommand
             if (parsed.GetValue(config) is { } configPath)
             {
                 options = options with { Scenarios = [GivenConfiguration(configPath, options.Profiles, parsed.GetValue(scenarios))] };
+            }
+
+            if (parsed.GetValue(shard) is { } shardText)
+            {
+                options = options with { Shard = Shard.Parse(shardText, out var problem) ?? throw new UsageException(problem!, "for example --shard 0/2") };
+            }
+
+            var jobCount = parsed.GetValue(jobs) ?? ExploreJobs.DefaultJobs();
+            if (jobCount is < 1 or > ExploreJobs.MaxJobs || (jobCount > 1 && options.Shard is not null))
+            {
+                throw new UsageException($"--jobs takes 1..{ExploreJobs.MaxJobs}, and a --shard runs in one process", "give --jobs 1 with --shard");
+            }
+
+            if (jobCount > 1 && options.Cells().Count > 1 && parsed.GetValue(config) is null)
+            {
+                var childArguments = ChildArguments(parsed.Tokens.Select(t => t.Value).ToArray(), options.TracesRoot);
+                if (!parsed.GetValue(json))
+                {
+                    output.WriteLine($"exploring {options.Cells().Count} cells in {Math.Min(jobCount, options.Cells().Count)} processes (--jobs) ...");
+                }
+
+                var merged = ExploreJobs.Run(options, Math.Min(jobCount, options.Cells().Count), childArguments, parsed.GetValue(outDir)!);
+                return Report(merged, options, parsed.GetValue(outDir)!, parsed.GetValue(json), output);
             }
 
             return Run(options, parsed.GetValue(outDir)!, parsed.GetValue(json), output);
@@ -115,12 +143,40 @@ public static class ExploreCommand
         return ScenarioCatalogue.Given(config!);
     }
 
+    /// <summary>
+    /// What a child of --jobs is given: this command's own arguments without --jobs, --json, --out and --traces (each
+    /// child gets its own --out, and every child writes its traces where this run writes them).
+    /// </summary>
+    private static List<string> ChildArguments(IReadOnlyList<string> tokens, string tracesRoot)
+    {
+        var arguments = new List<string> { "explore" };
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i] is "--jobs" or "--out" or "--traces")
+            {
+                i++;
+            }
+            else if (tokens[i] is not ("--json" or "explore"))
+            {
+                arguments.Add(tokens[i]);
+            }
+        }
+
+        arguments.AddRange(["--traces", Path.GetFullPath(tracesRoot)]);
+        return arguments;
+    }
+
     private static int Run(MatrixOptions options, string outDir, bool json, TextWriter output)
     {
         var result = json || Console.IsOutputRedirected || output != Console.Out
             ? MatrixRun.Run(options, done: cell => WriteLine(output, json, cell))
             : RunWithProgressBar(options);
-        var manifest = ExpectedResults.Load();
+        return Report(result, options, outDir, json, output);
+    }
+
+    /// <summary>Writes the reports and prints the table (or the JSON) of a matrix run, merged or not; returns the exit code.</summary>
+    private static int Report(MatrixResult result, MatrixOptions options, string outDir, bool json, TextWriter output)
+    {        var manifest = ExpectedResults.Load();
         var markdownPath = Path.Combine(outDir, "report.md");
         var htmlPath = Path.Combine(outDir, "report.html");
         Files.Write(markdownPath, MarkdownReport.Render(result.Cells, result.Timelines, manifest));

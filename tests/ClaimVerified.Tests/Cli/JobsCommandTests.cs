@@ -1,0 +1,70 @@
+using System.Text.Json;
+using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Matrix;
+
+namespace ClaimVerified.Tests.Cli;
+
+/// <summary>explore --shard and --jobs: slices of the cells, child processes, one merged matrix whatever the count.</summary>
+public sealed class JobsCommandTests() : CliTestBase("jobs")
+{
+    private static readonly string[] Cells = ["--profile", "xen-4.22", "--profile", "reference", "--scenario", "offline", "--scenario", "kill-during-claim", "--attempts", "1"];
+
+    [Fact]
+    public void Two_jobs_give_the_matrix_one_job_gives_with_the_same_traces()
+    {
+        var one = Explore(1);
+        var two = Explore(2);
+        Assert.Equal(one.Cells, two.Cells);
+        Assert.Equal(ExitCode.AsExpected, two.Exit);
+        Assert.Equal(Files(Path.Combine(Scratch, "jobs1", "traces")), Files(Path.Combine(Scratch, "jobs2", "traces")));
+    }
+
+    [Fact]
+    public void A_shard_explores_every_nth_cell()
+    {
+        var (exit, output, error) = Run(["explore", .. Cells, "--shard", "1/2", "--out", Scratch, "--json"]);
+        Assert.True(exit == ExitCode.AsExpected, output + error);
+        using var json = JsonDocument.Parse(output);
+        var cells = json.RootElement.GetProperty("cells").EnumerateArray().Select(c => $"{c.GetProperty("profile").GetString()} x {c.GetProperty("scenario").GetString()}");
+        Assert.Equal(["reference x offline", "reference x kill-during-claim"], cells);
+    }
+
+    [Theory]
+    [InlineData("--shard", "2/2")]
+    [InlineData("--shard", "a/b")]
+    [InlineData("--shard", "-1/2")]
+    [InlineData("--shard", "0/65")]
+    [InlineData("--jobs", "0")]
+    [InlineData("--jobs", "65")]
+    public void Bad_shards_and_job_counts_are_usage_errors(string option, string value)
+    {
+        var (exit, output, error) = Run(["explore", .. Cells, option, value, "--out", Scratch]);
+        Assert.Equal(ExitCode.Usage, exit);
+        Assert.Contains(option, output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_shard_is_read_back_as_written()
+    {
+        Assert.Equal(new Shard(3, 8), Shard.Parse("3/8", out var problem));
+        Assert.Null(problem);
+        Assert.Null(Shard.Parse("8/8", out problem));
+        Assert.Contains("0 <= i < n", problem, StringComparison.Ordinal);
+    }
+
+    private (int Exit, string Cells) Explore(int jobs)
+    {
+        var (exit, output, error) = Run(["explore", .. Cells, "--jobs", jobs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--out", Path.Combine(Scratch, $"jobs{jobs}"), "--json"]);
+        Assert.True(exit == ExitCode.AsExpected, output + error);
+        using var json = JsonDocument.Parse(output);
+        var cells = json.RootElement.GetProperty("cells").EnumerateArray()
+            .Select(c => $"{c.GetProperty("profile").GetString()} {c.GetProperty("scenario").GetString()} {c.GetProperty("verdict").GetString()} {c.GetProperty("schedules").GetInt32()}");
+        return (exit, string.Join("\n", cells));
+    }
+
+    private static string Files(string root) =>
+        string.Join("\n", Directory.GetFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(f => Path.GetRelativePath(root, f) + " " + File.ReadAllText(f).Length));
+}
