@@ -19,6 +19,8 @@ public sealed record Attributed(string Label, IReadOnlyList<string> Findings, st
     public bool IsCompound => Findings.Count > 1;
 
     public static Attributed Single(string finding, string why) => new(finding, [finding], why);
+
+    public static Attributed Compound(IReadOnlyList<string> findings, string why) => new($"compound: {string.Join("+", findings)}", findings, why);
 }
 
 /// <summary>
@@ -57,32 +59,35 @@ public static class Attributor
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(violation);
+        table ??= FindingFixes.All;
         var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property);
-        var fixes = (table ?? FindingFixes.All).Where(f => f.MayExplain(profile, violation.Property)).ToArray();
+        var fixes = table.Where(f => f.MayExplain(profile, violation.Property)).ToArray();
         // First every single fix on the same schedule (which also finds the fixes this run never touches), then the
         // fixes the replay could not judge, by exploring.
         var replayed = fixes.Select(f => (Fix: f, Removed: attempt.Replay([f]))).ToArray();
         var removing = replayed.Where(x => x.Removed ?? attempt.Explore([x.Fix])).Select(x => x.Fix.Finding).ToArray();
-        if (removing.Length == 1)
+        return removing.Length switch
         {
-            return Attributed.Single(removing[0], $"only the fix of {removing[0]} removes it ({attempt.How})");
-        }
+            1 => Attributed.Single(removing[0], $"only the fix of {removing[0]} removes it ({attempt.How})"),
+            > 1 => Attributed.Compound(removing, $"each of these fixes alone removes it ({attempt.How})"),
+            _ => SmallestSet(profile, violation.Property, table, fixes, attempt),
+        };
+    }
 
-        if (removing.Length > 1)
-        {
-            return new Attributed($"compound: {string.Join("+", removing)}", removing, $"each of these fixes alone removes it ({attempt.How})");
-        }
-
-        // No fix alone: do all of them together remove it? Then drop, one at a time, each fix the others do without:
-        // what is left is a smallest set of findings that together explain the violation (a compound). A fix whose
-        // replay was the very same run (same calls, same results, same violation) touches nothing this run does, and
-        // is left out from the start.
-        // Fixes that apply only once another is in (no offlining fix matters before claims exist) join the search.
-        fixes = [.. Closure(profile, violation.Property, table ?? FindingFixes.All, fixes).Where(f => !attempt.Untouched.Contains(f))];
+    /// <summary>
+    /// No fix alone removes the violation: do all of them together? Then drop, one at a time, each fix the others do
+    /// without: what is left is a smallest set of findings that together explain it (a compound); else it is new. A
+    /// fix whose replay was the very same run (same calls, same results, same violation) touches nothing this run does
+    /// and is left out from the start; fixes that apply only once another is in (no offlining fix matters before claims
+    /// exist) join the search.
+    /// </summary>
+    private static Attributed SmallestSet(Profile profile, string property, IReadOnlyList<FindingFix> table, IReadOnlyList<FindingFix> start, Attempt attempt)
+    {
+        var fixes = Closure(profile, property, table, start).Where(f => !attempt.Untouched.Contains(f)).ToArray();
         if (fixes.Length < 2 || !attempt.Removes(fixes))
         {
             return new Attributed(Attributed.New, [], fixes.Length == 0
-                ? $"{profile.Name} has every known fix that could explain {violation.Property}"
+                ? $"{profile.Name} has every known fix that could explain {property}"
                 : $"none of the {fixes.Length} known fixes that could explain it on {profile.Name}, alone or all together, removes it ({attempt.How})");
         }
 
@@ -96,9 +101,8 @@ public static class Attributor
             }
         }
 
-        var names = needed.Select(f => f.Finding).ToArray();
-        return new Attributed($"compound: {string.Join("+", names)}", names,
-            $"no fix alone removes it; these {names.Length} together do, and none of them can be left out ({attempt.How})");
+        return Attributed.Compound([.. needed.Select(f => f.Finding)],
+            $"no fix alone removes it; these {needed.Count} together do, and none of them can be left out ({attempt.How})");
     }
 
     /// <summary>The fixes that apply to the profile once every fix found so far is in, until no more join.</summary>
@@ -107,7 +111,7 @@ public static class Attributor
         var set = start.ToList();
         for (var added = true; added;)
         {
-            var fixedProfile = set.Aggregate(profile, (p, f) => f.ToProfile(p));
+            var fixedProfile = FindingFixes.Apply(profile, set);
             var more = table.Where(f => !set.Contains(f) && f.MayExplain(fixedProfile, property)).ToArray();
             set.AddRange(more);
             added = more.Length > 0;
@@ -134,7 +138,6 @@ public static class Attributor
         private int explored;
         private uint? fixedBudget;
 
-        /// <summary>How the tries were judged, for the attribution's reason.</summary>
         public Attempt(Profile profile, Scenario scenario, string trace, string property)
         {
             (this.profile, this.scenario, this.trace, this.property) = (profile, scenario, trace, property);
@@ -148,6 +151,7 @@ public static class Attributor
         /// <summary>The single fixes whose replay was the very same run: they touch nothing this run does.</summary>
         public HashSet<FindingFix> Untouched { get; } = [];
 
+        /// <summary>How the tries were judged, for the attribution's reason.</summary>
         public string How => $"{replayed} tried on the same schedule, {explored} by exploring"
             + (fixedBudget is { } budget ? $" {budget} schedules each" : "");
 
@@ -162,7 +166,7 @@ public static class Attributor
                 return null;
             }
 
-            var removed = SameSchedule(fixes.Aggregate(profile, (p, f) => f.ToProfile(p)), fixes);
+            var removed = SameSchedule(FindingFixes.Apply(profile, fixes), fixes);
             replayed += removed is null ? 0 : 1;
             return removed;
         }
@@ -183,12 +187,11 @@ public static class Attributor
             }
 
             var all = fixes.Concat(Untouched).Distinct().ToArray();
-            var result = WholeBudget.Explore(Fixed(all), ScenarioCatalogue.Given(all.Aggregate(config, (c, f) => f.ToConfig?.Invoke(c) ?? c)),
+            var result = WholeBudget.Explore(FindingFixes.Apply(profile, all), ScenarioCatalogue.Given(FindingFixes.Apply(config, all)),
                 new ExplorationOptions(budget), v => v.Property == property);
             return result.Violations.All(v => v.Property != property);
         }
 
-        private Profile Fixed(IEnumerable<FindingFix> fixes) => fixes.Aggregate(profile, (p, f) => f.ToProfile(p));
 
         /// <summary>
         /// The violating schedule replayed on <paramref name="fixedProfile"/>: true when the same calls were made in the
@@ -227,7 +230,7 @@ public static class Attributor
         /// </summary>
         private uint Calibrate()
         {
-            var again = WholeBudget.Explore(Fixed(Untouched), ScenarioCatalogue.Given(config), new ExplorationOptions(CalibrationBudget), v => v.Property == property)
+            var again = WholeBudget.Explore(FindingFixes.Apply(profile, Untouched), ScenarioCatalogue.Given(config), new ExplorationOptions(CalibrationBudget), v => v.Property == property)
                 .Violations.FirstOrDefault(v => v.Property == property);
             return again is null ? 0 : (uint)Math.Clamp((long)again.ScheduleIndex * FixedBudgetFactor, MinFixedBudget, MaxFixedBudget);
         }

@@ -65,4 +65,11 @@ public static class FindingFixes
     ];
 
     public static FindingFix? Get(string finding) => All.FirstOrDefault(f => f.Finding == finding);
+
+    /// <summary><paramref name="profile"/> with every one of <paramref name="fixes"/> applied, in order.</summary>
+    public static Profile Apply(Profile profile, IEnumerable<FindingFix> fixes) => fixes.Aggregate(profile, (p, f) => f.ToProfile(p));
+
+    /// <summary><paramref name="config"/> with the call changes of <paramref name="fixes"/> applied, in order.</summary>
+    public static GeneratedConfig Apply(GeneratedConfig config, IEnumerable<FindingFix> fixes) =>
+        fixes.Aggregate(config, (c, f) => f.ToConfig?.Invoke(c) ?? c);
 }

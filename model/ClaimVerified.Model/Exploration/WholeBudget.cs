@@ -14,12 +14,7 @@ public sealed record MetViolation(ExplorationResult Result, int SchedulesBefore)
 }
 
 /// <summary>What a whole-budget exploration met.</summary>
-public sealed record WholeBudgetResult(string ProfileName, string ScenarioName, int Schedules, IReadOnlyList<MetViolation> Violations, TimeSpan Elapsed)
-{
-    /// <summary>The first violation of each property, in the order they were met.</summary>
-    public IReadOnlyList<MetViolation> FirstOfEachProperty =>
-        Violations.GroupBy(v => v.Property).Select(g => g.First()).OrderBy(v => v.ScheduleIndex).ToArray();
-}
+public sealed record WholeBudgetResult(string ProfileName, string ScenarioName, int Schedules, IReadOnlyList<MetViolation> Violations, TimeSpan Elapsed);
 
 /// <summary>
 /// Explores a scenario's whole budget instead of stopping at the first violation: Coyote's engine stops an exploration

@@ -6,12 +6,7 @@ namespace ClaimVerified.Tests.Cli;
 /// <summary>explore --config: a user's own situation as data, explored and attributed; bad files refused in words.</summary>
 public sealed class ConfigCommandTests() : CliTestBase("config")
 {
-    private const string Offlining = """
-        {"nodes":1,"pagesPerNode":8,"actors":[
-          {"kind":"builder","name":"builder1","nodePages":[7],"maxPages":7},
-          {"kind":"offliner","name":"offliner1","steps":2},
-          {"kind":"observer","name":"admin","steps":2}]}
-        """;
+    private const string Offlining = Generated.SampleConfigs.BuilderAndOffliner;
 
     [Fact]
     public void A_given_configuration_is_explored_attributed_and_replayable_with_its_configuration_on_top()

@@ -21,12 +21,7 @@ public sealed class AttributionTests
           {"kind":"observer","name":"admin","steps":2}]}
         """;
 
-    private const string BuilderAndOffliner = """
-        {"nodes":1,"pagesPerNode":8,"actors":[
-          {"kind":"builder","name":"builder1","nodePages":[7],"maxPages":7},
-          {"kind":"offliner","name":"offliner1","steps":2},
-          {"kind":"observer","name":"admin","steps":2}]}
-        """;
+    private const string BuilderAndOffliner = SampleConfigs.BuilderAndOffliner;
 
     [Fact]
     public void A_whole_budget_exploration_goes_on_after_the_first_violation_and_repeats_itself()
