@@ -130,6 +130,15 @@ public sealed record DomainKill(Caller Caller, int DomId) : Operation
     public override string Describe() => $"{By(Caller)}kill d{DomId}";
 }
 
+/// <summary>
+/// One continuation of domain_kill (XEN_DOMCTL_destroydomain as one hypercall sees it): ERESTART until the domain is
+/// dead. What a concurrent history records, so that the states between continuations are states of the specification.
+/// </summary>
+public sealed record KillContinuation(Caller Caller, int DomId) : Operation
+{
+    public override string Describe() => $"{By(Caller)}kill-step d{DomId}";
+}
+
 /// <summary>xl destroy: kill, then the domid no longer resolves.</summary>
 public sealed record DestroyDomain(Caller Caller, int DomId) : Operation
 {

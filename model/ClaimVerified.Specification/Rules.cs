@@ -60,6 +60,32 @@ public static class Rules
     /// </summary>
     public const string KillKilled = "kill.killed-ok";
 
+    /// <summary>
+    /// The domain is dying, its kill begun by another caller's continuations: the rest of its pages go back to the heap
+    /// (a claim staked meanwhile regrows under FreesRegrowClaim and stays), dead.
+    /// </summary>
+    public const string KillFinished = "kill.finished-ok";
+
+    // ---- kill-step: one continuation of domain_kill (XEN_DOMCTL_destroydomain, -ERESTART until done) ------------
+
+    /// <summary>The caller is not the control domain.</summary>
+    public const string KillStepNotPrivileged = "kill-step.not-privileged-EPERM";
+
+    /// <summary>The domain is unknown or destroyed.</summary>
+    public const string KillStepUnknownDomain = "kill-step.unknown-domain-ESRCH";
+
+    /// <summary>The first continuation: dying, claim released, tmem's pools gone (as in a kill); more to do.</summary>
+    public const string KillStepBegun = "kill-step.begun-ERESTART";
+
+    /// <summary>
+    /// A chunk of the dying domain's pages (at most Host.RelinquishChunkPages, extra pages first, from the highest
+    /// node) goes back to the heap; refcounted pages regrow a claim staked meanwhile (FreesRegrowClaim); more to do.
+    /// </summary>
+    public const string KillStepRelinquished = "kill-step.relinquished-ERESTART";
+
+    /// <summary>Nothing is left: the domain is dead (or already was).</summary>
+    public const string KillStepDead = "kill-step.dead-ok";
+
     // ---- destroy: the last reference goes --------------------------------------------------------------------------
 
     /// <summary>The kill was refused; its result is passed through.</summary>

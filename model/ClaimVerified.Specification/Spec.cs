@@ -78,6 +78,7 @@ public static partial class Spec
             TmemFlush op => Flush(profile, state, op),
             TmemFlushAll op => FlushAll(profile, state, op),
             DomainKill op => Kill(profile, state, op.Caller, op.DomId),
+            KillContinuation op => KillStep(profile, state, op),
             DestroyDomain op => Destroy(profile, state, op),
             PhysInfo => Rules.Hit(Rules.PhysInfoRead, (Outcome.Ok(state.TotalFree), state)),
             GetDomainInfo op => state.Live(op.DomId) is { } d

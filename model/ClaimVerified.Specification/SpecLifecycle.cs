@@ -81,40 +81,87 @@ public static partial class Spec
             return Rules.Hit(Rules.KillUnknownDomain, (Errno.ESRCH, s));
         }
 
+        if (d.State == DomainState.Dying)
+        {
+            return Rules.Hit(Rules.KillFinished, (Outcome.Ok(), RelinquishAll(profile, s, domid)));
+        }
+
         if (d.State != DomainState.Alive)
         {
-            // Already dead (the sequential spec never leaves a domain dying): nothing more happens; in particular a
-            // claim staked after the kill's release stays.
+            // Already dead: nothing more happens; in particular a claim staked after the kill's release stays.
             return Rules.Hit(Rules.KillAlreadyDead, (Outcome.Ok(), s));
         }
 
-        // is_dying, then domain_set_outstanding_pages(d, 0), then tmem's pools go: their ephemeral pages to tmem's
-        // free list (client_flush -> pool_destroy_objs -> tmem_page_free) or, without one, to the heap.
+        return Rules.Hit(Rules.KillKilled, (Outcome.Ok(), RelinquishAll(profile, BeginKill(profile, s, d), domid)));
+    }
+
+    /// <summary>One continuation of domain_kill: begin, or give back a chunk, or find nothing left (dead).</summary>
+    private static (Outcome, SpecState) KillStep(Profile profile, SpecState s, KillContinuation op)
+    {
+        if (!op.Caller.IsPrivileged)
+        {
+            return Rules.Hit(Rules.KillStepNotPrivileged, (Errno.EPERM, s));
+        }
+
+        if (s.Live(op.DomId) is not { } d)
+        {
+            return Rules.Hit(Rules.KillStepUnknownDomain, (Errno.ESRCH, s));
+        }
+
+        return d.State switch
+        {
+            DomainState.Alive => Rules.Hit(Rules.KillStepBegun, ((Outcome)Errno.ERESTART, BeginKill(profile, s, d))),
+            DomainState.Dying when Owned(profile, d) > 0 =>
+                Rules.Hit(Rules.KillStepRelinquished, ((Outcome)Errno.ERESTART, RelinquishChunk(profile, s, d.Id))),
+            _ => Rules.Hit(Rules.KillStepDead, (Outcome.Ok(), s.With(d with { State = DomainState.Dead }))),
+        };
+    }
+
+    /// <summary>
+    /// domain_kill's first part: is_dying, then domain_set_outstanding_pages(d, 0), then tmem's pools go: their
+    /// ephemeral pages to tmem's free list (client_flush -> pool_destroy_objs -> tmem_page_free) or, without one, to
+    /// the heap.
+    /// </summary>
+    private static SpecState BeginKill(Profile profile, SpecState s, SpecDomain d)
+    {
         s = ReleaseClaim(s, d);
-        d = s.Domains[domid];
+        d = s.Domains[d.Id];
         s = s.With(d with { State = DomainState.Dying, TmemEphemeral = NodeVector.Zero(s.NodeCount) });
-        s = profile.TmemPrivateFreeList
+        return profile.TmemPrivateFreeList
             ? s with { TmemFreeList = s.TmemFreeList.Plus(d.TmemEphemeral) }
             : s with { Free = s.Free.Plus(d.TmemEphemeral) };
+    }
 
-        // Relinquish every page (extra pages first; each refcounted chunk would regrow a non-zero claim under
-        // FreesRegrowClaim, but the claim is zero now and nobody can stake one inside this step).
-        d = s.Domains[domid];
-        var refcounted = DomainTot(profile, d);
-        s = Regrow(profile, s, domid, refcounted);
-        d = s.Domains[domid];
-        s = s.With(d with
+    /// <summary>Every page a domain owns, refcounted or extra (Host.OwnedPages).</summary>
+    private static long Owned(Profile profile, SpecDomain d) => profile.TotIncludesExtraPages ? d.Tot : d.Tot + d.Extra;
+
+    /// <summary>The rest of domain_kill's relinquish, chunk after chunk, then dead.</summary>
+    private static SpecState RelinquishAll(Profile profile, SpecState s, int domid)
+    {
+        while (Owned(profile, s.Domains[domid]) > 0)
         {
-            State = DomainState.Dead,
-            Tot = 0,
-            Extra = 0,
-            TmemPersistent = 0,
-            Pages = NodeVector.Zero(s.NodeCount),
-        }) with
-        {
-            Free = s.Free.Plus(d.Pages),
-        };
-        return Rules.Hit(Rules.KillKilled, (Outcome.Ok(), s));
+            s = RelinquishChunk(profile, s, domid);
+        }
+
+        return s.With(s.Domains[domid] with { State = DomainState.Dead, TmemPersistent = 0 });
+    }
+
+    /// <summary>
+    /// One chunk of relinquish_memory: at most Host.RelinquishChunkPages pages, extra pages first, taken from the
+    /// highest node down; the refcounted ones regrow the claim (FreesRegrowClaim; zero unless one was staked after
+    /// the kill's release), and the pages go back to the heap.
+    /// </summary>
+    private static SpecState RelinquishChunk(Profile profile, SpecState s, int domid)
+    {
+        var d = s.Domains[domid];
+        var chunk = Math.Min(Host.RelinquishChunkPages, Owned(profile, d));
+        var extra = Math.Min(d.Extra, chunk);
+        var refcounted = chunk - extra;
+        d = d with { Extra = d.Extra - extra, Tot = d.Tot - (profile.TotIncludesExtraPages ? chunk : refcounted) };
+        d = d with { TmemPersistent = Math.Min(d.TmemPersistent, DomainTot(profile, d)) };
+        var (next, taken) = TakeDomainPages(s.With(d), domid, chunk);
+        next = Regrow(profile, next, domid, refcounted);
+        return next with { Free = next.Free.Plus(taken) };
     }
 
     private static (Outcome, SpecState) Destroy(Profile profile, SpecState s, DestroyDomain op)

@@ -29,6 +29,12 @@ public enum Errno
     /// arch_memory_op, whose default answer is -ENOSYS (libxc hid it as success until 7672602df6).
     /// </summary>
     ENOSYS = 38,
+    /// <summary>
+    /// Not finished: call again. Xen's domain_kill returns -ERESTART after each preemptible part (the claim's release,
+    /// then each chunk of pages relinquished), and do_domctl makes a hypercall continuation of it (XEN_ERESTART, 85).
+    /// Only <see cref="Host.DomainKillContinuation"/> returns it.
+    /// </summary>
+    ERESTART = 85,
     /// <summary>The profile has no such operation (tmem after 4.12, claim sets outside their profile, claims with LLC colouring).</summary>
     EOPNOTSUPP = 95,
 }

@@ -29,6 +29,7 @@ public static class OperationRunner
             TmemFlush op => host.TmemFlush(op.Caller, op.DomId, op.Pool),
             TmemFlushAll op => host.TmemFlushControl(op.Caller, op.Pages),
             DomainKill op => host.DomainKill(op.Caller, op.DomId),
+            KillContinuation op => host.DomainKillContinuation(op.Caller, op.DomId),
             DestroyDomain op => host.DestroyDomain(op.Caller, op.DomId),
             Specification.PhysInfo => Outcome.Ok(host.PhysInfo().FreePages),
             GetDomainInfo op => host.GetDomainInfo(op.DomId) is { } info ? Outcome.Ok(info.OutstandingPages) : Errno.ESRCH,

@@ -19,7 +19,7 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
         "claimset" => ClaimSet(),
         "populate" or "extra" => Allocate(),
         "decrease" => Decrease(),
-        "share" or "kill" or "destroy" => OnDomain(),
+        "share" or "kill" or "kill-step" or "destroy" => OnDomain(),
         "offline" => Offline(),
         "tmem-put" or "tmem-flush" => Tmem(),
         "tmem-flush-all" => TmemFlushAll(),
@@ -132,6 +132,7 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
         {
             "share" => Step(d, ids => new SharePage(Resolve(who, ids), ids(d))),
             "kill" => Step(d, ids => new DomainKill(Resolve(who, ids), ids(d))),
+            "kill-step" => Step(d, ids => new KillContinuation(Resolve(who, ids), ids(d))),
             _ => Step(d, ids => new DestroyDomain(Resolve(who, ids), ids(d))),
         };
     }

@@ -181,6 +181,7 @@ public static class Vectors
             TmemFlush o => $"tmem-flush {name(o.DomId)} {o.Pool.ToString().ToLowerInvariant()}{As(o.Caller, c)}",
             TmemFlushAll o => $"tmem-flush-all {o.Pages}{As(o.Caller, c)}",
             DomainKill o => $"kill {name(o.DomId)}{As(o.Caller, c)}",
+            KillContinuation o => $"kill-step {name(o.DomId)}{As(o.Caller, c)}",
             DestroyDomain o => $"destroy {name(o.DomId)}{As(o.Caller, c)}",
             SetMaxPages o => $"maxmem {name(o.DomId)} {o.MaxPages}{As(o.Caller, c)}",
             AllocXenHeap o => $"xen-alloc order={o.Order}{Node(o.Node)}{As(o.Caller, CallerKind.Xen)}",
@@ -297,6 +298,8 @@ public static class Vectors
             yield return new SetMaxPages(guest, domid, 1);
             yield return new SetMaxPages(control, domid, -1);
             yield return new DomainKill(guest, domid);
+            yield return new KillContinuation(control, domid);
+            yield return new KillContinuation(guest, domid);
             yield return new DestroyDomain(control, domid);
             yield return new TmemPut(other, domid, TmemPool.Ephemeral);
             yield return new TmemPut(guest, domid, TmemPool.Persistent);

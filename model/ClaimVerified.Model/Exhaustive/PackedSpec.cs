@@ -125,6 +125,7 @@ public sealed partial class PackedSpec
         OpKind.TmemFlush => TmemFlush(row, in op),
         OpKind.TmemFlushAll => TmemFlushAll(row, in op),
         OpKind.Kill => Kill(row, in op),
+        OpKind.KillStep => KillStep(row, in op),
         OpKind.Destroy => Destroy(row, in op),
         _ => PackedStepResult.Unchanged, // Queries change nothing.
     };

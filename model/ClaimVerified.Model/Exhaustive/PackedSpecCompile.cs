@@ -58,6 +58,7 @@ public sealed partial class PackedSpec
         TmemFlush,
         TmemFlushAll,
         Kill,
+        KillStep,
         Destroy,
     }
 
@@ -125,6 +126,8 @@ public sealed partial class PackedSpec
                     !profile.TmemPrivateFreeList || !op.Caller.IsPrivileged || op.Pages is < 0 or > Host.MaxTmemFlushPages, null);
             case DomainKill op:
                 return new(OpKind.Kill, op.DomId, 0, 0, false, default, !op.Caller.IsPrivileged, null);
+            case KillContinuation op:
+                return new(OpKind.KillStep, op.DomId, 0, 0, false, default, !op.Caller.IsPrivileged, null);
             case DestroyDomain op:
                 return new(OpKind.Destroy, op.DomId, 0, 0, false, default, !op.Caller.IsPrivileged, null);
             case Specification.PhysInfo or GetDomainInfo:

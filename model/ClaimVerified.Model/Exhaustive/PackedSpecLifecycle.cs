@@ -48,7 +48,7 @@ public sealed partial class PackedSpec
         return PackedStepResult.Ok;
     }
 
-    [Follows(Rules.KillNotPrivileged, Rules.KillUnknownDomain, Rules.KillAlreadyDead, Rules.KillKilled)]
+    [Follows(Rules.KillNotPrivileged, Rules.KillUnknownDomain, Rules.KillAlreadyDead, Rules.KillKilled, Rules.KillFinished)]
     private PackedStepResult Kill(Span<int> row, in PackedOp op)
     {
         var at = Target(row, in op);
@@ -57,11 +57,51 @@ public sealed partial class PackedSpec
             return PackedStepResult.Unchanged;
         }
 
+        if (row[at + PackedLayout.DomState] == (int)DomainState.Dying)
+        {
+            RelinquishAll(row, at); // Rules.KillFinished: another caller's continuations began the kill.
+            return PackedStepResult.Ok;
+        }
+
         if (!Alive(row, at))
         {
             return PackedStepResult.Ok; // Rules.KillAlreadyDead: nothing happens.
         }
 
+        BeginKill(row, at);
+        RelinquishAll(row, at);
+        return PackedStepResult.Ok;
+    }
+
+    /// <summary>One continuation of domain_kill: begin, or give back a chunk (both not finished), or dead.</summary>
+    [Follows(Rules.KillStepNotPrivileged, Rules.KillStepUnknownDomain, Rules.KillStepBegun, Rules.KillStepRelinquished, Rules.KillStepDead)]
+    private PackedStepResult KillStep(Span<int> row, in PackedOp op)
+    {
+        var at = Target(row, in op);
+        if (at < 0)
+        {
+            return PackedStepResult.Unchanged;
+        }
+
+        if (Alive(row, at))
+        {
+            BeginKill(row, at);
+            return PackedStepResult.FailedAfterChange; // ERESTART: the host changed, the kill goes on.
+        }
+
+        if (row[at + PackedLayout.DomState] == (int)DomainState.Dying && Owned(row, at) > 0)
+        {
+            RelinquishChunk(row, at);
+            return PackedStepResult.FailedAfterChange;
+        }
+
+        row[at + PackedLayout.DomState] = (int)DomainState.Dead;
+        return PackedStepResult.Ok;
+    }
+
+    /// <summary>Dying, the claim released, tmem's pools gone (their ephemeral pages to tmem's free list or the heap).</summary>
+    private void BeginKill(Span<int> row, int at)
+    {
         ReleaseClaim(row, at);
         var poolsTo = profile.TmemPrivateFreeList ? layout.TmemFreeList : layout.Free; // Where destroyed pools' pages go.
         for (var node = 0; node < nodes; node++)
@@ -70,18 +110,33 @@ public sealed partial class PackedSpec
             row[at + layout.DomTmemEphemeral + node] = 0;
         }
 
-        Regrow(row, at, DomainTot(row, at)); // The claim is zero here, so nothing regrows (as in the specification).
-        for (var node = 0; node < nodes; node++)
+        row[at + PackedLayout.DomState] = (int)DomainState.Dying;
+    }
+
+    private int Owned(ReadOnlySpan<int> row, int at) =>
+        profile.TotIncludesExtraPages ? row[at + PackedLayout.DomTot] : row[at + PackedLayout.DomTot] + row[at + PackedLayout.DomExtra];
+
+    private void RelinquishAll(Span<int> row, int at)
+    {
+        while (Owned(row, at) > 0)
         {
-            row[layout.Free + node] += row[at + layout.DomPages + node];
-            row[at + layout.DomPages + node] = 0;
+            RelinquishChunk(row, at);
         }
 
         row[at + PackedLayout.DomState] = (int)DomainState.Dead;
-        row[at + PackedLayout.DomTot] = 0;
-        row[at + PackedLayout.DomExtra] = 0;
         row[at + PackedLayout.DomTmemPersistent] = 0;
-        return PackedStepResult.Ok;
+    }
+
+    /// <summary>A chunk of relinquish_memory: extra pages first, from the highest node, to the heap; refcounted ones regrow the claim.</summary>
+    private void RelinquishChunk(Span<int> row, int at)
+    {
+        var chunk = (int)Math.Min(Host.RelinquishChunkPages, Owned(row, at));
+        var extra = Math.Min(row[at + PackedLayout.DomExtra], chunk);
+        row[at + PackedLayout.DomExtra] -= extra;
+        row[at + PackedLayout.DomTot] -= profile.TotIncludesExtraPages ? chunk : chunk - extra;
+        row[at + PackedLayout.DomTmemPersistent] = Math.Min(row[at + PackedLayout.DomTmemPersistent], DomainTot(row, at));
+        TakeDomainPages(row, at, chunk, toHeap: true);
+        Regrow(row, at, chunk - extra);
     }
 
     [Follows(Rules.DestroyKillRefused, Rules.DestroyDestroyed)]

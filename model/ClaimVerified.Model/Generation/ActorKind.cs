@@ -37,6 +37,13 @@ public enum ActorKind
 
     /// <summary>An administrator reading physinfo and auditing: changes nothing.</summary>
     Observer,
+
+    /// <summary>
+    /// A privileged thread making a fixed sequence of public hypercalls, written as conformance-script lines, on the
+    /// configuration's domains, auditing after each (the random-operations mode, in the spirit of Lincheck). Never
+    /// drawn into the swarm of <c>generated</c>: the <c>random-ops</c> scenario draws callers alone.
+    /// </summary>
+    Caller,
 }
 
 /// <summary>
@@ -77,4 +84,8 @@ public static class ActorKinds
     /// <summary>The kinds a generated configuration may contain on <paramref name="profile"/>.</summary>
     public static IReadOnlyList<ActorKind> ApplicableTo(Profile profile) =>
         All.Where(kind => NotApplicable(kind, profile) is null).ToArray();
+
+    /// <summary>The kinds the swarm of the <c>generated</c> scenario draws from: the applicable ones but callers.</summary>
+    public static IReadOnlyList<ActorKind> Swarm(Profile profile) =>
+        ApplicableTo(profile).Where(kind => kind != ActorKind.Caller).ToArray();
 }

@@ -19,7 +19,7 @@ public static class ConfigDraw
         var nodes = OneIn(choose, W.TwoNodesOneIn) ? 2 : 1;
         var pagesPerNode = W.PagesPerNode[choose(W.PagesPerNode.Length)];
         var host = new GeneratedConfig(nodes, pagesPerNode, []);
-        var kinds = ActorKinds.ApplicableTo(profile);
+        var kinds = ActorKinds.Swarm(profile);
         for (var draw = 0; draw < W.MaxRedraws; draw++)
         {
             var present = kinds.Where(_ => OneIn(choose, W.PresentOneIn)).ToArray();

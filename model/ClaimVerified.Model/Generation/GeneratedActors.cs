@@ -1,18 +1,30 @@
 using ClaimVerified.Model.Workloads;
+using ClaimVerified.Specification;
 
 namespace ClaimVerified.Model.Generation;
 
-/// <summary>Starts the actors of a generated configuration on a world, each as a task Coyote controls.</summary>
+/// <summary>
+/// Starts a generated configuration on a world: first the control domain creates the configuration's domains (one
+/// after another, before anyone else runs, and publishes them), then every actor starts as a task Coyote controls.
+/// </summary>
 public static class GeneratedActors
 {
     public static Task[] Start(World world, GeneratedConfig config)
     {
         ArgumentNullException.ThrowIfNull(world);
         ArgumentNullException.ThrowIfNull(config);
-        return config.Actors.Select(actor => Task.Run(() => Run(world, actor))).ToArray();
+        var domids = (config.Domains ?? []).Select(max => world.Do("setup", new CreateDomain(Caller.Control, max)))
+            .Select(created => created.IsOk ? (int)created.Value : Spec.DomIdLimit).ToArray();
+        foreach (var domid in domids.Where(id => id != Spec.DomIdLimit))
+        {
+            world.Publish("setup", domid);
+        }
+
+        var calls = config.Actors.Any(a => a.Kind == ActorKind.Caller) ? CallScript.Parse(config, world.Profile) : null;
+        return config.Actors.Select(actor => Task.Run(() => Run(world, actor, calls, domids))).ToArray();
     }
 
-    private static Task Run(World world, ActorSpec a) => a.Kind switch
+    private static Task Run(World world, ActorSpec a, IReadOnlyDictionary<string, IReadOnlyList<CallStep>>? calls, int[] domids) => a.Kind switch
     {
         ActorKind.Builder => Builder.RunAsync(world, a.Name, [.. a.NodePages!], a.Style, a.MayDestroy, a.MaxPages),
         ActorKind.ClaimToolstack => ClaimToolstack.RunAsync(world, a.Name, a.Steps),
@@ -25,6 +37,8 @@ public static class GeneratedActors
         ActorKind.ExtraPages => ExtraPagesAllocator.RunAsync(world, a.Name, a.Steps, DomainTarget.Any),
         ActorKind.MaxMemAdmin => MaxMemAdmin.RunAsync(world, a.Name, DomainTarget.Any),
         ActorKind.Observer => Observer.RunAsync(world, a.Name, a.Steps),
+        ActorKind.Caller => CallerThread.RunAsync(world, a.Name,
+            [.. calls![a.Name].Select(call => call.Bind(domids))]),
         _ => throw new ArgumentOutOfRangeException(nameof(a), a.Kind, "unknown actor kind"),
     };
 }

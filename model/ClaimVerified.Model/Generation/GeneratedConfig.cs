@@ -13,7 +13,8 @@ namespace ClaimVerified.Model.Generation;
 /// <item>BalloonGuest: <see cref="StartPages"/>, <see cref="MaxPages"/>, <see cref="Steps"/> adjustments;</item>
 /// <item>TmemClient: <see cref="MaxPages"/>, <see cref="Steps"/> puts and flushes;</item>
 /// <item>ClaimToolstack, Offliner, Sharer, XenAllocator, ExtraPages, Observer: <see cref="Steps"/> calls;</item>
-/// <item>Reaper, MaxMemAdmin: one act, on a domain chosen when they act.</item>
+/// <item>Reaper, MaxMemAdmin: one act, on a domain chosen when they act;</item>
+/// <item>Caller: <see cref="Calls"/>, script lines on the configuration's domains (<see cref="CallScript"/>).</item>
 /// </list>
 /// </summary>
 public sealed record ActorSpec(
@@ -24,7 +25,8 @@ public sealed record ActorSpec(
     ClaimStyle Style = ClaimStyle.Legacy,
     bool MayDestroy = false,
     long StartPages = 0,
-    int Steps = 0)
+    int Steps = 0,
+    IReadOnlyList<string>? Calls = null)
 {
     /// <summary>A limit on everything: at most this many calls for one actor.</summary>
     public const int MaxSteps = 16;
@@ -40,6 +42,7 @@ public sealed record ActorSpec(
         ActorKind.BalloonGuest => $"{Name}: self-ballooning guest from {StartPages} pages, max_pages {MaxPages}, {Steps} adjustments",
         ActorKind.TmemClient => $"{Name}: tmem guest, max_pages {MaxPages}, {Steps} puts/flushes",
         ActorKind.Reaper or ActorKind.MaxMemAdmin => $"{Name}: {KindName(Kind)}, once, on any domain",
+        ActorKind.Caller => $"{Name}: {string.Join("; ", Calls ?? [])}",
         _ => $"{Name}: {KindName(Kind)}, {Steps} calls" + (ActorKinds.ActsOnOthers(Kind) ? ", on any domain" : ""),
     };
 
@@ -49,9 +52,10 @@ public sealed record ActorSpec(
 /// <summary>
 /// A generated configuration: the host and the actors of one run. It is data: drawn by <see cref="ConfigDraw"/> at the
 /// start of an iteration (so a replay of the Coyote trace reproduces it), printed at the top of a generated trace's
-/// timeline, recorded in its meta.json, and what <c>explore --config FILE</c> reads.
+/// timeline, recorded in its meta.json, and what <c>explore --config FILE</c> reads. <see cref="Domains"/> (optional) are
+/// the max_pages of domains the control domain creates before the actors start, named d1, d2, ...: what callers act on.
 /// </summary>
-public sealed record GeneratedConfig(int Nodes, long PagesPerNode, IReadOnlyList<ActorSpec> Actors)
+public sealed record GeneratedConfig(int Nodes, long PagesPerNode, IReadOnlyList<ActorSpec> Actors, IReadOnlyList<long>? Domains = null)
 {
     /// <summary>A limit on everything: at most this many actors, nodes, pages a node.</summary>
     public const int MaxActors = 12;
@@ -77,7 +81,13 @@ public sealed record GeneratedConfig(int Nodes, long PagesPerNode, IReadOnlyList
 
     /// <summary>The lines printed at the top of a generated timeline.</summary>
     public IReadOnlyList<string> Describe() =>
-        [$"host: {Nodes} node(s) x {PagesPerNode} pages", .. Actors.Select(a => a.Describe())];
+    [
+        $"host: {Nodes} node(s) x {PagesPerNode} pages",
+        .. Domains is { Count: > 0 } domains
+            ? [$"domains: {string.Join(", ", domains.Select((max, i) => $"{CallScript.DomainName(i)} max_pages {max}"))}"]
+            : Array.Empty<string>(),
+        .. Actors.Select(a => a.Describe()),
+    ];
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
@@ -95,6 +105,11 @@ public sealed record GeneratedConfig(int Nodes, long PagesPerNode, IReadOnlyList
             return $"a configuration has 1..{MaxActors} actors, not {Actors?.Count ?? 0}";
         }
 
+        if (Domains is { } domains && (domains.Count > CallScript.MaxDomains || domains.Any(max => max < 0 || max > 4 * TotalPages)))
+        {
+            return $"a configuration creates at most {CallScript.MaxDomains} domains, each with max_pages 0..{4 * TotalPages} (four times the host)";
+        }
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var actor in Actors)
         {
@@ -109,7 +124,20 @@ public sealed record GeneratedConfig(int Nodes, long PagesPerNode, IReadOnlyList
             }
         }
 
-        return null;
+        return Actors.Any(a => a.Kind == ActorKind.Caller) ? CallsProblem(profile) : null;
+    }
+
+    private string? CallsProblem(Profile profile)
+    {
+        try
+        {
+            CallScript.Parse(this, profile);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
     }
 
     private string? ValidateActor(ActorSpec actor, Profile profile)
@@ -129,6 +157,17 @@ public sealed record GeneratedConfig(int Nodes, long PagesPerNode, IReadOnlyList
             || actor.StartPages < 0 || actor.StartPages > limitPages)
         {
             return $"steps must be 0..{ActorSpec.MaxSteps} and page counts 0..{limitPages} (four times the host)";
+        }
+
+        if (actor.Kind == ActorKind.Caller)
+        {
+            return actor.NodePages is null && actor.Calls is { Count: > 0 and <= CallScript.MaxCalls } ? null
+                : $"a caller has 1..{CallScript.MaxCalls} calls and no node pages";
+        }
+
+        if (actor.Calls is not null)
+        {
+            return "only a caller has calls";
         }
 
         if (actor.Kind != ActorKind.Builder)

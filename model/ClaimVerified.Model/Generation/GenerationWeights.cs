@@ -46,4 +46,28 @@ public static class GenerationWeights
 
     /// <summary>A tmem guest's max_pages: 1 .. this.</summary>
     public const long MaxTmemPages = 8;
+
+    // The random-operations mode (scenario random-ops): threads of public calls on a few domains, Lincheck-style.
+
+    /// <summary>Pages a node of a random-operations host: one of these (a few, so that calls compete for them).</summary>
+    public static readonly long[] CallHostPagesPerNode = [2, 4, 6];
+
+    /// <summary>Domains created before the threads start: 1 .. this.</summary>
+    public const int MaxCallDomains = 3;
+
+    /// <summary>Threads: 2 .. this.</summary>
+    public const int MaxCallThreads = 3;
+
+    /// <summary>Calls a thread: 1 .. this.</summary>
+    public const int MaxCallsPerThread = 6;
+
+    /// <summary>
+    /// How often each call is drawn (where the profile's Xen has it): allocations and claims most, the calls that end
+    /// a domain least, so that most threads still find their domains alive.
+    /// </summary>
+    public static readonly (string Keyword, int Weight)[] CallWeights =
+    [
+        ("populate", 4), ("claim", 4), ("claimset", 3), ("decrease", 2), ("maxmem", 2), ("tmem-put", 2), ("tmem-flush", 1),
+        ("share", 1), ("physinfo", 2), ("domaininfo", 1), ("kill", 1), ("destroy", 1),
+    ];
 }

@@ -81,7 +81,7 @@ public static class LinearizabilityExplorer
             }
 
             var wantEvidence = bad == 0;
-            var result = LinearizabilityChecker.Check(profile, scenario.Host, finished.History.Entries, options with { Minimise = wantEvidence && options.Minimise });
+            var result = LinearizabilityChecker.Check(profile, finished.Config, finished.History.Entries, options with { Minimise = wantEvidence && options.Minimise });
             switch (result.Status)
             {
                 case LinearizabilityStatus.Linearizable:

@@ -48,4 +48,7 @@ public static class CoyoteEntryPoints
 
     [Test]
     public static Task Generated() => ScenarioCatalogue.Generated.RunAsync(ProfileFromEnvironment());
+
+    [Test]
+    public static Task RandomOperations() => ScenarioCatalogue.RandomOperations.RunAsync(ProfileFromEnvironment());
 }

@@ -134,6 +134,23 @@ public static class ScenarioCatalogue
         Configure = profile => ConfigDraw.Draw(profile, Microsoft.Coyote.Random.Generator.Create().NextInteger),
     };
 
+    /// <summary>
+    /// The random-operations mode, in the spirit of Lincheck: at the start of each run Coyote's controlled generator
+    /// draws a small host, a few domains and 2-3 threads of up to 6 public calls each (claims, claim sets, populate,
+    /// decrease, max_mem, kill, destroy, sharing, tmem, physinfo, getdomaininfo, with any sizes); Coyote explores how
+    /// they interleave. Every history is judged by the invariants (an audit after every call) and, by
+    /// <c>linearize</c>, against the specification.
+    /// </summary>
+    public static readonly Scenario RandomOperations = new(
+        "random-ops", nameof(CoyoteEntryPoints.RandomOperations),
+        "a host of a few pages, a few domains, and 2-3 threads each making up to 6 public calls drawn at random "
+        + "(claims, populate, decrease, max_mem, kill, destroy, sharing, tmem, queries), auditing after each",
+        new HostConfig(1, 4),
+        _ => [])
+    {
+        Configure = profile => CallDraw.Draw(profile, Microsoft.Coyote.Random.Generator.Create().NextInteger),
+    };
+
     /// <summary>The generated family run on one given configuration (<c>explore --config FILE</c>): no manifest entry.</summary>
     public static Scenario Given(GeneratedConfig config)
     {
@@ -152,7 +169,8 @@ public static class ScenarioCatalogue
     public const string GivenName = "generated-config";
 
     public static IReadOnlyList<Scenario> All { get; } =
-        [BuildersRace, ClaimWindow, ExtraPages, Sharing, KillDuringClaim, Offline, MaxMemLowered, TmemBalloon, NumaPlacement, Generated];
+        [BuildersRace, ClaimWindow, ExtraPages, Sharing, KillDuringClaim, Offline, MaxMemLowered, TmemBalloon, NumaPlacement, Generated,
+         RandomOperations];
 
     public static Scenario Get(string name) =>
         TryGet(name, out var scenario)

@@ -29,6 +29,7 @@ public sealed class World
     {
         Profile = profile;
         ScenarioName = scenarioName;
+        Config = config;
         Host = new Host(profile, config);
         Random = Generator.Create();
         heapStates.Add(Host.PeekHeapUnlocked());
@@ -36,6 +37,9 @@ public sealed class World
     }
 
     public Host Host { get; }
+
+    /// <summary>The host's shape in this run (a generated run draws its own): what its history is checked against.</summary>
+    public HostConfig Config { get; }
 
     /// <summary>
     /// The generated configuration this run follows, as JSON (null: a staged scenario), for timelines and meta.json.

@@ -150,6 +150,32 @@ public sealed partial class Host
         }
     }
 
+    /// <summary>
+    /// One call of XEN_DOMCTL_destroydomain as a toolstack's hypercall makes it: one continuation of domain_kill, under
+    /// domctl_lock, then ERESTART while there is more to do (the claim released and the domain dying; a chunk of pages
+    /// relinquished), Ok once the domain is dead (xen/common/domain.c, domain_kill; xen/common/domctl.c turns -ERESTART
+    /// into a continuation). Others may call in between, and see the domain dying with pages it has not given back:
+    /// what <see cref="DomainKill"/>, which loops until Ok, hides from its caller but not from anyone else.
+    /// </summary>
+    public Outcome DomainKillContinuation(Caller caller, int domid)
+    {
+        if (!caller.IsPrivileged)
+        {
+            return Errno.EPERM;
+        }
+
+        var d = FindDomain(domid);
+        if (d is null)
+        {
+            return Errno.ESRCH;
+        }
+
+        lock (domctlLock)
+        {
+            return KillStepLocked(d) ? Outcome.Ok() : Errno.ERESTART;
+        }
+    }
+
     /// <summary>One continuation of domain_kill, domctl_lock held. True when the domain is dead.</summary>
     private bool KillStepLocked(Domain d)
     {
