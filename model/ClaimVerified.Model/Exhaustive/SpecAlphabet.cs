@@ -157,6 +157,7 @@ public sealed class SpecAlphabet
         }
 
         Add(ops, bound.Has("kill"), new DomainKill(Caller.Control, domid));
+        Add(ops, bound.Has("kill-step"), new KillContinuation(Caller.Control, domid));
         Add(ops, bound.Has("destroy"), new DestroyDomain(Caller.Control, domid));
     }
 

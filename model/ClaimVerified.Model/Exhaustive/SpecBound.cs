@@ -10,26 +10,33 @@ namespace ClaimVerified.Model.Exhaustive;
 /// where the profile has it, and claim sets where it has them.
 /// </summary>
 /// <remarks><see cref="Without"/> leaves operation kinds out of the alphabet (see <see cref="OperationKinds"/>), so that
-/// a mechanism's own violations show up when a shorter counterexample through another mechanism would hide them.</remarks>
+/// a mechanism's own violations show up when a shorter counterexample through another mechanism would hide them.
+/// <see cref="With"/> adds the opt-in kinds (<see cref="OptInKinds"/>): kill-step, domain_kill's continuations, which
+/// the standard bounds leave out so that their figures stay comparable (a whole kill is already in them).</remarks>
 public sealed record SpecBound(
     int Nodes, long PagesPerNode, int MaxDomains, IReadOnlyList<long> CreateSizes, bool LlcColouring = false,
-    IReadOnlyList<string>? Without = null)
+    IReadOnlyList<string>? Without = null, IReadOnlyList<string>? With = null)
 {
+    /// <summary>The operation kinds only <see cref="With"/> brings in.</summary>
+    public static IReadOnlyList<string> OptInKinds { get; } = ["kill-step"];
+
     /// <summary>The operation kinds <see cref="Without"/> may name.</summary>
     public static IReadOnlyList<string> OperationKinds { get; } =
         ["claim", "soft", "claimset", "populate", "extra", "decrease", "share", "offline", "tmem", "maxmem", "kill", "destroy", "xenheap"];
 
-    public bool Has(string kind) => Without is null || !Without.Contains(kind);
+    public bool Has(string kind) => OptInKinds.Contains(kind) ? With?.Contains(kind) == true : Without is null || !Without.Contains(kind);
 
     /// <summary>The bound's text, e.g. <c>2x8 pages, 2 domains, create max 4/8</c>; <see cref="Parse"/> reads it back.</summary>
     public string Render() =>
         $"{Nodes}x{PagesPerNode} pages, {MaxDomains} domains, create max {string.Join("/", CreateSizes)}{(LlcColouring ? ", llc" : "")}"
-        + (Without is { Count: > 0 } ? $", without {string.Join("/", Without)}" : "");
+        + (Without is { Count: > 0 } ? $", without {string.Join("/", Without)}" : "")
+        + (With is { Count: > 0 } ? $", with {string.Join("/", With)}" : "");
 
     /// <summary>The bound in <see cref="Parse"/>'s syntax.</summary>
     public string ToArguments() =>
         $"nodes={Nodes} pages={PagesPerNode} domains={MaxDomains} sizes={string.Join(",", CreateSizes)}{(LlcColouring ? " llc" : "")}"
-        + (Without is { Count: > 0 } ? $" without={string.Join(",", Without)}" : "");
+        + (Without is { Count: > 0 } ? $" without={string.Join(",", Without)}" : "")
+        + (With is { Count: > 0 } ? $" with={string.Join(",", With)}" : "");
 
     public override string ToString() => Render();
 
@@ -50,6 +57,7 @@ public sealed record SpecBound(
         List<long>? sizes = null;
         var llc = false;
         List<string>? without = null;
+        List<string>? with = null;
         foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = word.IndexOf('=', StringComparison.Ordinal);
@@ -63,18 +71,19 @@ public sealed record SpecBound(
                 "sizes" => TryParseSizes(value, out sizes),
                 "llc" => (llc = true) && eq < 0,
                 "without" => (without = value.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList()).All(OperationKinds.Contains),
+                "with" => (with = value.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList()).All(OptInKinds.Contains),
                 _ => false,
             };
             if (!ok)
             {
-                error = $"bad bound word '{word}' (expected nodes=1..8 pages=1..1024 domains=0..8 sizes=a,b,.. llc without={string.Join(",", OperationKinds)})";
+                error = $"bad bound word '{word}' (expected nodes=1..8 pages=1..1024 domains=0..8 sizes=a,b,.. llc without={string.Join(",", OperationKinds)} with={string.Join(",", OptInKinds)})";
                 return null;
             }
         }
 
         error = null;
         var bound = Small(nodes, pages, domains);
-        return bound with { CreateSizes = sizes ?? bound.CreateSizes, LlcColouring = llc, Without = without };
+        return bound with { CreateSizes = sizes ?? bound.CreateSizes, LlcColouring = llc, Without = without, With = with };
     }
 
     private static bool TryParseSizes(string value, out List<long>? sizes)

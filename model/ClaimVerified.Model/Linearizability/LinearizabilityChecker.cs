@@ -128,10 +128,12 @@ public static class LinearizabilityChecker
         new(e.Index, e.Actor, e.Operation, e.CallStep, e.ReturnStep, e.Result.ToString());
 
     /// <summary>
-    /// A smaller witness, dropping only operations that cannot be what makes the rest impossible: operations called
-    /// after every other one returned (a linearization puts them last), then queries and failed operations, each only
-    /// while the rest still has no linearization. Successful operations that change state stay: a later result may
-    /// depend on them, and without them the witness would fail for another reason.
+    /// A smaller witness, dropping only operations whose removal cannot make the rest impossible: operations called
+    /// after every other one returned (a linearization puts them last), then queries (they change nothing), each only
+    /// while the rest still has no linearization. Every operation that may change state stays, failed ones included:
+    /// a failure can change the host (a kill's continuation answers ERESTART having released the claim; assign_pages
+    /// refuses pages after the heap section redeemed the claim), a later result may depend on it, and without it the
+    /// witness would fail for another reason (a physinfo left alone with what the dropped calls did).
     /// </summary>
     private static IReadOnlyList<HistoryEntry> Minimise(Profile profile, HostConfig config, HistoryEntry[] ops, Budget budget)
     {
@@ -151,8 +153,7 @@ public static class LinearizabilityChecker
 
         for (var i = current.Count - 1; i >= 0 && !budget.Exhausted; i--)
         {
-            var query = current[i].Call is Specification.PhysInfo or GetDomainInfo;
-            if (!query && current[i].Result.IsOk)
+            if (current[i].Call is not (Specification.PhysInfo or GetDomainInfo))
             {
                 continue;
             }

@@ -17,6 +17,9 @@ public sealed record ReplayOutcome(TraceMeta Meta, ExplorationResult Result, Tim
 /// timeline as text and as a Mermaid diagram, and a README in plain words. Writing and reading live here together so
 /// the two cannot drift apart.
 /// </summary>
+/// <summary>How a counterexample was shrunk before it was written: the family it was drawn in, and what was cut.</summary>
+public sealed record ShrinkNote(string Family, string How);
+
 public static class TraceFolder
 {
     public const string TimelineFile = "timeline.txt";
@@ -36,31 +39,41 @@ public static class TraceFolder
     public static string RegenerateCommand(string profile, string scenario, string root = "traces") =>
         $"dotnet run --project src/ClaimVerified.Cli -- explore --profile {profile} --scenario {scenario} --traces {root}";
 
+    /// <summary>The command that regenerates the folder <paramref name="meta"/> describes (a shrunk one: its family, shrunk again).</summary>
+    public static string RegenerateCommand(TraceMeta meta)
+    {
+        ArgumentNullException.ThrowIfNull(meta);
+        return meta.ShrunkFrom is { } family ? RegenerateCommand(meta.Profile, family) + " --shrink" : RegenerateCommand(meta.Profile, meta.Scenario);
+    }
+
     /// <summary>
     /// Writes the counterexample's folder under <paramref name="root"/> and returns its path. A violation of the
     /// generated family comes with its attribution, which names the finding (the manifest row does for a staged one).
     /// </summary>
-    public static string Write(string root, Counterexample counterexample, ExpectedResults? manifest = null, Attributed? attributed = null)
+    /// <param name="shrunk">Set when the counterexample is a shrunk configuration's (a given one): its folder is the
+    /// family's, and its README says what it was shrunk from.</param>
+    public static string Write(string root, Counterexample counterexample, ExpectedResults? manifest = null, Attributed? attributed = null,
+        ShrinkNote? shrunk = null)
     {
         ArgumentNullException.ThrowIfNull(counterexample);
         var result = counterexample.Result;
         var property = result.PropertyId ?? "unknown";
         var config = counterexample.Configuration;
         var scenario = ScenarioOf(result.ScenarioName, config);
-        var folder = Path.Combine(root, RelativePath(result.ProfileName, result.ScenarioName, property, attributed?.Label));
+        var folder = Path.Combine(root, RelativePath(result.ProfileName, shrunk?.Family ?? result.ScenarioName, property, attributed?.Label));
         Directory.CreateDirectory(folder);
-        var row = manifest?.Results.FirstOrDefault(r => r.Profile == result.ProfileName && r.Scenario == result.ScenarioName);
+        var row = manifest?.Results.FirstOrDefault(r => r.Profile == result.ProfileName && r.Scenario == (shrunk?.Family ?? result.ScenarioName));
         var findingId = attributed?.Label ?? row?.Finding;
         var meta = new TraceMeta(TraceMeta.CurrentFormatVersion, result.ProfileName, result.ScenarioName, property, findingId,
             result.BugMessage!, result.Strategy.ToString().ToLowerInvariant(), result.Seed, result.Iterations,
-            counterexample.History.Count, CoyoteVersion, Fingerprint.Current, config);
+            counterexample.History.Count, CoyoteVersion, Fingerprint.Current, config, shrunk?.Family);
         var timeline = counterexample.Timeline;
         File.WriteAllText(Path.Combine(folder, TraceFileName(scenario)), result.ReproducibleTrace);
         File.WriteAllText(Path.Combine(folder, TraceMeta.FileName), meta.ToJson());
         File.WriteAllText(Path.Combine(folder, TimelineFile), TimelineText.Render(timeline));
         File.WriteAllText(Path.Combine(folder, MermaidFile), TimelineMermaid.Render(timeline));
         var finding = findingId is not null && manifest is not null ? manifest.Findings.GetValueOrDefault(findingId) : null;
-        File.WriteAllText(Path.Combine(folder, ReadmeFile), Readme(meta, scenario, finding, attributed, timeline));
+        File.WriteAllText(Path.Combine(folder, ReadmeFile), Readme(meta, scenario, finding, attributed, timeline, shrunk));
         return folder;
     }
 
@@ -92,7 +105,7 @@ public static class TraceFolder
         {
             throw new TraceException(
                 $"{folder} has trace format {meta.FormatVersion}; this build reads format {TraceMeta.CurrentFormatVersion}",
-                "regenerate it: " + RegenerateCommand(meta.Profile, meta.Scenario));
+                "regenerate it: " + RegenerateCommand(meta));
         }
 
         if (!Catalogue.TryGet(meta.Profile, out var profile))
@@ -119,13 +132,13 @@ public static class TraceFolder
         var tracePath = Path.Combine(folder, TraceFileName(scenario));
         if (!File.Exists(tracePath))
         {
-            throw new TraceException($"{folder} has no {TraceFileName(scenario)}", "regenerate it: " + RegenerateCommand(meta.Profile, meta.Scenario));
+            throw new TraceException($"{folder} has no {TraceFileName(scenario)}", "regenerate it: " + RegenerateCommand(meta));
         }
 
         var trace = File.ReadAllText(tracePath);
         if (string.IsNullOrWhiteSpace(trace) || !trace.TrimStart().StartsWith('{'))
         {
-            throw new TraceException($"{tracePath} is not a Coyote trace", "regenerate it: " + RegenerateCommand(meta.Profile, meta.Scenario));
+            throw new TraceException($"{tracePath} is not a Coyote trace", "regenerate it: " + RegenerateCommand(meta));
         }
 
         return (meta, trace, profile, scenario);
@@ -168,13 +181,13 @@ public static class TraceFolder
         var why = sameCode
             ? $"the trace does not reproduce {meta.Property} on the code it was recorded on ({meta.CodeFingerprint}): {what}"
             : $"the trace was recorded by a different version of the code ({meta.CodeFingerprint}; this build is {Fingerprint.Current}) and no longer reproduces: {what}";
-        return new TraceException(why, "regenerate it: " + RegenerateCommand(meta.Profile, meta.Scenario));
+        return new TraceException(why, "regenerate it: " + RegenerateCommand(meta));
     }
 
     public static string CoyoteVersion =>
         typeof(Microsoft.Coyote.Configuration).Assembly.GetName().Version?.ToString(3) ?? "unknown";
 
-    private static string Readme(TraceMeta meta, Scenario scenario, Finding? finding, Attributed? attributed, Timeline timeline)
+    private static string Readme(TraceMeta meta, Scenario scenario, Finding? finding, Attributed? attributed, Timeline timeline, ShrinkNote? shrunk)
     {
         var text = new StringBuilder();
         text.Append("# ").Append(meta.Profile).Append(" · ").Append(meta.Scenario).Append(" · ").Append(meta.Property).Append("\n\n");
@@ -187,7 +200,9 @@ public static class TraceFolder
             .Append(meta.Operations).Append(" operations long.\n\n");
         if (meta.Configuration is { } config)
         {
-            text.Append("**The configuration.** Drawn at the start of the run (a replay draws it again):\n\n");
+            text.Append(shrunk is null
+                ? "**The configuration.** Drawn at the start of the run (a replay draws it again):\n\n"
+                : $"**The configuration.** Drawn in a {shrunk.Family} run, then {shrunk.How}; given to this run as data:\n\n");
             foreach (var line in config.Describe())
             {
                 text.Append("- ").Append(line).Append('\n');
@@ -216,11 +231,11 @@ public static class TraceFolder
         text.Append("## Replay\n\n```\n");
         text.Append("dotnet build\n");
         text.Append("CLAIMVERIFIED_PROFILE=").Append(meta.Profile).Append(" dotnet coyote replay model/ClaimVerified.Model/bin/Debug/net10.0/ClaimVerified.Model.dll \\\n    ")
-            .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.Scenario, meta.Property), TraceFileName(scenario)).Replace('\\', '/'))
+            .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.ShrunkFrom ?? meta.Scenario, meta.Property, attributed?.Label), TraceFileName(scenario)).Replace('\\', '/'))
             .Append(" -m ").Append(scenario.EntryPoint).Append('\n');
         text.Append("dotnet run --project src/ClaimVerified.Cli -- replay ")
-            .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.Scenario, meta.Property)).Replace('\\', '/')).Append('\n');
-        text.Append("```\n\nRegenerate (after the code changed): `").Append(RegenerateCommand(meta.Profile, meta.Scenario)).Append("`\n");
+            .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.ShrunkFrom ?? meta.Scenario, meta.Property, attributed?.Label)).Replace('\\', '/')).Append('\n');
+        text.Append("```\n\nRegenerate (after the code changed): `").Append(RegenerateCommand(meta)).Append("`\n");
         return text.ToString();
     }
 }

@@ -10,7 +10,9 @@ namespace ClaimVerified.Model.Traces;
 /// <summary>
 /// meta.json of a trace folder: what the counterexample is, how it was found, and on which code. A reader checks
 /// <see cref="FormatVersion"/> and <see cref="CodeFingerprint"/> before trusting the rest. <see cref="Configuration"/>
-/// is the generated configuration the execution followed (absent for a staged scenario).
+/// is the generated configuration the execution followed (absent for a staged scenario); <see cref="ShrunkFrom"/>, the
+/// family whose drawn configuration was shrunk to it (absent unless <c>explore --shrink</c> wrote the folder: then
+/// <see cref="Scenario"/> is the given configuration's name and the replay does not draw).
 /// </summary>
 public sealed record TraceMeta(
     int FormatVersion,
@@ -25,7 +27,8 @@ public sealed record TraceMeta(
     int Operations,
     string CoyoteVersion,
     string CodeFingerprint,
-    GeneratedConfig? Configuration = null)
+    GeneratedConfig? Configuration = null,
+    string? ShrunkFrom = null)
 {
     /// <summary>Bumped whenever the folder layout or meta.json changes meaning.</summary>
     public const int CurrentFormatVersion = 1;
@@ -36,6 +39,7 @@ public sealed record TraceMeta(
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { GeneratedConfig.SerializerOptions.Converters[0] },
     };

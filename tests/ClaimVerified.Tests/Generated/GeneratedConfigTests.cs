@@ -14,22 +14,7 @@ public sealed class GeneratedConfigTests
 {
     private const int Draws = 2000;
 
-    /// <summary>
-    /// Choices outside Coyote for the draw (a SplitMix64 stream from a seed): deterministic, as every source of choices
-    /// in this repository must be; System.Random is banned.
-    /// </summary>
-    private static Func<int, int> Choices(int seed)
-    {
-        var state = (ulong)seed * 0x9E3779B97F4A7C15UL;
-        return bound =>
-        {
-            state += 0x9E3779B97F4A7C15UL;
-            var z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return (int)((z ^ (z >> 31)) % (ulong)bound);
-        };
-    }
+    private static Func<int, int> Choices(int seed) => SampleConfigs.Choices(seed);
 
     private static GeneratedConfig[] DrawMany(Profile profile, int seed) =>
         Enumerable.Range(0, Draws).Select(i => ConfigDraw.Draw(profile, Choices(seed + i))).ToArray();
@@ -65,7 +50,7 @@ public sealed class GeneratedConfigTests
     {
         var profile = Catalogue.Get(name);
         var configs = DrawMany(profile, 100);
-        foreach (var kind in ActorKinds.ApplicableTo(profile))
+        foreach (var kind in ActorKinds.Swarm(profile))
         {
             var share = configs.Count(c => c.Actors.Any(a => a.Kind == kind)) / (double)configs.Length;
             Assert.InRange(share, 0.35, 0.8);

@@ -7,33 +7,47 @@ using ClaimVerified.Profiles;
 namespace ClaimVerified.Tests.Generated;
 
 /// <summary>
-/// The generated family's manifest rows: each explores its whole budget, attributes every violation to the finding
-/// whose fix removes it, and must meet exactly what the row says (reference: nothing; no profile: anything new).
+/// The manifest rows of the scenarios whose configuration is drawn (the generated swarm and the random-operations
+/// mode): each explores its whole budget, attributes every violation to the finding whose fix removes it, and must
+/// meet exactly what the row says (reference: nothing; no profile: anything new).
 /// </summary>
 public sealed class GeneratedManifestTests
 {
     private static readonly ExpectedResults Manifest = ExpectedResults.Load();
 
-    private static string[] RowProfiles() =>
-        [.. Manifest.Results.Where(r => r.Scenario == ScenarioCatalogue.Generated.Name).Select(r => r.Profile)];
+    private static readonly Scenario[] Drawn = [.. ScenarioCatalogue.All.Where(s => s.Configure is not null)];
 
-    public static TheoryData<string> Profiles() => [.. RowProfiles()];
+    public static TheoryData<string, string> Rows()
+    {
+        var rows = new TheoryData<string, string>();
+        foreach (var row in Manifest.Results.Where(r => Drawn.Any(s => s.Name == r.Scenario)))
+        {
+            rows.Add(row.Profile, row.Scenario);
+        }
+
+        return rows;
+    }
 
     [Fact]
-    public void Every_profile_has_a_generated_row_and_the_reference_holds()
+    public void Every_profile_has_a_row_of_each_drawn_scenario_and_the_reference_holds()
     {
-        Assert.Equal(Catalogue.All.Select(p => p.Name).Order(StringComparer.Ordinal), RowProfiles().Order(StringComparer.Ordinal));
-        Assert.Equal("holds", Manifest.For(Catalogue.Reference.Name, ScenarioCatalogue.Generated.Name).Expect);
+        Assert.Equal([ScenarioCatalogue.Generated.Name, ScenarioCatalogue.RandomOperations.Name], Drawn.Select(s => s.Name));
+        foreach (var scenario in Drawn)
+        {
+            Assert.Equal(Catalogue.All.Select(p => p.Name).Order(StringComparer.Ordinal),
+                Manifest.Results.Where(r => r.Scenario == scenario.Name).Select(r => r.Profile).Order(StringComparer.Ordinal));
+            Assert.Equal("holds", Manifest.For(Catalogue.Reference.Name, scenario.Name).Expect);
+        }
     }
 
     [Theory]
-    [MemberData(nameof(Profiles))]
-    public void The_generated_row_is_as_the_manifest_says(string profile)
+    [MemberData(nameof(Rows))]
+    public void The_row_is_as_the_manifest_says(string profile, string scenario)
     {
-        var row = Manifest.For(profile, ScenarioCatalogue.Generated.Name);
-        var (whole, met) = GeneratedCell.Meet(Catalogue.Get(profile), ScenarioCatalogue.Generated, new ExplorationOptions(row.Budget));
+        var row = Manifest.For(profile, scenario);
+        var (whole, met) = GeneratedCell.Meet(Catalogue.Get(profile), ScenarioCatalogue.Get(scenario), new ExplorationOptions(row.Budget));
         Assert.Equal((int)row.Budget, whole.Schedules);
         var judged = row.JudgeFindings([.. met.Select(m => (m.Attributed.Label, m.Attributed.Findings))], whole.Schedules);
-        Assert.True(judged.Judgement == Judgement.AsExpected, $"{profile} x generated: {judged.Deviation}");
+        Assert.True(judged.Judgement == Judgement.AsExpected, $"{profile} x {scenario}: {judged.Deviation}");
     }
 }

@@ -10,4 +10,28 @@ internal static class SampleConfigs
           {"kind":"offliner","name":"offliner1","steps":2},
           {"kind":"observer","name":"admin","steps":2}]}
         """;
+
+    /// <summary>Two callers race a claim, a populate and a kill on two domains (the random-operations mode).</summary>
+    public const string TwoCallers = """
+        {"nodes":1,"pagesPerNode":4,"domains":[4,2],"actors":[
+          {"kind":"caller","name":"caller1","calls":["claim d1 3","populate d1 order=0","kill d1"]},
+          {"kind":"caller","name":"caller2","calls":["physinfo","claim d2 2","domaininfo d1","destroy d2"]}]}
+        """;
+
+    /// <summary>
+    /// Choices outside Coyote for a draw (a SplitMix64 stream from a seed): deterministic, as every source of choices
+    /// in this repository must be; System.Random is banned.
+    /// </summary>
+    public static Func<int, int> Choices(int seed)
+    {
+        var state = (ulong)seed * 0x9E3779B97F4A7C15UL;
+        return bound =>
+        {
+            state += 0x9E3779B97F4A7C15UL;
+            var z = state;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return (int)((z ^ (z >> 31)) % (ulong)bound);
+        };
+    }
 }

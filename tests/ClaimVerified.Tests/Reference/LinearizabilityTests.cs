@@ -108,11 +108,12 @@ public sealed class LinearizabilityTests
     [Fact]
     public void The_table_covers_every_profile_and_scenario()
     {
-        // Every cell a staged scenario applies to; none where it does not (a scenario refuses to run on a Xen that never
-        // makes its calls, ManifestTests). The generated family is not in this table: its configurations differ from
-        // run to run, so no budget of "executions until a non-linearizable one" means the same thing twice (README,
-        // known limits: the random-operations mode is still to come).
-        var applicable = Catalogue.All.SelectMany(p => ScenarioCatalogue.All.Where(s => s.Configure is null && s.NotApplicable(p) is null)
+        // Every cell a staged scenario applies to, and the random-operations mode on every profile; none where a scenario
+        // does not apply (it refuses to run on a Xen that never makes its calls, ManifestTests). The generated swarm is
+        // not in this table: its reapers record a kill as one operation, which no design can linearize against an
+        // observer between its continuations (README, known limits); random-ops records kills as continuations.
+        var applicable = Catalogue.All.SelectMany(p => ScenarioCatalogue.All
+            .Where(s => (s.Configure is null || s == ScenarioCatalogue.RandomOperations) && s.NotApplicable(p) is null)
             .Select(s => (p, s))).ToArray();
         Assert.Equal(applicable.Length, Table.Results.Count);
         Assert.All(applicable, cell => Table.For(cell.p.Name, cell.s.Name));

@@ -30,6 +30,9 @@ public sealed class PackedSpecTests
             // LLC colouring refuses claims on some profiles; tmem and extra pages on a two-domain, two-node host.
             data.Add(profile.Name, "nodes=1 pages=2 domains=1 sizes=2 llc");
             data.Add(profile.Name, "nodes=2 pages=1 domains=2 sizes=1,2 without=offline,maxmem,share,destroy");
+
+            // domain_kill's continuations, where a claim, a populate or another kill meets a dying domain.
+            data.Add(profile.Name, "nodes=1 pages=2 domains=2 sizes=1,2 without=offline,share,xenheap with=kill-step");
         }
 
         return data;

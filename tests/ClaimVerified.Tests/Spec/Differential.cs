@@ -158,6 +158,7 @@ public static class SpecGen
             (2, Gen.Select(Caller, Gen.OneOf(-1L, 0L, 1L, 3L, ClaimVerified.Host.MaxTmemFlushPages + 1),
                 (c, p) => (S.Operation)new S.TmemFlushAll(c, p))),
             (2, Gen.Select(Caller, DomId, (c, d) => (S.Operation)new S.DomainKill(c, d))),
+            (3, Gen.Select(Caller, DomId, (c, d) => (S.Operation)new S.KillContinuation(c, d))),
             (2, Gen.Select(Caller, DomId, (c, d) => (S.Operation)new S.DestroyDomain(c, d))),
             (1, Gen.Const<S.Operation>(new S.PhysInfo())),
             (1, DomId.Select(d => (S.Operation)new S.GetDomainInfo(d))));

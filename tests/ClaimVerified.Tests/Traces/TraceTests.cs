@@ -43,7 +43,7 @@ public sealed class TraceTests
                 var folder = folders.FirstOrDefault(f => f.Contains($"/{row.Profile}/{row.Scenario}--", StringComparison.Ordinal)
                     && f.EndsWith($"--{finding}", StringComparison.Ordinal));
                 Assert.True(folder is not null, $"no trace for {row.Profile} x {row.Scenario}: {finding}. Regenerate with: "
-                    + "dotnet run --project src/ClaimVerified.Cli -- explore --scenario generated --traces traces");
+                    + $"dotnet run --project src/ClaimVerified.Cli -- explore --scenario {row.Scenario} --traces traces");
                 var timeline = File.ReadAllLines(Path.Combine(folder!, TraceFolder.TimelineFile));
                 Assert.StartsWith("  host: ", timeline[1], StringComparison.Ordinal);
                 Assert.NotNull(TraceMeta.Parse(File.ReadAllText(Path.Combine(folder!, TraceMeta.FileName)), folder!).Configuration);
