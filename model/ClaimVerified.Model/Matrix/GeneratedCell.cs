@@ -2,7 +2,9 @@ using System.Diagnostics;
 using ClaimVerified.Model.Attribution;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Generation;
 using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Model.Shrinking;
 using ClaimVerified.Model.Traces;
 using ClaimVerified.Profiles;
 
@@ -33,8 +35,10 @@ public static class GeneratedCell
         foreach (var (violation, attributed, _) in distinct.Where(d => d.Attributed != NotAttributed))
         {
             var example = Counterexample.Replay(profile, scenario, violation.Result);
+            var written = options.Shrink && example.Configuration is { } config
+                ? WriteShrunk(options.TracesRoot, manifest, profile, scenario, config, violation, attributed, out example)
+                : TraceFolder.Write(options.TracesRoot, example, manifest, attributed);
             examples.Add(example);
-            var written = TraceFolder.Write(options.TracesRoot, example, manifest, attributed);
             folder ??= written;
         }
 
@@ -46,6 +50,19 @@ public static class GeneratedCell
             Math.Round(stopwatch.Elapsed.TotalSeconds, 2), findings.Length == 0 ? null : distinct[0].Violation.Result.BugMessage, folder,
             row?.Finding);
         return (cell, examples, findings);
+    }
+
+    /// <summary>
+    /// Shrinks the counterexample's configuration (<see cref="Shrinker"/>) and writes the smaller one's shortest
+    /// violating schedule, in the folder the drawn one would have had: it is a given configuration now, so its replay
+    /// does not draw; the README says what it was shrunk from.
+    /// </summary>
+    private static string WriteShrunk(string root, ExpectedResults manifest, Profile profile, Scenario family, GeneratedConfig config,
+        MetViolation violation, Attributed attributed, out Counterexample example)
+    {
+        var shrunk = Shrinker.Shrink(profile, config, violation, attributed);
+        example = Counterexample.Replay(profile, shrunk.Scenario, shrunk.Violation.Result);
+        return TraceFolder.Write(root, example, manifest, shrunk.Attributed, new ShrinkNote(family.Name, shrunk.Describe(config)));
     }
 
     /// <summary>

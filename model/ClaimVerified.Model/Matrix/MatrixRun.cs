@@ -19,7 +19,8 @@ public sealed record MatrixOptions(
     uint Seed,
     int Attempts,
     string TracesRoot,
-    Shard? Shard = null)
+    Shard? Shard = null,
+    bool Shrink = false)
 {
     /// <summary>A limit on everything: at most this many explorations per violating cell.</summary>
     public const int MaxAttempts = 100;

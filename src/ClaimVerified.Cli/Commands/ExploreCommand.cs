@@ -36,16 +36,21 @@ public static class ExploreCommand
         {
             Description = "Explore the cells in N child processes, merged in cell order (default: the machine's cores)",
         };
+        var shrink = new Option<bool>("--shrink")
+        {
+            Description = "Minimise each generated or random-ops counterexample before it is written (fewer actors, calls, sizes; then the shortest schedule)",
+        };
         var json = ListCommands.JsonOption();
         var command = new Command("explore", "Explore the claim designs: profile x scenario, with counterexamples and a report")
         {
-            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, jobs, json,
+            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, jobs, shrink, json,
         };
         command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
             var options = Options(
                 parsed.GetValue(profiles), parsed.GetValue(scenarios), parsed.GetValue(iterations), parsed.GetValue(strategy),
                 parsed.GetValue(seed), parsed.GetValue(attempts), parsed.GetValue(outDir)!, parsed.GetValue(traces));
+            options = options with { Shrink = parsed.GetValue(shrink) };
             if (parsed.GetValue(config) is { } configPath)
             {
                 options = options with { Scenarios = [GivenConfiguration(configPath, options.Profiles, parsed.GetValue(scenarios))] };

@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ClaimVerified.Model.Attribution;
+using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Generation;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Model.Shrinking;
+using ClaimVerified.Model.Traces;
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Tests.Generated;
+
+/// <summary>
+/// Shrinking: every candidate is a smaller configuration (fewer actors, domains or calls, or smaller numbers), domains
+/// are renamed when one goes, and a real counterexample comes out smaller, still breaking the same property for the
+/// same finding.
+/// </summary>
+public sealed partial class ShrinkingTests
+{
+    private static int Size(GeneratedConfig c) =>
+        c.Actors.Count + (c.Domains?.Count ?? 0) + c.Actors.Sum(a => (a.Calls?.Count ?? 0) + a.Steps)
+        + (int)c.PagesPerNode + (int)(c.Domains?.Sum() ?? 0) + (int)c.Actors.Sum(a => a.MaxPages + a.StartPages + (a.NodePages?.Sum() ?? 0))
+        + c.Actors.Sum(a => (a.Calls ?? []).Sum(call => call.Length + Numbers().Matches(call).Sum(m => int.Parse(m.Value, CultureInfo.InvariantCulture))));
+
+    [GeneratedRegex(@"\d+")]
+    private static partial Regex Numbers();
+
+    [Fact]
+    public void Every_candidate_is_smaller_and_they_cut_the_largest_pieces_first()
+    {
+        var config = GeneratedConfig.FromRecord(SampleConfigs.TwoCallers);
+        var candidates = Shrinker.Candidates(config).ToArray();
+        Assert.NotEmpty(candidates);
+        Assert.All(candidates, c => Assert.True(Size(c) < Size(config), string.Join("; ", c.Describe())));
+        Assert.Equal(config.Actors.Count - 1, candidates[0].Actors.Count);
+        Assert.Contains(candidates, c => c.Actors[0].Calls!.Contains("claim d1 2"));
+        Assert.Contains(candidates, c => c.Actors[0].Calls!.Contains("populate d1 order=0") && c.Actors[0].Calls!.Count == 2);
+        Assert.Contains(candidates, c => c.PagesPerNode == config.PagesPerNode - 1);
+    }
+
+    [Fact]
+    public void Dropping_a_domain_drops_the_calls_on_it_and_renames_the_later_ones()
+    {
+        var config = new GeneratedConfig(1, 4,
+            [new ActorSpec(ActorKind.Caller, "c1", Calls: ["claim d1 2", "kill d2", "tmem-put d3 ephemeral as=d3", "domaininfo d3"])],
+            Domains: [2, 3, 4]);
+        var withoutD2 = Shrinker.Candidates(config).Single(c => c.Domains is [2, 4]);
+        Assert.Equal(["claim d1 2", "tmem-put d2 ephemeral as=d2", "domaininfo d2"], withoutD2.Actors[0].Calls);
+    }
+
+    [Fact]
+    public void A_real_counterexample_shrinks_and_keeps_its_property_and_finding()
+    {
+        // The committed trace of the unlocked dying check found by the random-operations mode on xen-4.22.
+        var profile = Catalogue.Get("xen-4.22");
+        var folder = Path.Combine(Traces.Repository.Root, "traces/xen-4.22/random-ops--release--unlocked-dying-check");
+        var meta = TraceMeta.Parse(File.ReadAllText(Path.Combine(folder, TraceMeta.FileName)), folder);
+        var config = meta.Configuration!;
+        var scenario = ScenarioCatalogue.Given(config);
+        var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(Shrinker.CandidateBudget), v => v.Property == "release")
+            .Violations.First(v => v.Property == "release");
+        var attributed = Attributor.Attribute(profile, scenario, violation);
+        Assert.Equal("unlocked-dying-check", attributed.Label);
+
+        var shrunk = Shrinker.Shrink(profile, config, violation, attributed);
+        Assert.Equal("unlocked-dying-check", shrunk.Attributed.Label);
+        Assert.Equal("release", shrunk.Violation.Property);
+        Assert.True(Size(shrunk.Config) < Size(config), string.Join("; ", shrunk.Config.Describe()));
+        Assert.Equal("release", Explorer.Replay(profile, shrunk.Scenario, shrunk.Violation.Result.ReproducibleTrace!).Result.PropertyId);
+    }
+}
