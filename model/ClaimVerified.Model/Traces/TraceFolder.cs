@@ -202,7 +202,9 @@ public static class TraceFolder
         {
             text.Append(shrunk is null
                 ? "**The configuration.** Drawn at the start of the run (a replay draws it again):\n\n"
-                : $"**The configuration.** Drawn in a {shrunk.Family} run, then {shrunk.How}; given to this run as data:\n\n");
+                : shrunk.Family == ScenarioCatalogue.GivenName
+                    ? $"**The configuration.** Given as data, then {shrunk.How}; given to this run as data:\n\n"
+                    : $"**The configuration.** Drawn in a {shrunk.Family} run, then {shrunk.How}; given to this run as data:\n\n");
             foreach (var line in config.Describe())
             {
                 text.Append("- ").Append(line).Append('\n');

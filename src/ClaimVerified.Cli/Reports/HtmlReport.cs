@@ -38,9 +38,10 @@ public static class HtmlReport
         html.Append("</table>\n<h2>Counterexamples</h2>\n");
         foreach (var timeline in timelines)
         {
-            var cell = cells.First(c => c.Profile == timeline.Profile && c.Scenario == timeline.Scenario);
+            // A shrunk counterexample runs as a given configuration, not as its cell's scenario: no staged finding to name.
+            var cell = cells.FirstOrDefault(c => c.Profile == timeline.Profile && c.Scenario == timeline.Scenario);
             html.Append("<section><h3>").Append(E(timeline.Title)).Append("</h3>\n<p class=\"violates\">").Append(E(timeline.Message ?? "")).Append("</p>\n");
-            if (cell.Finding is not null && manifest.Findings.TryGetValue(cell.Finding, out var finding))
+            if (cell?.Finding is not null && manifest.Findings.TryGetValue(cell.Finding, out var finding))
             {
                 html.Append("<p class=\"finding\"><b>").Append(E(finding.Title)).Append(".</b> ").Append(E(finding.Explanation))
                     .Append(" <i>Fixed by ").Append(E(finding.FixedBy)).Append(".</i></p>\n");

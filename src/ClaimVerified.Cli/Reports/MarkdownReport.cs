@@ -21,9 +21,10 @@ public static class MarkdownReport
         text.Append("\n## Counterexamples\n");
         foreach (var timeline in timelines)
         {
-            var cell = cells.First(c => c.Profile == timeline.Profile && c.Scenario == timeline.Scenario);
+            // A shrunk counterexample runs as a given configuration, not as its cell's scenario: no staged finding to name.
+            var cell = cells.FirstOrDefault(c => c.Profile == timeline.Profile && c.Scenario == timeline.Scenario);
             text.Append("\n### ").Append(timeline.Title).Append("\n\n").Append(timeline.Message).Append("\n\n");
-            if (cell.Finding is not null && manifest.Findings.TryGetValue(cell.Finding, out var finding))
+            if (cell?.Finding is not null && manifest.Findings.TryGetValue(cell.Finding, out var finding))
             {
                 text.Append("**").Append(finding.Title).Append(".** ").Append(finding.Explanation).Append(" Fixed by ").Append(finding.FixedBy).Append(".\n\n");
             }

@@ -51,10 +51,33 @@ public sealed class ConfigCommandTests() : CliTestBase("config")
     }
 
     [Fact]
-    public void The_scenarios_command_lists_the_generated_family()
+    public void The_scenarios_command_lists_the_generated_family_and_the_random_operations_mode()
     {
         var (exit, output, _) = Run("scenarios");
         Assert.Equal(ExitCode.AsExpected, exit);
         Assert.Contains("generated", output, StringComparison.Ordinal);
+        Assert.Contains("random-ops", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_shrunk_counterexample_is_written_in_its_family_folder_says_what_it_was_shrunk_from_and_replays()
+    {
+        // Two callers race a claim and a destroy on xen-4.22: the unlocked dying check, already as small as it gets.
+        var config = ScratchFile("callers.json", """
+            {"nodes":2,"pagesPerNode":1,"domains":[1],"actors":[
+              {"kind":"caller","name":"caller1","calls":["claim d1 1"]},
+              {"kind":"caller","name":"caller2","calls":["destroy d1"]}]}
+            """);
+        var (exit, output, error) = Run("explore", "--config", config, "--profile", "xen-4.22", "--shrink", "--out", Scratch);
+        Assert.True(exit == ExitCode.AsExpected, output + error);
+        var folder = Directory.GetDirectories(Path.Combine(Scratch, "traces", "xen-4.22"))
+            .Single(d => d.EndsWith("generated-config--release--unlocked-dying-check", StringComparison.Ordinal));
+        var readme = File.ReadAllText(Path.Combine(folder, TraceFolder.ReadmeFile));
+        Assert.Contains("Given as data, then shrunk from 2 actors, 2 calls, 2x1 pages", readme, StringComparison.Ordinal);
+        Assert.Contains("--shrink", readme, StringComparison.Ordinal);
+        var replayed = TraceFolder.Replay(folder);
+        Assert.Equal("generated-config", replayed.Meta.ShrunkFrom);
+        Assert.Equal("release", replayed.Meta.Property);
+        Assert.True(File.Exists(Path.Combine(Scratch, "report.html")));
     }
 }
