@@ -75,6 +75,26 @@ public static class Attributor
     }
 
     /// <summary>
+    /// Whether the fixes of <paramref name="findings"/>, together, remove the violation: on the very schedule where the
+    /// replay can judge, else by exploring the configuration with them for <paramref name="budget"/> schedules. A quick
+    /// check (it does not ask whether other fixes would remove it too): what shrinking uses to keep a smaller
+    /// configuration's violation on its finding, before the full attribution of the smallest one.
+    /// </summary>
+    public static bool Removes(Profile profile, Scenario scenario, MetViolation violation, IReadOnlyList<string> findings, uint budget)
+    {
+        ArgumentNullException.ThrowIfNull(violation);
+        ArgumentNullException.ThrowIfNull(findings);
+        var fixes = FindingFixes.All.Where(f => findings.Contains(f.Finding)).ToArray();
+        if (fixes.Length == 0)
+        {
+            return false;
+        }
+
+        var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property);
+        return attempt.Replay(fixes) ?? attempt.ExploreFor(fixes, budget);
+    }
+
+    /// <summary>
     /// No fix alone removes the violation: do all of them together? Then drop, one at a time, each fix the others do
     /// without: what is left is a smallest set of findings that together explain it (a compound); else it is new. A
     /// fix whose replay was the very same run (same calls, same results, same violation) touches nothing this run does
@@ -192,6 +212,11 @@ public static class Attributor
             return result.Violations.All(v => v.Property != property);
         }
 
+
+        /// <summary>Whether the configuration with <paramref name="fixes"/> meets the property nowhere in <paramref name="budget"/> schedules.</summary>
+        public bool ExploreFor(IReadOnlyList<FindingFix> fixes, uint budget) =>
+            WholeBudget.Explore(FindingFixes.Apply(profile, fixes), ScenarioCatalogue.Given(FindingFixes.Apply(config, fixes)),
+                new ExplorationOptions(budget), v => v.Property == property).Violations.All(v => v.Property != property);
 
         /// <summary>
         /// The violating schedule replayed on <paramref name="fixedProfile"/>: true when the same calls were made in the

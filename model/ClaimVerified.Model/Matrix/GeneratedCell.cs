@@ -26,7 +26,7 @@ public static class GeneratedCell
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(options);
         var row = manifest.Find(profile.Name, scenario.Name);
-        var budget = options.Iterations ?? row?.Budget ?? MatrixOptions.UnlistedBudget;
+        var budget = options.Iterations ?? options.DrawnBudget ?? row?.Budget ?? MatrixOptions.UnlistedBudget;
         var stopwatch = Stopwatch.StartNew();
         var (whole, distinct) = Meet(profile, scenario, new ExplorationOptions(budget, options.Strategy, options.Seed));
         var findings = distinct.Select(d => d.Met).ToArray();
@@ -60,7 +60,12 @@ public static class GeneratedCell
     private static string WriteShrunk(string root, ExpectedResults manifest, Profile profile, Scenario family, GeneratedConfig config,
         MetViolation violation, Attributed attributed, out Counterexample example)
     {
-        var shrunk = Shrinker.Shrink(profile, config, violation, attributed);
+        if (Shrinker.Shrink(profile, config, violation, attributed) is not { } shrunk)
+        {
+            example = Counterexample.Replay(profile, family, violation.Result);
+            return TraceFolder.Write(root, example, manifest, attributed);
+        }
+
         example = Counterexample.Replay(profile, shrunk.Scenario, shrunk.Violation.Result);
         return TraceFolder.Write(root, example, manifest, shrunk.Attributed, new ShrinkNote(family.Name, shrunk.Describe(config)));
     }

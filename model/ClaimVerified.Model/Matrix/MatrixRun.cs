@@ -9,6 +9,7 @@ namespace ClaimVerified.Model.Matrix;
 
 /// <summary>What to explore: which cells, how hard, and where the counterexamples go.</summary>
 /// <param name="Iterations">Schedules per cell; null: the manifest's budget for the cell (200 for a cell it lacks).</param>
+/// <param name="DrawnBudget">Schedules per cell of a drawn scenario when <paramref name="Iterations"/> is null (null: the manifest's).</param>
 /// <param name="Attempts">Explorations per violating cell; the shortest counterexample is kept.</param>
 /// <param name="TracesRoot">Where trace folders are written.</param>
 public sealed record MatrixOptions(
@@ -20,8 +21,15 @@ public sealed record MatrixOptions(
     int Attempts,
     string TracesRoot,
     Shard? Shard = null,
-    bool Shrink = false)
+    bool Shrink = false,
+    uint? DrawnBudget = null)
 {
+    /// <summary>
+    /// The budget the main job (explore with no scenario and no --iterations) gives each cell of a drawn scenario, below
+    /// the manifest's: what it meets is judged as in CI, what it has not met yet is not counted against it.
+    /// </summary>
+    public const uint MainJobDrawnBudget = 50;
+
     /// <summary>A limit on everything: at most this many explorations per violating cell.</summary>
     public const int MaxAttempts = 100;
 

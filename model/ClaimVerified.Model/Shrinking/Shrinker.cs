@@ -31,54 +31,66 @@ public sealed record Shrunk(GeneratedConfig Config, Scenario Scenario, MetViolat
 /// </summary>
 public static partial class Shrinker
 {
-    public const uint CandidateBudget = 200;
+    public const uint CandidateBudget = 100;
 
-    public const int MaxTries = 60;
+    public const int MaxTries = 40;
 
     /// <summary>Of the smallest configuration's violations of the property, at most this many are replayed to find the shortest.</summary>
     public const int MaxShortestCandidates = 8;
 
-    public static Shrunk Shrink(Profile profile, GeneratedConfig config, MetViolation violation, Attributed attributed)
+    /// <summary>The smaller counterexample, or null when no smaller configuration keeps the property broken by the same finding.</summary>
+    public static Shrunk? Shrink(Profile profile, GeneratedConfig config, MetViolation violation, Attributed attributed)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(violation);
         ArgumentNullException.ThrowIfNull(attributed);
         var property = violation.Property;
-        var best = config;
-        int tried = 0, steps = 0;
+        var chain = new List<GeneratedConfig> { config };
+        var tried = 0;
         for (var improved = true; improved && tried < MaxTries;)
         {
             improved = false;
-            foreach (var candidate in Candidates(best).Where(c => c.Validate(profile) is null))
+            foreach (var candidate in Candidates(chain[^1]).Where(c => c.Validate(profile) is null))
             {
                 if (++tried > MaxTries)
                 {
                     break;
                 }
 
-                if (Meets(profile, candidate, property, attributed.Label) is not null)
+                if (StillBreaks(profile, candidate, property, attributed.Findings))
                 {
-                    (best, improved, steps) = (candidate, true, steps + 1);
+                    chain.Add(candidate);
+                    improved = true;
                     break;
                 }
             }
         }
 
-        var scenario = ScenarioCatalogue.Given(best);
-        var shortest = Shortest(profile, scenario, property, attributed.Label);
-        return shortest is { } found
-            ? new Shrunk(best, scenario, found.Violation, found.Attributed, Math.Min(tried, MaxTries), steps)
-            : new Shrunk(config, ScenarioCatalogue.Given(config), violation, attributed, Math.Min(tried, MaxTries), 0);
+        // The quick check keeps each step on the finding's fix; the full attribution of the smallest configuration decides.
+        // Should another fix explain it there too (a compound, another finding), the next larger one is tried.
+        for (var i = chain.Count - 1; i > 0; i--)
+        {
+            var scenario = ScenarioCatalogue.Given(chain[i]);
+            if (Shortest(profile, scenario, property, attributed.Label) is { } found)
+            {
+                return new Shrunk(chain[i], scenario, found.Violation, found.Attributed, Math.Min(tried, MaxTries), i);
+            }
+        }
+
+        return null;
     }
 
-    /// <summary>The first violation of <paramref name="property"/> on the configuration, if attributed to <paramref name="label"/>.</summary>
-    private static MetViolation? Meets(Profile profile, GeneratedConfig config, string property, string label)
+    /// <summary>
+    /// Whether the configuration still breaks the property, in a way the finding's fixes remove (the same schedule
+    /// replayed with them, else the configuration explored with them).
+    /// </summary>
+    private static bool StillBreaks(Profile profile, GeneratedConfig config, string property, IReadOnlyList<string> findings)
     {
         var scenario = ScenarioCatalogue.Given(config);
         var met = WholeBudget.Explore(profile, scenario, new ExplorationOptions(CandidateBudget), v => v.Property == property)
             .Violations.FirstOrDefault(v => v.Property == property);
-        return met is not null && Attributor.Attribute(profile, scenario, met).Label == label ? met : null;
+        return met is not null && Attributor.Removes(profile, scenario, met, findings, CandidateBudget);
     }
 
     /// <summary>The violation of the property with the fewest operations, among the first few met, attributed to the label.</summary>
@@ -99,13 +111,18 @@ public static partial class Shrinker
         return null;
     }
 
-    /// <summary>Smaller configurations, the largest cuts first: actors, domains, calls; then steps, sizes, the host.</summary>
+    /// <summary>Smaller configurations, the largest cuts first: actors, half the host, domains, calls; then steps, sizes, a page less.</summary>
     public static IEnumerable<GeneratedConfig> Candidates(GeneratedConfig c)
     {
         ArgumentNullException.ThrowIfNull(c);
         for (var i = 0; i < c.Actors.Count && c.Actors.Count > 1; i++)
         {
             yield return c with { Actors = [.. c.Actors.Where((_, j) => j != i)] };
+        }
+
+        if (c.PagesPerNode > 1)
+        {
+            yield return c with { PagesPerNode = (c.PagesPerNode + 1) / 2 };
         }
 
         for (var k = 0; k < (c.Domains?.Count ?? 0) && c.Domains!.Count > 1; k++)
@@ -151,7 +168,7 @@ public static partial class Shrinker
             }
         }
 
-        if (c.PagesPerNode > 1)
+        if (c.PagesPerNode > 2)
         {
             yield return c with { PagesPerNode = c.PagesPerNode - 1 };
         }

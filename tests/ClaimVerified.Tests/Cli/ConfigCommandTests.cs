@@ -62,10 +62,10 @@ public sealed class ConfigCommandTests() : CliTestBase("config")
     [Fact]
     public void A_shrunk_counterexample_is_written_in_its_family_folder_says_what_it_was_shrunk_from_and_replays()
     {
-        // Two callers race a claim and a destroy on xen-4.22: the unlocked dying check, already as small as it gets.
+        // Two callers race a claim and a destroy on xen-4.22 (the unlocked dying check), with a physinfo and a page to spare.
         var config = ScratchFile("callers.json", """
-            {"nodes":2,"pagesPerNode":1,"domains":[1],"actors":[
-              {"kind":"caller","name":"caller1","calls":["claim d1 1"]},
+            {"nodes":2,"pagesPerNode":2,"domains":[1],"actors":[
+              {"kind":"caller","name":"caller1","calls":["physinfo","claim d1 1"]},
               {"kind":"caller","name":"caller2","calls":["destroy d1"]}]}
             """);
         var (exit, output, error) = Run("explore", "--config", config, "--profile", "xen-4.22", "--shrink", "--out", Scratch);
@@ -73,7 +73,7 @@ public sealed class ConfigCommandTests() : CliTestBase("config")
         var folder = Directory.GetDirectories(Path.Combine(Scratch, "traces", "xen-4.22"))
             .Single(d => d.EndsWith("generated-config--release--unlocked-dying-check", StringComparison.Ordinal));
         var readme = File.ReadAllText(Path.Combine(folder, TraceFolder.ReadmeFile));
-        Assert.Contains("Given as data, then shrunk from 2 actors, 2 calls, 2x1 pages", readme, StringComparison.Ordinal);
+        Assert.Contains("Given as data, then shrunk from 2 actors, 3 calls, 2x2 pages", readme, StringComparison.Ordinal);
         Assert.Contains("--shrink", readme, StringComparison.Ordinal);
         var replayed = TraceFolder.Replay(folder);
         Assert.Equal("generated-config", replayed.Meta.ShrunkFrom);

@@ -51,3 +51,32 @@ public sealed class GeneratedManifestTests
         Assert.True(judged.Judgement == Judgement.AsExpected, $"{profile} x {scenario}: {judged.Deviation}");
     }
 }
+
+/// <summary>How a drawn row judges what a run met: in CI at its budget, and below it (the main job's smaller budget).</summary>
+public sealed class FindingsJudgementTests
+{
+    private static readonly ExpectedResult Row = new("xen-4.22", "random-ops", "finds", null, null, 200,
+        Findings: ["max-pages-ignores-claim", "unlocked-dying-check"], InCompounds: ["offline-unbacks-claims"]);
+
+    private static (string, IReadOnlyList<string>) Alone(string finding) => (finding, [finding]);
+
+    [Fact]
+    public void At_its_budget_every_finding_must_be_met_and_nothing_else()
+    {
+        Assert.Equal(Judgement.AsExpected, Row.JudgeFindings([Alone("max-pages-ignores-claim"), Alone("unlocked-dying-check"),
+            ("compound: offline-unbacks-claims+unlocked-dying-check", ["offline-unbacks-claims", "unlocked-dying-check"])], 200).Judgement);
+        var missing = Row.JudgeFindings([Alone("max-pages-ignores-claim")], 200);
+        Assert.Equal(Judgement.ExpectedViolationMissing, missing.Judgement);
+        Assert.Contains("unlocked-dying-check, offline-unbacks-claims", missing.Deviation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Below_its_budget_a_finding_not_met_yet_is_no_contradiction_but_anything_unexpected_is()
+    {
+        Assert.Equal(Judgement.AsExpected, Row.JudgeFindings([Alone("max-pages-ignores-claim")], 50).Judgement);
+        Assert.Equal(Judgement.AsExpected, Row.JudgeFindings([], 50).Judgement);
+        var unexpected = Row.JudgeFindings([Alone("split-consumption-window")], 50);
+        Assert.Equal(Judgement.UnexpectedViolation, unexpected.Judgement);
+        Assert.Equal(Judgement.UnexpectedViolation, Row.JudgeFindings([(ClaimVerified.Model.Attribution.Attributed.New, [])], 50).Judgement);
+    }
+}

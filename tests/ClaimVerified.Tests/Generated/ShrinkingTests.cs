@@ -62,7 +62,8 @@ public sealed partial class ShrinkingTests
         var attributed = Attributor.Attribute(profile, scenario, violation);
         Assert.Equal("unlocked-dying-check", attributed.Label);
 
-        var shrunk = Shrinker.Shrink(profile, config, violation, attributed);
+        var shrunk = Shrinker.Shrink(profile, config, violation, attributed)!;
+        Assert.NotNull(shrunk);
         Assert.Equal("unlocked-dying-check", shrunk.Attributed.Label);
         Assert.Equal("release", shrunk.Violation.Property);
         Assert.True(Size(shrunk.Config) < Size(config), string.Join("; ", shrunk.Config.Describe()));
