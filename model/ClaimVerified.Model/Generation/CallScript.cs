@@ -17,7 +17,7 @@ public sealed record CallStep(string Source, string Keyword, Func<Func<DomainRef
 
 /// <summary>
 /// The calls of a configuration's callers (the random-operations mode), written as conformance-script lines (the
-/// syntax of docs/conformance: <c>claim d1 4</c>, <c>populate d2 order=0 node=1</c>, <c>physinfo</c>) on the
+/// syntax of traces/conformance/FORMAT.md: <c>claim d1 4</c>, <c>populate d2 order=0 node=1</c>, <c>physinfo</c>) on the
 /// configuration's domains, named d1, d2, ... in the order of <see cref="GeneratedConfig.Domains"/>. Only public
 /// hypercalls a privileged caller (or, for tmem, the guest itself) may make on the profile's Xen are allowed: the
 /// same rule as the actor kinds' table (<see cref="ActorKinds"/>).
@@ -38,7 +38,7 @@ public static class CallScript
         ArgumentNullException.ThrowIfNull(profile);
         return keyword switch
         {
-            "populate" or "decrease" or "maxmem" or "kill" or "destroy" or "physinfo" or "domaininfo" or "share" => null,
+            "populate" or "decrease" or "maxmem" or "kill" or "kill-step" or "destroy" or "physinfo" or "domaininfo" or "share" => null,
             "claim" => ActorKinds.NotApplicable(ActorKind.ClaimToolstack, profile),
             "claimset" => profile.NodeClaims ? null : "this Xen has no claim sets (XEN_DOMCTL_claim_memory is the NUMA proposal)",
             "tmem-put" or "tmem-flush" => ActorKinds.NotApplicable(ActorKind.TmemClient, profile),

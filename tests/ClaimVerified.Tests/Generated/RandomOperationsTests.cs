@@ -86,6 +86,19 @@ public sealed class RandomOperationsTests
     }
 
     [Fact]
+    public void A_lone_kill_continuation_is_a_call_a_toolstack_may_make_and_its_history_linearizes()
+    {
+        var config = GeneratedConfig.FromRecord(SampleConfigs.TwoCallers);
+        config = config with { Actors = [config.Actors[0] with { Calls = ["kill-step d1", "domaininfo d1"] }] };
+        Assert.Null(config.Validate(Catalogue.Reference));
+        var scenario = ScenarioCatalogue.Given(config);
+        var explored = Explorer.Explore(Catalogue.Reference, scenario, new ExplorationOptions(20));
+        Assert.False(explored.BugFound, explored.BugMessage);
+        var linearized = LinearizabilityExplorer.Explore(Catalogue.Reference, scenario, new ExplorationOptions(20));
+        Assert.True(linearized.IsLinearizable, linearized.Render());
+    }
+
+    [Fact]
     public void A_given_configuration_of_callers_holds_and_linearizes_on_the_reference()
     {
         var config = GeneratedConfig.Parse(SampleConfigs.TwoCallers, Catalogue.Reference);
