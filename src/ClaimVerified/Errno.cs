@@ -30,9 +30,10 @@ public enum Errno
     /// </summary>
     ENOSYS = 38,
     /// <summary>
-    /// Not finished: call again. Xen's domain_kill returns -ERESTART after each preemptible part (the claim's release,
-    /// then each chunk of pages relinquished), and do_domctl makes a hypercall continuation of it (XEN_ERESTART, 85).
-    /// Only <see cref="Host.DomainKillContinuation"/> returns it.
+    /// Not finished: call again. Xen's domain_kill returns -ERESTART while relinquishing is preempted, and do_domctl
+    /// makes a hypercall continuation of it (XEN_ERESTART, 85). Only <see cref="Host.DomainKillContinuation"/> returns
+    /// it, at finer points than Xen's (after the claim's release too, and once more to find nothing left): every state
+    /// between Xen's own return points is among them.
     /// </summary>
     ERESTART = 85,
     /// <summary>The profile has no such operation (tmem after 4.12, claim sets outside their profile, claims with LLC colouring).</summary>

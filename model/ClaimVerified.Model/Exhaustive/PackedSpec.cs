@@ -15,8 +15,9 @@ public enum PackedStepResult
     /// <summary>The operation succeeded.</summary>
     Ok,
 
-    /// <summary>The operation failed after a first critical section changed the host (assign_pages refused pages
-    /// the heap had already handed out, with the claim redeemed in the heap section staying redeemed).</summary>
+    /// <summary>The operation failed, or did not finish, after changing the host: assign_pages refused pages the heap
+    /// had already handed out (the claim redeemed in the heap section staying redeemed), or a kill step answered
+    /// ERESTART.</summary>
     FailedAfterChange,
 }
 

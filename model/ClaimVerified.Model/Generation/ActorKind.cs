@@ -39,9 +39,10 @@ public enum ActorKind
     Observer,
 
     /// <summary>
-    /// A privileged thread making a fixed sequence of public hypercalls, written as conformance-script lines, on the
-    /// configuration's domains, auditing after each (the random-operations mode, in the spirit of Lincheck). Never
-    /// drawn into the swarm of <c>generated</c>: the <c>random-ops</c> scenario draws callers alone.
+    /// A thread making a fixed sequence of public hypercalls (as the control domain, or as=dN as a guest), written
+    /// as conformance-script lines, on the configuration's domains, auditing after each (the random-operations mode,
+    /// in the spirit of Lincheck). Never drawn into the swarm of <c>generated</c>: the <c>random-ops</c> scenario draws
+    /// callers alone.
     /// </summary>
     Caller,
 }

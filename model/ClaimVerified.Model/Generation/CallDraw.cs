@@ -39,7 +39,8 @@ public static class CallDraw
         {
             "claim" => $"claim {d} {Pages()}" + (profile.SoftClaims && choose(2) == 0 ? " soft" : ""),
             "claimset" => $"claimset {d} " + string.Join(" ", Enumerable.Range(0, nodes).Select(n => $"{choose(total / nodes + 2)}@node{n}")),
-            "populate" => $"populate {d} order={choose(2)}{Node()}",
+            // 4 KiB extents: the model's other orders, 9 and 18, need 512 pages or more, which these hosts never have.
+            "populate" => $"populate {d} order=0{Node()}",
             "decrease" => $"decrease {d} order=0",
             "maxmem" => $"maxmem {d} {Pages()}",
             "tmem-put" or "tmem-flush" => $"{keyword} {d} {Pool()} as={d}",

@@ -76,15 +76,22 @@ public static class CallScript
             throw new ArgumentException($"{where}: a call is one script line without an expectation ('->') or a comment");
         }
 
-        ScriptStep step;
+        IReadOnlyList<ScriptStep> steps;
         try
         {
-            step = ScriptParser.Parse(string.Join('\n', [.. header, call])).Steps[^1];
+            steps = ScriptParser.Parse(string.Join('\n', [.. header, call])).Steps;
         }
         catch (ScriptSyntaxException e)
         {
             throw new ArgumentException($"{where}: {e.Error.Message}; expected {e.Error.Expected}");
         }
+
+        if (steps.Count != domainCount + 1)
+        {
+            throw new ArgumentException($"{where}: not a call (a host or profile line belongs to a script, not to a caller)");
+        }
+
+        var step = steps[^1];
 
         if (NotAllowed(step.Keyword, profile) is { } reason)
         {
@@ -129,7 +136,8 @@ public static class CallScript
         ClaimPages { Caller.Kind: CallerKind.Xen } or ClaimMemory { Caller.Kind: CallerKind.Xen } or Populate { Caller.Kind: CallerKind.Xen }
             or DecreaseReservation { Caller.Kind: CallerKind.Xen } or SetMaxPages { Caller.Kind: CallerKind.Xen }
             or SharePage { Caller.Kind: CallerKind.Xen } or DomainKill { Caller.Kind: CallerKind.Xen }
-            or DestroyDomain { Caller.Kind: CallerKind.Xen } => "a caller thread is a domain, not Xen (as=xen)",
+            or DestroyDomain { Caller.Kind: CallerKind.Xen } or KillContinuation { Caller.Kind: CallerKind.Xen }
+            => "a caller thread is a domain, not Xen (as=xen)",
         _ => null,
     };
 }

@@ -45,6 +45,13 @@ public static class GeneratedCell
         stopwatch.Stop();
         var judged = row?.JudgeFindings([.. distinct.Select(d => (d.Attributed.Label, d.Attributed.Findings))], whole.Schedules) ?? Judged.NoExpectation;
         var verdict = findings.Length == 0 ? "holds" : "violates " + string.Join(", ", findings.Select(f => $"{f.Property} ({f.Label})"));
+        var notYet = (row?.Findings ?? []).Where(f => findings.All(m => m.Label != f)).ToArray();
+        if (row is not null && whole.Schedules < row.Budget && notYet.Length > 0)
+        {
+            // Below the row's budget a finding not met yet is not counted against the cell (JudgeFindings); say so.
+            verdict += $"; not met yet in {whole.Schedules} of the manifest's {row.Budget} schedules: {string.Join(", ", notYet)}";
+        }
+
         var cell = new CellReport(profile.Name, scenario.Name, verdict, row?.Describe() ?? "no expectation", judged.Judgement,
             judged.Deviation, whole.Schedules, findings.Length == 0 ? null : findings[0].FirstSchedule,
             Math.Round(stopwatch.Elapsed.TotalSeconds, 2), findings.Length == 0 ? null : distinct[0].Violation.Result.BugMessage, folder,

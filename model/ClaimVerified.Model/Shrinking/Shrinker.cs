@@ -27,13 +27,17 @@ public sealed record Shrunk(GeneratedConfig Config, Scenario Scenario, MetViolat
 /// breaks and the violation is still attributed to the same finding (so a smaller configuration never trades one
 /// finding for another); then, of the smallest configuration's violating schedules, keep the shortest. Greedy, first
 /// improvement first, with a limit on everything: a candidate is explored for <see cref="CandidateBudget"/> schedules,
-/// and at most <see cref="MaxTries"/> candidates are tried.
+/// at most <see cref="MaxTries"/> candidates are tried, and at most <see cref="MaxFallbacks"/> of the kept ones
+/// attributed in full. The explorations use Coyote's portfolio strategy at the default seed (17), whatever the run's.
 /// </summary>
 public static partial class Shrinker
 {
     public const uint CandidateBudget = 100;
 
     public const int MaxTries = 40;
+
+    /// <summary>At most this many configurations of the chain, smallest first, are attributed in full before giving up.</summary>
+    public const int MaxFallbacks = 3;
 
     /// <summary>Of the smallest configuration's violations of the property, at most this many are replayed to find the shortest.</summary>
     public const int MaxShortestCandidates = 8;
@@ -47,18 +51,19 @@ public static partial class Shrinker
         ArgumentNullException.ThrowIfNull(attributed);
         var property = violation.Property;
         var chain = new List<GeneratedConfig> { config };
+        var seen = new HashSet<string>(StringComparer.Ordinal) { config.ToJson() };
         var tried = 0;
         for (var improved = true; improved && tried < MaxTries;)
         {
             improved = false;
-            foreach (var candidate in Candidates(chain[^1]).Where(c => c.Validate(profile) is null))
+            foreach (var candidate in Candidates(chain[^1]).Where(c => seen.Add(c.ToJson()) && c.Validate(profile) is null))
             {
                 if (++tried > MaxTries)
                 {
                     break;
                 }
 
-                if (StillBreaks(profile, candidate, property, attributed.Findings))
+                if (StillBreaks(profile, candidate, property, attributed))
                 {
                     chain.Add(candidate);
                     improved = true;
@@ -69,7 +74,7 @@ public static partial class Shrinker
 
         // The quick check keeps each step on the finding's fix; the full attribution of the smallest configuration decides.
         // Should another fix explain it there too (a compound, another finding), the next larger one is tried.
-        for (var i = chain.Count - 1; i > 0; i--)
+        for (var i = chain.Count - 1; i > 0 && i >= chain.Count - MaxFallbacks; i--)
         {
             var scenario = ScenarioCatalogue.Given(chain[i]);
             if (Shortest(profile, scenario, property, attributed.Label) is { } found)
@@ -83,14 +88,16 @@ public static partial class Shrinker
 
     /// <summary>
     /// Whether the configuration still breaks the property, in a way the finding's fixes remove (the same schedule
-    /// replayed with them, else the configuration explored with them).
+    /// replayed with them, else the configuration explored with them); for a new violation, one still attributed new.
     /// </summary>
-    private static bool StillBreaks(Profile profile, GeneratedConfig config, string property, IReadOnlyList<string> findings)
+    private static bool StillBreaks(Profile profile, GeneratedConfig config, string property, Attributed attributed)
     {
         var scenario = ScenarioCatalogue.Given(config);
         var met = WholeBudget.Explore(profile, scenario, new ExplorationOptions(CandidateBudget), v => v.Property == property)
             .Violations.FirstOrDefault(v => v.Property == property);
-        return met is not null && Attributor.Removes(profile, scenario, met, findings, CandidateBudget);
+        return met is not null && (attributed.IsNew
+            ? Attributor.Attribute(profile, scenario, met).IsNew
+            : Attributor.Removes(profile, scenario, met, attributed.Findings, CandidateBudget));
     }
 
     /// <summary>The violation of the property with the fewest operations, among the first few met, attributed to the label.</summary>
@@ -206,14 +213,17 @@ public static partial class Shrinker
         }
     }
 
-    /// <summary>A call with one number lowered (a size, an order, a claim-set entry) or its node choice left to the allocator.</summary>
+    /// <summary>A call with one number lowered (a size, a claim-set entry) or its node choice left to the allocator.</summary>
     private static IEnumerable<string> SmallerCall(string call)
     {
         foreach (Match number in Number().Matches(call))
         {
             var value = long.Parse(number.Value, CultureInfo.InvariantCulture);
-            var isNode = call[..number.Index].EndsWith("node=", StringComparison.Ordinal) || call[..number.Index].EndsWith("@node", StringComparison.Ordinal);
-            if (value > 0 && !isNode)
+            // A node is a name, not a size; an order has only a few values (0, 9, 18), so neither is lowered.
+            var before = call[..number.Index];
+            var isNodeOrOrder = before.EndsWith("node=", StringComparison.Ordinal) || before.EndsWith("@node", StringComparison.Ordinal)
+                || before.EndsWith("order=", StringComparison.Ordinal);
+            if (value > 0 && !isNodeOrOrder)
             {
                 yield return call[..number.Index] + (value - 1).ToString(CultureInfo.InvariantCulture) + call[(number.Index + number.Length)..];
             }

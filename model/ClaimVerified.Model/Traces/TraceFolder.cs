@@ -12,14 +12,14 @@ namespace ClaimVerified.Model.Traces;
 /// <summary>What replaying a trace folder showed.</summary>
 public sealed record ReplayOutcome(TraceMeta Meta, ExplorationResult Result, Timeline Timeline, bool SameCode);
 
+/// <summary>How a counterexample was shrunk before it was written: the family it was drawn in, and what was cut.</summary>
+public sealed record ShrinkNote(string Family, string How);
+
 /// <summary>
 /// A trace folder: traces/&lt;profile&gt;/&lt;scenario&gt;--&lt;property&gt;/ with the Coyote trace, meta.json, the
 /// timeline as text and as a Mermaid diagram, and a README in plain words. Writing and reading live here together so
 /// the two cannot drift apart.
 /// </summary>
-/// <summary>How a counterexample was shrunk before it was written: the family it was drawn in, and what was cut.</summary>
-public sealed record ShrinkNote(string Family, string How);
-
 public static class TraceFolder
 {
     public const string TimelineFile = "timeline.txt";
@@ -43,7 +43,11 @@ public static class TraceFolder
     public static string RegenerateCommand(TraceMeta meta)
     {
         ArgumentNullException.ThrowIfNull(meta);
-        return meta.ShrunkFrom is { } family ? RegenerateCommand(meta.Profile, family) + " --shrink" : RegenerateCommand(meta.Profile, meta.Scenario);
+        var shrink = meta.ShrunkFrom is null ? "" : " --shrink";
+        return (meta.ShrunkFrom ?? meta.Scenario) == ScenarioCatalogue.GivenName
+            ? $"dotnet run --project src/ClaimVerified.Cli -- explore --config FILE --profile {meta.Profile}{shrink} (FILE: the "
+                + "configuration of meta.json, as JSON)"
+            : RegenerateCommand(meta.Profile, meta.ShrunkFrom ?? meta.Scenario) + shrink;
     }
 
     /// <summary>
@@ -232,9 +236,17 @@ public static class TraceFolder
         text.Append("## Timeline\n\n```\n").Append(TimelineText.Render(timeline)).Append("```\n\n");
         text.Append("## Replay\n\n```\n");
         text.Append("dotnet build\n");
-        text.Append("CLAIMVERIFIED_PROFILE=").Append(meta.Profile).Append(" dotnet coyote replay model/ClaimVerified.Model/bin/Debug/net10.0/ClaimVerified.Model.dll \\\n    ")
-            .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.ShrunkFrom ?? meta.Scenario, meta.Property, attributed?.Label), TraceFileName(scenario)).Replace('\\', '/'))
-            .Append(" -m ").Append(scenario.EntryPoint).Append('\n');
+        if (meta.Scenario != ScenarioCatalogue.GivenName)
+        {
+            text.Append("CLAIMVERIFIED_PROFILE=").Append(meta.Profile).Append(" dotnet coyote replay model/ClaimVerified.Model/bin/Debug/net10.0/ClaimVerified.Model.dll \\\n    ")
+                .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.ShrunkFrom ?? meta.Scenario, meta.Property, attributed?.Label), TraceFileName(scenario)).Replace('\\', '/'))
+                .Append(" -m ").Append(scenario.EntryPoint).Append('\n');
+        }
+        else
+        {
+            text.Append("# a given configuration: only claimverify's replay reads it from meta.json (a Coyote entry point draws its own)\n");
+        }
+
         text.Append("dotnet run --project src/ClaimVerified.Cli -- replay ")
             .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.ShrunkFrom ?? meta.Scenario, meta.Property, attributed?.Label)).Replace('\\', '/')).Append('\n');
         text.Append("```\n\nRegenerate (after the code changed): `").Append(RegenerateCommand(meta)).Append("`\n");

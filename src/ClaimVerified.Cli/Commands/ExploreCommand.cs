@@ -38,7 +38,7 @@ public static class ExploreCommand
         };
         var shrink = new Option<bool>("--shrink")
         {
-            Description = "Minimise each generated or random-ops counterexample before it is written (fewer actors, calls, sizes; then the shortest schedule)",
+            Description = "Minimise each counterexample of a drawn or given configuration (generated, random-ops, --config) before it is written",
         };
         var json = ListCommands.JsonOption();
         var command = new Command("explore", "Explore the claim designs: profile x scenario, with counterexamples and a report")

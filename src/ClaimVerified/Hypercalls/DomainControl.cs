@@ -151,11 +151,13 @@ public sealed partial class Host
     }
 
     /// <summary>
-    /// One call of XEN_DOMCTL_destroydomain as a toolstack's hypercall makes it: one continuation of domain_kill, under
-    /// domctl_lock, then ERESTART while there is more to do (the claim released and the domain dying; a chunk of pages
-    /// relinquished), Ok once the domain is dead (xen/common/domain.c, domain_kill; xen/common/domctl.c turns -ERESTART
-    /// into a continuation). Others may call in between, and see the domain dying with pages it has not given back:
-    /// what <see cref="DomainKill"/>, which loops until Ok, hides from its caller but not from anyone else.
+    /// One call of XEN_DOMCTL_destroydomain as a toolstack's hypercall makes it: one step of domain_kill under
+    /// domctl_lock, then ERESTART while there is more to do, Ok once the domain is dead (xen/common/domain.c,
+    /// domain_kill, returns -ERESTART while relinquish_memory is preempted; xen/common/domctl.c turns it into a
+    /// continuation). The steps are finer than Xen's return points (Xen goes on from marking the domain dying straight
+    /// into relinquishing, and returns 0 from the call that finishes): each state between Xen's returns is one of
+    /// these. Others may call in between, and see the domain dying with pages it has not given back: what
+    /// <see cref="DomainKill"/>, which loops until Ok, hides from its caller but not from anyone else.
     /// </summary>
     public Outcome DomainKillContinuation(Caller caller, int domid)
     {

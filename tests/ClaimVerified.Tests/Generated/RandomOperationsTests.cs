@@ -60,6 +60,8 @@ public sealed class RandomOperationsTests
     [InlineData("claim d1 4 -> ok", "without an expectation")]
     [InlineData("claim d1", "the claim's pages")]
     [InlineData("populate d1 order=0 as=xen", "not Xen")]
+    [InlineData("kill-step d1 as=xen", "not Xen")]
+    [InlineData("profile xen-4.22", "a profile line after operations")]
     [InlineData("", "one script line")]
     public void A_bad_call_is_refused_naming_the_caller_and_the_call(string call, string why)
     {
