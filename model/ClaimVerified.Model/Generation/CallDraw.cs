@@ -39,8 +39,11 @@ public static class CallDraw
         {
             "claim" => $"claim {d} {Pages()}" + (profile.SoftClaims && choose(2) == 0 ? " soft" : ""),
             "claimset" => $"claimset {d} " + string.Join(" ", Enumerable.Range(0, nodes).Select(n => $"{choose(total / nodes + 2)}@node{n}")),
-            // 4 KiB extents: the model's other orders, 9 and 18, need 512 pages or more, which these hosts never have.
-            "populate" => $"populate {d} order=0{Node()}",
+            // Order 1 is no extent the model has (0, 9, 18): an error path a caller may take (any argument is public),
+            // drawn as often as a 4 KiB extent. Drawing 4 KiB only met a claim-bound violation on xen-4.21.0 so rare
+            // that the attribution could not meet it again and called it new (README, known limits): kept as it is
+            // until the attribution tells "not met again" from "new".
+            "populate" => $"populate {d} order={choose(2)}{Node()}",
             "decrease" => $"decrease {d} order=0",
             "maxmem" => $"maxmem {d} {Pages()}",
             "tmem-put" or "tmem-flush" => $"{keyword} {d} {Pool()} as={d}",
