@@ -1,3 +1,4 @@
+using ClaimVerified.Model.Generation;
 using ClaimVerified.Profiles;
 using Microsoft.Coyote.SystematicTesting;
 
@@ -11,6 +12,26 @@ namespace ClaimVerified.Model.Scenarios;
 public static class CoyoteEntryPoints
 {
     public const string ProfileVariable = "CLAIMVERIFIED_PROFILE";
+
+    /// <summary>
+    /// For <see cref="GivenConfiguration"/>: a JSON file holding a generated configuration, or a trace's meta.json
+    /// (whose configuration is taken).
+    /// </summary>
+    public const string ConfigurationVariable = "CLAIMVERIFIED_CONFIG";
+
+    /// <summary>The configuration in the file <see cref="ConfigurationVariable"/> names; anything wrong fails in words.</summary>
+    public static GeneratedConfig ConfigurationFromEnvironment()
+    {
+        var path = Environment.GetEnvironmentVariable(ConfigurationVariable);
+        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        {
+            throw new InvalidOperationException($"{ConfigurationVariable} must name a configuration file or a trace's meta.json (got '{path}')");
+        }
+
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var config = json.RootElement.TryGetProperty("configuration", out var inMeta) ? inMeta.GetRawText() : json.RootElement.GetRawText();
+        return GeneratedConfig.FromRecord(config);
+    }
 
     /// <summary>The profile named by <see cref="ProfileVariable"/>; an unknown name fails with the list of names.</summary>
     public static Profile ProfileFromEnvironment()
@@ -48,6 +69,10 @@ public static class CoyoteEntryPoints
 
     [Test]
     public static Task Generated() => ScenarioCatalogue.Generated.RunAsync(ProfileFromEnvironment());
+
+    /// <summary>A given configuration (<c>explore --config</c>, or a shrunk counterexample), read from <see cref="ConfigurationVariable"/>.</summary>
+    [Test]
+    public static Task GivenConfiguration() => ScenarioCatalogue.Given(ConfigurationFromEnvironment()).RunAsync(ProfileFromEnvironment());
 
     [Test]
     public static Task RandomOperations() => ScenarioCatalogue.RandomOperations.RunAsync(ProfileFromEnvironment());

@@ -158,6 +158,7 @@ public static class ScenarioCatalogue
         return Generated with
         {
             Name = GivenName,
+            MethodName = nameof(CoyoteEntryPoints.GivenConfiguration),
             Summary = "a configuration given as data: " + string.Join("; ", config.Describe()),
             Host = config.Host,
             Configure = _ => config,

@@ -236,16 +236,11 @@ public static class TraceFolder
         text.Append("## Timeline\n\n```\n").Append(TimelineText.Render(timeline)).Append("```\n\n");
         text.Append("## Replay\n\n```\n");
         text.Append("dotnet build\n");
-        if (meta.Scenario != ScenarioCatalogue.GivenName)
-        {
-            text.Append("CLAIMVERIFIED_PROFILE=").Append(meta.Profile).Append(" dotnet coyote replay model/ClaimVerified.Model/bin/Debug/net10.0/ClaimVerified.Model.dll \\\n    ")
-                .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.ShrunkFrom ?? meta.Scenario, meta.Property, attributed?.Label), TraceFileName(scenario)).Replace('\\', '/'))
-                .Append(" -m ").Append(scenario.EntryPoint).Append('\n');
-        }
-        else
-        {
-            text.Append("# a given configuration: only claimverify's replay reads it from meta.json (a Coyote entry point draws its own)\n");
-        }
+        var folder = Path.Combine("traces", RelativePath(meta.Profile, meta.ShrunkFrom ?? meta.Scenario, meta.Property, attributed?.Label)).Replace('\\', '/');
+        text.Append("CLAIMVERIFIED_PROFILE=").Append(meta.Profile)
+            .Append(meta.Scenario == ScenarioCatalogue.GivenName ? $" CLAIMVERIFIED_CONFIG={folder}/{TraceMeta.FileName}" : "")
+            .Append(" dotnet coyote replay model/ClaimVerified.Model/bin/Debug/net10.0/ClaimVerified.Model.dll \\\n    ")
+            .Append(folder).Append('/').Append(TraceFileName(scenario)).Append(" -m ").Append(scenario.EntryPoint).Append('\n');
 
         text.Append("dotnet run --project src/ClaimVerified.Cli -- replay ")
             .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.ShrunkFrom ?? meta.Scenario, meta.Property, attributed?.Label)).Replace('\\', '/')).Append('\n');

@@ -23,7 +23,10 @@ public static class CoyoteCli
     }
 
     /// <summary>`dotnet coyote ARGS` with CLAIMVERIFIED_PROFILE set; returns stdout and stderr together, and the exit code.</summary>
-    public static (string Output, int ExitCode) Run(string profile, params string[] args)
+    public static (string Output, int ExitCode) Run(string profile, params string[] args) => Run(profile, null, args);
+
+    /// <summary>The same, with CLAIMVERIFIED_CONFIG naming <paramref name="configuration"/> when it is given.</summary>
+    public static (string Output, int ExitCode) Run(string profile, string? configuration, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -38,6 +41,11 @@ public static class CoyoteCli
         }
 
         start.Environment[CoyoteEntryPoints.ProfileVariable] = profile;
+        if (configuration is not null)
+        {
+            start.Environment[CoyoteEntryPoints.ConfigurationVariable] = configuration;
+        }
+
         start.Environment["COYOTE_CLI_TELEMETRY_OPTOUT"] = "1";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

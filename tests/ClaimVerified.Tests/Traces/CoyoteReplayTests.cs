@@ -5,7 +5,8 @@ namespace ClaimVerified.Tests.Traces;
 
 /// <summary>
 /// Every committed trace also replays the other way its README shows: `dotnet coyote replay` on the model assembly,
-/// with the profile in CLAIMVERIFIED_PROFILE, reproducing the same violation message.
+/// with the profile in CLAIMVERIFIED_PROFILE (and a given configuration's meta.json in CLAIMVERIFIED_CONFIG),
+/// reproducing the same violation message.
 /// </summary>
 public sealed class CoyoteReplayTests
 {
@@ -16,7 +17,9 @@ public sealed class CoyoteReplayTests
         var folder = Path.Combine(Repository.Root, relativeFolder);
         var (meta, _, _, scenario) = TraceFolder.Load(folder);
         var traceFile = Path.Combine(folder, TraceFolder.TraceFileName(scenario));
-        var (output, _) = CoyoteCli.Run(meta.Profile, "replay", CoyoteCli.ModelAssembly, traceFile,
+        // A given configuration (a shrunk counterexample) is read from its meta.json, as its README says.
+        var configuration = scenario.Given is null ? null : Path.Combine(folder, TraceMeta.FileName);
+        var (output, _) = CoyoteCli.Run(meta.Profile, configuration, "replay", CoyoteCli.ModelAssembly, traceFile,
             "-m", scenario.EntryPoint);
         Assert.True(output.Contains("Reproduced 1 bug", StringComparison.Ordinal) && output.Contains(meta.Message, StringComparison.Ordinal),
             $"dotnet coyote replay did not reproduce {relativeFolder}:\n{output}");
