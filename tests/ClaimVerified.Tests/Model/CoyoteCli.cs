@@ -23,10 +23,10 @@ public static class CoyoteCli
     }
 
     /// <summary>`dotnet coyote ARGS` with CLAIMVERIFIED_PROFILE set; returns stdout and stderr together, and the exit code.</summary>
-    public static (string Output, int ExitCode) Run(string profile, params string[] args) => Run(profile, null, args);
+    public static (string Output, int ExitCode) Run(string profile, params string[] args) => RunWithConfiguration(profile, null, args);
 
     /// <summary>The same, with CLAIMVERIFIED_CONFIG naming <paramref name="configuration"/> when it is given.</summary>
-    public static (string Output, int ExitCode) Run(string profile, string? configuration, params string[] args)
+    public static (string Output, int ExitCode) RunWithConfiguration(string profile, string? configuration, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {

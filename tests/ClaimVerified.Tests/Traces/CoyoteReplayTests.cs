@@ -19,7 +19,7 @@ public sealed class CoyoteReplayTests
         var traceFile = Path.Combine(folder, TraceFolder.TraceFileName(scenario));
         // A given configuration (a shrunk counterexample) is read from its meta.json, as its README says.
         var configuration = scenario.Given is null ? null : Path.Combine(folder, TraceMeta.FileName);
-        var (output, _) = CoyoteCli.Run(meta.Profile, configuration, "replay", CoyoteCli.ModelAssembly, traceFile,
+        var (output, _) = CoyoteCli.RunWithConfiguration(meta.Profile, configuration, "replay", CoyoteCli.ModelAssembly, traceFile,
             "-m", scenario.EntryPoint);
         Assert.True(output.Contains("Reproduced 1 bug", StringComparison.Ordinal) && output.Contains(meta.Message, StringComparison.Ordinal),
             $"dotnet coyote replay did not reproduce {relativeFolder}:\n{output}");
