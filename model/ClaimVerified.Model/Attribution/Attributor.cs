@@ -206,10 +206,7 @@ public static class Attributor
                 return false;
             }
 
-            var all = fixes.Concat(Untouched).Distinct().ToArray();
-            var result = WholeBudget.Explore(FindingFixes.Apply(profile, all), ScenarioCatalogue.Given(FindingFixes.Apply(config, all)),
-                new ExplorationOptions(budget), v => v.Property == property);
-            return result.Violations.All(v => v.Property != property);
+            return ExploreFor([.. fixes.Concat(Untouched).Distinct()], budget);
         }
 
 

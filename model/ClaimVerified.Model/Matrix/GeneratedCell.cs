@@ -36,7 +36,7 @@ public static class GeneratedCell
         {
             var example = Counterexample.Replay(profile, scenario, violation.Result);
             var written = options.Shrink && example.Configuration is { } config
-                ? WriteShrunk(options.TracesRoot, manifest, profile, scenario, config, violation, attributed, out example)
+                ? WriteShrunk(options.TracesRoot, manifest, profile, scenario.Name, config, violation, attributed, ref example)
                 : TraceFolder.Write(options.TracesRoot, example, manifest, attributed);
             examples.Add(example);
             folder ??= written;
@@ -62,19 +62,19 @@ public static class GeneratedCell
     /// <summary>
     /// Shrinks the counterexample's configuration (<see cref="Shrinker"/>) and writes the smaller one's shortest
     /// violating schedule, in the folder the drawn one would have had: it is a given configuration now, so its replay
-    /// does not draw; the README says what it was shrunk from.
+    /// does not draw; the README says what it was shrunk from. Nothing smaller: <paramref name="example"/>, the drawn
+    /// counterexample, is written as it is.
     /// </summary>
-    private static string WriteShrunk(string root, ExpectedResults manifest, Profile profile, Scenario family, GeneratedConfig config,
-        MetViolation violation, Attributed attributed, out Counterexample example)
+    private static string WriteShrunk(string root, ExpectedResults manifest, Profile profile, string family, GeneratedConfig config,
+        MetViolation violation, Attributed attributed, ref Counterexample example)
     {
         if (Shrinker.Shrink(profile, config, violation, attributed) is not { } shrunk)
         {
-            example = Counterexample.Replay(profile, family, violation.Result);
             return TraceFolder.Write(root, example, manifest, attributed);
         }
 
         example = Counterexample.Replay(profile, shrunk.Scenario, shrunk.Violation.Result);
-        return TraceFolder.Write(root, example, manifest, shrunk.Attributed, new ShrinkNote(family.Name, shrunk.Describe(config)));
+        return TraceFolder.Write(root, example, manifest, shrunk.Attributed, new ShrinkNote(family, shrunk.Describe(config)));
     }
 
     /// <summary>

@@ -242,8 +242,7 @@ public static class TraceFolder
             .Append(" dotnet coyote replay model/ClaimVerified.Model/bin/Debug/net10.0/ClaimVerified.Model.dll \\\n    ")
             .Append(folder).Append('/').Append(TraceFileName(scenario)).Append(" -m ").Append(scenario.EntryPoint).Append('\n');
 
-        text.Append("dotnet run --project src/ClaimVerified.Cli -- replay ")
-            .Append(Path.Combine("traces", RelativePath(meta.Profile, meta.ShrunkFrom ?? meta.Scenario, meta.Property, attributed?.Label)).Replace('\\', '/')).Append('\n');
+        text.Append("dotnet run --project src/ClaimVerified.Cli -- replay ").Append(folder).Append('\n');
         text.Append("```\n\nRegenerate (after the code changed): `").Append(RegenerateCommand(meta)).Append("`\n");
         return text.ToString();
     }

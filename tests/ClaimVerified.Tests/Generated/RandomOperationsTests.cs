@@ -93,21 +93,21 @@ public sealed class RandomOperationsTests
         var config = GeneratedConfig.FromRecord(SampleConfigs.TwoCallers);
         config = config with { Actors = [config.Actors[0] with { Calls = ["kill-step d1", "domaininfo d1"] }] };
         Assert.Null(config.Validate(Catalogue.Reference));
-        var scenario = ScenarioCatalogue.Given(config);
-        var explored = Explorer.Explore(Catalogue.Reference, scenario, new ExplorationOptions(20));
-        Assert.False(explored.BugFound, explored.BugMessage);
-        var linearized = LinearizabilityExplorer.Explore(Catalogue.Reference, scenario, new ExplorationOptions(20));
-        Assert.True(linearized.IsLinearizable, linearized.Render());
+        AssertHoldsAndLinearizesOnTheReference(config, 20);
     }
 
     [Fact]
     public void A_given_configuration_of_callers_holds_and_linearizes_on_the_reference()
     {
-        var config = GeneratedConfig.Parse(SampleConfigs.TwoCallers, Catalogue.Reference);
+        AssertHoldsAndLinearizesOnTheReference(GeneratedConfig.Parse(SampleConfigs.TwoCallers, Catalogue.Reference), 100);
+    }
+
+    private static void AssertHoldsAndLinearizesOnTheReference(GeneratedConfig config, uint executions)
+    {
         var scenario = ScenarioCatalogue.Given(config);
-        var explored = Explorer.Explore(Catalogue.Reference, scenario, new ExplorationOptions(100));
+        var explored = Explorer.Explore(Catalogue.Reference, scenario, new ExplorationOptions(executions));
         Assert.False(explored.BugFound, explored.BugMessage);
-        var linearized = LinearizabilityExplorer.Explore(Catalogue.Reference, scenario, new ExplorationOptions(100));
+        var linearized = LinearizabilityExplorer.Explore(Catalogue.Reference, scenario, new ExplorationOptions(executions));
         Assert.True(linearized.IsLinearizable, linearized.Render());
     }
 
