@@ -75,6 +75,18 @@ public sealed class BuildReleased(int domid) : Monitor.Event
     public int Domid { get; } = domid;
 }
 
+/// <summary>
+/// Another caller's operation that voids a build's belief (a kill, a lower max_pages, a changed claim) was called, or has
+/// returned. From its call the belief is void; until its return it may take effect at any point, so a build admitted
+/// meanwhile was never promised anything: the caller's change can land after the admission.
+/// </summary>
+public sealed class BuildVoiding(int domid, bool returned) : Monitor.Event
+{
+    public int Domid { get; } = domid;
+
+    public bool Returned { get; } = returned;
+}
+
 /// <summary>An order-0 allocation for the domain failed: the last fallback of a build.</summary>
 public sealed class AllocationFailed(string actor, int domid, long totPages, Errno errno, int node) : Monitor.Event
 {

@@ -6,17 +6,18 @@ namespace ClaimVerified.Model.Monitors;
 /// <summary>
 /// The seed's promise (<see cref="Guarantee"/>), as a Coyote monitor: it follows which domains a toolstack was
 /// admitted to build and up to what target (a claim, or without claims the weaker free-memory check), forgets a belief
-/// once it is void, and hands every failed order-0 allocation to the run's judge.
+/// once it is void (<see cref="BuildBeliefs"/>), and hands every failed order-0 allocation to the run's judge.
 /// </summary>
 public sealed class GuaranteeMonitor : Monitor
 {
-    private readonly Dictionary<int, BuildAdmitted> admitted = [];
+    private readonly BuildBeliefs beliefs = new();
     private WatchedRun run = WatchedRun.None;
 
     [Start]
     [OnEventDoAction(typeof(RunStarted), nameof(OnRunStarted))]
     [OnEventDoAction(typeof(BuildAdmitted), nameof(OnAdmitted))]
     [OnEventDoAction(typeof(BuildReleased), nameof(OnReleased))]
+    [OnEventDoAction(typeof(BuildVoiding), nameof(OnVoiding))]
     [OnEventDoAction(typeof(AllocationFailed), nameof(OnAllocationFailed))]
     private sealed class Watching : State
     {
@@ -24,18 +25,20 @@ public sealed class GuaranteeMonitor : Monitor
 
     private void OnRunStarted(Event e) => run = ((RunStarted)e).Run;
 
-    private void OnAdmitted(Event e)
-    {
-        var build = (BuildAdmitted)e;
-        admitted[build.Domid] = build;
-    }
+    private void OnAdmitted(Event e) => beliefs.Admitted((BuildAdmitted)e);
 
-    private void OnReleased(Event e) => admitted.Remove(((BuildReleased)e).Domid);
+    private void OnReleased(Event e) => beliefs.Released(((BuildReleased)e).Domid);
+
+    private void OnVoiding(Event e)
+    {
+        var voiding = (BuildVoiding)e;
+        beliefs.Voiding(voiding.Domid, voiding.Returned);
+    }
 
     private void OnAllocationFailed(Event e)
     {
         var failed = (AllocationFailed)e;
-        if (run.Judge.Guarantee(failed, admitted.GetValueOrDefault(failed.Domid)) is { } violation)
+        if (run.Judge.Guarantee(failed, beliefs.Of(failed.Domid)) is { } violation)
         {
             Assert(false, run.Violated(violation, $"seen by {failed.Actor}"));
         }

@@ -74,12 +74,16 @@ public sealed class World
 
     /// <summary>
     /// Performs an operation that voids the promise a build of <paramref name="domid"/> was given (a kill, a lower
-    /// max_pages): the guarantee monitor is told first, so that what follows is the caller's will, not a broken claim.
+    /// max_pages, a changed claim): the guarantee monitor is told at its call, so that what follows is the caller's will,
+    /// not a broken claim, and at its return, so that a build admitted while it was in flight (its effect may come after
+    /// the admission) is not held to a promise the caller's change has taken back.
     /// </summary>
     public Outcome DoVoidingBuild(string actor, int domid, Operation operation, string? text = null)
     {
-        CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildReleased(domid));
-        return Do(actor, operation, text);
+        CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildVoiding(domid, returned: false));
+        var outcome = Do(actor, operation, text);
+        CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildVoiding(domid, returned: true));
+        return outcome;
     }
 
     /// <summary>A number in [0, bound): Coyote chooses, and a replay repeats the choice.</summary>

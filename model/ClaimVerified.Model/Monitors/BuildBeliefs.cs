@@ -1,0 +1,46 @@
+namespace ClaimVerified.Model.Monitors;
+
+/// <summary>
+/// What the toolstacks of a run believe of their builds (<see cref="GuaranteeMonitor"/>'s memory): which domain was
+/// admitted for how many pages, and which beliefs are void. A belief is void from a build's own release, and from the
+/// call of another caller's voiding operation on its domain (a kill, a lower max_pages, a changed claim). A build admitted
+/// while such an operation is in flight (called, not yet returned) is never believed: the operation may take effect after
+/// the admission, and then the promise was the caller's to take back. Pure bookkeeping, so it is tested as a story.
+/// </summary>
+public sealed class BuildBeliefs
+{
+    /// <summary>A limit on everything: at most this many voiding operations in flight on one domain.</summary>
+    public const int MaxVoidingInFlight = 1024;
+
+    private readonly Dictionary<int, BuildAdmitted> admitted = [];
+    private readonly Dictionary<int, int> voidingInFlight = [];
+
+    /// <summary>The build of <paramref name="domid"/> the toolstack believes in, or null (never admitted, or void).</summary>
+    public BuildAdmitted? Of(int domid) => admitted.GetValueOrDefault(domid);
+
+    public void Admitted(BuildAdmitted build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        if (voidingInFlight.GetValueOrDefault(build.Domid) == 0)
+        {
+            admitted[build.Domid] = build;
+        }
+    }
+
+    public void Released(int domid) => admitted.Remove(domid);
+
+    /// <summary>Another caller's voiding operation on <paramref name="domid"/> was called (or, <paramref name="returned"/>, returned).</summary>
+    public void Voiding(int domid, bool returned)
+    {
+        var inFlight = voidingInFlight.GetValueOrDefault(domid) + (returned ? -1 : 1);
+        if (inFlight is < 0 or > MaxVoidingInFlight)
+        {
+            throw new InvalidOperationException(returned
+                ? $"d{domid}: a voiding operation returned that was never called"
+                : $"d{domid}: more than {MaxVoidingInFlight} voiding operations in flight");
+        }
+
+        voidingInFlight[domid] = inFlight;
+        admitted.Remove(domid);
+    }
+}

@@ -1,0 +1,78 @@
+using ClaimVerified.Model.Monitors;
+
+namespace ClaimVerified.Tests.Model;
+
+/// <summary>
+/// What a toolstack may believe of its build while other callers act on the same domain: stories of a builder racing a
+/// claim toolstack, a reaper and a max-mem administrator, told to the guarantee monitor's memory.
+/// </summary>
+public sealed class BuildBeliefsTests
+{
+    private static readonly BuildAdmitted Builder2Claims11 = new("builder2", 1, 11, "claim");
+
+    [Fact]
+    public void A_build_admitted_after_another_callers_claim_change_returned_is_held_to_its_promise()
+    {
+        var beliefs = new BuildBeliefs();
+        beliefs.Voiding(1, returned: false);
+        beliefs.Voiding(1, returned: true);
+        beliefs.Admitted(Builder2Claims11);
+        Assert.Equal(Builder2Claims11, beliefs.Of(1));
+    }
+
+    [Fact]
+    public void A_build_admitted_while_a_toolstacks_claim_change_is_in_flight_is_not_held_to_it()
+    {
+        // reference x generated at 1,000 schedules (seed 17, schedule 338): claim-toolstack1 called claim-memory d1 5,
+        // builder2's claim for 11 succeeded, and then the toolstack's change landed, cutting the claim to 5. The build's
+        // order-0 allocation at tot=8 failing was the toolstack's will, not a broken claim.
+        var beliefs = new BuildBeliefs();
+        beliefs.Voiding(1, returned: false);
+        beliefs.Admitted(Builder2Claims11);
+        Assert.Null(beliefs.Of(1));
+        beliefs.Voiding(1, returned: true);
+        Assert.Null(beliefs.Of(1));
+    }
+
+    [Fact]
+    public void A_belief_is_void_from_the_call_of_a_kill_not_from_its_return()
+    {
+        var beliefs = new BuildBeliefs();
+        beliefs.Admitted(Builder2Claims11);
+        beliefs.Voiding(1, returned: false);
+        Assert.Null(beliefs.Of(1));
+    }
+
+    [Fact]
+    public void Overlapping_voiding_calls_keep_a_build_unbelieved_until_the_last_returns()
+    {
+        var beliefs = new BuildBeliefs();
+        beliefs.Voiding(1, returned: false);
+        beliefs.Voiding(1, returned: false);
+        beliefs.Voiding(1, returned: true);
+        beliefs.Admitted(Builder2Claims11);
+        Assert.Null(beliefs.Of(1));
+        beliefs.Voiding(1, returned: true);
+        beliefs.Admitted(Builder2Claims11);
+        Assert.Equal(Builder2Claims11, beliefs.Of(1));
+    }
+
+    [Fact]
+    public void A_voiding_call_on_another_domain_leaves_the_build_believed()
+    {
+        var beliefs = new BuildBeliefs();
+        beliefs.Voiding(2, returned: false);
+        beliefs.Admitted(Builder2Claims11);
+        Assert.Equal(Builder2Claims11, beliefs.Of(1));
+        beliefs.Released(1);
+        Assert.Null(beliefs.Of(1));
+    }
+
+    [Fact]
+    public void A_return_that_was_never_called_is_refused()
+    {
+        var beliefs = new BuildBeliefs();
+        var refused = Assert.Throws<InvalidOperationException>(() => beliefs.Voiding(1, returned: true));
+        Assert.Contains("d1: a voiding operation returned that was never called", refused.Message, StringComparison.Ordinal);
+    }
+}
