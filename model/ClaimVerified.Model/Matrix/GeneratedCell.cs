@@ -14,49 +14,134 @@ namespace ClaimVerified.Model.Matrix;
 public sealed record MetFinding(string Property, string Label, int FirstSchedule, int Count, string Why);
 
 /// <summary>
+/// What one chunk of a drawn cell met of one (property, finding): its attribution, the first time (numbered in the
+/// whole cell) and how often, the first violation's message and the trace folder written for it.
+/// </summary>
+public sealed record ChunkFinding(string Property, string Label, IReadOnlyList<string> Findings, int FirstSchedule, int Count, string Why,
+    string Message, string? TraceFolder);
+
+/// <summary>One explored chunk of a drawn cell (<see cref="SeedChunk"/>): what a shard reports and a merge reads.</summary>
+public sealed record ChunkReport(string Profile, string Scenario, int Chunk, int Schedules, double Seconds, IReadOnlyList<ChunkFinding> Met);
+
+/// <summary>
 /// A cell of the generated family: the whole budget is explored (it does not stop at the first violation), every
 /// violation is attributed to a finding by its fix (or reported new or compound), and each distinct (property,
-/// finding) gets a trace folder from the first execution that met it.
+/// finding) gets a trace folder from the first execution that met it. A budget larger than a chunk is explored chunk by
+/// chunk (<see cref="SeedChunk"/>), in one process or in shards, and the chunks are merged in chunk order.
 /// </summary>
 public static class GeneratedCell
 {
-    public static (CellReport Cell, IReadOnlyList<Counterexample> Examples, IReadOnlyList<MetFinding> Met) Explore(
-        ExpectedResults manifest, Profile profile, Scenario scenario, MatrixOptions options)
+    /// <summary>The chunks of a drawn cell's budget (<see cref="MatrixOptions.ChunkSize"/> schedules each).</summary>
+    public static IReadOnlyList<SeedChunk> Chunks(ExpectedResults manifest, Profile profile, Scenario scenario, MatrixOptions options)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(options);
         var row = manifest.Find(profile.Name, scenario.Name);
         var budget = options.Iterations ?? options.DrawnBudget ?? row?.Budget ?? MatrixOptions.UnlistedBudget;
+        return SeedChunk.Of(budget, options.ChunkSize, options.Seed);
+    }
+
+    /// <summary>
+    /// Explores one chunk: attributes its violations (the first few of each property), and writes a trace folder for the
+    /// first violation of each distinct (property, finding), shrunk if asked, under the chunk's traces root.
+    /// </summary>
+    public static (ChunkReport Report, IReadOnlyDictionary<(string Property, string Label), Counterexample> Examples) ExploreChunk(
+        ExpectedResults manifest, Profile profile, Scenario scenario, MatrixOptions options, SeedChunk chunk)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(chunk);
         var stopwatch = Stopwatch.StartNew();
-        var (whole, distinct) = Meet(profile, scenario, new ExplorationOptions(budget, options.Strategy, options.Seed));
-        var findings = distinct.Select(d => d.Met).ToArray();
-        var examples = new List<Counterexample>();
-        string? folder = null;
-        foreach (var (violation, attributed, _) in distinct.Where(d => d.Attributed != NotAttributed))
+        var (whole, distinct) = Meet(profile, scenario, new ExplorationOptions(chunk.Schedules, options.Strategy, chunk.Seed));
+        var root = SeedChunk.TracesRoot(options.TracesRoot, profile, scenario, chunk.Index);
+        var examples = new Dictionary<(string, string), Counterexample>();
+        var met = new List<ChunkFinding>();
+        foreach (var (violation, attributed, found) in distinct)
         {
-            var example = Counterexample.Replay(profile, scenario, violation.Result);
-            var written = options.Shrink && example.Configuration is { } config
-                ? WriteShrunk(options.TracesRoot, manifest, profile, scenario.Name, config, violation, attributed, ref example)
-                : TraceFolder.Write(options.TracesRoot, example, manifest, attributed);
-            examples.Add(example);
-            folder ??= written;
+            string? folder = null;
+            if (attributed != NotAttributed)
+            {
+                var example = Counterexample.Replay(profile, scenario, violation.Result);
+                folder = options.Shrink && example.Configuration is { } config
+                    ? WriteShrunk(root, manifest, profile, scenario.Name, config, violation, attributed, ref example)
+                    : TraceFolder.Write(root, example, manifest, attributed);
+                examples[(found.Property, found.Label)] = example;
+            }
+
+            met.Add(new ChunkFinding(found.Property, found.Label, attributed.Findings, chunk.Offset(options.ChunkSize) + found.FirstSchedule,
+                found.Count, found.Why, violation.Result.BugMessage ?? "", folder));
         }
 
-        stopwatch.Stop();
-        var judged = row?.JudgeFindings([.. distinct.Select(d => (d.Attributed.Label, d.Attributed.Findings))], whole.Schedules) ?? Judged.NoExpectation;
-        var verdict = findings.Length == 0 ? "holds" : "violates " + string.Join(", ", findings.Select(f => $"{f.Property} ({f.Label})"));
-        var notYet = (row?.Findings ?? []).Where(f => findings.All(m => m.Label != f)).ToArray();
-        if (row is not null && whole.Schedules < row.Budget && notYet.Length > 0)
+        return (new ChunkReport(profile.Name, scenario.Name, chunk.Index, whole.Schedules, Math.Round(stopwatch.Elapsed.TotalSeconds, 2), met),
+            examples);
+    }
+
+    /// <summary>
+    /// Merges a cell's chunk reports (from this process or from shards) in chunk order: each distinct (property, finding)
+    /// is first met where its earliest chunk met it, and counted over all; its trace folder is that chunk's, moved out of
+    /// the staging folder when the chunk is not the first; the staging folder is then deleted. The cell is judged on all
+    /// the chunks' schedules. Returns the winners in the order they were first met.
+    /// </summary>
+    public static (CellReport Cell, IReadOnlyList<MetFinding> Met, IReadOnlyList<(int Chunk, string Property, string Label)> Winners) Merge(
+        ExpectedResults manifest, Profile profile, Scenario scenario, MatrixOptions options, IReadOnlyList<ChunkReport> chunks)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(chunks);
+        var row = manifest.Find(profile.Name, scenario.Name);
+        var ordered = chunks.OrderBy(c => c.Chunk).ToArray();
+        var schedules = ordered.Sum(c => c.Schedules);
+        var distinct = ordered.SelectMany(c => c.Met.Select(m => (c.Chunk, Found: m)))
+            .GroupBy(m => (m.Found.Property, m.Found.Label))
+            .Select(g => (First: g.First(), Count: g.Sum(m => m.Found.Count)))
+            .OrderBy(d => d.First.Found.FirstSchedule).ToArray();
+        var stagingRoot = SeedChunk.StagingRoot(options.TracesRoot, profile, scenario);
+        var folders = distinct.Select(d => d.First.Chunk == 0 || d.First.Found.TraceFolder is null || options.Shard is not null
+            ? d.First.Found.TraceFolder
+            : MoveOutOfStaging(d.First.Found.TraceFolder, SeedChunk.TracesRoot(options.TracesRoot, profile, scenario, d.First.Chunk), options.TracesRoot)).ToArray();
+        if (options.Shard is null && Directory.Exists(stagingRoot))
+        {
+            Directory.Delete(stagingRoot, recursive: true);
+            DeleteIfEmpty(Path.GetDirectoryName(stagingRoot)!);
+            DeleteIfEmpty(Path.Combine(options.TracesRoot, SeedChunk.StagingFolder));
+        }
+
+        var met = distinct.Select(d => new MetFinding(d.First.Found.Property, d.First.Found.Label, d.First.Found.FirstSchedule, d.Count, d.First.Found.Why))
+            .ToArray();
+        var judged = row?.JudgeFindings([.. distinct.Select(d => (d.First.Found.Label, d.First.Found.Findings))], schedules) ?? Judged.NoExpectation;
+        var verdict = met.Length == 0 ? "holds" : "violates " + string.Join(", ", met.Select(f => $"{f.Property} ({f.Label})"));
+        var notYet = (row?.Findings ?? []).Where(f => met.All(m => m.Label != f)).ToArray();
+        if (row is not null && schedules < row.Budget && notYet.Length > 0)
         {
             // Below the row's budget a finding not met yet is not counted against the cell (JudgeFindings); say so.
-            verdict += $"; not met yet in {whole.Schedules} of the manifest's {row.Budget} schedules: {string.Join(", ", notYet)}";
+            verdict += $"; not met yet in {schedules} of the manifest's {row.Budget} schedules: {string.Join(", ", notYet)}";
         }
 
         var cell = new CellReport(profile.Name, scenario.Name, verdict, row?.Describe() ?? "no expectation", judged.Judgement,
-            judged.Deviation, whole.Schedules, findings.Length == 0 ? null : findings[0].FirstSchedule,
-            Math.Round(stopwatch.Elapsed.TotalSeconds, 2), findings.Length == 0 ? null : distinct[0].Violation.Result.BugMessage, folder,
-            row?.Finding);
-        return (cell, examples, findings);
+            judged.Deviation, schedules, met.Length == 0 ? null : met[0].FirstSchedule, Math.Round(ordered.Sum(c => c.Seconds), 2),
+            met.Length == 0 ? null : distinct[0].First.Found.Message, folders.FirstOrDefault(f => f is not null), row?.Finding);
+        return (cell, met, [.. distinct.Where(d => d.First.Found.TraceFolder is not null).Select(d => (d.First.Chunk, d.First.Found.Property, d.First.Found.Label))]);
+    }
+
+    /// <summary>Moves a staged trace folder to where the first chunk would have written it, replacing what is there.</summary>
+    private static string MoveOutOfStaging(string folder, string chunkRoot, string tracesRoot)
+    {
+        var target = Path.Combine(tracesRoot, Path.GetRelativePath(chunkRoot, folder));
+        if (Directory.Exists(target))
+        {
+            Directory.Delete(target, recursive: true);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        Directory.Move(folder, target);
+        return target;
+    }
+
+    private static void DeleteIfEmpty(string folder)
+    {
+        if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            Directory.Delete(folder);
+        }
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ namespace ClaimVerified.Model.Matrix;
 /// <param name="DrawnBudget">Schedules per cell of a drawn scenario when <paramref name="Iterations"/> is null (null: the manifest's).</param>
 /// <param name="Attempts">Explorations per violating cell; the shortest counterexample is kept.</param>
 /// <param name="TracesRoot">Where trace folders are written.</param>
+/// <param name="ChunkSize">Schedules per chunk of a drawn cell's seed space (<see cref="SeedChunk"/>): the unit a shard takes.</param>
 public sealed record MatrixOptions(
     IReadOnlyList<Profile> Profiles,
     IReadOnlyList<Scenario> Scenarios,
@@ -22,7 +23,8 @@ public sealed record MatrixOptions(
     string TracesRoot,
     Shard? Shard = null,
     bool Shrink = false,
-    uint? DrawnBudget = null)
+    uint? DrawnBudget = null,
+    uint ChunkSize = SeedChunk.DefaultSize)
 {
     /// <summary>
     /// The budget the main job (explore with no scenario and no --iterations) gives each cell of a drawn scenario, below
@@ -40,9 +42,25 @@ public sealed record MatrixOptions(
     public IReadOnlyList<(Profile Profile, Scenario Scenario)> AllCells() =>
         Scenarios.SelectMany(s => Profiles.Select(p => (p, s))).ToArray();
 
-    /// <summary>The cells this run explores: all of them, or this shard's slice (every n-th, from the i-th).</summary>
-    public IReadOnlyList<(Profile Profile, Scenario Scenario)> Cells() =>
-        AllCells().Where((_, index) => Shard is not { } shard || index % shard.Count == shard.Index).ToArray();
+    /// <summary>
+    /// The units of work of the whole matrix, in order: a staged cell is one unit, a drawn cell one unit per chunk of its
+    /// budget (<see cref="SeedChunk"/>).
+    /// </summary>
+    public IReadOnlyList<WorkUnit> AllUnits(ExpectedResults manifest) =>
+        AllCells().SelectMany(cell => cell.Scenario.Configure is null
+            ? [new WorkUnit(cell.Profile, cell.Scenario, null)]
+            : GeneratedCell.Chunks(manifest, cell.Profile, cell.Scenario, this).Select(chunk => new WorkUnit(cell.Profile, cell.Scenario, chunk)))
+        .ToArray();
+
+    /// <summary>The units this run explores: all of them, or this shard's slice (every n-th, from the i-th).</summary>
+    public IReadOnlyList<WorkUnit> Units(ExpectedResults manifest) =>
+        AllUnits(manifest).Where((_, index) => Shard is not { } shard || index % shard.Count == shard.Index).ToArray();
+}
+
+/// <summary>One unit of a matrix's work: a staged cell, or one chunk of a drawn cell.</summary>
+public sealed record WorkUnit(Profile Profile, Scenario Scenario, SeedChunk? Chunk)
+{
+    public override string ToString() => $"{Profile.Name} x {Scenario.Name}" + (Chunk is { Index: > 0 } chunk ? $" chunk {chunk.Index}" : "");
 }
 
 /// <summary>One explored cell of the matrix, judged against the manifest.</summary>
@@ -64,8 +82,12 @@ public sealed record CellReport(
     public bool AsExpected => Judgement is Judgement.AsExpected or Judgement.NoExpectation;
 }
 
-/// <summary>The whole matrix: every cell's report, the timelines of its counterexamples, and the exit code.</summary>
-public sealed record MatrixResult(IReadOnlyList<CellReport> Cells, IReadOnlyList<Timeline> Timelines, TimeSpan Elapsed)
+/// <summary>
+/// The whole matrix: every cell's report, the timelines of its counterexamples, and the exit code. A shard's run also
+/// gives the reports of the drawn chunks it explored (<see cref="Chunks"/>), for the merge; its drawn cells are partial.
+/// </summary>
+public sealed record MatrixResult(IReadOnlyList<CellReport> Cells, IReadOnlyList<Timeline> Timelines, TimeSpan Elapsed,
+    IReadOnlyList<ChunkReport>? Chunks = null)
 {
     public int ExitCode => Manifest.ExitCode.Of(Cells.Select(c => c.Judgement));
 }
@@ -84,30 +106,36 @@ public static class MatrixRun
         var manifest = ExpectedResults.Load();
         var cells = new List<CellReport>();
         var timelines = new List<Timeline>();
+        var chunkReports = new List<ChunkReport>();
         var stopwatch = Stopwatch.StartNew();
-        foreach (var (profile, scenario) in options.Cells())
+        foreach (var cell in options.Units(manifest).GroupBy(unit => (unit.Profile, unit.Scenario)))
         {
-            starting?.Invoke($"{profile.Name} x {scenario.Name}");
-            if (scenario.Configure is not null)
+            var (profile, scenario) = cell.Key;
+            if (scenario.Configure is null)
             {
-                var (generated, examples, _) = GeneratedCell.Explore(manifest, profile, scenario, options);
-                cells.Add(generated);
-                timelines.AddRange(examples.Select(e => e.Timeline));
-                done?.Invoke(generated);
+                starting?.Invoke($"{profile.Name} x {scenario.Name}");
+                var (report, example) = ExploreCell(manifest, profile, scenario, options);
+                cells.Add(report);
+                timelines.AddRange(example is null ? [] : [example.Timeline]);
+                done?.Invoke(report);
                 continue;
             }
 
-            var (cell, example) = ExploreCell(manifest, profile, scenario, options);
-            cells.Add(cell);
-            if (example is not null)
+            var runs = new List<(ChunkReport Report, IReadOnlyDictionary<(string Property, string Label), Counterexample> Examples)>();
+            foreach (var unit in cell)
             {
-                timelines.Add(example.Timeline);
+                starting?.Invoke(unit.ToString());
+                runs.Add(GeneratedCell.ExploreChunk(manifest, profile, scenario, options, unit.Chunk!));
             }
 
-            done?.Invoke(cell);
+            var (generated, _, winners) = GeneratedCell.Merge(manifest, profile, scenario, options, [.. runs.Select(r => r.Report)]);
+            chunkReports.AddRange(runs.Select(r => r.Report));
+            cells.Add(generated);
+            timelines.AddRange(winners.Select(w => runs.Single(r => r.Report.Chunk == w.Chunk).Examples[(w.Property, w.Label)].Timeline));
+            done?.Invoke(generated);
         }
 
-        return new MatrixResult(cells, timelines, stopwatch.Elapsed);
+        return new MatrixResult(cells, timelines, stopwatch.Elapsed, chunkReports);
     }
 
     /// <summary>One cell: explore, find the shortest counterexample if there is one, judge, write its trace folder.</summary>
@@ -152,9 +180,9 @@ public static class MatrixRun
 }
 
 /// <summary>
-/// One slice of a matrix: the cells whose index in <see cref="MatrixOptions.AllCells"/> is <see cref="Index"/> modulo
-/// <see cref="Count"/>. A cell's result depends on its own options only, so the slices of a matrix, run anywhere and
-/// merged in cell order, give what one run gives.
+/// One slice of a matrix: the units of work (a staged cell, a chunk of a drawn cell's seed space) whose index in
+/// <see cref="MatrixOptions.AllUnits"/> is <see cref="Index"/> modulo <see cref="Count"/>. A unit's result depends on
+/// its own options only, so the slices of a matrix, run anywhere and merged in cell and chunk order, give what one run gives.
 /// </summary>
 public sealed record Shard(int Index, int Count)
 {

@@ -36,6 +36,11 @@ public static class ExploreCommand
         {
             Description = "Explore the cells in N child processes, merged in cell order (default: the machine's cores)",
         };
+        var chunkSize = new Option<uint>("--chunk-size")
+        {
+            Description = "Schedules per chunk of a drawn cell's seed space, the unit a shard or job takes (the same chunks give the same result)",
+            DefaultValueFactory = _ => Model.Matrix.SeedChunk.DefaultSize,
+        };
         var shrink = new Option<bool>("--shrink")
         {
             Description = "Minimise each counterexample of a drawn or given configuration (generated, random-ops, --config) before it is written",
@@ -43,14 +48,19 @@ public static class ExploreCommand
         var json = ListCommands.JsonOption();
         var command = new Command("explore", "Explore the claim designs: profile x scenario, with counterexamples and a report")
         {
-            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, jobs, shrink, json,
+            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, jobs, chunkSize, shrink, json,
         };
         command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
             var options = Options(
                 parsed.GetValue(profiles), parsed.GetValue(scenarios), parsed.GetValue(iterations), parsed.GetValue(strategy),
                 parsed.GetValue(seed), parsed.GetValue(attempts), parsed.GetValue(outDir)!, parsed.GetValue(traces));
-            options = options with { Shrink = parsed.GetValue(shrink) };
+            if (parsed.GetValue(chunkSize) is 0 or > ExplorationOptions.MaxIterations)
+            {
+                throw new UsageException($"--chunk-size must be 1..{ExplorationOptions.MaxIterations}", "give a smaller number (default 1000)");
+            }
+
+            options = options with { Shrink = parsed.GetValue(shrink), ChunkSize = parsed.GetValue(chunkSize) };
             if (parsed.GetValue(scenarios) is not { Length: > 0 } && parsed.GetValue(iterations) is null && parsed.GetValue(config) is null)
             {
                 // The main job: the staged cells at their budgets, the drawn families at a smaller one (README).
@@ -73,15 +83,16 @@ public static class ExploreCommand
                 throw new UsageException($"--jobs takes 1..{ExploreJobs.MaxJobs}, and a --shard runs in one process", "give --jobs 1 with --shard");
             }
 
-            if (jobCount > 1 && options.Cells().Count > 1 && parsed.GetValue(config) is null)
+            var units = options.Units(ExpectedResults.Load()).Count;
+            if (jobCount > 1 && units > 1)
             {
                 var childArguments = ChildArguments(parsed.Tokens.Select(t => t.Value).ToArray(), options.TracesRoot);
                 if (!parsed.GetValue(json))
                 {
-                    output.WriteLine($"exploring {options.Cells().Count} cells in {Math.Min(jobCount, options.Cells().Count)} processes (--jobs) ...");
+                    output.WriteLine($"exploring {units} units (staged cells, chunks of drawn ones) in {Math.Min(jobCount, units)} processes (--jobs) ...");
                 }
 
-                var merged = ExploreJobs.Run(options, Math.Min(jobCount, options.Cells().Count), childArguments, parsed.GetValue(outDir)!);
+                var merged = ExploreJobs.Run(options, Math.Min(jobCount, units), childArguments, parsed.GetValue(outDir)!);
                 return Report(merged, options, parsed.GetValue(outDir)!, parsed.GetValue(json), output);
             }
 
@@ -195,7 +206,14 @@ public static class ExploreCommand
         Files.Write(htmlPath, HtmlReport.Render(result.Cells, result.Timelines, manifest));
         if (json)
         {
-            CliJson.Write(output, new { cells = result.Cells, report = new { markdown = markdownPath, html = htmlPath }, seconds = result.Elapsed.TotalSeconds, exitCode = result.ExitCode });
+            CliJson.Write(output, new
+            {
+                cells = result.Cells,
+                chunks = options.Shard is null ? null : result.Chunks,
+                report = new { markdown = markdownPath, html = htmlPath },
+                seconds = result.Elapsed.TotalSeconds,
+                exitCode = result.ExitCode,
+            });
             return result.ExitCode;
         }
 
@@ -234,7 +252,8 @@ public static class ExploreCommand
                 new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(context =>
             {
-                var task = context.AddTask("exploring", maxValue: options.Cells().Count);
+                var cells = options.Units(ExpectedResults.Load()).Select(unit => (unit.Profile, unit.Scenario)).Distinct().Count();
+                var task = context.AddTask("exploring", maxValue: cells);
                 result = MatrixRun.Run(options, starting: cell => task.Description = cell, done: _ => task.Increment(1));
             });
         return result!;

@@ -7,9 +7,10 @@ using ClaimVerified.Model.Traces;
 namespace ClaimVerified.Cli.Commands;
 
 /// <summary>
-/// explore --jobs N: the matrix's cells split into N shards (<see cref="Shard"/>), each explored by a child claimverify
-/// process (explore --shard i/N --json), merged back in cell order. A cell's result depends only on its own options,
-/// so the merged matrix, its traces and its exit code are the same whatever N; only the time differs.
+/// explore --jobs N: the matrix's units of work (staged cells, chunks of drawn cells) split into N shards
+/// (<see cref="Shard"/>), each explored by a child claimverify process (explore --shard i/N --json), merged back in cell
+/// and chunk order. A unit's result depends only on its own options, so the merged matrix, its traces and its exit code
+/// are the same whatever N; only the time differs.
 /// </summary>
 public static class ExploreJobs
 {
@@ -26,19 +27,29 @@ public static class ExploreJobs
         ArgumentNullException.ThrowIfNull(options);
         var stopwatch = Stopwatch.StartNew();
         var children = Enumerable.Range(0, jobs).Select(index => Start(childArguments, new Shard(index, jobs), outDir)).ToArray();
-        var cells = new List<CellReport>();
+        var staged = new List<CellReport>();
+        var chunks = new List<ChunkReport>();
         foreach (var (process, shard) in children)
         {
             var text = process.StandardOutput.ReadToEnd();
             var problem = process.StandardError.ReadToEnd();
             process.WaitForExit();
-            cells.AddRange(Parse(text, problem, shard, process.ExitCode));
+            var (cells, chunkReports) = Parse(text, problem, shard, process.ExitCode);
+            staged.AddRange(cells.Where(c => chunkReports.All(r => (r.Profile, r.Scenario) != (c.Profile, c.Scenario))));
+            chunks.AddRange(chunkReports);
             process.Dispose();
         }
 
-        var order = options.AllCells().Select((cell, index) => (cell.Profile.Name, cell.Scenario.Name, index))
-            .ToDictionary(c => (c.Item1, c.Item2), c => c.index);
-        var merged = cells.OrderBy(c => order.GetValueOrDefault((c.Profile, c.Scenario), int.MaxValue)).ToArray();
+        var manifest = ExpectedResults.Load();
+        var merged = new List<CellReport>();
+        foreach (var (profile, scenario) in options.AllCells())
+        {
+            var cellChunks = chunks.Where(c => c.Profile == profile.Name && c.Scenario == scenario.Name).ToArray();
+            merged.AddRange(cellChunks.Length > 0
+                ? [GeneratedCell.Merge(manifest, profile, scenario, options, cellChunks).Cell]
+                : staged.Where(c => c.Profile == profile.Name && c.Scenario == scenario.Name));
+        }
+
         var timelines = merged.Where(c => c.TraceFolder is not null).Select(c => TraceFolder.Replay(c.TraceFolder!).Timeline).ToArray();
         return new MatrixResult(merged, timelines, stopwatch.Elapsed);
     }
@@ -70,14 +81,17 @@ public static class ExploreJobs
         return (Process.Start(start) ?? throw new UsageException($"cannot start {host} for shard {shard}", "run claimverify from its build output"), shard);
     }
 
-    private static IReadOnlyList<CellReport> Parse(string text, string problem, Shard shard, int exitCode)
+    private static (IReadOnlyList<CellReport> Cells, IReadOnlyList<ChunkReport> Chunks) Parse(string text, string problem, Shard shard, int exitCode)
     {
         try
         {
             using var json = JsonDocument.Parse(text);
             if (json.RootElement.TryGetProperty("cells", out var cells))
             {
-                return cells.Deserialize<CellReport[]>(CliJson.Options) ?? [];
+                var chunks = json.RootElement.TryGetProperty("chunks", out var c) && c.ValueKind == JsonValueKind.Array
+                    ? c.Deserialize<ChunkReport[]>(CliJson.Options) ?? []
+                    : [];
+                return (cells.Deserialize<CellReport[]>(CliJson.Options) ?? [], chunks);
             }
         }
         catch (JsonException)

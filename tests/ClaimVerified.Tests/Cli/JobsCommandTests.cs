@@ -19,6 +19,32 @@ public sealed class JobsCommandTests() : CliTestBase("jobs")
         Assert.Equal(Files(Path.Combine(Scratch, "jobs1", "traces")), Files(Path.Combine(Scratch, "jobs2", "traces")));
     }
 
+    /// <summary>One drawn cell cut into chunks of its seed space: the unit a job takes when there is one cell.</summary>
+    private static readonly string[] DrawnCell = ["--profile", "xen-4.22", "--scenario", "random-ops", "--iterations", "30", "--chunk-size", "10"];
+
+    [Fact]
+    public void Two_jobs_give_a_chunked_drawn_cell_what_one_job_gives_with_the_same_traces()
+    {
+        var one = Explore(1, DrawnCell, "drawn");
+        var two = Explore(2, DrawnCell, "drawn");
+        Assert.Equal(one, two);
+        Assert.Contains("30", one.Cells, StringComparison.Ordinal);
+        var traces = Path.Combine(Scratch, "drawn1", "traces");
+        Assert.NotEmpty(Directory.GetDirectories(traces, "random-ops--*", SearchOption.AllDirectories));
+        Assert.Equal(Files(traces), Files(Path.Combine(Scratch, "drawn2", "traces")));
+        Assert.False(Directory.Exists(Path.Combine(traces, SeedChunk.StagingFolder)), "the merge deletes the chunks' staging folder");
+    }
+
+    [Fact]
+    public void A_shard_of_a_drawn_cell_reports_its_chunks_for_the_merge()
+    {
+        var (exit, output, error) = Run(["explore", .. DrawnCell, "--shard", "1/2", "--out", Scratch, "--json"]);
+        Assert.True(exit != ExitCode.Usage, output + error);
+        using var json = JsonDocument.Parse(output);
+        var chunks = json.RootElement.GetProperty("chunks").EnumerateArray().Select(c => c.GetProperty("chunk").GetInt32());
+        Assert.Equal([1], chunks);
+    }
+
     [Fact]
     public void A_shard_explores_every_nth_cell()
     {
@@ -36,6 +62,7 @@ public sealed class JobsCommandTests() : CliTestBase("jobs")
     [InlineData("--shard", "0/65")]
     [InlineData("--jobs", "0")]
     [InlineData("--jobs", "65")]
+    [InlineData("--chunk-size", "0")]
     public void Bad_shards_and_job_counts_are_usage_errors(string option, string value)
     {
         var (exit, output, error) = Run(["explore", .. Cells, option, value, "--out", Scratch]);
@@ -53,15 +80,18 @@ public sealed class JobsCommandTests() : CliTestBase("jobs")
         Assert.Contains("0 <= i < n", problem, StringComparison.Ordinal);
     }
 
-    private (int Exit, string Cells) Explore(int jobs)
+    private (int Exit, string Cells) Explore(int jobs) => Explore(jobs, Cells, "jobs");
+
+    private (int Exit, string Cells) Explore(int jobs, string[] cells, string name)
     {
-        var (exit, output, error) = Run(["explore", .. Cells, "--jobs", jobs.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--out", Path.Combine(Scratch, $"jobs{jobs}"), "--json"]);
-        Assert.True(exit == ExitCode.AsExpected, output + error);
+        var (exit, output, error) = Run(["explore", .. cells, "--jobs", jobs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--out", Path.Combine(Scratch, $"{name}{jobs}"), "--json"]);
+        Assert.True(exit != ExitCode.Usage, output + error);
         using var json = JsonDocument.Parse(output);
-        var cells = json.RootElement.GetProperty("cells").EnumerateArray()
-            .Select(c => $"{c.GetProperty("profile").GetString()} {c.GetProperty("scenario").GetString()} {c.GetProperty("verdict").GetString()} {c.GetProperty("schedules").GetInt32()}");
-        return (exit, string.Join("\n", cells));
+        var reports = json.RootElement.GetProperty("cells").EnumerateArray()
+            .Select(c => $"{c.GetProperty("profile").GetString()} {c.GetProperty("scenario").GetString()} {c.GetProperty("verdict").GetString()} "
+                + $"{c.GetProperty("schedules").GetInt32()} {c.GetProperty("iterationsToFirstBug")}");
+        return (exit, string.Join("\n", reports));
     }
 
     private static string Files(string root) =>
