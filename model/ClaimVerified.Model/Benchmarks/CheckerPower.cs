@@ -317,7 +317,7 @@ public static class CheckerPower
     private static string Percent(int part, int whole) => whole == 0 ? "-" : (part / (double)whole).ToString("P0", CultureInfo.InvariantCulture);
 
     /// <summary>The median, counting null as larger than everything (a run that found nothing); null if the median is.</summary>
-    private static double? Median(IEnumerable<double?> values)
+    internal static double? Median(IEnumerable<double?> values)
     {
         var sorted = values.OrderBy(v => v ?? double.PositiveInfinity).ToArray();
         if (sorted.Length == 0)

@@ -8,19 +8,21 @@ using ClaimVerified.Specification.Properties;
 namespace ClaimVerified.Cli.Commands;
 
 /// <summary>
-/// claimverify bench speed|ttfb|spec: the checker's power, measured. spec: the exhaustive checker's engines on one bound. speed: schedules per second per scenario and the
+/// claimverify bench speed|ttfb|spec|findings: the checker's power, measured. spec: the exhaustive checker's engines on one bound. speed: schedules per second per scenario and the
 /// share of time spent in our property checks; ttfb: schedules and seconds to the first bug of every expected
-/// violation, per strategy, median and worst over widely spaced seeds. Run from a Release build for figures that mean
+/// violation, per strategy, median and worst over widely spaced seeds; findings: schedules to first meet each finding a
+/// drawn row expects, median and worst over seeds. Run from a Release build for figures that mean
 /// something: dotnet run -c Release --project src/ClaimVerified.Cli -- bench ...
 /// </summary>
 public static class BenchCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("bench", "Measure the checker: exploration speed (speed), time to the first bug (ttfb), exhaustive checking (spec)");
+        var command = new Command("bench", "Measure the checker: exploration speed (speed), time to the first bug (ttfb), exhaustive checking (spec), time to each drawn finding (findings)");
         command.Subcommands.Add(CreateSpeed(output, error));
         command.Subcommands.Add(CreateTimeToFirstBug(output, error));
         command.Subcommands.Add(CreateSpecCheck(output, error));
+        command.Subcommands.Add(CreateTimeToFinding(output, error));
         return command;
     }
 
@@ -115,6 +117,42 @@ public static class BenchCommand
                 Budget = parsed.GetValue(budget),
             }, error.WriteLine);
             return Emit(output, CheckerPower.Render(rows), parsed.GetValue(outFile));
+        }));
+        return command;
+    }
+
+    private static Command CreateTimeToFinding(TextWriter output, TextWriter error)
+    {
+        var profiles = ProfileOption();
+        var scenarios = new Option<string[]>("--scenario") { Description = "A drawn scenario (repeatable; default: generated)" };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per cell (spaced 1000003 apart; the first is the manifest's 17)", DefaultValueFactory = _ => 20 };
+        var cap = new Option<uint>("--cap") { Description = "Schedules a seed's run may take before a finding counts as not met", DefaultValueFactory = _ => 4000 };
+        var outFile = Out();
+        var command = new Command("findings", "Schedules to first meet each finding a drawn row of the manifest expects: median and worst over seeds")
+        {
+            profiles, scenarios, seeds, cap, outFile,
+        };
+        command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
+        {
+            if (parsed.GetValue(seeds) is < 1 or > 1000 || parsed.GetValue(cap) is 0 or > ExplorationOptions.MaxIterations)
+            {
+                throw new UsageException($"--seeds must be 1..1000 and --cap 1..{ExplorationOptions.MaxIterations}", "give smaller numbers");
+            }
+
+            var (profileNames, scenarioNames) = Selection(parsed, profiles, scenarios);
+            if (scenarioNames.Select(Names.Scenario).FirstOrDefault(s => s.Configure is null) is { } staged)
+            {
+                throw new UsageException($"{staged.Name} is a staged scenario; bench findings measures the drawn ones", "give --scenario generated or random-ops");
+            }
+
+            var rows = TimeToFinding.Measure(new TimeToFindingOptions
+            {
+                Profiles = profileNames,
+                Scenarios = scenarioNames,
+                Seeds = parsed.GetValue(seeds),
+                Cap = parsed.GetValue(cap),
+            }, error.WriteLine);
+            return Emit(output, TimeToFinding.Render(rows), parsed.GetValue(outFile));
         }));
         return command;
     }

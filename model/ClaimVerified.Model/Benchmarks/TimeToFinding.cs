@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text;
+using ClaimVerified.Model.Attribution;
+using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Profiles;
+
+namespace ClaimVerified.Model.Benchmarks;
+
+/// <summary>What <see cref="TimeToFinding.Measure"/> measures, and its limits.</summary>
+public sealed record TimeToFindingOptions
+{
+    /// <summary>Profiles (empty: every one whose drawn row expects findings).</summary>
+    public IReadOnlyList<string> Profiles { get; init; } = [];
+
+    /// <summary>Drawn scenarios (empty: generated).</summary>
+    public IReadOnlyList<string> Scenarios { get; init; } = [];
+
+    /// <summary>Seeds per cell: <see cref="CheckerPower.SeedFor"/> k, k = 0 .. Seeds-1 (k = 0 is the manifest's 17).</summary>
+    public int Seeds { get; init; } = 20;
+
+    /// <summary>A limit on everything: a seed's run stops after this many schedules, met or not.</summary>
+    public uint Cap { get; init; } = 4000;
+
+    /// <summary>A limit on everything: a seed's run attributes at most this many violations, then stops.</summary>
+    public int MaxAttributions { get; init; } = 60;
+}
+
+/// <summary>
+/// One (profile, drawn scenario, finding) the manifest expects: the schedule at which each seed's run first met it
+/// (null: not within the cap or the attribution limit), and the median and worst of those.
+/// </summary>
+public sealed record TimeToFindingRow(string Profile, string Scenario, string Finding, bool InCompound, IReadOnlyList<int?> FirstMet,
+    double? Median, int? Worst, uint Cap)
+{
+    /// <summary>Item 7's targets: a median of at most 100 schedules and a worst of at most 2,000.</summary>
+    public const int MedianTarget = 100;
+
+    public const int WorstTarget = 2000;
+
+    public bool MeetsTargets => Median is <= MedianTarget && Worst is <= WorstTarget;
+}
+
+/// <summary>
+/// Time to each finding in the drawn families: for every (profile, finding) a drawn row of the manifest expects, the
+/// schedules a whole-budget exploration (default strategy) takes to first meet it, over widely spaced seeds. Each seed's
+/// run explores until every expected finding is met, attributing each violation by its fix (<see cref="Attributor"/>), up
+/// to the cap; a finding expected only in compounds counts as met by the first compound that names it.
+/// </summary>
+public static class TimeToFinding
+{
+    public static IReadOnlyList<TimeToFindingRow> Measure(TimeToFindingOptions options, Action<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Seeds < 1 || options.Cap < 1 || options.MaxAttributions < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "at least one seed, one schedule and one attribution");
+        }
+
+        Explorer.EnsureRewritten();
+        var rows = new List<TimeToFindingRow>();
+        foreach (var cell in Select(options))
+        {
+            var profile = Catalogue.Get(cell.Profile);
+            var scenario = ScenarioCatalogue.Get(cell.Scenario);
+            var expected = (cell.Findings ?? []).Select(f => (Finding: f, InCompound: false))
+                .Concat((cell.InCompounds ?? []).Select(f => (Finding: f, InCompound: true))).ToArray();
+            var perSeed = Enumerable.Range(0, options.Seeds).Select(k => FirstMet(profile, scenario, expected, CheckerPower.SeedFor(k), options)).ToArray();
+            foreach (var (finding, inCompound) in expected)
+            {
+                var firsts = perSeed.Select(seed => seed.TryGetValue(finding, out var at) ? at : (int?)null).ToArray();
+                var row = new TimeToFindingRow(cell.Profile, cell.Scenario, finding, inCompound, firsts,
+                    CheckerPower.Median(firsts.Select(f => (double?)f)), firsts.Any(f => f is null) ? null : firsts.Max(), options.Cap);
+                rows.Add(row);
+                progress?.Invoke($"{row.Profile} x {row.Scenario} {finding}: median {Show(row.Median, row.Cap)}, worst {Show(row.Worst, row.Cap)}");
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>The drawn rows that expect findings, in manifest order, as the options select them.</summary>
+    public static IReadOnlyList<ExpectedResult> Select(TimeToFindingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var scenarios = options.Scenarios.Count > 0 ? options.Scenarios : [ScenarioCatalogue.Generated.Name];
+        return ExpectedResults.Load().Results
+            .Where(r => r.ExpectsFindings && scenarios.Contains(r.Scenario, StringComparer.OrdinalIgnoreCase))
+            .Where(r => options.Profiles.Count == 0 || options.Profiles.Contains(r.Profile, StringComparer.OrdinalIgnoreCase))
+            .ToArray();
+    }
+
+    /// <summary>One seed's run: the schedule at which each expected finding was first met.</summary>
+    private static Dictionary<string, int> FirstMet(Profile profile, Scenario scenario, IReadOnlyList<(string Finding, bool InCompound)> expected,
+        uint seed, TimeToFindingOptions options)
+    {
+        var first = new Dictionary<string, int>();
+        var attributions = 0;
+        WholeBudget.Explore(profile, scenario, new ExplorationOptions(options.Cap, Strategy.Portfolio, seed), violation =>
+        {
+            var attributed = Attributor.Attribute(profile, scenario, violation);
+            attributions++;
+            foreach (var (finding, inCompound) in expected)
+            {
+                var met = inCompound ? attributed.Findings.Contains(finding) : attributed.Label == finding;
+                if (met && !first.ContainsKey(finding))
+                {
+                    first[finding] = violation.ScheduleIndex;
+                }
+            }
+
+            return first.Count == expected.Count || attributions >= options.MaxAttributions;
+        });
+        return first;
+    }
+
+    /// <summary>Markdown: one row per (profile, finding), with the targets checked, then a summary.</summary>
+    public static string Render(IReadOnlyList<TimeToFindingRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var text = new StringBuilder();
+        var seeds = rows.Count == 0 ? 0 : rows[0].FirstMet.Count;
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Schedules to first meet each expected finding, over {seeds} seeds (default strategy): median and worst; `>C` = not met "
+            + $"within the cap C (or the attribution limit) by that seed. Targets: median <= {TimeToFindingRow.MedianTarget}, worst <= {TimeToFindingRow.WorstTarget}.");
+        text.AppendLine();
+        text.AppendLine("| profile | scenario | finding | met by | median | worst | targets | per seed |");
+        text.AppendLine("|---|---|---|---:|---:|---:|---|---|");
+        foreach (var r in rows)
+        {
+            var finding = r.InCompound ? $"{r.Finding} (in a compound)" : r.Finding;
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Profile} | {r.Scenario} | {finding} | {r.FirstMet.Count(f => f is not null)}/{r.FirstMet.Count} | {Show(r.Median, r.Cap)} | "
+                + $"{Show(r.Worst, r.Cap)} | {(r.MeetsTargets ? "met" : "**missed**")} | {string.Join(" ", r.FirstMet.Select(f => f?.ToString(CultureInfo.InvariantCulture) ?? "-"))} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{rows.Count(r => r.MeetsTargets)} of {rows.Count} cells meet both targets.");
+        return text.ToString();
+    }
+
+    private static string Show(double? value, uint cap) =>
+        value is { } v ? v.ToString(v % 1 == 0 ? "F0" : "F1", CultureInfo.InvariantCulture) : $">{cap}";
+}
