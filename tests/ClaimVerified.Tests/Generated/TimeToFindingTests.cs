@@ -1,0 +1,33 @@
+using ClaimVerified.Model.Benchmarks;
+
+namespace ClaimVerified.Tests.Generated;
+
+/// <summary>Item 7's table: a cell meets its targets only with a median of at most 100 and a worst of at most 2,000.</summary>
+public sealed class TimeToFindingTests
+{
+    [Theory]
+    [InlineData(100.0, 2000, true)]
+    [InlineData(100.5, 150, false)]
+    [InlineData(40.0, 2001, false)]
+    [InlineData(null, null, false)]
+    [InlineData(40.0, null, false)]
+    public void A_cell_meets_the_targets_only_within_both(double? median, int? worst, bool meets)
+    {
+        var row = new TimeToFindingRow("xen-4.13", "generated", "max-pages-ignores-claim", false, [1, null], median, worst, 4000);
+        Assert.Equal(meets, row.MeetsTargets);
+    }
+
+    [Fact]
+    public void The_table_shows_a_seed_that_never_met_it_and_the_missed_target()
+    {
+        var rows = new[]
+        {
+            new TimeToFindingRow("xen-4.22", "generated", "max-pages-ignores-claim", false, [12, 30, null], 30, null, 4000),
+            new TimeToFindingRow("xen-4.22", "generated", "global-claims-cannot-place", true, [5, 9, 7], 7, 9, 4000),
+        };
+        var table = TimeToFinding.Render(rows);
+        Assert.Contains("| xen-4.22 | generated | max-pages-ignores-claim | 2/3 | 30 | >4000 | **missed** | 12 30 - |", table, StringComparison.Ordinal);
+        Assert.Contains("| xen-4.22 | generated | global-claims-cannot-place (in a compound) | 3/3 | 7 | 9 | met | 5 9 7 |", table, StringComparison.Ordinal);
+        Assert.Contains("1 of 2 cells meet both targets.", table, StringComparison.Ordinal);
+    }
+}
