@@ -32,7 +32,7 @@ public sealed class ArchitectureTests
         ["Shrinking"] = ["Generation", "Scenarios", "Exploration", "Attribution", "Traces"],
         ["Matrix"] = ["Specification.Properties", "Generation", "Scenarios", "Exploration", "Attribution", "Shrinking", "Exhaustive", "Linearizability",
             "Manifest", "Traces"],
-        ["Benchmarks"] = ["Specification", "Specification.Properties", "Monitors", "Workloads", "Scenarios", "Exploration",
+        ["Benchmarks"] = ["Specification", "Specification.Properties", "Monitors", "Workloads", "Scenarios", "Exploration", "Attribution",
             "Exhaustive", "Linearizability", "Manifest", "Traces", "Matrix"],
     };
 
