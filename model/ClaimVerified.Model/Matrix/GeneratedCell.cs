@@ -81,7 +81,7 @@ public static class GeneratedCell
     /// the staging folder when the chunk is not the first; the staging folder is then deleted. The cell is judged on all
     /// the chunks' schedules. Returns the winners in the order they were first met.
     /// </summary>
-    public static (CellReport Cell, IReadOnlyList<MetFinding> Met, IReadOnlyList<(int Chunk, string Property, string Label)> Winners) Merge(
+    public static (CellReport Cell, IReadOnlyList<(int Chunk, string Property, string Label)> Winners) Merge(
         ExpectedResults manifest, Profile profile, Scenario scenario, MatrixOptions options, IReadOnlyList<ChunkReport> chunks)
     {
         ArgumentNullException.ThrowIfNull(manifest);
@@ -119,7 +119,7 @@ public static class GeneratedCell
         var cell = new CellReport(profile.Name, scenario.Name, verdict, row?.Describe() ?? "no expectation", judged.Judgement,
             judged.Deviation, schedules, met.Length == 0 ? null : met[0].FirstSchedule, Math.Round(ordered.Sum(c => c.Seconds), 2),
             met.Length == 0 ? null : distinct[0].First.Found.Message, folders.FirstOrDefault(f => f is not null), row?.Finding);
-        return (cell, met, [.. distinct.Where(d => d.First.Found.TraceFolder is not null).Select(d => (d.First.Chunk, d.First.Found.Property, d.First.Found.Label))]);
+        return (cell, [.. distinct.Where(d => d.First.Found.TraceFolder is not null).Select(d => (d.First.Chunk, d.First.Found.Property, d.First.Found.Label))]);
     }
 
     /// <summary>Moves a staged trace folder to where the first chunk would have written it, replacing what is there.</summary>

@@ -128,7 +128,7 @@ public static class MatrixRun
                 runs.Add(GeneratedCell.ExploreChunk(manifest, profile, scenario, options, unit.Chunk!));
             }
 
-            var (generated, _, winners) = GeneratedCell.Merge(manifest, profile, scenario, options, [.. runs.Select(r => r.Report)]);
+            var (generated, winners) = GeneratedCell.Merge(manifest, profile, scenario, options, [.. runs.Select(r => r.Report)]);
             chunkReports.AddRange(runs.Select(r => r.Report));
             cells.Add(generated);
             timelines.AddRange(winners.Select(w => runs.Single(r => r.Report.Chunk == w.Chunk).Examples[(w.Property, w.Label)].Timeline));

@@ -35,7 +35,7 @@ public static class ExploreJobs
             var problem = process.StandardError.ReadToEnd();
             process.WaitForExit();
             var (cells, chunkReports) = Parse(text, problem, shard, process.ExitCode);
-            staged.AddRange(cells.Where(c => chunkReports.All(r => (r.Profile, r.Scenario) != (c.Profile, c.Scenario))));
+            staged.AddRange(cells);
             chunks.AddRange(chunkReports);
             process.Dispose();
         }
@@ -44,9 +44,9 @@ public static class ExploreJobs
         var merged = new List<CellReport>();
         foreach (var (profile, scenario) in options.AllCells())
         {
-            var cellChunks = chunks.Where(c => c.Profile == profile.Name && c.Scenario == scenario.Name).ToArray();
-            merged.AddRange(cellChunks.Length > 0
-                ? [GeneratedCell.Merge(manifest, profile, scenario, options, cellChunks).Cell]
+            // A drawn cell is merged from its chunks (a shard's own report of it is partial); a staged one is as reported.
+            merged.AddRange(scenario.Configure is not null
+                ? [GeneratedCell.Merge(manifest, profile, scenario, options, [.. chunks.Where(c => c.Profile == profile.Name && c.Scenario == scenario.Name)]).Cell]
                 : staged.Where(c => c.Profile == profile.Name && c.Scenario == scenario.Name));
         }
 
