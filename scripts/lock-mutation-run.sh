@@ -3,8 +3,12 @@
 # lock or a property?
 #
 # Usage: scripts/lock-mutation-run.sh [PATTERN]     (PATTERN: a glob on the patch names, default *)
+#        scripts/lock-mutation-run.sh --merge       (a stopped run's verdicts into the ledger)
 #   JOBS=N   N worktrees, each taking every N-th mutant (default 2)
-#   RESUME=1 keeps the results of an earlier run (out/lock-mutants/results/*.tsv) and skips the mutants they judge
+#   RESUME=1 keeps the results of an earlier run (out/lock-mutants/results/*.tsv) and skips the mutants they judge,
+#            and those the committed ledger judged on the same core (the same git tree of src/ClaimVerified)
+# The ledger, tests/ClaimVerified.Benchmarks/lock-mutants.tsv, is committed: each verdict with the tree of the core it
+# was judged on, so a campaign that takes longer than a session goes on in the next one, and a changed core re-judges.
 # Unlike scripts/mutation-score.sh (a fresh worktree and a full build per mutant), each job keeps one scratch worktree
 # of HEAD and builds it incrementally: apply the patch, build, test, undo. There are hundreds of lock mutants.
 # The tests run in two stages, both without the trace tests, as the issue asks:
@@ -24,13 +28,28 @@ pattern="${1:-*}"
 base="$root/out/lock-mutants"
 patches="$base/patches"
 results="$base/results"
+ledger="$root/tests/ClaimVerified.Benchmarks/lock-mutants.tsv"
 mkdir -p "$results"
+core=$(git rev-parse HEAD:src/ClaimVerified)
+[ -f "$ledger" ] || printf 'mutant\tverdict\tstage\tcore\tfirst message\n' > "$ledger"
+merge() { # the fresh verdicts over the ledger's, one row per mutant, to the ledger and the report
+  { printf 'mutant\tverdict\tstage\tcore\tfirst message\n'
+    awk -F'\t' 'FILENAME == ARGV[1] { if (NF) { fresh[$1] = 1; print } next } FNR > 1 && !($1 in fresh)' \
+      <(cat "$results"/*.tsv 2> /dev/null) "$ledger" 2> /dev/null | LC_ALL=C sort
+  } > "$base/lock-mutants.tsv"
+  cp "$base/lock-mutants.tsv" "$ledger"
+  echo "report: $ledger (and $base/lock-mutants.tsv)"
+  cut -f2 "$ledger" | tail -n +2 | sort | uniq -c
+}
+[ "$pattern" = --merge ] && { merge; exit; }  # after a stopped run: its verdicts so far into the ledger
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 COYOTE_CLI_TELEMETRY_OPTOUT=1
 python3 scripts/lock-mutants.py "$patches"
 head=$(git rev-parse HEAD)
 mapfile -t all < <(find "$patches" -name "$pattern.patch" -printf '%f\n' | sed 's/\.patch$//' | LC_ALL=C sort)
 if [ -n "${RESUME:-}" ]; then
-  mapfile -t all < <(printf '%s\n' "${all[@]}" | grep -vxFf <(cat "$results"/*.tsv 2> /dev/null | cut -f1) || true)
+  judged=$( (cat "$results"/*.tsv 2> /dev/null | cut -f1; awk -F'\t' -v core="$core" 'NR > 1 && $4 == core { print $1 }' "$ledger" 2> /dev/null) | sort -u)
+  mapfile -t all < <(printf '%s\n' "${all[@]}" | grep -vxFf <(printf '%s\n' "$judged") || true)
 else
   rm -f "$results"/*.tsv
 fi
@@ -63,10 +82,10 @@ run_job() { # job index
   for name in "${all[@]}"; do
     i=$((i + 1)); [ $(( (i - 1) % jobs_max )) -eq "$job" ] || continue
     if ! git -C "$dir" apply "$patches/$name.patch" 2> "$results/$name.log"; then
-      printf '%s\tdoes-not-apply\t-\t-\n' "$name" >> "$results/run$run_id-job$job.tsv"; continue
+      printf '%s\tdoes-not-apply\t-\t%s\t-\n' "$name" "$core" >> "$results/run$run_id-job$job.tsv"; continue
     fi
     if ! (cd "$dir" && dotnet build tests/ClaimVerified.Tests -nologo -v:q -nodeReuse:false >> "$results/$name.log" 2>&1); then
-      printf '%s\tbuild-failed\t-\t-\n' "$name" >> "$results/run$run_id-job$job.tsv"
+      printf '%s\tbuild-failed\t-\t%s\t-\n' "$name" "$core" >> "$results/run$run_id-job$job.tsv"
     else
       for stage in 1 2; do
         filter=$([ "$stage" = 1 ] && echo "$stage1" || echo "$stage2")
@@ -75,7 +94,7 @@ run_job() { # job index
         v=$(verdict "$results/$name.s$stage.trx")
         [ "${v%%|*}" = survived ] || break
       done
-      printf '%s\t%s\t%s\t%s\n' "$name" "${v%%|*}" "$stage" "${v#*|}" >> "$results/run$run_id-job$job.tsv"
+      printf '%s\t%s\t%s\t%s\t%s\n' "$name" "${v%%|*}" "$stage" "$core" "${v#*|}" >> "$results/run$run_id-job$job.tsv"
     fi
     git -C "$dir" checkout --quiet -- src
     echo "  $name: $(tail -n 1 "$results/run$run_id-job$job.tsv" | cut -f2-3)"
@@ -86,6 +105,4 @@ run_job() { # job index
 run_id=$(date +%s)
 for ((j = 0; j < jobs_max; j++)); do run_job "$j" & done
 wait
-{ printf 'mutant\tverdict\tstage\tfirst message\n'; cat "$results"/*.tsv | LC_ALL=C sort; } > "$base/lock-mutants.tsv"
-echo "report: $base/lock-mutants.tsv"
-cut -f2 "$base/lock-mutants.tsv" | tail -n +2 | sort | uniq -c
+merge
