@@ -56,16 +56,17 @@ public sealed record ExpectedResult(
     /// Whether a whole-budget exploration of the generated family met what this row expects: each of
     /// <see cref="Findings"/> met on its own (attributed to it alone), each of <see cref="InCompounds"/> met at least
     /// within a compound, and nothing else. A new violation, or one that needs a finding the row does not list, differs. <paramref name="met"/> gives each
-    /// attribution's label and the findings it names (none for a new one).
+    /// attribution's label, the findings it names (none for a new one) and the property broken, which the deviation
+    /// names for a new violation ("new [claims-backed]"): no known finding explains it, so the property is what broke.
     /// </summary>
-    public Judged JudgeFindings(IReadOnlyCollection<(string Label, IReadOnlyList<string> Findings)> met, int schedules)
+    public Judged JudgeFindings(IReadOnlyCollection<(string Label, IReadOnlyList<string> Findings, string Property)> met, int schedules)
     {
         ArgumentNullException.ThrowIfNull(met);
         var alone = ExpectsFindings ? Findings ?? [] : [];
         var together = ExpectsFindings ? InCompounds ?? [] : [];
         var attributed = met.Where(m => m.Label != NotAttributedLabel).ToArray();
         var unexpected = attributed.Where(m => m.Findings.Count == 0 || m.Findings.Any(f => !alone.Contains(f) && !together.Contains(f)))
-            .Select(m => m.Label).Distinct().ToArray();
+            .Select(m => m.Findings.Count == 0 ? $"{m.Label} [{m.Property}]" : m.Label).Distinct().ToArray();
         var missing = alone.Where(finding => !attributed.Any(m => m.Label == finding))
             .Concat(together.Where(finding => !attributed.Any(m => m.Findings.Contains(finding)))).ToArray();
         // Below the row's budget a finding not met yet is no contradiction (the main job explores the drawn families at

@@ -107,7 +107,7 @@ public static class GeneratedCell
 
         var met = distinct.Select(d => new MetFinding(d.First.Found.Property, d.First.Found.Label, d.First.Found.FirstSchedule, d.Count, d.First.Found.Why))
             .ToArray();
-        var judged = row?.JudgeFindings([.. distinct.Select(d => (d.First.Found.Label, d.First.Found.Findings))], schedules) ?? Judged.NoExpectation;
+        var judged = row?.JudgeFindings([.. distinct.Select(d => (d.First.Found.Label, d.First.Found.Findings, d.First.Found.Property))], schedules) ?? Judged.NoExpectation;
         var verdict = met.Length == 0 ? "holds" : "violates " + string.Join(", ", met.Select(f => $"{f.Property} ({f.Label})"));
         var notYet = (row?.Findings ?? []).Where(f => met.All(m => m.Label != f)).ToArray();
         if (row is not null && schedules < row.Budget && notYet.Length > 0)

@@ -47,7 +47,7 @@ public sealed class GeneratedManifestTests
         var row = Manifest.For(profile, scenario);
         var (whole, met) = GeneratedCell.Meet(Catalogue.Get(profile), ScenarioCatalogue.Get(scenario), new ExplorationOptions(row.Budget));
         Assert.Equal((int)row.Budget, whole.Schedules);
-        var judged = row.JudgeFindings([.. met.Select(m => (m.Attributed.Label, m.Attributed.Findings))], whole.Schedules);
+        var judged = row.JudgeFindings([.. met.Select(m => (m.Attributed.Label, m.Attributed.Findings, m.Violation.Property))], whole.Schedules);
         Assert.True(judged.Judgement == Judgement.AsExpected, $"{profile} x {scenario}: {judged.Deviation}");
     }
 }
@@ -58,13 +58,13 @@ public sealed class FindingsJudgementTests
     private static readonly ExpectedResult Row = new("xen-4.22", "random-ops", "finds", null, null, 200,
         Findings: ["max-pages-ignores-claim", "unlocked-dying-check"], InCompounds: ["offline-unbacks-claims"]);
 
-    private static (string, IReadOnlyList<string>) Alone(string finding) => (finding, [finding]);
+    private static (string, IReadOnlyList<string>, string) Alone(string finding) => (finding, [finding], "admin-view");
 
     [Fact]
     public void At_its_budget_every_finding_must_be_met_and_nothing_else()
     {
         Assert.Equal(Judgement.AsExpected, Row.JudgeFindings([Alone("max-pages-ignores-claim"), Alone("unlocked-dying-check"),
-            ("compound: offline-unbacks-claims+unlocked-dying-check", ["offline-unbacks-claims", "unlocked-dying-check"])], 200).Judgement);
+            ("compound: offline-unbacks-claims+unlocked-dying-check", ["offline-unbacks-claims", "unlocked-dying-check"], "claims-backed")], 200).Judgement);
         var missing = Row.JudgeFindings([Alone("max-pages-ignores-claim")], 200);
         Assert.Equal(Judgement.ExpectedViolationMissing, missing.Judgement);
         Assert.Contains("unlocked-dying-check, offline-unbacks-claims", missing.Deviation, StringComparison.Ordinal);
@@ -77,6 +77,11 @@ public sealed class FindingsJudgementTests
         Assert.Equal(Judgement.AsExpected, Row.JudgeFindings([], 50).Judgement);
         var unexpected = Row.JudgeFindings([Alone("split-consumption-window")], 50);
         Assert.Equal(Judgement.UnexpectedViolation, unexpected.Judgement);
-        Assert.Equal(Judgement.UnexpectedViolation, Row.JudgeFindings([(ClaimVerified.Model.Attribution.Attributed.New, [])], 50).Judgement);
+        Assert.DoesNotContain("[admin-view]", unexpected.Deviation, StringComparison.Ordinal);
+        // A new violation names the property that broke: no known finding explains it (the lock-mutant campaign counts
+        // a kill only by a message that names a property or a lock).
+        var newOne = Row.JudgeFindings([(ClaimVerified.Model.Attribution.Attributed.New, [], "claims-backed")], 50);
+        Assert.Equal(Judgement.UnexpectedViolation, newOne.Judgement);
+        Assert.Contains("met new [claims-backed], which the manifest does not expect", newOne.Deviation, StringComparison.Ordinal);
     }
 }
