@@ -22,6 +22,8 @@ public static class Program
         root.Subcommands.Add(ReferenceCommands.CreateLinearize(output, error));
         root.Subcommands.Add(ReferenceCommands.CreateRun(output, error));
         root.Subcommands.Add(ReferenceCommands.CreateVectors(output, error));
+        root.Subcommands.Add(ImplementationCommands.CreateCheckImpl(output, error));
+        root.Subcommands.Add(ImplementationCommands.CreateServe(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(ListCommands.CreateProfiles(output));
         root.Subcommands.Add(ListCommands.CreateScenarios(output));

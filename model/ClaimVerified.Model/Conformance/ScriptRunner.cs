@@ -240,7 +240,8 @@ public static class ScriptRunner
         return counters;
     }
 
-    private static Dictionary<string, string> DomainCounters(DomainInfo info)
+    /// <summary>getdomaininfo's counters of the core: tot, extra, max, claim (per node too), state.</summary>
+    internal static Dictionary<string, string> DomainCounters(DomainInfo info)
     {
         var counters = DomainCounters(info.State, info.TotPages, info.ExtraPages, info.MaxPages, info.OutstandingPages);
         for (var node = 0; node < info.NodeOutstandingPages.Count; node++)
@@ -251,7 +252,8 @@ public static class ScriptRunner
         return counters;
     }
 
-    private static Dictionary<string, string> DomainCounters(Profile profile, SpecDomain d)
+    /// <summary>The same counters of a specification domain.</summary>
+    internal static Dictionary<string, string> DomainCounters(Profile profile, SpecDomain d)
     {
         var counters = DomainCounters(d.State, d.Tot, d.Extra, d.Max, d.Claim);
         for (var node = 0; node < d.NodeClaims.Count; node++)

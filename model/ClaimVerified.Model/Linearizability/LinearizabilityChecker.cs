@@ -74,8 +74,13 @@ public sealed record LinearizabilityResult(
 /// </summary>
 public static class LinearizabilityChecker
 {
+    /// <param name="sees">
+    /// Where a result carries more than its <see cref="Outcome"/> (a query's every counter, as an implementation checked
+    /// through the protocol answers it): whether the entry's observation is what the specification shows in the state
+    /// after its step. Null: the outcome alone decides.
+    /// </param>
     public static LinearizabilityResult Check(Profile profile, HostConfig config, IReadOnlyList<HistoryEntry> history,
-        LinearizabilityOptions? options = null)
+        LinearizabilityOptions? options = null, Func<HistoryEntry, SpecState, bool>? sees = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(config);
@@ -90,11 +95,11 @@ public static class LinearizabilityChecker
         }
 
         var budget = new Budget(options, stopwatch);
-        var (status, steps) = Search(profile, config, ops, budget);
+        var (status, steps) = Search(profile, config, ops, budget, sees);
         IReadOnlyList<HistoryEntry> evidence = [];
         if (status == LinearizabilityStatus.NotLinearizable)
         {
-            evidence = options.Minimise ? Minimise(profile, config, ops, budget) : ops;
+            evidence = options.Minimise ? Minimise(profile, config, ops, budget, sees) : ops;
         }
 
         stopwatch.Stop();
@@ -135,7 +140,8 @@ public static class LinearizabilityChecker
     /// refuses pages after the heap section redeemed the claim), a later result may depend on it, and without it the
     /// witness would fail for another reason (a physinfo left alone with what the dropped calls did).
     /// </summary>
-    private static IReadOnlyList<HistoryEntry> Minimise(Profile profile, HostConfig config, HistoryEntry[] ops, Budget budget)
+    private static IReadOnlyList<HistoryEntry> Minimise(Profile profile, HostConfig config, HistoryEntry[] ops, Budget budget,
+        Func<HistoryEntry, SpecState, bool>? sees)
     {
         var current = ops.ToList();
         while (current.Count > 1 && !budget.Exhausted)
@@ -143,7 +149,7 @@ public static class LinearizabilityChecker
             var latest = current.MaxBy(e => e.CallStep)!;
             var rest = current.Where(e => !ReferenceEquals(e, latest)).ToArray();
             if (latest.CallStep < rest.Max(e => e.ReturnStep)
-                || Search(profile, config, rest, budget).Status != LinearizabilityStatus.NotLinearizable)
+                || Search(profile, config, rest, budget, sees).Status != LinearizabilityStatus.NotLinearizable)
             {
                 break;
             }
@@ -159,7 +165,7 @@ public static class LinearizabilityChecker
             }
 
             var candidate = current.Where((_, j) => j != i).ToArray();
-            if (Search(profile, config, candidate, budget).Status == LinearizabilityStatus.NotLinearizable)
+            if (Search(profile, config, candidate, budget, sees).Status == LinearizabilityStatus.NotLinearizable)
             {
                 current = candidate.ToList();
             }
@@ -206,7 +212,8 @@ public static class LinearizabilityChecker
         public Node? Next { get; set; }
     }
 
-    private static (LinearizabilityStatus Status, long Steps) Search(Profile profile, HostConfig config, HistoryEntry[] ops, Budget budget)
+    private static (LinearizabilityStatus Status, long Steps) Search(Profile profile, HostConfig config, HistoryEntry[] ops, Budget budget,
+        Func<HistoryEntry, SpecState, bool>? sees)
     {
         var head = EventList(ops);
         var words = new ulong[(ops.Length + 63) / 64];
@@ -226,7 +233,7 @@ public static class LinearizabilityChecker
             {
                 var op = ops[entry.Op];
                 var (result, next) = Spec.Step(profile, state, op.Call!);
-                if (result == op.Result)
+                if (result == op.Result && (sees is null || sees(op, next)))
                 {
                     words[entry.Op / 64] |= 1UL << (entry.Op % 64);
                     if (cache.Add((StateKey.OfBits(words), StateKey.Of(next, []))))

@@ -5,6 +5,7 @@ using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Linearizability;
 using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Protocol;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
 using ClaimVerified.Specification.Properties;
@@ -216,20 +217,54 @@ public static class ReferenceCommands
         return command;
     }
 
+    private static int WriteJsonLines(TextWriter output, string folder, bool alone)
+    {
+        if (!alone)
+        {
+            throw new UsageException("--json-lines takes no --profile or --out", "give only the folder of .cvs vectors");
+        }
+
+        if (!Directory.Exists(folder))
+        {
+            throw new UsageException($"no folder at {folder}", "give the folder of .cvs vectors, e.g. traces/conformance");
+        }
+
+        try
+        {
+            output.WriteLine($"{VectorJson.WriteAll(folder)} vectors written as JSON lines under {folder}");
+        }
+        catch (ProtocolException e)
+        {
+            throw new UsageException(e.Message, "fix the vector: `claimverify run` on it says what is wrong");
+        }
+
+        return ExitCode.AsExpected;
+    }
+
     public static Command CreateVectors(TextWriter output, TextWriter error)
     {
-        var profile = new Option<string>("--profile") { Description = "The profile to generate vectors for", Required = true };
-        var outDir = new Option<string>("--out") { Description = "Where the .cvs scripts go", Required = true };
+        var profile = new Option<string?>("--profile") { Description = "The profile to generate vectors for (with --out)" };
+        var outDir = new Option<string?>("--out") { Description = "Where the .cvs scripts (and their .jsonl) go" };
+        var jsonLines = new Option<string?>("--json-lines")
+        {
+            Description = "Instead: write the JSON-lines form (.jsonl, traces/conformance/vector.schema.json) of every .cvs under this folder",
+        };
         var json = ListCommands.JsonOption();
         var command = new Command("vectors", "Generate conformance vectors from the specification, covering every rule the profile can reach")
         {
-            profile, outDir, json,
+            profile, outDir, jsonLines, json,
         };
         command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
             var asJson = parsed.GetValue(json);
-            var chosen = Names.Profile(parsed.GetValue(profile));
-            var directory = parsed.GetValue(outDir)!;
+            if (parsed.GetValue(jsonLines) is { } folder)
+            {
+                return WriteJsonLines(output, folder, parsed.GetValue(profile) is null && parsed.GetValue(outDir) is null);
+            }
+
+            var chosen = Names.Profile(parsed.GetValue(profile)
+                ?? throw new UsageException("--profile is missing", "give --profile P --out DIR, or --json-lines DIR"));
+            var directory = parsed.GetValue(outDir) ?? throw new UsageException("--out is missing", "give the folder the vectors go to");
             Files.EnsureFolder(directory);
             foreach (var stale in Directory.GetFiles(directory, "*.cvs"))
             {
@@ -237,6 +272,7 @@ public static class ReferenceCommands
             }
 
             var set = Vectors.Generate(chosen, directory);
+            VectorJson.WriteAll(directory);
             if (asJson)
             {
                 CliJson.Write(output, new

@@ -32,6 +32,7 @@ public sealed class ArchitectureTests
         ["Shrinking"] = ["Generation", "Scenarios", "Exploration", "Attribution", "Traces"],
         ["Matrix"] = ["Specification.Properties", "Generation", "Scenarios", "Exploration", "Attribution", "Shrinking", "Exhaustive", "Linearizability",
             "Manifest", "Traces"],
+        ["Protocol"] = ["Specification", "Conformance", "Workloads", "Linearizability", "Manifest"],
         ["Benchmarks"] = ["Specification", "Specification.Properties", "Monitors", "Workloads", "Scenarios", "Exploration", "Attribution",
             "Exhaustive", "Linearizability", "Manifest", "Traces", "Matrix"],
     };
