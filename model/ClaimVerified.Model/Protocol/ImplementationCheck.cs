@@ -45,7 +45,8 @@ public sealed record ImplementationCheckOptions(
     int SequenceOps = 30,
     int Histories = 20,
     string? VectorsFolder = null,
-    IReadOnlySet<CheckPhase>? Phases = null)
+    IReadOnlySet<CheckPhase>? Phases = null,
+    bool Yield = false)
 {
     public const int MaxClients = 16;
 
@@ -122,7 +123,7 @@ public static class ImplementationCheck
         var phases = new List<PhaseReport>();
         try
         {
-            session.Hello(options.Profile.Name, options.RandomHost);
+            session.Hello(options.Profile.Name, options.RandomHost, options.Yield);
             phases.Add(options.Runs(CheckPhase.Vectors) ? VectorPhase.Run(session, options) : NotAsked(CheckPhase.Vectors));
             phases.Add(options.Runs(CheckPhase.Sequential) ? SequentialPhase.Run(session, options) : NotAsked(CheckPhase.Sequential));
             phases.Add(options.Runs(CheckPhase.Concurrent) ? ConcurrentPhase.Run(session, options) : NotAsked(CheckPhase.Concurrent));

@@ -64,6 +64,10 @@ public static class ProtocolCodec
             {
                 w.WriteNumber("protocol", Version);
                 w.WriteString("profile", request.Profile);
+                if (request.Yield)
+                {
+                    w.WriteBoolean("yield", true);
+                }
             }
 
             if (request.Host is { } host)
@@ -167,7 +171,7 @@ public static class ProtocolCodec
             throw new ProtocolException($"request: protocol version {version} is not {Version}, the one this side speaks");
         }
 
-        return new ProtocolRequest(client, id, ProtocolRequest.Hello, Profile: o.String("profile"), Host: HostOf(o));
+        return new ProtocolRequest(client, id, ProtocolRequest.Hello, Profile: o.String("profile"), Host: HostOf(o), Yield: o.OptionalBool("yield") ?? false);
     }
 
     private static HostConfig HostOf(Fields o)

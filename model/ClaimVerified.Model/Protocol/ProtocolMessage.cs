@@ -7,7 +7,9 @@ namespace ClaimVerified.Model.Protocol;
 /// control request (<c>hello</c>: the profile and the host; <c>reset</c>: a fresh host; <c>audit</c>: every host
 /// counter) or a call (<see cref="Call"/>).
 /// </summary>
-public sealed record ProtocolRequest(int Client, long Id, string Op, Operation? Call = null, string? Profile = null, HostConfig? Host = null)
+/// <param name="Yield">On hello: the implementation may widen its race windows (yield the processor at its yield points,
+/// present in every build), so that a concurrency mistake shows in a few histories on a noisy machine.</param>
+public sealed record ProtocolRequest(int Client, long Id, string Op, Operation? Call = null, string? Profile = null, HostConfig? Host = null, bool Yield = false)
 {
     public const string Hello = "hello";
 
@@ -18,7 +20,7 @@ public sealed record ProtocolRequest(int Client, long Id, string Op, Operation? 
 
     public bool IsControl => Call is null;
 
-    public static ProtocolRequest ForHello(long id, string profile, HostConfig host) => new(0, id, Hello, null, profile, host);
+    public static ProtocolRequest ForHello(long id, string profile, HostConfig host, bool yield = false) => new(0, id, Hello, null, profile, host, yield);
 
     public static ProtocolRequest ForReset(long id, HostConfig host) => new(0, id, Reset, null, null, host);
 

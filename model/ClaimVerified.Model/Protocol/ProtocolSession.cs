@@ -17,9 +17,9 @@ public sealed class ProtocolSession(ImplementationProcess process)
     public string Implementation { get; private set; } = process?.CommandLine ?? "(none)";
 
     /// <summary>Says hello; an implementation that refuses the profile or the protocol's version is an <see cref="ImplementationFailure"/>.</summary>
-    public void Hello(string profile, HostConfig host)
+    public void Hello(string profile, HostConfig host, bool yield = false)
     {
-        var answer = Process.Call(ProtocolRequest.ForHello(Next(), profile, host));
+        var answer = Process.Call(ProtocolRequest.ForHello(Next(), profile, host, yield));
         if (answer.Errno != Errno.Ok)
         {
             throw new ImplementationFailure($"`{Process.CommandLine}` answered hello for profile {profile} with {answer.Result}: it does not implement that profile");

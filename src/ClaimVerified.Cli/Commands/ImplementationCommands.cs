@@ -26,17 +26,18 @@ public static class ImplementationCommands
             Description = "Which phases: vectors, sequential, concurrent (default all)",
             AllowMultipleArgumentsPerToken = true,
         };
+        var yield = new Option<bool>("--yield") { Description = "Ask the implementation to widen its race windows (hello's \"yield\")" };
         var json = ListCommands.JsonOption();
         var command = new Argument<string[]>("command") { Description = "-- COMMAND [ARGS]: the implementation to start", Arity = ArgumentArity.OneOrMore };
         var check = new Command("check-impl", "Check an implementation that speaks the protocol of docs/protocol.md: vectors, random sequences, concurrent histories")
         {
-            profile, clients, ops, seed, sequences, histories, timeout, vectors, phases, json, command,
+            profile, clients, ops, seed, sequences, histories, timeout, vectors, phases, yield, json, command,
         };
         check.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
             var options = new ImplementationCheckOptions(Names.Profile(parsed.GetValue(profile)), parsed.GetValue(clients), parsed.GetValue(ops),
                 parsed.GetValue(seed), parsed.GetValue(sequences), Histories: parsed.GetValue(histories), VectorsFolder: parsed.GetValue(vectors),
-                Phases: Phases(parsed.GetValue(phases)));
+                Phases: Phases(parsed.GetValue(phases)), Yield: parsed.GetValue(yield));
             if (options.Validate() is { } problem)
             {
                 throw new UsageException(problem, "run `claimverify check-impl --help` for the limits");

@@ -61,6 +61,8 @@ public sealed class ProtocolCodecTests
         var hello = ProtocolCodec.ParseRequest(ProtocolCodec.FormatRequest(ProtocolRequest.ForHello(1, "xen-4.22", new HostConfig(2, 8, LlcColouring: true))));
         Assert.Equal(("hello", "xen-4.22", new HostConfig(2, 8, true)), (hello.Op, hello.Profile, hello.Host));
         Assert.True(hello.IsControl);
+        Assert.False(hello.Yield);
+        Assert.True(ProtocolCodec.ParseRequest(ProtocolCodec.FormatRequest(ProtocolRequest.ForHello(1, "reference", new HostConfig(1, 4), yield: true))).Yield);
         var reset = ProtocolCodec.ParseRequest(ProtocolCodec.FormatRequest(ProtocolRequest.ForReset(2, new HostConfig(1, 4))));
         Assert.Equal(new HostConfig(1, 4), reset.Host);
         Assert.Equal(ProtocolRequest.Audit, ProtocolCodec.ParseRequest(ProtocolCodec.FormatRequest(ProtocolRequest.ForAudit(3))).Op);
