@@ -95,9 +95,12 @@ public static class GeneratedCell
             .Select(g => (First: g.First(), Count: g.Sum(m => m.Found.Count)))
             .OrderBy(d => d.First.Found.FirstSchedule).ToArray();
         var stagingRoot = SeedChunk.StagingRoot(options.TracesRoot, profile, scenario);
-        var folders = distinct.Select(d => d.First.Chunk == 0 || d.First.Found.TraceFolder is null || options.Shard is not null
-            ? d.First.Found.TraceFolder
-            : MoveOutOfStaging(d.First.Found.TraceFolder, SeedChunk.TracesRoot(options.TracesRoot, profile, scenario, d.First.Chunk), options.TracesRoot)).ToArray();
+        var folders = distinct.Select(d =>
+        {
+            var chunkRoot = SeedChunk.TracesRoot(options.TracesRoot, profile, scenario, d.First.Chunk);
+            var folder = Rebase(d.First.Found.TraceFolder, chunkRoot);
+            return d.First.Chunk == 0 || folder is null || options.Shard is not null ? folder : MoveOutOfStaging(folder, chunkRoot, options.TracesRoot);
+        }).ToArray();
         if (options.Shard is null && Directory.Exists(stagingRoot))
         {
             Directory.Delete(stagingRoot, recursive: true);
@@ -120,6 +123,23 @@ public static class GeneratedCell
             judged.Deviation, schedules, met.Length == 0 ? null : met[0].FirstSchedule, Math.Round(ordered.Sum(c => c.Seconds), 2),
             met.Length == 0 ? null : distinct[0].First.Found.Message, folders.FirstOrDefault(f => f is not null), row?.Finding);
         return (cell, [.. distinct.Where(d => d.First.Found.TraceFolder is not null).Select(d => (d.First.Chunk, d.First.Found.Property, d.First.Found.Label))]);
+    }
+
+    /// <summary>
+    /// Where a chunk's trace folder is here: a shard run on another machine (explore --merge) recorded it under its own
+    /// traces root, and its folders were gathered under this run's; a trace folder is always &lt;chunk root&gt;/&lt;profile&gt;/&lt;name&gt;.
+    /// Where the recorded path is not under this run's root and the rebased one does not exist, the recorded one stays.
+    /// </summary>
+    private static string? Rebase(string? recorded, string chunkRoot)
+    {
+        if (recorded is null)
+        {
+            return null;
+        }
+
+        var trimmed = recorded.TrimEnd('/', '\\');
+        var rebased = Path.Combine(chunkRoot, Path.GetFileName(Path.GetDirectoryName(trimmed)) ?? "", Path.GetFileName(trimmed));
+        return Directory.Exists(rebased) || !Directory.Exists(recorded) ? rebased : recorded;
     }
 
     /// <summary>Moves a staged trace folder to where the first chunk would have written it, replacing what is there.</summary>

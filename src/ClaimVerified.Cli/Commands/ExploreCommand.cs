@@ -45,10 +45,15 @@ public static class ExploreCommand
         {
             Description = "Minimise each counterexample of a drawn or given configuration (generated, random-ops, --config) before it is written",
         };
+        var merge = new Option<string[]>("--merge")
+        {
+            Description = "Merge the reports of shards run elsewhere (explore --shard i/n --json > FILE), given the same options, instead of exploring",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var json = ListCommands.JsonOption();
         var command = new Command("explore", "Explore the claim designs: profile x scenario, with counterexamples and a report")
         {
-            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, jobs, chunkSize, shrink, json,
+            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, jobs, chunkSize, shrink, merge, json,
         };
         command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
@@ -75,6 +80,16 @@ public static class ExploreCommand
             if (parsed.GetValue(shard) is { } shardText)
             {
                 options = options with { Shard = Shard.Parse(shardText, out var problem) ?? throw new UsageException(problem!, "for example --shard 0/2") };
+            }
+
+            if (parsed.GetValue(merge) is { Length: > 0 } files)
+            {
+                if (options.Shard is not null || parsed.GetValue(jobs) is > 1)
+                {
+                    throw new UsageException("--merge explores nothing: it takes no --shard or --jobs", "give the shard reports and the options the shards ran with");
+                }
+
+                return Report(ExploreJobs.MergeFiles(options, files), options, parsed.GetValue(outDir)!, parsed.GetValue(json), output);
             }
 
             var jobCount = parsed.GetValue(jobs) ?? ExploreJobs.DefaultJobs();
@@ -209,6 +224,7 @@ public static class ExploreCommand
             CliJson.Write(output, new
             {
                 cells = result.Cells,
+                shard = options.Shard?.ToString(),
                 chunks = options.Shard is null ? null : result.Chunks,
                 report = new { markdown = markdownPath, html = htmlPath },
                 seconds = result.Elapsed.TotalSeconds,

@@ -27,17 +27,53 @@ public static class ExploreJobs
         ArgumentNullException.ThrowIfNull(options);
         var stopwatch = Stopwatch.StartNew();
         var children = Enumerable.Range(0, jobs).Select(index => Start(childArguments, new Shard(index, jobs), outDir)).ToArray();
-        var staged = new List<CellReport>();
-        var chunks = new List<ChunkReport>();
+        var outputs = new List<ShardOutput>();
         foreach (var (process, shard) in children)
         {
             var text = process.StandardOutput.ReadToEnd();
             var problem = process.StandardError.ReadToEnd();
             process.WaitForExit();
-            var (cells, chunkReports) = Parse(text, problem, shard, process.ExitCode);
+            outputs.Add(new ShardOutput($"shard {shard}", text, problem, process.ExitCode));
+            process.Dispose();
+        }
+
+        return Merge(options, outputs, stopwatch);
+    }
+
+    /// <summary>
+    /// explore --merge: the reports of shards run elsewhere (explore --shard i/n --json, e.g. a CI matrix or a
+    /// Kubernetes Indexed Job), merged as --jobs merges its children. Every shard of one split must be there, once.
+    /// </summary>
+    public static MatrixResult MergeFiles(MatrixOptions options, IReadOnlyList<string> files)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(files);
+        var stopwatch = Stopwatch.StartNew();
+        var outputs = files.Select(f => new ShardOutput(f, File.ReadAllText(f), "", 0)).ToArray();
+        var shards = outputs.Select(o => (o.Label, Shard: ShardOf(o))).ToArray();
+        var count = shards[0].Shard.Count;
+        var missing = Enumerable.Range(0, count).Where(i => !shards.Any(s => s.Shard.Index == i)).Select(i => $"{i}/{count}").ToArray();
+        var twice = shards.GroupBy(s => s.Shard).Where(g => g.Count() > 1).Select(g => $"{g.Key} ({string.Join(", ", g.Select(s => s.Label))})").ToArray();
+        if (shards.Any(s => s.Shard.Count != count) || missing.Length > 0 || twice.Length > 0)
+        {
+            throw new UsageException(
+                $"the shard reports do not make one split: {(shards.Any(s => s.Shard.Count != count) ? "they split into different counts; " : "")}"
+                + $"{(missing.Length > 0 ? $"missing {string.Join(", ", missing)}; " : "")}{(twice.Length > 0 ? $"given twice {string.Join(", ", twice)}" : "")}".TrimEnd(' ', ';'),
+                "give the report of every shard i/n of one run, each once");
+        }
+
+        return Merge(options, outputs, stopwatch);
+    }
+
+    private static MatrixResult Merge(MatrixOptions options, IReadOnlyList<ShardOutput> outputs, Stopwatch stopwatch)
+    {
+        var staged = new List<CellReport>();
+        var chunks = new List<ChunkReport>();
+        foreach (var output in outputs)
+        {
+            var (cells, chunkReports) = Parse(output);
             staged.AddRange(cells);
             chunks.AddRange(chunkReports);
-            process.Dispose();
         }
 
         var manifest = ExpectedResults.Load();
@@ -52,6 +88,28 @@ public static class ExploreJobs
 
         var timelines = merged.Where(c => c.TraceFolder is not null).Select(c => TraceFolder.Replay(c.TraceFolder!).Timeline).ToArray();
         return new MatrixResult(merged, timelines, stopwatch.Elapsed);
+    }
+
+    /// <summary>One shard's report: where it came from (for messages), its stdout and stderr, and its exit code.</summary>
+    private sealed record ShardOutput(string Label, string Text, string Problem, int ExitCode);
+
+    private static Shard ShardOf(ShardOutput output)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(output.Text);
+            if (json.RootElement.TryGetProperty("shard", out var field) && field.ValueKind == JsonValueKind.String
+                && Shard.Parse(field.GetString()!, out _) is { } shard)
+            {
+                return shard;
+            }
+        }
+        catch (JsonException)
+        {
+            // Falls through to the error below.
+        }
+
+        throw new UsageException($"{output.Label} is not the report of a shard (explore --shard i/n --json)", "give the JSON each shard printed");
     }
 
     private static (Process Process, Shard Shard) Start(IReadOnlyList<string> arguments, Shard shard, string outDir)
@@ -81,11 +139,11 @@ public static class ExploreJobs
         return (Process.Start(start) ?? throw new UsageException($"cannot start {host} for shard {shard}", "run claimverify from its build output"), shard);
     }
 
-    private static (IReadOnlyList<CellReport> Cells, IReadOnlyList<ChunkReport> Chunks) Parse(string text, string problem, Shard shard, int exitCode)
+    private static (IReadOnlyList<CellReport> Cells, IReadOnlyList<ChunkReport> Chunks) Parse(ShardOutput output)
     {
         try
         {
-            using var json = JsonDocument.Parse(text);
+            using var json = JsonDocument.Parse(output.Text);
             if (json.RootElement.TryGetProperty("cells", out var cells))
             {
                 var chunks = json.RootElement.TryGetProperty("chunks", out var c) && c.ValueKind == JsonValueKind.Array
@@ -99,6 +157,6 @@ public static class ExploreJobs
             // Falls through to the error below: a child that printed no report failed before it could explore.
         }
 
-        throw new UsageException($"shard {shard} failed (exit {exitCode}): {(problem + " " + text).Trim()}", "run that shard alone with --shard to see why");
+        throw new UsageException($"{output.Label} failed (exit {output.ExitCode}): {(output.Problem + " " + output.Text).Trim()}", "run that shard alone with --shard to see why");
     }
 }
