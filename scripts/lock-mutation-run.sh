@@ -6,8 +6,8 @@
 #        scripts/lock-mutation-run.sh --merge       (a stopped run's verdicts into the ledger)
 #   JOBS=N   N worktrees, each taking every N-th mutant (default 2)
 #   RESUME=1 keeps the results of an earlier run (out/lock-mutants/results/*.tsv) and skips the mutants they judge,
-#            and those the committed ledger judged on the same core (the same git tree of src/ClaimVerified)
-# The ledger, tests/ClaimVerified.Benchmarks/lock-mutants.tsv, is committed: each verdict with the tree of the core it
+#            and those the committed ledger judged on the same core (the same C# sources of src/ClaimVerified)
+# The ledger, tests/ClaimVerified.Benchmarks/lock-mutants.tsv, is committed: each verdict with a hash of the core's sources it
 # was judged on, so a campaign that takes longer than a session goes on in the next one, and a changed core re-judges.
 # Unlike scripts/mutation-score.sh (a fresh worktree and a full build per mutant), each job keeps one scratch worktree
 # of HEAD and builds it incrementally: apply the patch, build, test, undo. There are hundreds of lock mutants.
@@ -35,7 +35,8 @@ patches="$base/patches"
 results="$base/results"
 ledger="$root/tests/ClaimVerified.Benchmarks/lock-mutants.tsv"
 mkdir -p "$results"
-core=$(git rev-parse HEAD:src/ClaimVerified)
+# The core a verdict holds for: its C# sources (a project file's packaging metadata changes no mutant's verdict).
+core=$(git ls-tree -r HEAD -- src/ClaimVerified | grep '\.cs$' | sha1sum | cut -c1-40)
 [ -f "$ledger" ] || printf 'mutant\tverdict\tstage\tcore\tfirst message\n' > "$ledger"
 merge() { # the fresh verdicts over the ledger's, one row per mutant, to the ledger and the report
   { printf 'mutant\tverdict\tstage\tcore\tfirst message\n'
