@@ -79,9 +79,9 @@ public static class GeneratedCell
     /// Merges a cell's chunk reports (from this process or from shards) in chunk order: each distinct (property, finding)
     /// is first met where its earliest chunk met it, and counted over all; its trace folder is that chunk's, moved out of
     /// the staging folder when the chunk is not the first; the staging folder is then deleted. The cell is judged on all
-    /// the chunks' schedules. Returns the winners in the order they were first met.
+    /// the chunks' schedules. Returns the winners in the order they were first met, each with its trace folder.
     /// </summary>
-    public static (CellReport Cell, IReadOnlyList<(int Chunk, string Property, string Label)> Winners) Merge(
+    public static (CellReport Cell, IReadOnlyList<(int Chunk, string Property, string Label, string Folder)> Winners) Merge(
         ExpectedResults manifest, Profile profile, Scenario scenario, MatrixOptions options, IReadOnlyList<ChunkReport> chunks)
     {
         ArgumentNullException.ThrowIfNull(manifest);
@@ -122,7 +122,8 @@ public static class GeneratedCell
         var cell = new CellReport(profile.Name, scenario.Name, verdict, row?.Describe() ?? "no expectation", judged.Judgement,
             judged.Deviation, schedules, met.Length == 0 ? null : met[0].FirstSchedule, Math.Round(ordered.Sum(c => c.Seconds), 2),
             met.Length == 0 ? null : distinct[0].First.Found.Message, folders.FirstOrDefault(f => f is not null), row?.Finding);
-        return (cell, [.. distinct.Where(d => d.First.Found.TraceFolder is not null).Select(d => (d.First.Chunk, d.First.Found.Property, d.First.Found.Label))]);
+        return (cell, [.. distinct.Select((d, i) => (d.First.Chunk, d.First.Found.Property, d.First.Found.Label, Folder: folders[i]))
+            .Where(w => w.Folder is not null).Select(w => (w.Chunk, w.Property, w.Label, w.Folder!))]);
     }
 
     /// <summary>

@@ -92,6 +92,17 @@ public static class ExploreCommand
                 return Report(ExploreJobs.MergeFiles(options, files), options, parsed.GetValue(outDir)!, parsed.GetValue(json), output);
             }
 
+            if (options.Shard is null)
+            {
+                // An interrupted run leaves its drawn cells' chunk staging behind; a whole run (not a shard, whose
+                // siblings may be writing there, and not a merge, which reads it) starts without it.
+                var staging = Path.Combine(options.TracesRoot, Model.Matrix.SeedChunk.StagingFolder);
+                if (Directory.Exists(staging))
+                {
+                    Directory.Delete(staging, recursive: true);
+                }
+            }
+
             var jobCount = parsed.GetValue(jobs) ?? ExploreJobs.DefaultJobs();
             if (jobCount is < 1 or > ExploreJobs.MaxJobs || (jobCount > 1 && options.Shard is not null))
             {

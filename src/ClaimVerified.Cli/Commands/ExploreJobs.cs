@@ -78,15 +78,26 @@ public static class ExploreJobs
 
         var manifest = ExpectedResults.Load();
         var merged = new List<CellReport>();
+        var folders = new List<string>();
         foreach (var (profile, scenario) in options.AllCells())
         {
-            // A drawn cell is merged from its chunks (a shard's own report of it is partial); a staged one is as reported.
-            merged.AddRange(scenario.Configure is not null
-                ? [GeneratedCell.Merge(manifest, profile, scenario, options, [.. chunks.Where(c => c.Profile == profile.Name && c.Scenario == scenario.Name)]).Cell]
-                : staged.Where(c => c.Profile == profile.Name && c.Scenario == scenario.Name));
+            // A drawn cell is merged from its chunks (a shard's own report of it is partial), with a trace per distinct
+            // finding; a staged one is as reported, with its one trace.
+            if (scenario.Configure is not null)
+            {
+                var (cell, winners) = GeneratedCell.Merge(manifest, profile, scenario, options, [.. chunks.Where(c => c.Profile == profile.Name && c.Scenario == scenario.Name)]);
+                merged.Add(cell);
+                folders.AddRange(winners.Select(w => w.Folder));
+            }
+            else
+            {
+                var cells = staged.Where(c => c.Profile == profile.Name && c.Scenario == scenario.Name).ToArray();
+                merged.AddRange(cells);
+                folders.AddRange(cells.Where(c => c.TraceFolder is not null).Select(c => c.TraceFolder!));
+            }
         }
 
-        var timelines = merged.Where(c => c.TraceFolder is not null).Select(c => TraceFolder.Replay(c.TraceFolder!).Timeline).ToArray();
+        var timelines = folders.Select(f => TraceFolder.Replay(f).Timeline).ToArray();
         return new MatrixResult(merged, timelines, stopwatch.Elapsed);
     }
 

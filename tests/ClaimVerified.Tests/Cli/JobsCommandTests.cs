@@ -33,7 +33,25 @@ public sealed class JobsCommandTests() : CliTestBase("jobs")
         Assert.NotEmpty(Directory.GetDirectories(traces, "random-ops--*", SearchOption.AllDirectories));
         Assert.Equal(Files(traces), Files(Path.Combine(Scratch, "drawn2", "traces")));
         Assert.False(Directory.Exists(Path.Combine(traces, SeedChunk.StagingFolder)), "the merge deletes the chunks' staging folder");
+        // The report shows a timeline per distinct finding of the cell, however many processes explored it.
+        var diagrams = Diagrams(Path.Combine(Scratch, "drawn1"));
+        Assert.Equal(Directory.GetDirectories(traces, "random-ops--*", SearchOption.AllDirectories).Length, diagrams);
+        Assert.Equal(diagrams, Diagrams(Path.Combine(Scratch, "drawn2")));
     }
+
+    [Fact]
+    public void A_whole_run_starts_without_the_chunk_staging_an_interrupted_one_left()
+    {
+        var stale = Path.Combine(Scratch, "stale", "traces", SeedChunk.StagingFolder, "random-ops", "xen-4.22", "7");
+        Directory.CreateDirectory(stale);
+        File.WriteAllText(Path.Combine(stale, "left-over"), "from a run that was stopped");
+        var (exit, output, error) = Run(["explore", .. DrawnCell, "--jobs", "1", "--out", Path.Combine(Scratch, "stale"), "--json"]);
+        Assert.True(exit != ExitCode.Usage, output + error);
+        Assert.False(Directory.Exists(Path.Combine(Scratch, "stale", "traces", SeedChunk.StagingFolder)));
+    }
+
+    private static int Diagrams(string outDir) =>
+        System.Text.RegularExpressions.Regex.Count(File.ReadAllText(Path.Combine(outDir, "report.md")), "```mermaid");
 
     [Fact]
     public void A_shard_of_a_drawn_cell_reports_its_chunks_for_the_merge()
