@@ -47,7 +47,51 @@ merge() { # the fresh verdicts over the ledger's, one row per mutant, to the led
   echo "report: $ledger (and $base/lock-mutants.tsv)"
   cut -f2 "$ledger" | tail -n +2 | sort | uniq -c
 }
-[ "$pattern" = --merge ] && { merge; exit; }  # after a stopped run: its verdicts so far into the ledger
+properties=$(sed -n 's/.*public const string [A-Za-z]* = "\([a-z-]*\)";.*/\1/p' model/ClaimVerified.Specification/Properties/PropertyIds.cs | paste -sd'|')
+
+verdict() { # trx -> "killed|<message>" or "survived|"
+  python3 - "$1" "$properties" <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except Exception:
+    print("aborted|no trx"); sys.exit()
+# A lock named by the woven checks or the lock-order check, by the core's own assertions ("... under the same
+# page_alloc_lock"), or a property by its id.
+named = re.compile(r"lockset:|lock order:|\b(heap_lock|page_alloc_lock|domctl_lock)\b|\[(%s)\]" % sys.argv[2])
+messages = [" ".join((r.findtext(".//t:Message", "", ns) or "").split()) for r in root.findall(".//t:UnitTestResult", ns)
+            if r.get("outcome") == "Failed"]
+# The message that names one soonest, quoted from a little before the name (a CsCheck or Coyote preamble comes first).
+good = sorted(((named.search(m).start(), m) for m in messages if named.search(m)), key=lambda g: g[0])
+quote = lambda g: ("..." if g[0] > 60 else "") + g[1][max(0, g[0] - 60):g[0] + 140]
+print(("killed|" + quote(good[0])) if good else ("failed-unnamed|" + messages[0][:160]) if messages else "survived|")
+PY
+}
+
+rejudge() { # every fresh verdict judged again from its stages' trx, with the current rule (a stage cut by the timeout has none)
+  local file name verdict stage rest s v
+  for file in "$results"/*.tsv; do
+    [ -e "$file" ] || continue
+    while IFS=$'\t' read -r name verdict stage rest; do
+      if [ "$verdict" != build-failed ] && [ "$verdict" != does-not-apply ]; then
+        for s in 1 2 3; do
+          [ -e "$results/$name.s$s.trx" ] || continue
+          v=$(verdict "$results/$name.s$s.trx")
+          if [ "${v%%|*}" = killed ]; then
+            printf '%s\tkilled\t%s\t%s\t%s\n' "$name" "$s" "${rest%%$'\t'*}" "${v#*|}"
+            continue 2
+          fi
+        done
+      fi
+      printf '%s\t%s\t%s\t%s\n' "$name" "$verdict" "$stage" "$rest"
+    done < "$file" > "$file.new"
+    mv "$file.new" "$file"
+  done
+}
+
+# After a stopped run: its verdicts so far, judged again, into the ledger (before anything below can touch the results).
+[ "$pattern" = --merge ] && { rejudge; merge; exit; }
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 COYOTE_CLI_TELEMETRY_OPTOUT=1
 python3 scripts/lock-mutants.py "$patches"
@@ -64,23 +108,6 @@ echo "${#all[@]} lock mutants to run"
 stage1="FullyQualifiedName~ClaimVerified.Tests.Core|FullyQualifiedName~LocksetTests"
 stage2="FullyQualifiedName!~ClaimVerified.Tests.Traces&FullyQualifiedName!~ClaimVerified.Tests.Core&FullyQualifiedName!~MutantPatchesTests&FullyQualifiedName!~PackedSpecTests&FullyQualifiedName!~SpecCheckerTests&FullyQualifiedName!~ClaimVerified.Tests.CrossCheck&FullyQualifiedName!~GeneratedManifestTests"
 stage3="FullyQualifiedName~GeneratedManifestTests"
-properties=$(sed -n 's/.*public const string [A-Za-z]* = "\([a-z-]*\)";.*/\1/p' model/ClaimVerified.Specification/Properties/PropertyIds.cs | paste -sd'|')
-
-verdict() { # trx -> "killed|<message>" or "survived|"
-  python3 - "$1" "$properties" <<'PY'
-import re, sys, xml.etree.ElementTree as ET
-ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-try:
-    root = ET.parse(sys.argv[1]).getroot()
-except Exception:
-    print("aborted|no trx"); sys.exit()
-named = re.compile(r"lockset:|lock order:|\[(%s)\]" % sys.argv[2])
-messages = [" ".join((r.findtext(".//t:Message", "", ns) or "").split()) for r in root.findall(".//t:UnitTestResult", ns)
-            if r.get("outcome") == "Failed"]
-good = [m for m in messages if named.search(m)]
-print(("killed|" + good[0][:160]) if good else ("failed-unnamed|" + messages[0][:160]) if messages else "survived|")
-PY
-}
 
 prepare() { # job index: its scratch worktree of HEAD, built (one at a time: two first builds race in dotnet tool restore)
   local dir="$base/work-$1"
@@ -103,7 +130,7 @@ run_job() { # job index
       best="survived|" best_stage=3
       for stage in 1 2 3; do  # on to the next stage unless killed: a later stage may name what an earlier one did not
         case $stage in 1) filter=$stage1 ;; 2) filter=$stage2 ;; 3) filter=$stage3 ;; esac
-        (cd "$dir" && timeout 1200 dotnet test tests/ClaimVerified.Tests --no-build -nologo --filter "$filter" \
+        (cd "$dir" && timeout 3600 dotnet test tests/ClaimVerified.Tests --no-build -nologo --filter "$filter" \
           --logger "trx;LogFileName=$results/$name.s$stage.trx" >> "$results/$name.log" 2>&1) || true
         v=$(verdict "$results/$name.s$stage.trx")
         case "${v%%|*}" in
