@@ -341,9 +341,22 @@ public static class ProtocolCodec
     internal static string Excerpt(string line) => line.Length <= 120 ? line : line[..120] + "...";
 
     /// <summary>The fields of one object, read strictly; every field read is consumed, and any left over is an error.</summary>
-    private sealed class Fields(JsonElement element, string what)
+    private sealed class Fields
     {
         private readonly HashSet<string> read = new(StringComparer.Ordinal);
+        private readonly JsonElement element;
+        private readonly string what;
+
+        /// <summary>A field given twice is refused: which of the two was meant is not for the reader to guess.</summary>
+        public Fields(JsonElement element, string what)
+        {
+            (this.element, this.what) = (element, what);
+            var twice = element.EnumerateObject().GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null)
+            {
+                throw new ProtocolException($"{what}: \"{twice.Key}\" given twice");
+            }
+        }
 
         public bool Has(string name) => element.TryGetProperty(name, out _);
 

@@ -93,6 +93,8 @@ public sealed class ProtocolCodecTests
     [InlineData("""{"client":0,"id":1,"op":"reset","nodes":0,"pages":4}""", "\"nodes\" is 0, outside 1..64")]
     [InlineData("""{"client":0,"id":1,"op":"reset","nodes":1,"pages":-4}""", "bad host: PagesPerNode must be 0..2^40")]
     [InlineData("""{"client":0,"id":1,"op":"audit","as":"xen"}""", "unknown field \"as\"")]
+    [InlineData("""{"client":0,"id":1,"op":"create","max":1,"max":2}""", "\"max\" given twice")]
+    [InlineData("""{"client":0,"id":1,"op":"claimset","domain":1,"entries":[{"pages":1,"node":0,"node":1}]}""", "\"node\" given twice")]
     public void A_bad_request_is_refused_naming_what_is_wrong(string line, string expected)
     {
         var e = Assert.Throws<ProtocolException>(() => ProtocolCodec.ParseRequest(line));
