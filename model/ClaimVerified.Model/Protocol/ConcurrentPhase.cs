@@ -101,7 +101,7 @@ public static class ConcurrentPhase
     private static IReadOnlyList<Operation> Calls(ImplementationCheckOptions options, int index, int client)
     {
         var random = new RandomCalls(SequentialPhase.Mix(options.Seed ^ 0xC0FFEEUL, (ulong)((index * ImplementationCheckOptions.MaxClients) + client)),
-            options.Profile, options.RandomHost);
+            options.Profile, options.RandomHost, oneHypercallEach: true);
         return [new CreateDomain(Caller.Control, 1 + (options.RandomHost.TotalPages / 2)), .. Enumerable.Range(1, options.Ops - 1).Select(_ => random.Next(options.Clients))];
     }
 

@@ -175,7 +175,11 @@ public sealed class ImplementationProcess : IDisposable
                 waiting.Response.TrySetResult(response);
             }
 
-            process.WaitForExit(2000);
+            if (process.WaitForExit(2000))
+            {
+                process.WaitForExit(); // Once it has exited, this one also waits for its stderr to be read to the end.
+            }
+
             Break(process.HasExited ? $"it exited with code {process.ExitCode}" : "it closed its output");
         }
         catch (IOException e)

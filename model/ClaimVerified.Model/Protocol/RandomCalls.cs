@@ -10,7 +10,13 @@ namespace ClaimVerified.Model.Protocol;
 /// callers that are mostly the toolstack and sometimes a guest or Xen, and domids that exist, existed or never will.
 /// The same seed gives the same calls (SplitMix64; System.Random is banned in the model).
 /// </summary>
-public sealed class RandomCalls(ulong seed, Profile profile, HostConfig host)
+/// <param name="oneHypercallEach">
+/// Draw only calls that are one hypercall in Xen: a kill as its continuations (kill-step), never to completion, and no
+/// destroy. What the concurrent phase draws: domain_kill to completion is several XEN_DOMCTL_destroydomain hypercalls,
+/// and others run between them in Xen (and in the core), so as one operation it is not atomic, and a history with it
+/// could not be judged against the specification's one-step kill.
+/// </param>
+public sealed class RandomCalls(ulong seed, Profile profile, HostConfig host, bool oneHypercallEach = false)
 {
     /// <summary>Domids the calls name: 1..this (a few more than any history creates, so some never exist).</summary>
     public const int DomIds = 4;
@@ -40,9 +46,10 @@ public sealed class RandomCalls(ulong seed, Profile profile, HostConfig host)
             < 72 => new TmemFlush(Guest(domid), domid, Below(2) == 0 ? TmemPool.Ephemeral : TmemPool.Persistent),
             < 73 => new TmemFlushAll(Control, Below(3)),
             < 77 => new SetMaxPages(by, domid, Size(total)),
-            < 80 => new DomainKill(by, domid),
+            < 80 when !oneHypercallEach => new DomainKill(by, domid),
             < 83 => new KillContinuation(by, domid),
-            < 85 => new DestroyDomain(by, domid),
+            < 85 when !oneHypercallEach => new DestroyDomain(by, domid),
+            < 85 => new KillContinuation(by, domid),
             < 93 => new Specification.PhysInfo(),
             _ => new GetDomainInfo(domid),
         };
