@@ -36,11 +36,7 @@ public sealed class ShardManifestsTests() : CliTestBase("shard-manifests")
             Shell(Substitute(run, ("${{ matrix.shard }}", index), ("$SHARDS", shards.ToString(System.Globalization.CultureInfo.InvariantCulture))), artifacts);
         }
 
-        var merged = Shell(Substitute(Step(jobs["merge"], "merge the shards")) + " --json", root);
-        var single = Single();
-        Assert.Equal(single.Exit, merged.Exit);
-        Assert.Equal(single.Cells, merged.Cells);
-        Assert.Equal(TraceFiles(Path.Combine(Scratch, "single", "traces")), TraceFiles(Path.Combine(artifacts, "traces-out")));
+        AssertLikeOneRun(Shell(Substitute(Step(jobs["merge"], "merge the shards")) + " --json", root), Path.Combine(artifacts, "traces-out"));
     }
 
     [Fact]
@@ -61,11 +57,8 @@ public sealed class ShardManifestsTests() : CliTestBase("shard-manifests")
         }
 
         var mergeJob = documents.Single(d => Text(d["kind"]) == "Job" && Text(d["metadata"]["name"]).EndsWith("merge", StringComparison.Ordinal));
-        var merged = Shell(Substitute(DotnetRun(((YamlSequenceNode)mergeJob["spec"]["template"]["spec"]["containers"]).Children[0])) + " --json", results);
-        var single = Single();
-        Assert.Equal(single.Exit, merged.Exit);
-        Assert.Equal(single.Cells, merged.Cells);
-        Assert.Equal(TraceFiles(Path.Combine(Scratch, "single", "traces")), TraceFiles(Path.Combine(results, "traces-out")));
+        AssertLikeOneRun(Shell(Substitute(DotnetRun(((YamlSequenceNode)mergeJob["spec"]["template"]["spec"]["containers"]).Children[0])) + " --json", results),
+            Path.Combine(results, "traces-out"));
     }
 
     [Fact]
@@ -86,8 +79,14 @@ public sealed class ShardManifestsTests() : CliTestBase("shard-manifests")
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 
-    private (int Exit, string Cells) Single() =>
-        Shell($"dotnet run -- explore {SmallExplore} --jobs 1 --json --out single --traces single/traces", Scratch);
+    /// <summary>The merge against one run over the same seeds: the same exit code, cells and trace files.</summary>
+    private void AssertLikeOneRun((int Exit, string Cells) merged, string mergedTraces)
+    {
+        var single = Shell($"dotnet run -- explore {SmallExplore} --jobs 1 --json --out single --traces single/traces", Scratch);
+        Assert.Equal(single.Exit, merged.Exit);
+        Assert.Equal(single.Cells, merged.Cells);
+        Assert.Equal(TraceFiles(Path.Combine(Scratch, "single", "traces")), TraceFiles(mergedTraces));
+    }
 
     private static List<YamlMappingNode> Load(string relative)
     {
