@@ -153,6 +153,24 @@ public sealed class CImplementationTests(CImplementationTests.Builds builds) : I
     }
 
     [SkippableTheory]
+    [InlineData("no_release_on_kill", "kill d1 -> ok")]
+    [InlineData("claim_not_consumed", "populate d1 order=0 -> ok")]
+    public void A_forgotten_claim_update_is_also_found_by_a_vector_that_redeems_or_releases_a_claim(string name, string line)
+    {
+        // The generator's goals (Vectors.Goals): every profile's vectors populate while a claim is outstanding and kill
+        // a domain that holds one, which the rule cover alone never needed.
+        SkipWithoutCc();
+        foreach (var profile in new[] { "reference", "xen-4.22" })
+        {
+            var (exit, output, _) = Check(profile, builds.Broken(name), "--phases", "vectors");
+            Assert.Equal(2, exit);
+            Assert.Contains("vectors     FAILED   a vector's line differs", output, StringComparison.Ordinal);
+            Assert.Contains(line, output, StringComparison.Ordinal);
+            Assert.Matches(@"expected outstanding=0, the implementation shows outstanding=\d+", output);
+        }
+    }
+
+    [SkippableTheory]
     [InlineData("unlocked_check", @"\] (claim d\d+ \d+|claimset d\d+ \[[^\]]*\]) -> ok")]
     [InlineData("torn_physinfo", @"\] physinfo -> ok")]
     [InlineData("unlocked_dying_check", @"\] (kill|kill-step|destroy) d\d+ -> ")]
