@@ -49,6 +49,7 @@ public static partial class SpecChecker
         private RowBuffer current;
         private RowBuffer next;
         private long transitions;
+        private int depth;
         private int levelStart;
         private string? incomplete;
 
@@ -79,10 +80,17 @@ public static partial class SpecChecker
             current.Append(init);
             JudgeLevel(profile, layout, totalPages, workers, current, 0, firstViolation);
 
-            var depth = 0;
+            using var ticker = new ProgressTicker(limits, () => new SpecCheckProgress(
+                depth, visited.Count, Interlocked.Read(ref transitions), stopwatch.Elapsed.TotalSeconds, GC.GetTotalMemory(false)));
             for (var level = 0; current.Count > 0 && !IsHardStop(incomplete); level++)
             {
                 depth = level;
+                if (limits.Cancellation.IsCancellationRequested)
+                {
+                    incomplete = SpecCheckLimits.Interrupted;
+                    break;
+                }
+
                 if (level >= limits.MaxDepth)
                 {
                     incomplete ??= $"depth limit {limits.MaxDepth}";
@@ -108,7 +116,7 @@ public static partial class SpecChecker
             var slices = current.Count < 4096 ? 1 : threads;
             var level = current;
             Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices },
-                w => workers[w].Expand(packed, alphabet, level, Slice(level.Count, slices, w), visited, stopwatch, limits.MaxSeconds, memoryBytes));
+                w => workers[w].Expand(packed, alphabet, level, Slice(level.Count, slices, w), visited, stopwatch, limits, memoryBytes));
             return slices;
         }
 
@@ -121,8 +129,8 @@ public static partial class SpecChecker
                 transitions += worker.Transitions;
                 if (worker.Stopped)
                 {
-                    incomplete = GC.GetTotalMemory(false) > memoryBytes
-                        ? $"memory limit {memoryBytes / (1 << 20)} MiB"
+                    incomplete = GC.GetTotalMemory(false) > memoryBytes ? $"memory limit {memoryBytes / (1 << 20)} MiB"
+                        : limits.Cancellation.IsCancellationRequested ? SpecCheckLimits.Interrupted
                         : $"time limit {limits.MaxSeconds} s";
                 }
 
@@ -224,7 +232,7 @@ public static partial class SpecChecker
         /// <summary>Steps every state of a slice of the level through its alphabet; keeps successors not yet visited.</summary>
         public void Expand(
             PackedSpec packed, SpecAlphabet alphabet, RowBuffer level, (int From, int To) slice, FingerprintSet visited,
-            Stopwatch stopwatch, double maxSeconds, long maxMemoryBytes)
+            Stopwatch stopwatch, SpecCheckLimits limits, long maxMemoryBytes)
         {
             Candidates.Clear();
             Transitions = 0;
@@ -232,7 +240,8 @@ public static partial class SpecChecker
             var nextDomId = packed.Layout.NextDomId;
             for (var i = slice.From; i < slice.To; i++)
             {
-                if ((i & 0x3FF) == 0 && (stopwatch.Elapsed.TotalSeconds > maxSeconds || GC.GetTotalMemory(false) > maxMemoryBytes))
+                if ((i & 0x3FF) == 0 && (stopwatch.Elapsed.TotalSeconds > limits.MaxSeconds || limits.Cancellation.IsCancellationRequested
+                    || GC.GetTotalMemory(false) > maxMemoryBytes))
                 {
                     Stopped = true;
                     return;

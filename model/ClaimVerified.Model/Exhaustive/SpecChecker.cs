@@ -11,9 +11,15 @@ namespace ClaimVerified.Model.Exhaustive;
 
 /// <summary>Hard limits of a check: beyond them the verdict is "incomplete".</summary>
 /// <remarks><see cref="Threads"/> (the packed engine's worker threads; null: one per core) changes how fast, never what.</remarks>
+/// <param name="Cancellation">An interrupt (Ctrl-C in spec-check): the search stops "incomplete (interrupted)" and still
+/// reports the shortest counterexamples it found so far.</param>
+/// <param name="Progress">Told where the search is every <paramref name="ProgressSeconds"/> (spec-check prints it).</param>
 public sealed record SpecCheckLimits(
-    long MaxStates = 2_000_000, double MaxSeconds = 60, int MaxDepth = int.MaxValue, int? Threads = null, long? MaxMemoryBytes = null)
+    long MaxStates = 2_000_000, double MaxSeconds = 60, int MaxDepth = int.MaxValue, int? Threads = null, long? MaxMemoryBytes = null,
+    CancellationToken Cancellation = default, Action<SpecCheckProgress>? Progress = null, double ProgressSeconds = 2)
 {
+    public const string Interrupted = "interrupted";
+
     public const int MaxThreads = 64;
 
     /// <summary>The managed heap the packed engine may grow to before it stops (incomplete) rather than be killed:
@@ -78,6 +84,7 @@ public static partial class SpecChecker
         long transitions = 0;
         var depth = 0;
         string? incomplete = null;
+        using var ticker = new ProgressTicker(limits, () => new SpecCheckProgress(depth, visited.Count, transitions, stopwatch.Elapsed.TotalSeconds, GC.GetTotalMemory(false)));
         while (queue.Count > 0 && !IsHardStop(incomplete))
         {
             var (state, targets, index, level) = queue.Dequeue();
@@ -88,9 +95,9 @@ public static partial class SpecChecker
                 continue;
             }
 
-            if ((index & 0x3FF) == 0 && stopwatch.Elapsed.TotalSeconds > limits.MaxSeconds)
+            if ((index & 0x3FF) == 0 && (stopwatch.Elapsed.TotalSeconds > limits.MaxSeconds || limits.Cancellation.IsCancellationRequested))
             {
-                incomplete = $"time limit {limits.MaxSeconds} s";
+                incomplete = limits.Cancellation.IsCancellationRequested ? SpecCheckLimits.Interrupted : $"time limit {limits.MaxSeconds} s";
                 break;
             }
 

@@ -50,7 +50,26 @@ public static class ReferenceCommands
             var chosen = Names.Profile(parsed.GetValue(profile));
             var (parsedBound, limits, chosenEngine) = SpecCheckArguments(
                 parsed.GetValue(bound)!, parsed.GetValue(maxStates), parsed.GetValue(maxSeconds), parsed.GetValue(threads), parsed.GetValue(engine));
-            var result = SpecChecker.Check(chosen, parsedBound, limits, chosenEngine);
+            // Progress on stderr every few seconds (stdout stays the result, --json too); Ctrl-C stops the search, which
+            // still reports the shortest counterexamples found so far.
+            using var interrupt = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                interrupt.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            SpecCheckResult result;
+            try
+            {
+                result = SpecChecker.Check(chosen, parsedBound,
+                    limits with { Cancellation = interrupt.Token, Progress = p => error.WriteLine(p.Render()) }, chosenEngine);
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+
             var judged = SpecCheckResults.Load().Judge(result);
             return Report(output, asJson, judged, result.Render(), new
             {
