@@ -36,10 +36,14 @@ public static class BenchCommand
         };
         var repeats = new Option<int>("--repeats") { Description = "Runs per engine (median)", DefaultValueFactory = _ => 3 };
         var threads = new Option<int>("--threads") { Description = "Threads of the parallel packed run", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var versus = new Option<string?>("--vs")
+        {
+            Description = "Instead: spec-check against spin and/or rumur (comma-separated) on the bound, each in its fastest exhaustive mode on --threads",
+        };
         var outFile = Out();
         var command = new Command("spec", "The exhaustive checker's engines on one bound: records (baseline), packed on one thread, on every core")
         {
-            profile, bound, repeats, threads, outFile,
+            profile, bound, repeats, threads, versus, outFile,
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
@@ -48,6 +52,37 @@ public static class BenchCommand
             if (parsed.GetValue(threads) is < 1 or > SpecCheckLimits.MaxThreads || parsed.GetValue(repeats) is < 1 or > 100)
             {
                 throw new UsageException($"--threads must be 1..{SpecCheckLimits.MaxThreads} and --repeats 1..100", "give smaller numbers");
+            }
+
+            if (parsed.GetValue(versus) is { } names)
+            {
+                var checkers = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray();
+                if (checkers.Length == 0 || checkers.Any(c => c is not ("spin" or "rumur")))
+                {
+                    throw new UsageException($"--vs takes spin, rumur or both, not '{names}'", "for example --vs spin,rumur");
+                }
+
+                if (checkers.Select(ExternalCheckers.Missing).FirstOrDefault(m => m is not null) is { } missing)
+                {
+                    throw new UsageException(missing, "install them (apt-get install spin rumur gcc), or leave --vs out");
+                }
+
+                IReadOnlyList<ExternalRun> runs;
+                try
+                {
+                    runs = SideBySide.Measure(chosen, parsedBound, parsed.GetValue(threads), checkers, error.WriteLine);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new UsageException(e.Message, "choose a bound the models cover and that completes (model/CrossCheck/README.md)");
+                }
+                catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+                {
+                    // An external checker failed, disagreed or ran out of time: say which and how, without a stack trace.
+                    return CliJson.Fail(output, error, false, e.Message, "run it by hand in model/CrossCheck (README) to see more", ExitCode.UnexpectedViolation);
+                }
+
+                return Emit(output, SideBySide.Render(chosen, parsedBound, runs), parsed.GetValue(outFile));
             }
 
             var rows = SpecCheckSpeed.Measure(chosen, parsedBound, parsed.GetValue(repeats), parsed.GetValue(threads), error.WriteLine);

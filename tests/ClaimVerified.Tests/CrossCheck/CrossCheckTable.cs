@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ClaimVerified.Model.Benchmarks;
 using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification;
@@ -43,40 +44,8 @@ public static class CrossCheckTable
         return document?.Rows ?? throw new InvalidOperationException("model/CrossCheck/bounds.json has no rows");
     }
 
-    /// <summary>The models' bound parameters: REF, NODES, PAGES, DOMAINS, NSIZES, SIZE1..3, LARGEST, HAS_kind.</summary>
-    public static IReadOnlyList<(string Name, long Value)> Parameters(string profile, SpecBound bound)
-    {
-        ArgumentNullException.ThrowIfNull(bound);
-        var sizes = bound.CreateSizes.Distinct().ToArray();
-        if (bound.Nodes > 2 || bound.MaxDomains is < 1 or > 3 || sizes.Length > 3 || bound.LargestCreate > 4 || bound.PagesPerNode >= 512
-            || bound.LlcColouring || bound.With is { Count: > 0 })
-        {
-            throw new InvalidOperationException(
-                $"the models cover nodes<=2, domains 1..3, at most 3 sizes of at most 4 pages, no llc, no with=: {bound.ToArguments()}");
-        }
-
-        var list = new List<(string, long)>
-        {
-            ("REF", profile switch
-            {
-                "reference" => 1,
-                "xen-4.22" => 0,
-                _ => throw new InvalidOperationException($"the models cover reference and xen-4.22, not {profile}"),
-            }),
-            ("NODES", bound.Nodes), ("PAGES", bound.PagesPerNode), ("DOMAINS", bound.MaxDomains), ("NSIZES", sizes.Length),
-            ("SIZE1", sizes[0]), ("SIZE2", sizes[Math.Min(1, sizes.Length - 1)]), ("SIZE3", sizes[Math.Min(2, sizes.Length - 1)]),
-            ("LARGEST", bound.LargestCreate),
-        };
-        foreach (var kind in SpecBound.OperationKinds.Where(k => k is not ("soft" or "tmem")))
-        {
-            list.Add(("HAS_" + kind.ToUpperInvariant(), bound.Has(kind) ? 1 : 0));
-        }
-
-        return list;
-    }
-
-    /// <summary>The Murphi constant of a property's invariant switch: CHECK_CLAIMS_BACKED.</summary>
-    public static string CheckConstant(string property) => "CHECK_" + property.ToUpperInvariant().Replace('-', '_');
+    /// <summary>The models' bound parameters (<see cref="ExternalCheckers.Parameters"/>); a bound they do not cover throws.</summary>
+    public static IReadOnlyList<(string Name, long Value)> Parameters(string profile, SpecBound bound) => ExternalCheckers.Parameters(profile, bound);
 }
 
 /// <summary>Runs the external tools: spin, rumur, cc.</summary>

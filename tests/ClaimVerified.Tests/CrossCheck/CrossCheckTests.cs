@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ClaimVerified.Model.Benchmarks;
 using ClaimVerified.Model.Exhaustive;
 using ClaimVerified.Profiles;
 using ClaimVerified.Specification.Properties;
@@ -143,20 +144,51 @@ public sealed class CrossCheckTests
     /// <summary>claims.m with the row's constants and <paramref name="checks"/> as the checked invariants, run to the end.</summary>
     private static string Verify(string dir, CrossCheckRow row, IReadOnlyList<string> checks)
     {
-        var text = File.ReadAllText(Path.Combine(CrossCheckTable.Folder, "murphi", "claims.m"));
-        var constants = CrossCheckTable.Parameters(row.Profile, row.ParsedBound)
-            .Concat(SpecProperties.Ids.Select(p => (Name: CrossCheckTable.CheckConstant(p), Value: checks.Contains(p) ? 1L : 0L)));
-        foreach (var (name, value) in constants)
-        {
-            var pattern = $@"(?m)^(\s*{name}\s*:\s*)-?\d+(\s*;)";
-            Assert.Single(Regex.Matches(text, pattern));
-            text = Regex.Replace(text, pattern, m => m.Groups[1].Value + value.ToString(CultureInfo.InvariantCulture) + m.Groups[2].Value);
-        }
-
+        var text = ExternalCheckers.Constants(File.ReadAllText(Path.Combine(CrossCheckTable.Folder, "murphi", "claims.m")), row.Profile, row.ParsedBound, checks);
         File.WriteAllText(Path.Combine(dir, "claims.m"), text);
         Tools.Run(dir, "rumur", "--deadlock-detection", "off", "--symmetry-reduction", "off", "--threads", "1",
             "--counterexample-trace", "diff", "--output", "claims.c", "claims.m");
         Tools.Run(dir, "cc", [.. Tools.CcFlags(rumur: true), "-o", "verifier", "claims.c", "-lpthread"]);
         return Tools.Run(dir, Path.Combine(dir, "verifier"));
+    }
+}
+
+/// <summary>bench spec --vs (issue 15 §2): spec-check, Spin and rumur back to back on one bound, agreeing on the states.</summary>
+public sealed class SideBySideTests
+{
+    private const string Bound = "nodes=1 pages=2 domains=2 sizes=1,2";
+
+    [SkippableFact]
+    public void Bench_spec_vs_runs_the_three_on_one_bound_and_they_find_the_same_states()
+    {
+        var missing = ExternalCheckers.Missing("spin") ?? ExternalCheckers.Missing("rumur");
+        Skip.If(missing is not null, missing);
+        var (exit, output, error) = ClaimVerified.Tests.Cli.CliRunner.Run("bench", "spec", "--profile", "xen-4.22", "--bound", Bound, "--vs", "spin,rumur", "--threads", "1");
+        Assert.True(exit == 0, output + error);
+        var states = SpecChecker.Check(Catalogue.Get("xen-4.22"), SpecBound.Parse(Bound, out _)!).States;
+        foreach (var checker in new[] { "spec-check", "spin", "rumur" })
+        {
+            Assert.Matches($@"\| {checker} \| 1 \| {states:N0} \|", output);
+        }
+    }
+
+    [Theory]
+    [InlineData("--vs", "nusmv", "--vs takes spin, rumur or both")]
+    [InlineData("--bound", "nodes=3 pages=2 domains=1 sizes=1", "the models cover nodes<=2")]
+    public void A_checker_or_a_bound_the_models_do_not_cover_is_a_usage_error(string option, string value, string expected)
+    {
+        string[] arguments = option == "--vs"
+            ? ["bench", "spec", "--profile", "reference", "--bound", Bound, "--vs", value]
+            : ["bench", "spec", "--profile", "reference", "--bound", value, "--vs", "rumur"];
+        var (exit, _, error) = ClaimVerified.Tests.Cli.CliRunner.Run(arguments);
+        if (ExternalCheckers.Missing("rumur") is not null && option == "--bound")
+        {
+            Assert.Equal(1, exit); // Without rumur the missing tool is the usage error; either way exit 1 in words.
+            return;
+        }
+
+        Assert.Equal(1, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 }
