@@ -6,7 +6,8 @@
 #        scripts/lock-mutation-run.sh --merge       (a stopped run's verdicts into the ledger)
 #   JOBS=N   N worktrees, each taking every N-th mutant (default 2)
 #   RESUME=1 keeps the results of an earlier run (out/lock-mutants/results/*.tsv) and skips the mutants they judge,
-#            and those the committed ledger judged on the same core (the same C# sources of src/ClaimVerified)
+#            and those the committed ledger judged on the same core (the same C# sources of src/ClaimVerified); an
+#            aborted one (a stage cut by the timeout) runs again
 # The ledger, tests/ClaimVerified.Benchmarks/lock-mutants.tsv, is committed: each verdict with a hash of the core's sources it
 # was judged on, so a campaign that takes longer than a session goes on in the next one, and a changed core re-judges.
 # Unlike scripts/mutation-score.sh (a fresh worktree and a full build per mutant), each job keeps one scratch worktree
@@ -99,7 +100,7 @@ head=$(git rev-parse HEAD)
 mapfile -t all < <(find "$patches" -name "$pattern.patch" -printf '%f\n' | sed 's/\.patch$//' \
   | awk '{ print (/-split[0-9]+$/ ? 1 : 0) "\t" $0 }' | LC_ALL=C sort | cut -f2)
 if [ -n "${RESUME:-}" ]; then
-  judged=$( (cat "$results"/*.tsv 2> /dev/null | cut -f1; awk -F'\t' -v core="$core" 'NR > 1 && $4 == core { print $1 }' "$ledger" 2> /dev/null) | sort -u)
+  judged=$( (cat "$results"/*.tsv 2> /dev/null | cut -f1; awk -F'\t' -v core="$core" 'NR > 1 && $4 == core && $2 != "aborted" { print $1 }' "$ledger" 2> /dev/null) | sort -u)
   mapfile -t all < <(printf '%s\n' "${all[@]}" | grep -vxFf <(printf '%s\n' "$judged") || true)
 else
   rm -f "$results"/*.tsv
