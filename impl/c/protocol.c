@@ -6,11 +6,13 @@
  *
  * Reading is strict: a line that is not one of the protocol's objects (bad JSON, an unknown or missing field, a
  * mistyped value, a number with a fraction or beyond 64 bits, a line over 64 KiB) ends the session: the reason goes
- * to stderr and the program exits 1, after the calls in flight have answered.
+ * to stderr and the program exits 1, after the calls in flight have answered. The JSON reader is impl/json's, shared
+ * with impl/xen-runner.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "claimref.h"
+#include "../json/json.h"
 
 #include <errno.h>
 #include <unistd.h>
@@ -46,354 +48,6 @@ static _Noreturn void protocol_error(const char *format, ...)
     fprintf(stderr, "claimref: line %ld: %s\n", line_number, message);
     fflush(stderr);
     exit(1);
-}
-
-/* ---- a small strict JSON reader --------------------------------------------------------------------------------- */
-
-typedef enum { J_NULL, J_BOOL, J_INT, J_BADNUM, J_STR, J_ARR, J_OBJ } jkind;
-
-typedef struct jvalue jvalue;
-
-/* An object's member or an array's element: a linked list in document order. */
-typedef struct jmember {
-    const char *key; /* NULL in arrays */
-    size_t key_len;
-    jvalue *value;
-    struct jmember *next;
-} jmember;
-
-struct jvalue {
-    jkind kind;
-    bool boolean;
-    int64_t integer;
-    const char *text; /* J_STR: the decoded string; J_BADNUM: the raw number */
-    size_t text_len;
-    jmember *first; /* J_ARR, J_OBJ */
-    size_t count;
-};
-
-typedef struct {
-    const char *s;
-    size_t len, pos;
-    char *arena; /* every node and decoded string of the line; never more than a fixed multiple of the line */
-    size_t arena_size, arena_used;
-} jparser;
-
-static void *jalloc(jparser *p, size_t size)
-{
-    size = (size + 15) & ~(size_t)15;
-    if (p->arena_size - p->arena_used < size) {
-        protocol_error("request: too deeply nested or too long to read");
-    }
-
-    void *block = p->arena + p->arena_used;
-    p->arena_used += size;
-    memset(block, 0, size);
-    return block;
-}
-
-static void skip_space(jparser *p)
-{
-    while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' || p->s[p->pos] == '\r' || p->s[p->pos] == '\n')) {
-        p->pos++;
-    }
-}
-
-static _Noreturn void not_json(jparser *p, const char *what)
-{
-    protocol_error("request: not JSON (%s at byte %zu)", what, p->pos + 1);
-}
-
-static jvalue *parse_value(jparser *p, int depth);
-
-static void put_utf8(char *out, size_t *n, uint32_t c)
-{
-    if (c < 0x80) {
-        out[(*n)++] = (char)c;
-    } else if (c < 0x800) {
-        out[(*n)++] = (char)(0xC0 | (c >> 6));
-        out[(*n)++] = (char)(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out[(*n)++] = (char)(0xE0 | (c >> 12));
-        out[(*n)++] = (char)(0x80 | ((c >> 6) & 0x3F));
-        out[(*n)++] = (char)(0x80 | (c & 0x3F));
-    } else {
-        out[(*n)++] = (char)(0xF0 | (c >> 18));
-        out[(*n)++] = (char)(0x80 | ((c >> 12) & 0x3F));
-        out[(*n)++] = (char)(0x80 | ((c >> 6) & 0x3F));
-        out[(*n)++] = (char)(0x80 | (c & 0x3F));
-    }
-}
-
-static uint32_t hex4(jparser *p)
-{
-    if (p->len - p->pos < 4) {
-        not_json(p, "a short \\u escape");
-    }
-
-    uint32_t c = 0;
-    for (int i = 0; i < 4; i++) {
-        char h = p->s[p->pos++];
-        c <<= 4;
-        if (h >= '0' && h <= '9') {
-            c |= (uint32_t)(h - '0');
-        } else if (h >= 'a' && h <= 'f') {
-            c |= (uint32_t)(h - 'a' + 10);
-        } else if (h >= 'A' && h <= 'F') {
-            c |= (uint32_t)(h - 'A' + 10);
-        } else {
-            not_json(p, "a bad \\u escape");
-        }
-    }
-
-    return c;
-}
-
-/* A string after its opening quote; the decoded text (NUL-terminated, and its length). */
-static const char *parse_string(jparser *p, size_t *length)
-{
-    /* The decoded text is never longer than the encoded one (\uXXXX is 6 bytes for at most 4): find its end first. */
-    size_t end = p->pos;
-    while (end < p->len && p->s[end] != '"') {
-        end += p->s[end] == '\\' ? 2 : 1;
-    }
-
-    char *out = jalloc(p, (end < p->len ? end : p->len) - p->pos + 1);
-    size_t n = 0;
-    for (;;) {
-        if (p->pos >= p->len) {
-            not_json(p, "an unterminated string");
-        }
-
-        unsigned char c = (unsigned char)p->s[p->pos++];
-        if (c == '"') {
-            break;
-        }
-
-        if (c < 0x20) {
-            not_json(p, "a control character in a string");
-        }
-
-        if (c != '\\') {
-            out[n++] = (char)c;
-            continue;
-        }
-
-        if (p->pos >= p->len) {
-            not_json(p, "an unterminated escape");
-        }
-
-        char e = p->s[p->pos++];
-        switch (e) {
-        case '"': out[n++] = '"'; break;
-        case '\\': out[n++] = '\\'; break;
-        case '/': out[n++] = '/'; break;
-        case 'b': out[n++] = '\b'; break;
-        case 'f': out[n++] = '\f'; break;
-        case 'n': out[n++] = '\n'; break;
-        case 'r': out[n++] = '\r'; break;
-        case 't': out[n++] = '\t'; break;
-        case 'u': {
-            uint32_t c1 = hex4(p);
-            if (c1 >= 0xD800 && c1 <= 0xDBFF && p->len - p->pos >= 6 && p->s[p->pos] == '\\' && p->s[p->pos + 1] == 'u') {
-                size_t back = p->pos;
-                p->pos += 2;
-                uint32_t c2 = hex4(p);
-                if (c2 >= 0xDC00 && c2 <= 0xDFFF) {
-                    c1 = 0x10000 + ((c1 - 0xD800) << 10) + (c2 - 0xDC00);
-                } else {
-                    p->pos = back;
-                }
-            }
-
-            put_utf8(out, &n, c1);
-            break;
-        }
-        default: not_json(p, "a bad escape");
-        }
-    }
-
-    out[n] = '\0';
-    *length = n;
-    return out;
-}
-
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* A number: an integer of 64 bits (J_INT), or any other valid JSON number (J_BADNUM, refused where it is read). */
-static jvalue *parse_number(jparser *p)
-{
-    size_t start = p->pos;
-    if (p->s[p->pos] == '-') {
-        p->pos++;
-    }
-
-    if (p->pos >= p->len || !is_digit(p->s[p->pos])) {
-        not_json(p, "a bad number");
-    }
-
-    if (p->s[p->pos] == '0') {
-        p->pos++;
-    } else {
-        while (p->pos < p->len && is_digit(p->s[p->pos])) {
-            p->pos++;
-        }
-    }
-
-    bool integral = true;
-    if (p->pos < p->len && p->s[p->pos] == '.') {
-        integral = false;
-        p->pos++;
-        if (p->pos >= p->len || !is_digit(p->s[p->pos])) {
-            not_json(p, "a bad number");
-        }
-
-        while (p->pos < p->len && is_digit(p->s[p->pos])) {
-            p->pos++;
-        }
-    }
-
-    if (p->pos < p->len && (p->s[p->pos] == 'e' || p->s[p->pos] == 'E')) {
-        integral = false;
-        p->pos++;
-        if (p->pos < p->len && (p->s[p->pos] == '+' || p->s[p->pos] == '-')) {
-            p->pos++;
-        }
-
-        if (p->pos >= p->len || !is_digit(p->s[p->pos])) {
-            not_json(p, "a bad number");
-        }
-
-        while (p->pos < p->len && is_digit(p->s[p->pos])) {
-            p->pos++;
-        }
-    }
-
-    jvalue *v = jalloc(p, sizeof *v);
-    v->text = p->s + start;
-    v->text_len = p->pos - start;
-    v->kind = J_BADNUM;
-    if (integral) {
-        bool negative = p->s[start] == '-';
-        uint64_t magnitude = 0, limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-        bool fits = true;
-        for (size_t i = start + (negative ? 1 : 0); i < p->pos && fits; i++) {
-            uint64_t digit = (uint64_t)(p->s[i] - '0');
-            fits = magnitude <= (limit - digit) / 10;
-            magnitude = magnitude * 10 + digit;
-        }
-
-        if (fits) {
-            v->kind = J_INT;
-            v->integer = negative ? (magnitude == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)magnitude) : (int64_t)magnitude;
-        }
-    }
-
-    return v;
-}
-
-static bool literal(jparser *p, const char *word)
-{
-    size_t n = strlen(word);
-    if (p->len - p->pos >= n && memcmp(p->s + p->pos, word, n) == 0) {
-        p->pos += n;
-        return true;
-    }
-
-    return false;
-}
-
-static jvalue *parse_container(jparser *p, int depth, bool object)
-{
-    if (depth >= CR_MAX_DEPTH) {
-        protocol_error("request: nested deeper than %d", CR_MAX_DEPTH);
-    }
-
-    jvalue *v = jalloc(p, sizeof *v);
-    v->kind = object ? J_OBJ : J_ARR;
-    jmember **tail = &v->first;
-    char close = object ? '}' : ']';
-    skip_space(p);
-    if (p->pos < p->len && p->s[p->pos] == close) {
-        p->pos++;
-        return v;
-    }
-
-    for (;;) {
-        jmember *m = jalloc(p, sizeof *m);
-        if (object) {
-            skip_space(p);
-            if (p->pos >= p->len || p->s[p->pos] != '"') {
-                not_json(p, "a member without a name");
-            }
-
-            p->pos++;
-            m->key = parse_string(p, &m->key_len);
-            skip_space(p);
-            if (p->pos >= p->len || p->s[p->pos] != ':') {
-                not_json(p, "a missing ':'");
-            }
-
-            p->pos++;
-        }
-
-        m->value = parse_value(p, depth + 1);
-        *tail = m;
-        tail = &m->next;
-        v->count++;
-        skip_space(p);
-        if (p->pos < p->len && p->s[p->pos] == ',') {
-            p->pos++;
-            continue;
-        }
-
-        if (p->pos < p->len && p->s[p->pos] == close) {
-            p->pos++;
-            return v;
-        }
-
-        not_json(p, object ? "a missing ',' or '}'" : "a missing ',' or ']'");
-    }
-}
-
-static jvalue *parse_value(jparser *p, int depth)
-{
-    skip_space(p);
-    if (p->pos >= p->len) {
-        not_json(p, "the line ends where a value should be");
-    }
-
-    char c = p->s[p->pos];
-    if (c == '{' || c == '[') {
-        p->pos++;
-        return parse_container(p, depth, c == '{');
-    }
-
-    if (c == '"') {
-        p->pos++;
-        jvalue *v = jalloc(p, sizeof *v);
-        v->kind = J_STR;
-        v->text = parse_string(p, &v->text_len);
-        return v;
-    }
-
-    if (c == '-' || is_digit(c)) {
-        return parse_number(p);
-    }
-
-    jvalue *v = jalloc(p, sizeof *v);
-    if (literal(p, "true")) {
-        v->kind = J_BOOL;
-        v->boolean = true;
-    } else if (literal(p, "false")) {
-        v->kind = J_BOOL;
-    } else if (literal(p, "null")) {
-        v->kind = J_NULL;
-    } else {
-        not_json(p, "an unexpected character");
-    }
-
-    return v;
 }
 
 /* ---- requests --------------------------------------------------------------------------------------------------- */
@@ -474,30 +128,30 @@ typedef struct request {
 } request;
 
 /* The value as text for messages, at most 60 characters. */
-static const char *shown(const jvalue *v, char *buffer, size_t size)
+static const char *shown(const json_value *v, char *buffer, size_t size)
 {
     switch (v->kind) {
-    case J_NULL: return "null";
-    case J_BOOL: return v->boolean ? "true" : "false";
-    case J_INT: snprintf(buffer, size, "%" PRId64, v->integer); return buffer;
-    case J_BADNUM: snprintf(buffer, size, "%.*s", (int)(v->text_len > 60 ? 60 : v->text_len), v->text); return buffer;
-    case J_STR: snprintf(buffer, size, "\"%.*s\"", (int)(v->text_len > 60 ? 60 : v->text_len), v->text); return buffer;
-    case J_ARR: return "an array";
-    case J_OBJ: return "an object";
+    case JSON_NULL: return "null";
+    case JSON_BOOL: return v->boolean ? "true" : "false";
+    case JSON_INT: snprintf(buffer, size, "%" PRId64, v->integer); return buffer;
+    case JSON_NUMBER: snprintf(buffer, size, "%.*s", (int)(v->length > 60 ? 60 : v->length), v->string); return buffer;
+    case JSON_STRING: snprintf(buffer, size, "\"%.*s\"", (int)(v->length > 60 ? 60 : v->length), v->string); return buffer;
+    case JSON_ARRAY: return "an array";
+    case JSON_OBJECT: return "an object";
     }
 
     return "?";
 }
 
-static _Noreturn void mistyped(const char *name, const char *wanted, const jvalue *v)
+static _Noreturn void mistyped(const char *name, const char *wanted, const json_value *v)
 {
     char buffer[80];
     protocol_error("request: \"%s\" must be %s, not %s", name, wanted, shown(v, buffer, sizeof buffer));
 }
 
-static int64_t get_int(const char *name, const jvalue *v, int64_t min, int64_t max)
+static int64_t get_int(const char *name, const json_value *v, int64_t min, int64_t max)
 {
-    if (v->kind != J_INT) {
+    if (v->kind != JSON_INT) {
         mistyped(name, "an integer of 64 bits", v);
     }
 
@@ -508,24 +162,24 @@ static int64_t get_int(const char *name, const jvalue *v, int64_t min, int64_t m
     return v->integer;
 }
 
-static bool get_bool(const char *name, const jvalue *v)
+static bool get_bool(const char *name, const json_value *v)
 {
-    if (v->kind != J_BOOL) {
+    if (v->kind != JSON_BOOL) {
         mistyped(name, "true or false", v);
     }
 
     return v->boolean;
 }
 
-static bool is_string(const jvalue *v, const char *text)
+static bool is_string(const json_value *v, const char *text)
 {
-    return v->kind == J_STR && v->text_len == strlen(text) && memcmp(v->text, text, v->text_len) == 0;
+    return v->kind == JSON_STRING && v->length == strlen(text) && memcmp(v->string, text, v->length) == 0;
 }
 
-static int find_field(const jmember *m)
+static int find_field(const json_member *m)
 {
     for (int f = 0; f < F_COUNT; f++) {
-        if (m->key_len == strlen(field_names[f]) && memcmp(m->key, field_names[f], m->key_len) == 0) {
+        if (m->key_length == strlen(field_names[f]) && memcmp(m->key, field_names[f], m->key_length) == 0) {
             return f;
         }
     }
@@ -533,9 +187,9 @@ static int find_field(const jmember *m)
     return -1;
 }
 
-static void read_entries(request *r, const jvalue *v)
+static void read_entries(request *r, const json_value *v)
 {
-    if (v->kind != J_ARR) {
+    if (v->kind != JSON_ARRAY) {
         mistyped("entries", "an array", v);
     }
 
@@ -549,19 +203,19 @@ static void read_entries(request *r, const jvalue *v)
     }
 
     r->entry_count = 0;
-    for (const jmember *e = v->first; e != NULL; e = e->next) {
-        const jvalue *o = e->value;
-        if (o->kind != J_OBJ) {
+    for (const json_member *e = v->first; e != NULL; e = e->next) {
+        const json_value *o = e->value;
+        if (o->kind != JSON_OBJECT) {
             mistyped("entries[]", "an object {\"pages\": N, \"node\": K | \"global\" | \"legacy\"}", o);
         }
 
-        const jvalue *pages = NULL, *node = NULL;
-        for (const jmember *m = o->first; m != NULL; m = m->next) {
-            const jvalue **slot = m->key_len == 5 && memcmp(m->key, "pages", 5) == 0 ? &pages
-                                  : m->key_len == 4 && memcmp(m->key, "node", 4) == 0 ? &node
+        const json_value *pages = NULL, *node = NULL;
+        for (const json_member *m = o->first; m != NULL; m = m->next) {
+            const json_value **slot = m->key_length == 5 && memcmp(m->key, "pages", 5) == 0 ? &pages
+                                  : m->key_length == 4 && memcmp(m->key, "node", 4) == 0 ? &node
                                                                                        : NULL;
             if (slot == NULL) {
-                protocol_error("request entry: unknown field \"%.*s\"", (int)(m->key_len > 60 ? 60 : m->key_len), m->key);
+                protocol_error("request entry: unknown field \"%.*s\"", (int)(m->key_length > 60 ? 60 : m->key_length), m->key);
             }
 
             if (*slot != NULL) {
@@ -581,7 +235,7 @@ static void read_entries(request *r, const jvalue *v)
             entry->target = CR_TARGET_GLOBAL;
         } else if (is_string(node, "legacy")) {
             entry->target = CR_TARGET_LEGACY;
-        } else if (node->kind == J_INT && node->integer >= INT32_MIN && node->integer <= INT32_MAX) {
+        } else if (node->kind == JSON_INT && node->integer >= INT32_MIN && node->integer <= INT32_MAX) {
             entry->target = CR_TARGET_NODE;
             entry->node = node->integer;
         } else {
@@ -593,29 +247,27 @@ static void read_entries(request *r, const jvalue *v)
 /* One line to a request, strictly; any problem ends the session. */
 static request *read_request(const char *line, size_t length)
 {
-    jparser p = {.s = line, .len = length};
-    /* Each value, member and decoded string costs at most a fixed multiple of the bytes it was read from. */
-    p.arena_size = 128 * (length + 8) + 4096;
-    p.arena = malloc(p.arena_size);
-    if (p.arena == NULL) {
-        protocol_error("out of memory");
+    /* The reader refuses what is not JSON; fractions, numbers beyond 64 bits, repeated fields and \u0000 are read, and
+     * refused below with the field they are in. */
+    const json_options options = {.max_depth = CR_MAX_DEPTH, .any_number = true, .repeated_keys = true, .nul_in_strings = true};
+    json_arena arena = {0};
+    char error[256];
+    const json_value *root = json_read(line, length, &options, &arena, error, sizeof error);
+    if (root == NULL) {
+        /* The reader says "not JSON: WHAT at byte N"; claimref has always said "not JSON (WHAT at byte N)". */
+        const char *what = strncmp(error, "not JSON: ", 10) == 0 ? error + 10 : error;
+        protocol_error("request: not JSON (%s)", what);
     }
 
-    jvalue *root = parse_value(&p, 0);
-    skip_space(&p);
-    if (p.pos != p.len) {
-        not_json(&p, "something after the object");
-    }
-
-    if (root->kind != J_OBJ) {
+    if (root->kind != JSON_OBJECT) {
         protocol_error("request: not a JSON object");
     }
 
-    const jvalue *fields[F_COUNT] = {0};
-    for (const jmember *m = root->first; m != NULL; m = m->next) {
+    const json_value *fields[F_COUNT] = {0};
+    for (const json_member *m = root->first; m != NULL; m = m->next) {
         int f = find_field(m);
         if (f < 0) {
-            protocol_error("request: unknown field \"%.*s\"", (int)(m->key_len > 60 ? 60 : m->key_len), m->key);
+            protocol_error("request: unknown field \"%.*s\"", (int)(m->key_length > 60 ? 60 : m->key_length), m->key);
         }
 
         if (fields[f] != NULL) {
@@ -638,7 +290,7 @@ static request *read_request(const char *line, size_t length)
 
     r->client = (int32_t)get_int("client", fields[F_CLIENT], 0, 1 << 20);
     r->id = get_int("id", fields[F_ID], INT64_MIN, INT64_MAX);
-    if (fields[F_OP]->kind != J_STR) {
+    if (fields[F_OP]->kind != JSON_STRING) {
         mistyped("op", "a string", fields[F_OP]);
     }
 
@@ -670,14 +322,14 @@ static request *read_request(const char *line, size_t length)
     }
 
     if (fields[F_PROFILE] != NULL) {
-        if (fields[F_PROFILE]->kind != J_STR) {
+        if (fields[F_PROFILE]->kind != JSON_STRING) {
             mistyped("profile", "a string", fields[F_PROFILE]);
         }
 
         r->profile_known = true;
-        if (fields[F_PROFILE]->text_len == 8 && strcasecmp(fields[F_PROFILE]->text, "xen-4.22") == 0) {
+        if (fields[F_PROFILE]->length == 8 && strcasecmp(fields[F_PROFILE]->string, "xen-4.22") == 0) {
             r->profile = CR_PROFILE_XEN_4_22;
-        } else if (fields[F_PROFILE]->text_len == 9 && strcasecmp(fields[F_PROFILE]->text, "reference") == 0) {
+        } else if (fields[F_PROFILE]->length == 9 && strcasecmp(fields[F_PROFILE]->string, "reference") == 0) {
             r->profile = CR_PROFILE_REFERENCE;
         } else {
             r->profile_known = false;
@@ -700,12 +352,12 @@ static request *read_request(const char *line, size_t length)
 
     r->as = (cr_caller){CR_CALLER_DOM0, 0};
     if (fields[F_AS] != NULL) {
-        const jvalue *as = fields[F_AS];
+        const json_value *as = fields[F_AS];
         if (is_string(as, "dom0")) {
             r->as.kind = CR_CALLER_DOM0;
         } else if (is_string(as, "xen")) {
             r->as.kind = CR_CALLER_XEN;
-        } else if (as->kind == J_INT && as->integer >= 0 && as->integer < CR_DOMID_LIMIT) {
+        } else if (as->kind == JSON_INT && as->integer >= 0 && as->integer < CR_DOMID_LIMIT) {
             r->as = (cr_caller){CR_CALLER_GUEST, (int32_t)as->integer};
         } else {
             char buffer[80];
@@ -741,7 +393,7 @@ static request *read_request(const char *line, size_t length)
         read_entries(r, fields[F_ENTRIES]);
     }
 
-    free(p.arena);
+    json_free(&arena);
     return r;
 }
 

@@ -5,13 +5,13 @@
  * tiny host is made on a big one (offsets from physinfo, a filler claim) and what a real host cannot show.
  *
  * Only libxenctrl's public header is used (xvr-xenctrl.h). Build: cc -std=gnu11 -O2 -Wall -Wextra -Werror
- * -o xen-vector-runner xen-vector-runner.c json.c -lxenctrl
+ * -o xen-vector-runner xen-vector-runner.c ../json/json.c -lxenctrl
  */
 #define _GNU_SOURCE
 
 #include "xvr-xenctrl.h"
 
-#include "json.h"
+#include "../json/json.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -42,13 +42,18 @@ public sealed class CImplementationTests(CImplementationTests.Builds builds) : I
             }
 
             Directory.CreateDirectory(Folder);
-            var sources = Directory.GetFiles(Path.Combine(Repository.Root, "impl", "c"), "*.c").Order(StringComparer.Ordinal).ToArray();
+            var sources = Sources();
             Compile(sources, "claimref");
             foreach (var name in BrokenNames)
             {
                 Compile(sources, "claimref-" + name, "-DCLAIMREF_BROKEN=" + name);
             }
         }
+
+        /// <summary>impl/c/*.c and the JSON reader it shares with impl/xen-runner, impl/json/json.c (the README's list).</summary>
+        public static string[] Sources() =>
+            [.. Directory.GetFiles(Path.Combine(Repository.Root, "impl", "c"), "*.c").Order(StringComparer.Ordinal),
+             Path.Combine(Repository.Root, "impl", "json", "json.c")];
 
         /// <summary>Why the tests cannot run here, or null.</summary>
         public string? Missing { get; }
@@ -86,7 +91,7 @@ public sealed class CImplementationTests(CImplementationTests.Builds builds) : I
         SkipWithoutCc();
         Assert.True(File.Exists(builds.Honest));
         Assert.All(BrokenNames, name => Assert.True(File.Exists(builds.Broken(name)), name));
-        var sources = Directory.GetFiles(Path.Combine(Repository.Root, "impl", "c"), "*.c");
+        var sources = Builds.Sources();
         var refused = Assert.Throws<InvalidOperationException>(() => builds.Compile(sources, "claimref-nonsense", "-DCLAIMREF_BROKEN=nonsense"));
         Assert.Contains("CLAIMREF_BROKEN names no broken build", refused.Message, StringComparison.Ordinal);
     }

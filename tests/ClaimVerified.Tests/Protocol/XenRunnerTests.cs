@@ -22,6 +22,9 @@ public sealed class XenRunnerTests(XenRunnerTests.Builds builds, ITestOutputHelp
 {
     private static readonly string Folder = Path.Combine(Repository.Root, "impl", "xen-runner");
 
+    /// <summary>The JSON reader the runner shares with impl/c.</summary>
+    private static readonly string Json = Path.Combine(Repository.Root, "impl", "json", "json.c");
+
     private static readonly string Vectors = Path.Combine(Repository.Root, "traces", "conformance", "xen-4.22");
 
     /// <summary>The operations the runner maps to libxenctrl (README.md).</summary>
@@ -96,7 +99,7 @@ public sealed class XenRunnerTests(XenRunnerTests.Builds builds, ITestOutputHelp
         /// <summary>The runner against the real header, linked with libxenctrl (README.md's command).</summary>
         public string Real() => Build("xen-vector-runner", [
             "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", "xen-vector-runner",
-            Path.Combine(Folder, "xen-vector-runner.c"), Path.Combine(Folder, "json.c"), "-lxenctrl"]);
+            Path.Combine(Folder, "xen-vector-runner.c"), Json, "-lxenctrl"]);
 
         /// <summary>
         /// The runner linked with the stand-in, against the real header ("system") or standin/minimal/xenctrl.h
@@ -110,7 +113,7 @@ public sealed class XenRunnerTests(XenRunnerTests.Builds builds, ITestOutputHelp
             return Build(name, [
                 "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", .. include, "-I", Path.Combine(Repository.Root, "impl", "c"),
                 .. defines, "-o", name,
-                Path.Combine(Folder, "xen-vector-runner.c"), Path.Combine(Folder, "json.c"), Path.Combine(Folder, "standin", "standin.c"),
+                Path.Combine(Folder, "xen-vector-runner.c"), Json, Path.Combine(Folder, "standin", "standin.c"),
                 Path.Combine(Repository.Root, "impl", "c", "claimref.c")]);
         }
 

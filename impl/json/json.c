@@ -1,4 +1,4 @@
-/* A small strict JSON reader: see json.h. Written for xen-vector-runner; strict C11. */
+/* A small strict JSON reader: see json.h. Used by impl/xen-runner and impl/c; strict C11. */
 #include "json.h"
 
 #include <setjmp.h>
@@ -20,6 +20,7 @@ typedef struct {
     const char *s;
     size_t len, pos;
     json_arena *arena;
+    json_options options;
     char *error;
     size_t error_size;
     jmp_buf fail;
@@ -120,10 +121,16 @@ static void put_utf8(char *out, size_t *n, unsigned c)
     }
 }
 
-/* A string after its opening quote. The decoded text is never longer than the encoded one. */
-static const char *parse_string(jparser *p)
+/* A string after its opening quote; the decoded text (NUL-terminated, and its length). */
+static const char *parse_string(jparser *p, size_t *length)
 {
-    char *out = jalloc(p, p->len - p->pos + 1);
+    /* The decoded text is never longer than the encoded one (\uXXXX is 6 bytes for at most 4): find its end first. */
+    size_t end = p->pos;
+    while (end < p->len && p->s[end] != '"') {
+        end += p->s[end] == '\\' ? 2 : 1;
+    }
+
+    char *out = jalloc(p, (end < p->len ? end : p->len) - p->pos + 1);
     size_t n = 0;
     for (;;) {
         if (p->pos >= p->len) {
@@ -160,7 +167,7 @@ static const char *parse_string(jparser *p)
         case 't': out[n++] = '\t'; break;
         case 'u': {
             unsigned c1 = hex4(p);
-            if (c1 == 0) {
+            if (c1 == 0 && !p->options.nul_in_strings) {
                 fail(p, "a NUL in a string");
             }
 
@@ -183,11 +190,15 @@ static const char *parse_string(jparser *p)
     }
 
     out[n] = '\0';
+    *length = n;
     return out;
 }
 
+/* A number: an integer of 64 bits (JSON_INT); any other valid JSON number is refused, or with options.any_number a
+ * JSON_NUMBER with its text. */
 static json_value *parse_number(jparser *p)
 {
+    size_t start = p->pos;
     bool negative = p->s[p->pos] == '-';
     if (negative) {
         p->pos++;
@@ -202,23 +213,58 @@ static json_value *parse_number(jparser *p)
     }
 
     uint64_t magnitude = 0, limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    bool integer = true;
     while (p->pos < p->len && is_digit(p->s[p->pos])) {
         uint64_t digit = (uint64_t)(p->s[p->pos] - '0');
-        if (magnitude > (limit - digit) / 10) {
-            fail(p, "a number beyond 64 bits");
+        if (integer && magnitude > (limit - digit) / 10) {
+            if (!p->options.any_number) {
+                fail(p, "a number beyond 64 bits");
+            }
+
+            integer = false;
         }
 
         magnitude = magnitude * 10 + digit;
         p->pos++;
     }
 
-    if (p->pos < p->len && (p->s[p->pos] == '.' || p->s[p->pos] == 'e' || p->s[p->pos] == 'E')) {
-        fail(p, "a number that is not an integer");
+    for (int part = 0; part < 2; part++) {
+        /* a fraction, then an exponent */
+        if (p->pos >= p->len || (part == 0 ? p->s[p->pos] != '.' : p->s[p->pos] != 'e' && p->s[p->pos] != 'E')) {
+            continue;
+        }
+
+        if (!p->options.any_number) {
+            fail(p, "a number that is not an integer");
+        }
+
+        integer = false;
+        p->pos++;
+        if (part == 1 && p->pos < p->len && (p->s[p->pos] == '+' || p->s[p->pos] == '-')) {
+            p->pos++;
+        }
+
+        if (p->pos >= p->len || !is_digit(p->s[p->pos])) {
+            fail(p, "a bad number");
+        }
+
+        while (p->pos < p->len && is_digit(p->s[p->pos])) {
+            p->pos++;
+        }
     }
 
     json_value *v = jalloc(p, sizeof *v);
-    v->kind = JSON_INT;
-    v->integer = !negative ? (int64_t)magnitude : magnitude == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)magnitude;
+    if (integer) {
+        v->kind = JSON_INT;
+        v->integer = !negative ? (int64_t)magnitude : magnitude == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)magnitude;
+    } else {
+        char *text = jalloc(p, p->pos - start + 1);
+        memcpy(text, p->s + start, p->pos - start);
+        v->kind = JSON_NUMBER;
+        v->string = text;
+        v->length = p->pos - start;
+    }
+
     return v;
 }
 
@@ -237,8 +283,8 @@ static json_value *parse_value(jparser *p, int depth);
 
 static json_value *parse_container(jparser *p, int depth, bool object)
 {
-    if (depth >= JSON_MAX_DEPTH) {
-        fail(p, "nesting deeper than %d", JSON_MAX_DEPTH);
+    if (depth >= p->options.max_depth) {
+        fail(p, "nesting deeper than %d", p->options.max_depth);
     }
 
     json_value *v = jalloc(p, sizeof *v);
@@ -260,9 +306,9 @@ static json_value *parse_container(jparser *p, int depth, bool object)
             }
 
             p->pos++;
-            m->key = parse_string(p);
-            for (json_member *seen = v->first; seen != NULL; seen = seen->next) {
-                if (strcmp(seen->key, m->key) == 0) {
+            m->key = parse_string(p, &m->key_length);
+            for (json_member *seen = v->first; seen != NULL && !p->options.repeated_keys; seen = seen->next) {
+                if (seen->key_length == m->key_length && memcmp(seen->key, m->key, m->key_length) == 0) {
                     fail(p, "the member \"%s\" twice", m->key);
                 }
             }
@@ -311,7 +357,7 @@ static json_value *parse_value(jparser *p, int depth)
         p->pos++;
         json_value *v = jalloc(p, sizeof *v);
         v->kind = JSON_STRING;
-        v->string = parse_string(p);
+        v->string = parse_string(p, &v->length);
         return v;
     }
 
@@ -336,7 +382,21 @@ static json_value *parse_value(jparser *p, int depth)
 
 json_value *json_parse(const char *text, size_t length, json_arena *arena, char *error, size_t error_size)
 {
+    return json_read(text, length, NULL, arena, error, error_size);
+}
+
+json_value *json_read(const char *text, size_t length, const json_options *options, json_arena *arena, char *error,
+                      size_t error_size)
+{
     jparser p = {.s = text, .len = length, .arena = arena, .error = error, .error_size = error_size};
+    if (options != NULL) {
+        p.options = *options;
+    }
+
+    if (p.options.max_depth <= 0) {
+        p.options.max_depth = JSON_MAX_DEPTH;
+    }
+
     if (memchr(text, '\0', length) != NULL) {
         snprintf(error, error_size, "not JSON: a NUL byte");
         return NULL;
@@ -361,8 +421,9 @@ const json_value *json_get(const json_value *object, const char *key)
         return NULL;
     }
 
+    size_t length = strlen(key);
     for (const json_member *m = object->first; m != NULL; m = m->next) {
-        if (strcmp(m->key, key) == 0) {
+        if (m->key_length == length && memcmp(m->key, key, length) == 0) {
             return m->value;
         }
     }
