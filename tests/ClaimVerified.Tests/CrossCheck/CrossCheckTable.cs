@@ -52,19 +52,7 @@ public static class CrossCheckTable
 public static class Tools
 {
     /// <summary>The full path of <paramref name="name"/> on PATH, or null.</summary>
-    public static string? Find(string name)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var path = Path.Combine(dir, name);
-            if (File.Exists(path))
-            {
-                return path;
-            }
-        }
-
-        return null;
-    }
+    public static string? Find(string name) => ExternalCheckers.Find(name);
 
     /// <summary>Why a tool-based test cannot run here, or null when it can.</summary>
     public static string? Missing(string tool)
@@ -110,10 +98,7 @@ public static class Tools
         return path;
     }
 
-    public static long Number(string output, string pattern, string what) =>
-        Regex.Match(output, pattern, RegexOptions.Multiline) is { Success: true } m
-            ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)
-            : throw new InvalidOperationException($"no {what} in:\n{output}");
+    public static long Number(string output, string pattern, string what) => ExternalCheckers.Number(output, pattern, what);
 
     /// <summary>cc's flags: no optimisation (the models are tiny; compiling dominates), cmpxchg16b for rumur on x86-64.</summary>
     public static string[] CcFlags(bool rumur) =>
