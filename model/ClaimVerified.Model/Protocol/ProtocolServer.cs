@@ -67,8 +67,8 @@ public sealed class ProtocolServer(ServeFault fault)
 
     private void Dispatch(TextWriter output, ProtocolRequest request)
     {
-        var (chosenProfile, chosenHost) = (profile, host) is ({ } p, { } h) ? (p, h)
-            : throw new ProtocolException($"request {request.Client}/{request.Id}: a call before hello");
+        var chosenHost = host
+            ?? throw new ProtocolException($"request {request.Client}/{request.Id}: a call before hello");
         if (inFlight.Count >= MaxInFlight)
         {
             Quiesce();
@@ -77,7 +77,7 @@ public sealed class ProtocolServer(ServeFault fault)
         // One client's calls run in the order they came (a client that does not wait for its answers still sees its
         // own calls in order); different clients' calls run at once.
         var before = lastOfClient.GetValueOrDefault(request.Client, Task.CompletedTask);
-        var task = before.ContinueWith(_ => Respond(output, Call(chosenProfile, chosenHost, request)), CancellationToken.None,
+        var task = before.ContinueWith(_ => Respond(output, Call(chosenHost, request)), CancellationToken.None,
             TaskContinuationOptions.LongRunning, TaskScheduler.Default);
         lastOfClient[request.Client] = task;
         inFlight.Add(task);
@@ -105,7 +105,7 @@ public sealed class ProtocolServer(ServeFault fault)
         }
     }
 
-    private ProtocolResponse Call(Profile chosenProfile, Host chosenHost, ProtocolRequest request)
+    private ProtocolResponse Call(Host chosenHost, ProtocolRequest request)
     {
         var call = request.Call!;
         var outcome = fault.Apply(chosenHost, call, () => OperationRunner.Apply(chosenHost, call));
@@ -115,7 +115,6 @@ public sealed class ProtocolServer(ServeFault fault)
             GetDomainInfo q => Observations.DomainInfo(chosenHost, q.DomId) ?? Observations.NoCounters,
             _ => Observations.NoCounters,
         };
-        _ = chosenProfile;
         return Reply(request, outcome.Errno) with { Value = outcome.IsOk ? ReturnedValue(call, outcome) : 0, Counters = counters };
     }
 
