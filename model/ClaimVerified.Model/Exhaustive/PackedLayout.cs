@@ -81,6 +81,28 @@ public sealed class PackedLayout
 
     public int DomTmemEphemeral => DomNodeClaims + (2 * Nodes);
 
+    /// <summary>
+    /// Per field, the largest value a state of <paramref name="bound"/> is expected to give it, for the compact rows of
+    /// a search (<see cref="CompactRows"/>): a page count at most the host's pages or the largest create, outstanding
+    /// claims those of every domain, a domain's state its last <see cref="DomainState"/>, a flag 1, the next domid one
+    /// past the last. A value beyond (an underflowed counter, an unlimited max_pages) only costs the field more bits.
+    /// </summary>
+    public int[] Ceilings(SpecBound bound)
+    {
+        ArgumentNullException.ThrowIfNull(bound);
+        var pages = (int)Math.Min(int.MaxValue, Math.Max(bound.Config.TotalPages, bound.LargestCreate));
+        var ceilings = Enumerable.Repeat(pages, Width).ToArray();
+        ceilings[Outstanding] = (int)Math.Min(int.MaxValue, (long)pages * Math.Max(1, MaxDomains));
+        ceilings[NextDomId] = MaxDomains + 1;
+        for (var domid = 1; domid <= MaxDomains; domid++)
+        {
+            ceilings[Domain(domid) + DomState] = (int)DomainState.Destroyed;
+            ceilings[Domain(domid) + DomSoft] = 1;
+        }
+
+        return ceilings;
+    }
+
     /// <summary>A field's name for messages: <c>free[1]</c>, <c>outstanding</c>, <c>d2.claim</c>, <c>d1.pages[0]</c>.</summary>
     public string FieldName(int index)
     {

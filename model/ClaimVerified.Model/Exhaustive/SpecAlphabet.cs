@@ -20,6 +20,7 @@ public sealed class SpecAlphabet
     private readonly int maxDomains;
     private readonly Operation[] operations;
     private readonly int[][] idsByNextDomId;
+    private readonly int firstDomainId;
 
     public SpecAlphabet(Profile profile, SpecBound bound)
     {
@@ -41,6 +42,7 @@ public sealed class SpecAlphabet
         // Ids: each distinct operation once, in the order a state with every domain created enumerates them.
         var all = new List<Operation>(global);
         all.AddRange(creates);
+        firstDomainId = all.Count;
         for (var domid = 1; domid <= maxDomains; domid++)
         {
             all.AddRange(perDomain[domid]);
@@ -196,6 +198,21 @@ public sealed class SpecAlphabet
         {
             ops.Add(op);
         }
+    }
+
+    /// <summary>The domain operation <paramref name="id"/> acts on (1-based), or 0 for Xen's own operations and the creates.</summary>
+    public int DomainOf(int id) => id < firstDomainId ? 0 : ((id - firstDomainId) / perDomain[1].Length) + 1;
+
+    /// <summary>
+    /// Operation <paramref name="id"/> with its domain replaced by <paramref name="domid"/>: every domain has the same
+    /// operations in the same order, so it is the same position in that domain's list (Xen's own and the creates stay).
+    /// </summary>
+    public int Renamed(int id, int domid)
+    {
+        var from = DomainOf(id);
+        ArgumentOutOfRangeException.ThrowIfLessThan(domid, from == 0 ? 0 : 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(domid, maxDomains);
+        return from == 0 ? id : id + ((domid - from) * perDomain[1].Length);
     }
 
     /// <summary>Every operation of the alphabet; an operation's id is its index here.</summary>

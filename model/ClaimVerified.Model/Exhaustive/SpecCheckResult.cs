@@ -52,6 +52,12 @@ public sealed record SpecCheckResult(
     IReadOnlyList<SpecCounterexample> Violations,
     string? IncompleteReason)
 {
+    /// <summary>
+    /// With symmetry reduction, the states of the bound with it off: the sizes of the orbits found, added up
+    /// (<see cref="States"/> is then the orbits). Null without symmetry.
+    /// </summary>
+    public long? StatesWithSymmetryOff { get; init; }
+
     /// <summary>Distinct states found a second.</summary>
     public double StatesPerSecond => States / Math.Max(Elapsed.TotalSeconds, 1e-9);
 
@@ -79,8 +85,11 @@ public sealed record SpecCheckResult(
     public string Render()
     {
         var text = new StringBuilder();
+        var states = StatesWithSymmetryOff is { } off
+            ? string.Create(CultureInfo.InvariantCulture, $"{States} orbits of domain symmetry ({off} states with it off)")
+            : string.Create(CultureInfo.InvariantCulture, $"{States} states");
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"spec check {Profile}, bound {Bound.Render()}: {States} states, {Transitions} transitions, depth {Depth}, "
+            $"spec check {Profile}, bound {Bound.Render()}: {states}, {Transitions} transitions, depth {Depth}, "
             + $"{Elapsed.TotalSeconds:0.00} s ({StatesPerSecond / 1e6:0.00} M states/s, {TransitionsPerSecond / 1e6:0.00} M transitions/s): {Verdict}");
         foreach (var violation in Violations)
         {

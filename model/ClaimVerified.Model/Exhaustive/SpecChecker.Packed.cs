@@ -9,13 +9,15 @@ namespace ClaimVerified.Model.Exhaustive;
 /// <summary>The packed engine's search: levels of rows, expanded and judged on every core, merged as one queue would.</summary>
 public static partial class SpecChecker
 {
-    private static SpecCheckResult CheckPacked(Profile profile, SpecBound bound, SpecCheckLimits limits) =>
-        new PackedSearch(profile, bound, limits).Run();
+    private static SpecCheckResult CheckPacked(Profile profile, SpecBound bound, SpecCheckLimits limits, bool symmetry) =>
+        new PackedSearch(profile, bound, limits, symmetry).Run();
 
     /// <summary>
     /// The packed engine: the same breadth-first search over rows of a <see cref="PackedLayout"/>, level by level. A
-    /// level's rows sit in one buffer, the next level's in another; only the visited keys, each state's parent and the
-    /// operation that reached it outlive a level (about 30 bytes a state), so the frontier bounds the memory.
+    /// level's rows sit in one buffer, the next level's in another, both compact (<see cref="CompactRows"/>); only the
+    /// visited keys, each state's parent and the operation that reached it outlive a level (about 30 bytes a state).
+    /// With symmetry (<see cref="DomainSymmetry"/>) every row is made canonical before its key is taken, so the search
+    /// walks orbits, and each new orbit's size is added up: the states the bound has with symmetry off.
     /// </summary>
     /// <remarks>
     /// Each level runs in three phases, so that any number of threads finds exactly what one thread finds, in the same
@@ -46,14 +48,17 @@ public static partial class SpecChecker
         private readonly Dictionary<string, (int Index, string Detail)> firstViolation = [];
         private readonly int[] mergeScratch;
         private readonly int[] mergeClaims;
-        private RowBuffer current;
-        private RowBuffer next;
+        private readonly DomainSymmetry? symmetry;
+        private readonly int[] mergeFrom;
+        private CompactRows current;
+        private CompactRows next;
         private long transitions;
         private int depth;
         private int levelStart;
+        private long statesWithSymmetryOff;
         private string? incomplete;
 
-        public PackedSearch(Profile profile, SpecBound bound, SpecCheckLimits limits)
+        public PackedSearch(Profile profile, SpecBound bound, SpecCheckLimits limits, bool symmetric)
         {
             this.profile = profile;
             this.bound = bound;
@@ -64,11 +69,13 @@ public static partial class SpecChecker
             totalPages = bound.Config.TotalPages;
             threads = Math.Clamp(limits.Threads ?? Environment.ProcessorCount, 1, SpecCheckLimits.MaxThreads);
             memoryBytes = limits.MemoryBytes;
-            workers = Enumerable.Range(0, threads).Select(_ => new Worker(layout.Width, bound.MaxDomains)).ToArray();
-            current = new RowBuffer(layout.Width);
-            next = new RowBuffer(layout.Width);
+            symmetry = symmetric ? new DomainSymmetry(layout, alphabet) : null;
+            workers = Enumerable.Range(0, threads).Select(_ => new Worker(layout.Width, bound.MaxDomains, symmetry)).ToArray();
+            current = new CompactRows(layout.Ceilings(bound));
+            next = new CompactRows(layout.Ceilings(bound));
             mergeScratch = new int[layout.Width];
             mergeClaims = new int[bound.MaxDomains + 1];
+            mergeFrom = new int[Math.Max(1, bound.MaxDomains)];
         }
 
         public SpecCheckResult Run()
@@ -77,6 +84,7 @@ public static partial class SpecChecker
             visited.Add(StateKey.OfRow(init));
             parent.Add(-1);
             via.Add(-1);
+            statesWithSymmetryOff = 1;
             current.Append(init);
             JudgeLevel(profile, layout, totalPages, workers, current, 0, firstViolation);
 
@@ -106,8 +114,39 @@ public static partial class SpecChecker
                 next.Clear();
             }
 
-            var paths = firstViolation.ToDictionary(p => p.Key, p => (Path(parent, i => alphabet.Operations[via[i]], p.Value.Index), p.Value.Detail));
-            return Finish(profile, bound, stopwatch, visited.Count, transitions, depth, paths, incomplete, crossCheck: true);
+            var paths = firstViolation.ToDictionary(p => p.Key, p => (Concrete(Path(parent, i => via[i], p.Value.Index)), p.Value.Detail));
+            return Finish(profile, bound, stopwatch, visited.Count, transitions, depth, paths, incomplete,
+                symmetry is null ? CrossCheck.SameDetail : CrossCheck.SameProperty) with
+            {
+                StatesWithSymmetryOff = symmetry is null ? null : statesWithSymmetryOff,
+            };
+        }
+
+        /// <summary>
+        /// A path's operations as they apply from the fresh host. Without symmetry they are the path's own. With it,
+        /// each was taken from a canonical row, so it is renamed onto the concrete row that row stands for: the domain
+        /// that sorted into its domid there.
+        /// </summary>
+        private List<Operation> Concrete(List<int> path)
+        {
+            if (symmetry is null)
+            {
+                return path.Select(id => alphabet.Operations[id]).ToList();
+            }
+
+            var row = layout.Encode(Spec.Init(profile, bound.Config), GhostTargets.Initial(bound.MaxDomains));
+            var sorted = new int[row.Length];
+            var operations = new List<Operation>(path.Count);
+            foreach (var id in path)
+            {
+                row.CopyTo(sorted, 0);
+                symmetry.Canonicalize(sorted, mergeFrom);
+                var concrete = symmetry.Concrete(id, mergeFrom);
+                packed.Step(row, concrete, mergeClaims);
+                operations.Add(alphabet.Operations[concrete]);
+            }
+
+            return operations;
         }
 
         /// <summary>Expands the level in slices, one a worker; returns how many slices.</summary>
@@ -157,8 +196,14 @@ public static partial class SpecChecker
 
                 parent.Add(levelStart + candidate.Parent);
                 via.Add(candidate.OpId);
-                current.Row(candidate.Parent).CopyTo(mergeScratch);
+                current.Read(candidate.Parent, mergeScratch);
                 packed.Step(mergeScratch, candidate.OpId, mergeClaims); // Stepping again is cheaper than keeping every successor's row.
+                if (symmetry is not null)
+                {
+                    symmetry.Canonicalize(mergeScratch, mergeFrom);
+                    statesWithSymmetryOff += symmetry.OrbitSize(mergeScratch);
+                }
+
                 next.Append(mergeScratch);
                 if (visited.Count >= limits.MaxStates)
                 {
@@ -176,12 +221,12 @@ public static partial class SpecChecker
         ((int)((long)count * w / slices), (int)((long)count * (w + 1) / slices));
 
     /// <summary>The transitions a single queue tries in a slice up to and including <paramref name="candidate"/>'s.</summary>
-    private static long TransitionsThrough(SpecAlphabet alphabet, PackedLayout layout, RowBuffer level, int sliceStart, Candidate candidate)
+    private static long TransitionsThrough(SpecAlphabet alphabet, PackedLayout layout, CompactRows level, int sliceStart, Candidate candidate)
     {
-        long count = candidate.Position + 1;
+        long count = alphabet.IdsFor(level.Field(candidate.Parent, layout.NextDomId)).IndexOf(candidate.OpId) + 1;
         for (var i = sliceStart; i < candidate.Parent; i++)
         {
-            count += alphabet.IdsFor(level.Row(i)[layout.NextDomId]).Length;
+            count += alphabet.IdsFor(level.Field(i, layout.NextDomId)).Length;
         }
 
         return count;
@@ -189,7 +234,7 @@ public static partial class SpecChecker
 
     /// <summary>Judges a level's new states (indices from <paramref name="firstIndex"/>) in parallel; the lowest index wins.</summary>
     private static void JudgeLevel(
-        Profile profile, PackedLayout layout, long totalPages, Worker[] workers, RowBuffer rows, int firstIndex,
+        Profile profile, PackedLayout layout, long totalPages, Worker[] workers, CompactRows rows, int firstIndex,
         Dictionary<string, (int Index, string Detail)> firstViolation)
     {
         if (rows.Count == 0 || firstViolation.Count == SpecProperties.Ids.Count)
@@ -210,14 +255,26 @@ public static partial class SpecChecker
         }
     }
 
-    /// <summary>A successor an expanding worker found: its key, its parent's position in the level, the operation.</summary>
-    private readonly record struct Candidate(UInt128 Key, int Parent, int OpId, int Position);
+    /// <summary>
+    /// A successor an expanding worker found: its key (as two words: a UInt128 field would align the struct to 16 bytes
+    /// and make it 32), its parent's position in the level and the operation. 24 bytes: a level's candidates are the
+    /// largest buffer of a big search.
+    /// </summary>
+    private readonly record struct Candidate(ulong KeyLow, ulong KeyHigh, int Parent, int OpId)
+    {
+        public UInt128 Key => new(KeyHigh, KeyLow);
+    }
 
     /// <summary>One thread's scratch space and findings for a level.</summary>
     [SkipRewriting(SequentialOnly.Reason)]
-    private sealed class Worker(int width, int maxDomains)
+    private sealed class Worker(int width, int maxDomains, DomainSymmetry? symmetry)
     {
         public int[] Scratch { get; } = new int[width];
+
+        /// <summary>The row being expanded or judged, read out of its compact level.</summary>
+        public int[] Row { get; } = new int[width];
+
+        public int[] From { get; } = new int[Math.Max(1, maxDomains)];
 
         public int[] ClaimsBefore { get; } = new int[maxDomains + 1];
 
@@ -231,7 +288,7 @@ public static partial class SpecChecker
 
         /// <summary>Steps every state of a slice of the level through its alphabet; keeps successors not yet visited.</summary>
         public void Expand(
-            PackedSpec packed, SpecAlphabet alphabet, RowBuffer level, (int From, int To) slice, FingerprintSet visited,
+            PackedSpec packed, SpecAlphabet alphabet, CompactRows level, (int From, int To) slice, FingerprintSet visited,
             Stopwatch stopwatch, SpecCheckLimits limits, long maxMemoryBytes)
         {
             Candidates.Clear();
@@ -247,21 +304,22 @@ public static partial class SpecChecker
                     return;
                 }
 
-                var row = level.Row(i);
-                var ids = alphabet.IdsFor(row[nextDomId]);
+                level.Read(i, Row);
+                var ids = alphabet.IdsFor(Row[nextDomId]);
                 Transitions += ids.Length;
                 for (var k = 0; k < ids.Length; k++)
                 {
-                    row.CopyTo(Scratch);
+                    Row.CopyTo(Scratch, 0);
                     if (packed.Step(Scratch, ids[k], ClaimsBefore) == PackedStepResult.Unchanged)
                     {
                         continue; // A refusal (or a query): a self-loop.
                     }
 
+                    symmetry?.Canonicalize(Scratch, From);
                     var key = StateKey.OfRow(Scratch);
                     if (!visited.Contains(key))
                     {
-                        Candidates.Add(new Candidate(key, i, ids[k], k));
+                        Candidates.Add(new Candidate((ulong)key, (ulong)(key >> 64), i, ids[k]));
                     }
                 }
             }
@@ -269,48 +327,19 @@ public static partial class SpecChecker
 
         /// <summary>Judges a slice of a level's new states; per property, the first (lowest index) violation.</summary>
         public void Judge(
-            Profile profile, PackedLayout layout, long totalPages, RowBuffer rows, (int From, int To) slice, int firstIndex,
+            Profile profile, PackedLayout layout, long totalPages, CompactRows rows, (int From, int To) slice, int firstIndex,
             Dictionary<string, (int Index, string Detail)> known)
         {
             Violations.Clear();
             for (var i = slice.From; i < slice.To && Violations.Count + known.Count < SpecProperties.Ids.Count; i++)
             {
-                var snapshot = layout.ToSnapshot(profile, rows.Row(i), totalPages);
+                rows.Read(i, Row);
+                var snapshot = layout.ToSnapshot(profile, Row, totalPages);
                 foreach (var (property, detail) in SpecProperties.Violations(profile, snapshot, p => known.ContainsKey(p) || Violations.ContainsKey(p)))
                 {
                     Violations.Add(property, (firstIndex + i, detail));
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// A level of the packed search: rows appended in order, in chunks of 16,384 rows so that no array grows past
-    /// what the runtime allows however wide the frontier is.
-    /// </summary>
-    [SkipRewriting(SequentialOnly.Reason)]
-    private sealed class RowBuffer(int width)
-    {
-        private const int RowsPerChunk = 1 << 14;
-        private readonly List<int[]> chunks = [];
-
-        public int Count { get; private set; }
-
-        public void Append(ReadOnlySpan<int> row)
-        {
-            var chunk = Count / RowsPerChunk;
-            if (chunk == chunks.Count)
-            {
-                chunks.Add(new int[RowsPerChunk * width]);
-            }
-
-            row.CopyTo(chunks[chunk].AsSpan(Count % RowsPerChunk * width, width));
-            Count++;
-        }
-
-        public Span<int> Row(int index) => chunks[index / RowsPerChunk].AsSpan(index % RowsPerChunk * width, width);
-
-        /// <summary>Empties the buffer and keeps its chunks for the next level.</summary>
-        public void Clear() => Count = 0;
     }
 }

@@ -55,12 +55,37 @@ public enum SpecEngine
 [SkipRewriting(SequentialOnly.Reason)]
 public static partial class SpecChecker
 {
-    public static SpecCheckResult Check(Profile profile, SpecBound bound, SpecCheckLimits? limits = null, SpecEngine engine = SpecEngine.Packed)
+    /// <param name="symmetry">Reduce by domain symmetry (<see cref="DomainSymmetry"/>; the packed engine only): the
+    /// search walks orbits, reports them as its states and the states they stand for as
+    /// <see cref="SpecCheckResult.StatesWithSymmetryOff"/>. Refused where the profile picks domains by id.</param>
+    public static SpecCheckResult Check(
+        Profile profile, SpecBound bound, SpecCheckLimits? limits = null, SpecEngine engine = SpecEngine.Packed, bool symmetry = false)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(bound);
         limits ??= SpecCheckLimits.Default;
-        return engine == SpecEngine.Packed ? CheckPacked(profile, bound, limits) : CheckRecords(profile, bound, limits);
+        var refusal = !symmetry ? null
+            : engine != SpecEngine.Packed ? "symmetry reduction is the packed engine's"
+            : DomainSymmetry.Refusal(profile, bound);
+        if (refusal is not null)
+        {
+            throw new ArgumentException(refusal, nameof(symmetry));
+        }
+
+        return engine == SpecEngine.Packed ? CheckPacked(profile, bound, limits, symmetry) : CheckRecords(profile, bound, limits);
+    }
+
+    /// <summary>How a counterexample replayed through the record form must agree with what the search found.</summary>
+    private enum CrossCheck
+    {
+        /// <summary>The record engine's own paths: nothing to compare.</summary>
+        None,
+
+        /// <summary>The same property with the same detail (the packed engine's paths).</summary>
+        SameDetail,
+
+        /// <summary>The same property (a path found through canonical rows: its detail named their domids, not these).</summary>
+        SameProperty,
     }
 
     /// <summary>The record engine: <see cref="Spec.Step"/> on immutable records, one queue.</summary>
@@ -130,7 +155,7 @@ public static partial class SpecChecker
         }
 
         var paths = firstViolation.ToDictionary(p => p.Key, p => (Path(parent, i => via[i]!, p.Value.Index), p.Value.Detail));
-        return Finish(profile, bound, stopwatch, visited.Count, transitions, depth, paths, incomplete, crossCheck: false);
+        return Finish(profile, bound, stopwatch, visited.Count, transitions, depth, paths, incomplete, CrossCheck.None);
     }
 
     /// <summary>Keeps, per property, the first state found violating it.</summary>
@@ -151,7 +176,7 @@ public static partial class SpecChecker
 
     private static SpecCheckResult Finish(
         Profile profile, SpecBound bound, Stopwatch stopwatch, long states, long transitions, int depth,
-        Dictionary<string, (List<Operation> Path, string Detail)> found, string? incomplete, bool crossCheck)
+        Dictionary<string, (List<Operation> Path, string Detail)> found, string? incomplete, CrossCheck crossCheck)
     {
         var violations = SpecProperties.Ids
             .Where(found.ContainsKey)
@@ -240,9 +265,9 @@ public static partial class SpecChecker
         return text.ToString();
     }
 
-    private static List<Operation> Path(List<int> parent, Func<int, Operation> via, int index)
+    private static List<T> Path<T>(List<int> parent, Func<int, T> via, int index)
     {
-        var path = new List<Operation>();
+        var path = new List<T>();
         for (var i = index; i > 0; i = parent[i])
         {
             path.Add(via(i));
@@ -255,12 +280,13 @@ public static partial class SpecChecker
     /// <summary>
     /// The counterexample's timeline, replayed through the record form of the specification. With
     /// <paramref name="crossCheck"/> (the packed engine's paths) the replayed state must violate the property too, with
-    /// the same detail: a disagreement is a defect of the packed engine, never a result.
+    /// the same detail (or, through canonical rows, the same property, whose detail the replay gives): a disagreement is
+    /// a defect of the packed engine, never a result.
     /// </summary>
     private static SpecCounterexample Counterexample(
-        Profile profile, SpecBound bound, string property, string detail, List<Operation> path, bool crossCheck)
+        Profile profile, SpecBound bound, string property, string detail, List<Operation> path, CrossCheck crossCheck)
     {
-        if (crossCheck)
+        if (crossCheck != CrossCheck.None)
         {
             var state = Spec.Init(profile, bound.Config);
             var targets = GhostTargets.Initial(bound.MaxDomains);
@@ -273,7 +299,11 @@ public static partial class SpecChecker
 
             var found = new PropertyViolation(property, detail);
             var replayed = SpecProperties.Violations(profile, state, targets);
-            if (!replayed.Contains(found))
+            if (crossCheck == CrossCheck.SameProperty && replayed.FirstOrDefault(v => v.Property == property) is { } same)
+            {
+                detail = same.Detail;
+            }
+            else if (!replayed.Contains(found))
             {
                 throw new InvalidOperationException(
                     $"the packed engine found {found} after {string.Join("; ", path)}, but the specification's records "

@@ -39,10 +39,14 @@ public static class ReferenceCommands
             Description = "Worker threads of the packed engine (default: one per core); the results do not depend on it",
             DefaultValueFactory = _ => Environment.ProcessorCount,
         };
+        var symmetry = new Option<bool>("--symmetry")
+        {
+            Description = "Reduce by domain symmetry (domains that differ only by id are one state): counts orbits, and the states they stand for",
+        };
         var json = ListCommands.JsonOption();
         var command = new Command("spec-check", "Explore every reachable state of the specification within a bound and check every property")
         {
-            profile, bound, maxStates, maxSeconds, engine, threads, json,
+            profile, bound, maxStates, maxSeconds, engine, threads, symmetry, json,
         };
         command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
@@ -50,6 +54,12 @@ public static class ReferenceCommands
             var chosen = Names.Profile(parsed.GetValue(profile));
             var (parsedBound, limits, chosenEngine) = SpecCheckArguments(
                 parsed.GetValue(bound)!, parsed.GetValue(maxStates), parsed.GetValue(maxSeconds), parsed.GetValue(threads), parsed.GetValue(engine));
+            var symmetric = parsed.GetValue(symmetry);
+            if (symmetric && (chosenEngine != SpecEngine.Packed ? "it is the packed engine's" : DomainSymmetry.Refusal(chosen, parsedBound)) is { } refusal)
+            {
+                throw new UsageException($"--symmetry refused: {refusal}", "run without --symmetry, or change the bound as it says");
+            }
+
             // Progress on stderr every few seconds (stdout stays the result, --json too); Ctrl-C stops the search, which
             // still reports the shortest counterexamples found so far.
             using var interrupt = new CancellationTokenSource();
@@ -63,7 +73,7 @@ public static class ReferenceCommands
             try
             {
                 result = SpecChecker.Check(chosen, parsedBound,
-                    limits with { Cancellation = interrupt.Token, Progress = p => error.WriteLine(p.Render()) }, chosenEngine);
+                    limits with { Cancellation = interrupt.Token, Progress = p => error.WriteLine(p.Render()) }, chosenEngine, symmetric);
             }
             finally
             {
@@ -78,6 +88,7 @@ public static class ReferenceCommands
                 status = result.Status,
                 verdict = result.Verdict,
                 states = result.States,
+                statesWithSymmetryOff = result.StatesWithSymmetryOff,
                 transitions = result.Transitions,
                 depth = result.Depth,
                 seconds = result.Elapsed.TotalSeconds,
