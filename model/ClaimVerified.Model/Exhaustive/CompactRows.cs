@@ -5,8 +5,8 @@ namespace ClaimVerified.Model.Exhaustive;
 /// <summary>
 /// A level of the packed search, stored compactly: rows of a <see cref="PackedLayout"/> appended in order, each field
 /// kept as its offset from the field's lowest value in as few bits as the values seen need. A row of 54 fields that
-/// count a few dozen pages takes about 40 bytes instead of 216, and the frontier is most of what a large bound's search
-/// holds (RESULTS.md section 7c).
+/// count a few dozen pages takes 37 bytes instead of 216, and the frontier was most of what a large bound's search
+/// held (RESULTS.md section 7c).
 /// </summary>
 /// <remarks>
 /// Each field starts with the range its ceiling gives (<see cref="PackedLayout.Ceilings"/>: what the bound lets it

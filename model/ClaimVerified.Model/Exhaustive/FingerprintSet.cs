@@ -28,6 +28,16 @@ public sealed class FingerprintSet
 
     public long Count { get; private set; }
 
+    /// <summary>Empties the set and keeps its table (a table that grew large is kept large: it will be needed again).</summary>
+    public void Clear()
+    {
+        if (Count > 0)
+        {
+            Array.Clear(slots);
+            Count = 0;
+        }
+    }
+
     /// <summary>Adds <paramref name="key"/>; false when it was already there.</summary>
     public bool Add(UInt128 key)
     {

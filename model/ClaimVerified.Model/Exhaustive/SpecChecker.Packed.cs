@@ -280,6 +280,13 @@ public static partial class SpecChecker
 
         public List<Candidate> Candidates { get; } = [];
 
+        /// <summary>
+        /// The keys this worker has kept this level: a successor reached again from another state of the same slice is
+        /// not kept twice. The merge keeps a key's first occurrence anyway, and this one comes first in the slice, so
+        /// the numbering is the same; what changes is the memory, since most of a level's successors are repeats.
+        /// </summary>
+        private FingerprintSet Kept { get; } = new();
+
         public Dictionary<string, (int Index, string Detail)> Violations { get; } = [];
 
         public long Transitions { get; set; }
@@ -292,6 +299,7 @@ public static partial class SpecChecker
             Stopwatch stopwatch, SpecCheckLimits limits, long maxMemoryBytes)
         {
             Candidates.Clear();
+            Kept.Clear();
             Transitions = 0;
             Stopped = false;
             var nextDomId = packed.Layout.NextDomId;
@@ -317,7 +325,7 @@ public static partial class SpecChecker
 
                     symmetry?.Canonicalize(Scratch, From);
                     var key = StateKey.OfRow(Scratch);
-                    if (!visited.Contains(key))
+                    if (!visited.Contains(key) && Kept.Add(key))
                     {
                         Candidates.Add(new Candidate((ulong)key, (ulong)(key >> 64), i, ids[k]));
                     }
