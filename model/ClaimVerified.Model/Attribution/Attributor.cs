@@ -7,14 +7,22 @@ namespace ClaimVerified.Model.Attribution;
 
 /// <summary>
 /// To which finding a violation belongs: one finding (one fix removes it), a compound "A+B" (several single fixes
-/// each remove it, or only a set of them together does), or <see cref="New"/> (no known fix removes it: a new finding, never folded
-/// silently into a known one).
+/// each remove it, or only a set of them together does), <see cref="New"/> (no known fix removes it: a new finding, never folded
+/// silently into a known one), or <see cref="Inconclusive"/> (no fix the same schedule could judge removes it, and the
+/// others could not be tried: the configuration did not meet the property again, so "new" would be a guess).
 /// </summary>
 public sealed record Attributed(string Label, IReadOnlyList<string> Findings, string Why)
 {
     public const string New = "new";
 
-    public bool IsNew => Findings.Count == 0;
+    public const string Inconclusive = "inconclusive";
+
+    public bool IsNew => Label == New;
+
+    public bool IsInconclusive => Label == Inconclusive;
+
+    /// <summary>No known finding explains it (new or inconclusive).</summary>
+    public bool IsUnexplained => Findings.Count == 0;
 
     public bool IsCompound => Findings.Count > 1;
 
@@ -54,14 +62,34 @@ public static class Attributor
 
     /// <summary>Attributes a violation a generated exploration (or a given configuration's) met.</summary>
     /// <param name="table">The known fixes (default: <see cref="FindingFixes.All"/>; tests pass fewer to see "new").</param>
-    public static Attributed Attribute(Profile profile, Scenario scenario, MetViolation violation, IReadOnlyList<FindingFix>? table = null)
+    /// <param name="calibrationBudget">Schedules the unfixed configuration gets to meet the property again before a fix
+    /// is explored (tests pass fewer to see "inconclusive").</param>
+    public static Attributed Attribute(
+        Profile profile, Scenario scenario, MetViolation violation, IReadOnlyList<FindingFix>? table = null, uint calibrationBudget = CalibrationBudget)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(violation);
         table ??= FindingFixes.All;
-        var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property);
-        var fixes = table.Where(f => f.MayExplain(profile, violation.Property)).ToArray();
+        var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property, calibrationBudget);
+        var attributed = AttributeBy(profile, violation.Property, table, attempt);
+        if (attempt.Unjudged == 0)
+        {
+            return attributed;
+        }
+
+        // Some fix could be judged only by exploring, and the configuration did not meet the property again to
+        // calibrate that: a "new" would rest on fixes never tried, and a finding may be one of several.
+        var untried = $"{violation.Property} was not met again in {calibrationBudget} schedules of the unfixed configuration, "
+            + $"so {attempt.Unjudged} tr{(attempt.Unjudged == 1 ? "y" : "ies")} that needed exploring could not be made";
+        return attributed.IsNew
+            ? new Attributed(Attributed.Inconclusive, [], $"{untried}; explore the configuration longer (explore --config) to attribute it")
+            : attributed with { Why = $"{attributed.Why}; {untried}" };
+    }
+
+    private static Attributed AttributeBy(Profile profile, string property, IReadOnlyList<FindingFix> table, Attempt attempt)
+    {
+        var fixes = table.Where(f => f.MayExplain(profile, property)).ToArray();
         // First every single fix on the same schedule (which also finds the fixes this run never touches), then the
         // fixes the replay could not judge, by exploring.
         var replayed = fixes.Select(f => (Fix: f, Removed: attempt.Replay([f]))).ToArray();
@@ -70,7 +98,7 @@ public static class Attributor
         {
             1 => Attributed.Single(removing[0], $"only the fix of {removing[0]} removes it ({attempt.How})"),
             > 1 => Attributed.Compound(removing, $"each of these fixes alone removes it ({attempt.How})"),
-            _ => SmallestSet(profile, violation.Property, table, fixes, attempt),
+            _ => SmallestSet(profile, property, table, fixes, attempt),
         };
     }
 
@@ -90,7 +118,7 @@ public static class Attributor
             return false;
         }
 
-        var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property);
+        var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property, CalibrationBudget);
         return attempt.Replay(fixes) ?? attempt.ExploreFor(fixes, budget);
     }
 
@@ -147,6 +175,7 @@ public static class Attributor
         private readonly Scenario scenario;
         private readonly string trace;
         private readonly string property;
+        private readonly uint calibrationBudget;
         private readonly GeneratedConfig config;
 
         /// <summary>Who called what, in order, in the violating execution up to the violation.</summary>
@@ -158,9 +187,9 @@ public static class Attributor
         private int explored;
         private uint? fixedBudget;
 
-        public Attempt(Profile profile, Scenario scenario, string trace, string property)
+        public Attempt(Profile profile, Scenario scenario, string trace, string property, uint calibrationBudget)
         {
-            (this.profile, this.scenario, this.trace, this.property) = (profile, scenario, trace, property);
+            (this.profile, this.scenario, this.trace, this.property, this.calibrationBudget) = (profile, scenario, trace, property, calibrationBudget);
             var (_, world) = Explorer.Replay(profile, scenario, trace);
             config = scenario.Given ?? (world?.ConfigurationJson is { } json ? GeneratedConfig.FromRecord(json)
                 : throw new InvalidOperationException($"the replay of {scenario.Name} drew no configuration"));
@@ -170,6 +199,9 @@ public static class Attributor
 
         /// <summary>The single fixes whose replay was the very same run: they touch nothing this run does.</summary>
         public HashSet<FindingFix> Untouched { get; } = [];
+
+        /// <summary>Tries that needed exploring when the configuration had not met the property again (counted as not removing it).</summary>
+        public int Unjudged { get; private set; }
 
         /// <summary>How the tries were judged, for the attribution's reason.</summary>
         public string How => $"{replayed} tried on the same schedule, {explored} by exploring"
@@ -203,6 +235,7 @@ public static class Attributor
             var budget = fixedBudget ??= Calibrate();
             if (budget == 0)
             {
+                Unjudged++;
                 return false;
             }
 
@@ -252,7 +285,12 @@ public static class Attributor
         /// </summary>
         private uint Calibrate()
         {
-            var again = WholeBudget.Explore(FindingFixes.Apply(profile, Untouched), ScenarioCatalogue.Given(config), new ExplorationOptions(CalibrationBudget), v => v.Property == property)
+            if (calibrationBudget == 0)
+            {
+                return 0; // No schedule to meet it in.
+            }
+
+            var again = WholeBudget.Explore(FindingFixes.Apply(profile, Untouched), ScenarioCatalogue.Given(config), new ExplorationOptions(calibrationBudget), v => v.Property == property)
                 .Violations.FirstOrDefault(v => v.Property == property);
             return again is null ? 0 : (uint)Math.Clamp((long)again.ScheduleIndex * FixedBudgetFactor, MinFixedBudget, MaxFixedBudget);
         }

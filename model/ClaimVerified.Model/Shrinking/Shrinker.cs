@@ -88,15 +88,16 @@ public static partial class Shrinker
 
     /// <summary>
     /// Whether the configuration still breaks the property, in a way the finding's fixes remove (the same schedule
-    /// replayed with them, else the configuration explored with them); for a new violation, one still attributed new.
+    /// replayed with them, else the configuration explored with them); for a new or inconclusive violation, one no known
+    /// finding explains still (a smaller configuration that meets it more readily may turn inconclusive into new).
     /// </summary>
     private static bool StillBreaks(Profile profile, GeneratedConfig config, string property, Attributed attributed)
     {
         var scenario = ScenarioCatalogue.Given(config);
         var met = WholeBudget.Explore(profile, scenario, new ExplorationOptions(CandidateBudget), v => v.Property == property)
             .Violations.FirstOrDefault(v => v.Property == property);
-        return met is not null && (attributed.IsNew
-            ? Attributor.Attribute(profile, scenario, met).IsNew
+        return met is not null && (attributed.IsUnexplained
+            ? Attributor.Attribute(profile, scenario, met).IsUnexplained
             : Attributor.Removes(profile, scenario, met, attributed.Findings, CandidateBudget));
     }
 
@@ -109,7 +110,7 @@ public static partial class Shrinker
         foreach (var violation in met)
         {
             var attributed = Attributor.Attribute(profile, scenario, violation);
-            if (attributed.Label == label)
+            if (attributed.Label == label || (attributed.IsUnexplained && label is Attributed.New or Attributed.Inconclusive))
             {
                 return (violation, attributed);
             }

@@ -59,4 +59,26 @@ public sealed class AttributionTests
         Assert.True(attributed.IsNew, attributed.Label + ": " + attributed.Why);
         Assert.Equal(Attributed.New, attributed.Label);
     }
+
+    [Fact]
+    public void A_violation_not_met_again_before_its_fix_could_be_explored_is_inconclusive_not_new()
+    {
+        // A fix that changes how the configuration calls (here split-consumption-window's, marked as one with a call
+        // change that changes nothing) can be judged only by exploring. Given no schedule to meet the property again in,
+        // the configuration does not (none here: a calibration of no schedules meets nothing), and nothing was tried.
+        var profile = Catalogue.Xen43;
+        var scenario = ScenarioCatalogue.Given(Config(TwoBuilders, profile));
+        var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(300), _ => true).Violations.First();
+        var table = new[] { FindingFixes.Get("split-consumption-window")! with { ToConfig = c => c } };
+
+        var starved = Attributor.Attribute(profile, scenario, violation, table, calibrationBudget: 0);
+        Assert.True(starved.IsInconclusive, starved.Label + ": " + starved.Why);
+        Assert.False(starved.IsNew);
+        Assert.Empty(starved.Findings);
+        Assert.Contains("not met again in 0 schedules", starved.Why, StringComparison.Ordinal);
+
+        // With the usual calibration the same violation is attributed, so "inconclusive" is the calibration's doing.
+        var calibrated = Attributor.Attribute(profile, scenario, violation, table);
+        Assert.Equal("split-consumption-window", calibrated.Label);
+    }
 }
