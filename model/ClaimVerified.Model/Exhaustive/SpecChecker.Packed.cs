@@ -21,8 +21,9 @@ public static partial class SpecChecker
     /// </summary>
     /// <remarks>
     /// Each level runs in three phases, so that any number of threads finds exactly what one thread finds, in the same
-    /// order. Expand (parallel): every worker steps a contiguous slice of the level through the whole alphabet and keeps
-    /// the successors whose keys the visited set did not hold when the level began. Merge (one thread): the workers'
+    /// order. Expand (parallel): every worker steps a contiguous slice of a block of the level (<see cref="SpecCheckLimits.BlockStates"/>
+    /// states; small levels are one block) through the whole alphabet and keeps the successors whose keys the visited
+    /// set did not hold when the block began. Merge (one thread): the workers'
     /// successors, slice after slice, go into the visited set; the first occurrence of a key becomes the next state
     /// index, exactly as a single queue would number it. Judge (parallel): the new level's states are judged in slices,
     /// and per property the lowest index wins. The visited set is only read while workers run and only written while
@@ -105,9 +106,17 @@ public static partial class SpecChecker
                     break;
                 }
 
-                var slices = Expand();
                 var nextStart = parent.Count;
-                Merge(slices);
+                // A block's successors are merged before the next block is expanded, in level order, so the numbering
+                // is a single queue's still, and the successors held at once (24 bytes each, plus the workers' sets of
+                // keys) are a block's, not a whole level's (RESULTS.md §7c).
+                var blockStates = Math.Max(1, limits.BlockStates);
+                for (var from = 0; from < current.Count && incomplete is null; from += blockStates)
+                {
+                    var block = (From: from, To: Math.Min(current.Count, from + blockStates));
+                    Merge(Expand(block), block);
+                }
+
                 JudgeLevel(profile, layout, totalPages, workers, next, nextStart, firstViolation);
                 levelStart += current.Count;
                 (current, next) = (next, current);
@@ -149,18 +158,22 @@ public static partial class SpecChecker
             return operations;
         }
 
-        /// <summary>Expands the level in slices, one a worker; returns how many slices.</summary>
-        private int Expand()
+        /// <summary>Expands a block of the level in slices, one a worker; returns how many slices.</summary>
+        private int Expand((int From, int To) block)
         {
-            var slices = current.Count < 4096 ? 1 : threads;
+            var count = block.To - block.From;
+            var slices = count < 4096 ? 1 : threads;
             var level = current;
-            Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices },
-                w => workers[w].Expand(packed, alphabet, level, Slice(level.Count, slices, w), visited, stopwatch, limits, memoryBytes));
+            Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = slices }, w =>
+            {
+                var slice = Slice(count, slices, w);
+                workers[w].Expand(packed, alphabet, level, (block.From + slice.From, block.From + slice.To), visited, stopwatch, limits, memoryBytes);
+            });
             return slices;
         }
 
-        /// <summary>The workers' successors, slice after slice, into the visited set and the next level.</summary>
-        private void Merge(int slices)
+        /// <summary>The workers' successors of a block, slice after slice, into the visited set and the next level.</summary>
+        private void Merge(int slices, (int From, int To) block)
         {
             for (var w = 0; w < slices && incomplete is null; w++)
             {
@@ -173,7 +186,7 @@ public static partial class SpecChecker
                         : $"time limit {limits.MaxSeconds} s";
                 }
 
-                MergeSlice(worker, Slice(current.Count, slices, w).From);
+                MergeSlice(worker, block.From + Slice(block.To - block.From, slices, w).From);
             }
         }
 

@@ -10,13 +10,16 @@ using ClaimVerified.Specification.Properties;
 namespace ClaimVerified.Model.Exhaustive;
 
 /// <summary>Hard limits of a check: beyond them the verdict is "incomplete".</summary>
-/// <remarks><see cref="Threads"/> (the packed engine's worker threads; null: one per core) changes how fast, never what.</remarks>
+/// <remarks><see cref="Threads"/> (the packed engine's worker threads; null: one per core) changes how fast, never what;
+/// <see cref="BlockStates"/> (how many states of a level the packed engine expands before it merges their successors)
+/// changes how much memory, never what.</remarks>
 /// <param name="Cancellation">An interrupt (Ctrl-C in spec-check): the search stops "incomplete (interrupted)" and still
 /// reports the shortest counterexamples it found so far.</param>
 /// <param name="Progress">Told where the search is every <paramref name="ProgressSeconds"/> (spec-check prints it).</param>
 public sealed record SpecCheckLimits(
     long MaxStates = 2_000_000, double MaxSeconds = 60, int MaxDepth = int.MaxValue, int? Threads = null, long? MaxMemoryBytes = null,
-    CancellationToken Cancellation = default, Action<SpecCheckProgress>? Progress = null, double ProgressSeconds = 2)
+    CancellationToken Cancellation = default, Action<SpecCheckProgress>? Progress = null, double ProgressSeconds = 2,
+    int BlockStates = 1 << 20)
 {
     public const string Interrupted = "interrupted";
 

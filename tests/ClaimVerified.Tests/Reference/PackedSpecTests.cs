@@ -80,7 +80,7 @@ public sealed class PackedSpecTests
     [InlineData("xen-4.3", "nodes=1 pages=3 domains=2 sizes=3", 0L)]
     [InlineData("reference", "nodes=1 pages=4 domains=2 sizes=2,4 without=offline", 0L)]
     [InlineData("claim-sets", "nodes=2 pages=2 domains=2 sizes=2,4 without=offline", 30_000L)]
-    public void Any_number_of_threads_finds_exactly_what_one_thread_finds(string profile, string bound, long maxStates)
+    public void Any_number_of_threads_and_any_block_size_find_exactly_what_one_thread_finds(string profile, string bound, long maxStates)
     {
         // Levels of more than 4,096 states are split between workers; the merge must number states as one queue does.
         var limits = new SpecCheckLimits(MaxStates: maxStates == 0 ? 2_000_000 : maxStates, Threads: 1);
@@ -89,6 +89,10 @@ public sealed class PackedSpecTests
         Assert.True(one.States > 4096 * 2, $"only {one.States} states: no level is split");
         Assert.Equal((one.States, one.Transitions, one.Depth, one.Verdict), (three.States, three.Transitions, three.Depth, three.Verdict));
         Assert.Equal(one.Violations.Select(v => v.Render()), three.Violations.Select(v => v.Render()));
+        // Levels expanded a thousand states at a time, each block merged before the next: still one queue's numbering.
+        var blocks = SpecChecker.Check(Catalogue.Get(profile), Parse(bound), limits with { Threads = 3, BlockStates = 1_000 });
+        Assert.Equal((one.States, one.Transitions, one.Depth, one.Verdict), (blocks.States, blocks.Transitions, blocks.Depth, blocks.Verdict));
+        Assert.Equal(one.Violations.Select(v => v.Render()), blocks.Violations.Select(v => v.Render()));
         var records = SpecChecker.Check(Catalogue.Get(profile), Parse(bound), limits, SpecEngine.Records);
         Assert.Equal((one.States, one.Transitions, one.Depth, one.Verdict), (records.States, records.Transitions, records.Depth, records.Verdict));
         Assert.Equal(one.Violations.Select(v => v.Render()), records.Violations.Select(v => v.Render()));
