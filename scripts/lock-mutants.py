@@ -74,12 +74,15 @@ def mutants_of(path):
         where = f"{path.relative_to(ROOT).as_posix()}:{number} lock ({expr})"
         close = block_end(lines, index + 1, indent)
 
+        # A lock expression that asserts non-null (d!.PageAllocLock) is what tells the compiler the body's d is not
+        # null; the mutant still evaluates it, as a plain read (no scheduling point), or it would not compile.
+        keep = [f"{indent}_ = {expr};\n"] if "!" in expr else []
         fresh = lines.copy()
-        fresh[index] = f"{indent}lock (new object())\n"
+        fresh[index:index + 1] = keep + [f"{indent}lock (new object())\n"]
         yield f"Lock-{stem}-{number}-fresh", patch(path, lines, fresh, f"{where} taken on a fresh object: no exclusion, same scheduling point.")
 
         gone = lines.copy()
-        del gone[index]
+        gone[index:index + 1] = keep
         yield f"Lock-{stem}-{number}-gone", patch(path, lines, gone, f"{where} removed; its body runs with no lock.")
 
         for point in split_points(lines, index + 1, close, indent):
