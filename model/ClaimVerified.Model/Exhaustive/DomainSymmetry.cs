@@ -19,8 +19,9 @@ namespace ClaimVerified.Model.Exhaustive;
 /// them in order from the home node, so two nodes are not interchangeable either.</para>
 /// <para>The reduction is sound only where no rule picks a domain by its id. Two do, and <see cref="Refusal"/> names
 /// them: tmem gives up the lowest domid's ephemeral page first, and reserve_offlined_page's claim recall walks the
-/// domain list in domid order (claim-sets; reference refuses the offlining instead, so it never recalls). <see cref="FindAsymmetry"/> checks the rest exhaustively on small bounds (the tests run it
-/// for every profile), so the table is verified rather than believed.</para>
+/// domain list in domid order (claim-sets; reference refuses the offlining instead, so it never recalls).
+/// <see cref="FindAsymmetry"/> checks the rest exhaustively on small bounds (the tests run it for every profile), so
+/// the table is verified rather than believed. LLC colouring is host-wide and kill-step acts on its own domain.</para>
 /// <para>An orbit's size is the number of distinct rows its domains' renamings give: per home node, k! / (m1! m2! ...)
 /// for k created domains of which identical ones come in groups of m1, m2, ..., multiplied over the nodes; the search
 /// adds them up, so it also reports how many states the bound has with symmetry off.</para>

@@ -20,7 +20,7 @@ public sealed class SymmetryTests
     private static readonly SpecBound[] Everything =
     [
         SpecBound.Parse("nodes=2 pages=1 domains=3 sizes=1", out _)!,
-        SpecBound.Parse("nodes=1 pages=2 domains=2 sizes=1,2", out _)!,
+        SpecBound.Parse("nodes=1 pages=2 domains=2 sizes=1,2 with=kill-step", out _)!,
     ];
 
     /// <summary>Every state of each bound but those of tmem profiles with tmem on (their first 30,000, breadth first).</summary>
