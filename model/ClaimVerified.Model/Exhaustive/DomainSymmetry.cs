@@ -143,7 +143,8 @@ public sealed class DomainSymmetry(PackedLayout layout, SpecAlphabet alphabet)
         var claims = new int[bound.MaxDomains + 1];
         var from = new int[Math.Max(1, bound.MaxDomains)];
         var init = layout.Encode(Spec.Init(profile, bound.Config), GhostTargets.Initial(bound.MaxDomains));
-        var seen = new HashSet<UInt128> { StateKey.OfRow(init) };
+        var seen = new FingerprintSet();
+        seen.Add(StateKey.OfRow(init));
         var queue = new Queue<int[]>([init]);
         while (queue.Count > 0 && seen.Count < maxStates)
         {
