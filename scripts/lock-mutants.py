@@ -12,7 +12,15 @@ scripts/mutation-score.sh runs with MUTANTS_DIR set to it:
       TEST_FILTER='FullyQualifiedName!~Traces' scripts/mutation-score.sh
 
 The patches are not committed: they are made from the core as it is, so they always apply.
+
+  python3 scripts/lock-mutants.py --table [RESULTS.md]
+
+renders the campaign's ledger (tests/ClaimVerified.Benchmarks/lock-mutants.tsv) against the mutants of the core as it
+is, one row per `lock` statement, with the survivors argued in lock-mutants-argued.tsv beside it; given RESULTS.md, it
+replaces the table between its `<!-- lock-mutant-table -->` markers instead of printing it.
 """
+import hashlib
+import subprocess
 import difflib
 import pathlib
 import re
@@ -99,9 +107,95 @@ def mutants_of(path):
             yield f"Lock-{stem}-{number}-order", patch(path, lines, swapped, f"{where}: heap_lock taken before page_alloc_lock (the order swapped).")
 
 
+LEDGER = ROOT / "tests" / "ClaimVerified.Benchmarks" / "lock-mutants.tsv"
+ARGUED = ROOT / "tests" / "ClaimVerified.Benchmarks" / "lock-mutants-argued.tsv"
+MARKER = "<!-- lock-mutant-table -->"
+# A ledger row judged before the stages were named: 1 = core, 2 = explore and rest together, 3 = generated.
+OLD_STAGES = {"1": "core", "2": "explore/rest", "3": "generated"}
+
+
+def core_hash():
+    """What scripts/lock-mutation-run.sh keys a verdict on: the committed C# sources of src/ClaimVerified."""
+    listing = subprocess.run(["git", "ls-tree", "-r", "HEAD", "--", "src/ClaimVerified"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout
+    kept = "".join(line + "\n" for line in listing.splitlines() if line.endswith(".cs"))
+    return hashlib.sha1(kept.encode()).hexdigest()
+
+
+def rows_of(path):
+    if not path.exists():
+        return {}
+    lines = path.read_text().splitlines()[1:]
+    return {cells[0]: cells for cells in (line.split("\t") for line in lines if line.strip())}
+
+
+def table():
+    """The ledger against the mutants of the core as it is: one row per lock statement, then the totals."""
+    core = core_hash()
+    ledger, argued = rows_of(LEDGER), rows_of(ARGUED)
+    statements = {}
+    for path in sorted((ROOT / "src" / "ClaimVerified").rglob("*.cs")):
+        if "/obj/" in path.as_posix() or "/bin/" in path.as_posix():
+            continue
+        for name, text in mutants_of(path):
+            where = text.splitlines()[0][2:].split(" lock (")[0]
+            expr = text.splitlines()[0].split(" lock (", 1)[1].split(")")[0]
+            kind = name.rsplit("-", 1)[1]
+            statements.setdefault((where, expr), []).append((name, "split" if kind.startswith("split") else kind))
+
+    def verdict(name):
+        row = ledger.get(name)
+        if row is None or row[3] != core or row[1] == "aborted":
+            return "to run"
+        if row[1] == "killed":
+            return OLD_STAGES.get(row[2], row[2])
+        a = argued.get(name)
+        return "argued" if a is not None and a[1] == core else row[1]
+
+    out = [f"| lock statement | lock | fresh | gone | order | splits |", "|---|---|---|---|---|---|"]
+    totals = {}
+    for (where, expr), mutants in statements.items():
+        cells = {}
+        for name, kind in mutants:
+            v = verdict(name)
+            totals[v if v in ("to run", "argued", "survived", "failed-unnamed", "build-failed", "does-not-apply") else "killed"] = \
+                totals.get(v if v in ("to run", "argued", "survived", "failed-unnamed", "build-failed", "does-not-apply") else "killed", 0) + 1
+            cells.setdefault(kind, []).append(v)
+        def show(kind):
+            vs = cells.get(kind, [])
+            if kind != "split":
+                return vs[0] if vs else "-"
+            if not vs:
+                return "-"
+            counts = {}
+            for v in vs:
+                counts[v] = counts.get(v, 0) + 1
+            return ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+        out.append(f"| `{where}` | `{expr}` | {show('fresh')} | {show('gone')} | {show('order')} | {show('split')} |")
+    total = sum(totals.values())
+    summary = ", ".join(f"{n} {v}" for v, n in sorted(totals.items()))
+    out.append("")
+    out.append(f"{total} lock mutants of {len(statements)} `lock` statements on core `{core[:12]}`: {summary}. A stage "
+               "names where a mutant was killed (core, explore, generated, rest; explore/rest: judged before the stages "
+               "were named); *to run*: not judged on this core yet.")
+    return "\n".join(out)
+
+
+def splice(results):
+    text = results.read_text()
+    parts = text.split(MARKER)
+    if len(parts) != 3:
+        sys.exit(f"{results} needs exactly two {MARKER} markers around the table")
+    results.write_text(parts[0] + MARKER + "\n" + table() + "\n" + MARKER + parts[2])
+    print(f"table written to {results}")
+
+
 def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "--table":
+        splice(pathlib.Path(sys.argv[2])) if len(sys.argv) == 3 else print(table())
+        return
     if len(sys.argv) != 2:
-        sys.exit("usage: lock-mutants.py <output folder for the patches>")
+        sys.exit("usage: lock-mutants.py <output folder for the patches> | --table [RESULTS.md]")
     out = pathlib.Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.patch"):
