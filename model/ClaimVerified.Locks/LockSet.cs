@@ -51,7 +51,9 @@ public static class LockSet
     /// <summary>Replaces Monitor.Enter(object, ref bool), the call a C# lock statement makes.</summary>
     public static void Enter(object lockObject, ref bool lockTaken)
     {
+        var start = LocksetMeter.Begin();
         CheckOrder(lockObject);
+        LocksetMeter.End(start);
         Monitor.Enter(lockObject, ref lockTaken);
         if (lockTaken)
         {
@@ -88,12 +90,14 @@ public static class LockSet
             }
         }
 
+        var start = LocksetMeter.Begin();
         var index = Held.LastIndexOf(lockObject);
         if (index >= 0)
         {
             Held.RemoveAt(index);
         }
 
+        LocksetMeter.End(start, check: false);
         Monitor.Exit(lockObject);
     }
 
@@ -108,7 +112,11 @@ public static class LockSet
     public static void EndGhostReader() => ghostReaderDepth--;
 
     /// <summary>Woven before a read that the guard table declares unlocked in this method: another thread may run first.</summary>
-    public static void UnlockedRead() => SchedulingPoint.Interleave();
+    public static void UnlockedRead()
+    {
+        LocksetMeter.CountUnlockedRead();
+        SchedulingPoint.Interleave();
+    }
 
     /// <summary>Woven before every access to a guarded field of <paramref name="owner"/> in <paramref name="method"/>.</summary>
     public static void Access(object owner, string field, string method, bool write)
@@ -118,15 +126,19 @@ public static class LockSet
             return;
         }
 
+        var start = LocksetMeter.Begin();
         var guard = GuardsByField[field];
         if (!write && (unlockedReaderDepth > 0 || guard.Kind == GuardKind.WrittenLockedReadAnywhere))
         {
             // Xen reads this without a lock here: another thread may write between this read and the next.
-            SchedulingPoint.Interleave();
+            LocksetMeter.End(start);
+            UnlockedRead();
             return;
         }
 
-        if (guard.Kind == GuardKind.Atomic || Holds(guard, owner))
+        var allowed = guard.Kind == GuardKind.Atomic || Holds(guard, owner);
+        LocksetMeter.End(start);
+        if (allowed)
         {
             return;
         }

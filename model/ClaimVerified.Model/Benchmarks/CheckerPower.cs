@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Coyote.SystematicTesting;
+using ClaimVerified.Locks;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Scenarios;
@@ -74,6 +75,9 @@ public sealed record ExplorationSpeedOptions
 /// <param name="AverageSteps">Scheduling decisions per schedule (Coyote's explored fair steps).</param>
 /// <param name="PropertySeconds">Time inside our property checks, from a <see cref="TimedPropertyJudge"/>.</param>
 /// <param name="BuggySchedules">Schedules that violated a property (the run goes on after each).</param>
+/// <param name="LocksetSeconds">Time inside the woven lockset checks (<see cref="LocksetMeter"/>).</param>
+/// <param name="LocksetChecks">Accesses and lock acquisitions the woven checks judged.</param>
+/// <param name="UnlockedReadPoints">Scheduling points the declared unlocked reads added (part of <paramref name="AverageSteps"/>).</param>
 public sealed record ExplorationSpeedRow(
     string Profile,
     string Scenario,
@@ -84,10 +88,19 @@ public sealed record ExplorationSpeedRow(
     double AverageSteps,
     double PropertySeconds,
     long PropertyChecks,
-    int BuggySchedules)
+    int BuggySchedules,
+    double LocksetSeconds = 0,
+    long LocksetChecks = 0,
+    long UnlockedReadPoints = 0)
 {
     /// <summary>The share of the run spent in our property checks; the rest is Coyote, the workloads and the core.</summary>
     public double PropertyShare => Seconds > 0 ? PropertySeconds / Seconds : 0;
+
+    /// <summary>The share of the run spent in the woven lockset checks.</summary>
+    public double LocksetShare => Seconds > 0 ? LocksetSeconds / Seconds : 0;
+
+    /// <summary>The declared unlocked reads' scheduling points per schedule.</summary>
+    public double UnlockedReadPointsPerSchedule => Schedules > 0 ? UnlockedReadPoints / (double)Schedules : 0;
 }
 
 /// <summary>
@@ -193,7 +206,11 @@ public static class CheckerPower
                 var engine = TestingEngine.Create(configuration, () => scenario.RunAsync(profile, watch));
                 var schedules = 0;
                 engine.RegisterEndIterationCallBack(_ => schedules++);
-                Explorer.RunQuietly(engine);
+                using (LocksetMeter.Start())
+                {
+                    Explorer.RunQuietly(engine);
+                }
+
                 stopwatch.Stop();
                 var report = engine.TestReport;
                 if (report.UncontrolledInvocations.Count > 0)
@@ -205,10 +222,11 @@ public static class CheckerPower
                 var seconds = stopwatch.Elapsed.TotalSeconds;
                 var row = new ExplorationSpeedRow(profile.Name, scenario.Name, options.Strategy, schedules, seconds,
                     schedules / Math.Max(seconds, 1e-9), report.TotalExploredFairSteps / (double)Math.Max(schedules, 1),
-                    judge.Elapsed.TotalSeconds, judge.Checks, report.NumOfFoundBugs);
+                    judge.Elapsed.TotalSeconds, judge.Checks, report.NumOfFoundBugs,
+                    LocksetMeter.Elapsed.TotalSeconds, LocksetMeter.Checks, LocksetMeter.UnlockedReadPoints);
                 rows.Add(row);
                 progress?.Invoke($"{row.Profile} x {row.Scenario}: {row.SchedulesPerSecond:F0} schedules/s, "
-                    + $"{row.AverageSteps:F0} steps, properties {row.PropertyShare:P1}");
+                    + $"{row.AverageSteps:F0} steps, properties {row.PropertyShare:P1}, lockset checks {row.LocksetShare:P1}");
             }
         }
 
@@ -276,20 +294,26 @@ public static class CheckerPower
     {
         ArgumentNullException.ThrowIfNull(rows);
         var text = new StringBuilder();
-        text.AppendLine("| profile | scenario | strategy | schedules | seconds | schedules/s | steps/schedule | buggy schedules | property checks | time in property checks |");
-        text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| profile | scenario | strategy | schedules | seconds | schedules/s | steps/schedule | buggy schedules | property checks | time in property checks "
+            + "| lockset checks | time in lockset checks | unlocked-read points/schedule |");
+        text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {r.Profile} | {r.Scenario} | {Name(r.Strategy)} | {r.Schedules} | {r.Seconds:F2} | {r.SchedulesPerSecond:F0} | "
-                + $"{r.AverageSteps:F0} | {r.BuggySchedules} | {r.PropertyChecks} | {r.PropertyShare:P1} |");
+                + $"{r.AverageSteps:F0} | {r.BuggySchedules} | {r.PropertyChecks} | {r.PropertyShare:P1} | {r.LocksetChecks} | {r.LocksetShare:P1} | "
+                + $"{r.UnlockedReadPointsPerSchedule:F1} |");
         }
 
         var totalSeconds = rows.Sum(r => r.Seconds);
         var propertySeconds = rows.Sum(r => r.PropertySeconds);
+        var locksetSeconds = rows.Sum(r => r.LocksetSeconds);
+        var schedules = rows.Sum(r => r.Schedules);
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"| all | | | {rows.Sum(r => r.Schedules)} | {totalSeconds:F2} | {rows.Sum(r => r.Schedules) / Math.Max(totalSeconds, 1e-9):F0} | "
-            + $"| {rows.Sum(r => r.BuggySchedules)} | {rows.Sum(r => r.PropertyChecks)} | {(totalSeconds > 0 ? propertySeconds / totalSeconds : 0):P1} |");
+            $"| all | | | {schedules} | {totalSeconds:F2} | {schedules / Math.Max(totalSeconds, 1e-9):F0} | "
+            + $"| {rows.Sum(r => r.BuggySchedules)} | {rows.Sum(r => r.PropertyChecks)} | {(totalSeconds > 0 ? propertySeconds / totalSeconds : 0):P1} | "
+            + $"{rows.Sum(r => r.LocksetChecks)} | {(totalSeconds > 0 ? locksetSeconds / totalSeconds : 0):P1} | "
+            + $"{rows.Sum(r => r.UnlockedReadPoints) / (double)Math.Max(schedules, 1):F1} |");
         return text.ToString();
     }
 

@@ -1,6 +1,6 @@
-
 using ClaimVerified.Model.Benchmarks;
 using ClaimVerified.Model.Exploration;
+
 namespace ClaimVerified.Tests.Model;
 
 /// <summary>
@@ -59,5 +59,12 @@ public sealed class CheckerPowerTests
         Assert.True(row.PropertyChecks > 0, "no property check was timed");
         Assert.InRange(row.PropertyShare, 0.0, 1.0);
         Assert.Contains("| xen-4.22 | offline | portfolio | 30 |", CheckerPower.Render(rows), StringComparison.Ordinal);
+
+        // The woven lockset checks are metered too: every lock taken and every guarded access, and xen-4.22's
+        // declared unlocked reads (the claim wrapper's is_dying, getdomaininfo) as scheduling points.
+        Assert.True(row.LocksetChecks > 100 * row.Schedules, $"only {row.LocksetChecks} lockset checks in {row.Schedules} schedules");
+        Assert.InRange(row.LocksetShare, double.Epsilon, 1.0);
+        Assert.True(row.UnlockedReadPoints > 0, "no declared unlocked read was counted");
+        Assert.True(row.UnlockedReadPointsPerSchedule < row.AverageSteps, "unlocked reads are a part of the scheduling decisions");
     }
 }

@@ -30,6 +30,21 @@ public sealed class LocksetTests
     }
 
     [Fact]
+    public void The_meter_counts_the_checks_only_while_a_measurement_runs()
+    {
+        long during;
+        using (LocksetMeter.Start())
+        {
+            NewHost().PhysInfo();
+            during = LocksetMeter.Checks;
+        }
+
+        NewHost().PhysInfo();
+        Assert.True(during > 0, "physinfo takes heap_lock and reads guarded fields, but the meter saw no check");
+        Assert.Equal(during, LocksetMeter.Checks);
+    }
+
+    [Fact]
     public void A_field_touched_without_its_lock_fails_naming_the_method_the_field_and_the_lock()
     {
         var host = NewHost();
