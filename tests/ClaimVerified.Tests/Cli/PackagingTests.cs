@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using ClaimVerified.Tests.Traces;
 
@@ -47,25 +46,9 @@ public sealed class PackagingTests() : CliTestBase("packaging")
 
     private static (int Exit, string Output) Run(string program, string folder, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output + error.Result);
+        var result = ChildProcess.Run(program, arguments, TimeSpan.FromMinutes(10), folder,
+            new Dictionary<string, string?> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" });
+        return (result.ExitCode, result.Output);
     }
 
     private static string Nuspec(string package)

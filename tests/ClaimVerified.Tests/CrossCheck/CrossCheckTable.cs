@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -64,31 +63,11 @@ public static class Tools
 
     public static string Run(string directory, string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in args)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in two minutes");
-        }
-
-        process.WaitForExit();
-        var output = stdout.Result + stderr.Result;
-        return process.ExitCode == 0 || file.EndsWith("pan", StringComparison.Ordinal) || file.EndsWith("verifier", StringComparison.Ordinal)
+        var result = ChildProcess.Run(file, args, TimeSpan.FromMinutes(2), directory);
+        var output = result.Output;
+        return result.ExitCode == 0 || file.EndsWith("pan", StringComparison.Ordinal) || file.EndsWith("verifier", StringComparison.Ordinal)
             ? output
-            : throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}:\n{output}");
+            : throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {result.ExitCode}:\n{output}");
     }
 
     public static string ScratchDirectory(string name)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Tests.Traces;
 
@@ -28,29 +27,17 @@ public static class CoyoteCli
     /// <summary>The same, with CLAIMVERIFIED_CONFIG naming <paramref name="configuration"/> when it is given.</summary>
     public static (string Output, int ExitCode) RunWithConfiguration(string profile, string? configuration, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var environment = new Dictionary<string, string?>
         {
-            WorkingDirectory = Repository.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            [CoyoteEntryPoints.ProfileVariable] = profile,
+            ["COYOTE_CLI_TELEMETRY_OPTOUT"] = "1",
         };
-        start.ArgumentList.Add("coyote");
-        foreach (var argument in args)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment[CoyoteEntryPoints.ProfileVariable] = profile;
         if (configuration is not null)
         {
-            start.Environment[CoyoteEntryPoints.ConfigurationVariable] = configuration;
+            environment[CoyoteEntryPoints.ConfigurationVariable] = configuration;
         }
 
-        start.Environment["COYOTE_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(120_000), "dotnet coyote did not finish in two minutes");
-        return (stdout.Result + stderr.Result, process.ExitCode);
+        var result = ChildProcess.Run("dotnet", ["coyote", .. args], TimeSpan.FromMinutes(2), Repository.Root, environment);
+        return (result.Output, result.ExitCode);
     }
 }

@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 
 namespace ClaimVerified.Tests.Mutants;
 
@@ -88,33 +86,7 @@ public sealed class MutantPatchesTests
     /// <summary>git ARGS in the repository root; git is always there in this repository's CI, so its absence fails.</summary>
     private static (int ExitCode, string Output) Git(params string[] args)
     {
-        var start = new ProcessStartInfo("git")
-        {
-            WorkingDirectory = RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in args)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("git did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException("git is not on PATH; this check needs it (CI always has git)", e);
-        }
-
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            Assert.True(process.WaitForExit(60_000), "git did not finish in a minute");
-            return (process.ExitCode, stdout.Result + stderr.Result);
-        }
+        var result = ChildProcess.Run("git", args, TimeSpan.FromMinutes(1), RepositoryRoot);
+        return (result.ExitCode, result.Output);
     }
 }

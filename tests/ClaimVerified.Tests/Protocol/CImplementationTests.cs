@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using ClaimVerified.Tests.Cli;
 using ClaimVerified.Tests.CrossCheck;
 using ClaimVerified.Tests.Traces;
@@ -239,37 +237,7 @@ public sealed class CImplementationTests(CImplementationTests.Builds builds) : I
     /// <summary>Runs <paramref name="binary"/> with <paramref name="lines"/> on its stdin; its exit code, stdout and stderr.</summary>
     private static (int Exit, string Out, string Err) Talk(string binary, IEnumerable<string> lines)
     {
-        var start = new ProcessStartInfo(binary)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardInputEncoding = new UTF8Encoding(false),
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            foreach (var line in lines)
-            {
-                process.StandardInput.Write(line + "\n");
-            }
-
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // It stopped reading: what the exit code and stderr say.
-        }
-
-        if (!process.WaitForExit(30_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{binary} did not finish in 30 s");
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var result = ChildProcess.Run(binary, [], TimeSpan.FromSeconds(30), stdin: lines);
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 }

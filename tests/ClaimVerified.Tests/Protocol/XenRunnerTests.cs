@@ -149,34 +149,9 @@ public sealed class XenRunnerTests(XenRunnerTests.Builds builds, ITestOutputHelp
     /// <summary>Runs a build; the stand-in's host shape from XEN_STANDIN_HOST when given, else its defaults.</summary>
     private static (int Exit, string Out, string Err) Run(string binary, string? host, params string[] arguments)
     {
-        var start = new ProcessStartInfo(binary)
-        {
-            WorkingDirectory = Repository.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment.Remove("XEN_STANDIN_HOST");
-        if (host is not null)
-        {
-            start.Environment["XEN_STANDIN_HOST"] = host;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{binary} did not finish in a minute");
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var result = ChildProcess.Run(binary, arguments, TimeSpan.FromMinutes(1), Repository.Root,
+            new Dictionary<string, string?> { ["XEN_STANDIN_HOST"] = host });
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 
     /// <summary>Each vector's verdict line, by name: "passed", "FAILED line ...", "not runnable: ...".</summary>
