@@ -56,6 +56,7 @@ merge() { # the fresh verdicts over the ledger's, one row per mutant, to the led
   cp "$base/lock-mutants.tsv" "$ledger"
   echo "report: $ledger (and $base/lock-mutants.tsv)"
   cut -f2 "$ledger" | tail -n +2 | sort | uniq -c
+  python3 scripts/lock-mutants.py --table "$root/tests/ClaimVerified.Benchmarks/RESULTS.md"  # its table in RESULTS §8
 }
 properties=$(sed -n 's/.*public const string [A-Za-z]* = "\([a-z-]*\)";.*/\1/p' model/ClaimVerified.Specification/Properties/PropertyIds.cs | paste -sd'|')
 
