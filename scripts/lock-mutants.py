@@ -19,12 +19,13 @@ renders the campaign's ledger (tests/ClaimVerified.Benchmarks/lock-mutants.tsv) 
 is, one row per `lock` statement, with the survivors argued in lock-mutants-argued.tsv beside it; given RESULTS.md, it
 replaces the table between its `<!-- lock-mutant-table -->` markers instead of printing it.
 """
-import hashlib
-import subprocess
 import difflib
+import hashlib
 import pathlib
 import re
+import subprocess
 import sys
+from collections import Counter
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 LOCK = re.compile(r"^(?P<indent>\s*)lock \((?P<expr>.+)\)\s*$")
@@ -114,8 +115,16 @@ MARKER = "<!-- lock-mutant-table -->"
 OLD_STAGES = {"1": "core", "2": "explore/rest", "3": "generated"}
 
 
+def core_sources():
+    """The core's C# sources, in a stable order (build output left out)."""
+    for path in sorted((ROOT / "src" / "ClaimVerified").rglob("*.cs")):
+        if "/obj/" not in path.as_posix() and "/bin/" not in path.as_posix():
+            yield path
+
+
 def core_hash():
-    """What scripts/lock-mutation-run.sh keys a verdict on: the committed C# sources of src/ClaimVerified."""
+    """What a verdict is keyed on (lock-mutation-run.sh asks with --core-hash): the committed C# sources of
+    src/ClaimVerified, as git lists them."""
     listing = subprocess.run(["git", "ls-tree", "-r", "HEAD", "--", "src/ClaimVerified"], cwd=ROOT, check=True,
                              capture_output=True, text=True).stdout
     kept = "".join(line + "\n" for line in listing.splitlines() if line.endswith(".cs"))
@@ -129,19 +138,14 @@ def rows_of(path):
     return {cells[0]: cells for cells in (line.split("\t") for line in lines if line.strip())}
 
 
+NOT_KILLED = ("to run", "argued", "survived", "failed-unnamed", "build-failed", "does-not-apply")
+HEADER = re.compile(r"^# (?P<where>\S+) lock \((?P<expr>.+?)\)")
+
+
 def table():
     """The ledger against the mutants of the core as it is: one row per lock statement, then the totals."""
     core = core_hash()
     ledger, argued = rows_of(LEDGER), rows_of(ARGUED)
-    statements = {}
-    for path in sorted((ROOT / "src" / "ClaimVerified").rglob("*.cs")):
-        if "/obj/" in path.as_posix() or "/bin/" in path.as_posix():
-            continue
-        for name, text in mutants_of(path):
-            where = text.splitlines()[0][2:].split(" lock (")[0]
-            expr = text.splitlines()[0].split(" lock (", 1)[1].split(")")[0]
-            kind = name.rsplit("-", 1)[1]
-            statements.setdefault((where, expr), []).append((name, "split" if kind.startswith("split") else kind))
 
     def verdict(name):
         row = ledger.get(name)
@@ -149,35 +153,31 @@ def table():
             return "to run"
         if row[1] == "killed":
             return OLD_STAGES.get(row[2], row[2])
-        a = argued.get(name)
-        return "argued" if a is not None and a[1] == core else row[1]
+        return "argued" if name in argued and argued[name][1] == core else row[1]
 
-    out = [f"| lock statement | lock | fresh | gone | order | splits |", "|---|---|---|---|---|---|"]
-    totals = {}
-    for (where, expr), mutants in statements.items():
-        cells = {}
-        for name, kind in mutants:
-            v = verdict(name)
-            totals[v if v in ("to run", "argued", "survived", "failed-unnamed", "build-failed", "does-not-apply") else "killed"] = \
-                totals.get(v if v in ("to run", "argued", "survived", "failed-unnamed", "build-failed", "does-not-apply") else "killed", 0) + 1
-            cells.setdefault(kind, []).append(v)
-        def show(kind):
-            vs = cells.get(kind, [])
-            if kind != "split":
-                return vs[0] if vs else "-"
-            if not vs:
-                return "-"
-            counts = {}
-            for v in vs:
-                counts[v] = counts.get(v, 0) + 1
-            return ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
-        out.append(f"| `{where}` | `{expr}` | {show('fresh')} | {show('gone')} | {show('order')} | {show('split')} |")
-    total = sum(totals.values())
+    statements = {}  # (where, lock expression) -> {kind: [verdict, ...]}
+    for path in core_sources():
+        for name, text in mutants_of(path):
+            header = HEADER.match(text)
+            kind = name.rsplit("-", 1)[1]
+            kinds = statements.setdefault((header["where"], header["expr"]), {})
+            kinds.setdefault("split" if kind.startswith("split") else kind, []).append(verdict(name))
+
+    def show(kind, verdicts):  # one fresh, gone or order mutant a statement; its splits counted by verdict
+        if kind != "split":
+            return verdicts[0] if verdicts else "-"
+        return ", ".join(f"{n} {v}" for v, n in sorted(Counter(verdicts).items())) or "-"
+
+    out = ["| lock statement | lock | fresh | gone | order | splits |", "|---|---|---|---|---|---|"]
+    for (where, expr), kinds in statements.items():
+        cells = " | ".join(show(kind, kinds.get(kind, [])) for kind in ("fresh", "gone", "order", "split"))
+        out.append(f"| `{where}` | `{expr}` | {cells} |")
+    totals = Counter(v if v in NOT_KILLED else "killed" for kinds in statements.values() for vs in kinds.values() for v in vs)
     summary = ", ".join(f"{n} {v}" for v, n in sorted(totals.items()))
     out.append("")
-    out.append(f"{total} lock mutants of {len(statements)} `lock` statements on core `{core[:12]}`: {summary}. A stage "
-               "names where a mutant was killed (core, explore, generated, rest; explore/rest: judged before the stages "
-               "were named); *to run*: not judged on this core yet.")
+    out.append(f"{sum(totals.values())} lock mutants of {len(statements)} `lock` statements on core `{core[:12]}`: {summary}. "
+               "A stage names where a mutant was killed (core, explore, generated, rest; explore/rest: judged before the "
+               "stages were named); *to run*: not judged on this core yet.")
     return "\n".join(out)
 
 
@@ -191,19 +191,20 @@ def splice(results):
 
 
 def main():
+    if sys.argv[1:] == ["--core-hash"]:
+        print(core_hash())
+        return
     if len(sys.argv) >= 2 and sys.argv[1] == "--table":
         splice(pathlib.Path(sys.argv[2])) if len(sys.argv) == 3 else print(table())
         return
     if len(sys.argv) != 2:
-        sys.exit("usage: lock-mutants.py <output folder for the patches> | --table [RESULTS.md]")
+        sys.exit("usage: lock-mutants.py <output folder for the patches> | --table [RESULTS.md] | --core-hash")
     out = pathlib.Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.patch"):
         old.unlink()
     count = 0
-    for path in sorted((ROOT / "src" / "ClaimVerified").rglob("*.cs")):
-        if "/obj/" in path.as_posix() or "/bin/" in path.as_posix():
-            continue
+    for path in core_sources():
         for name, text in mutants_of(path):
             (out / f"{name}.patch").write_text(text)
             count += 1

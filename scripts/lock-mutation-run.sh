@@ -46,7 +46,7 @@ results="$base/results"
 ledger="$root/tests/ClaimVerified.Benchmarks/lock-mutants.tsv"
 mkdir -p "$results"
 # The core a verdict holds for: its C# sources (a project file's packaging metadata changes no mutant's verdict).
-core=$(git ls-tree -r HEAD -- src/ClaimVerified | grep '\.cs$' | sha1sum | cut -c1-40)
+core=$(python3 scripts/lock-mutants.py --core-hash)
 [ -f "$ledger" ] || printf 'mutant\tverdict\tstage\tcore\tfirst message\n' > "$ledger"
 merge() { # the fresh verdicts over the ledger's, one row per mutant, to the ledger and the report
   { printf 'mutant\tverdict\tstage\tcore\tfirst message\n'

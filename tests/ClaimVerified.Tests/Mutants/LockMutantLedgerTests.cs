@@ -22,7 +22,7 @@ public sealed partial class LockMutantLedgerTests
     [Fact]
     public void Every_ledger_row_is_a_mutant_a_verdict_a_stage_a_core_and_a_message()
     {
-        var rows = Read("lock-mutants.tsv", "mutant\tverdict\tstage\tcore\tfirst message");
+        var rows = Ledger();
         Assert.NotEmpty(rows);
         foreach (var row in rows)
         {
@@ -39,7 +39,7 @@ public sealed partial class LockMutantLedgerTests
     [Fact]
     public void A_kill_names_a_lock_or_a_property_as_the_issue_asks()
     {
-        foreach (var row in Read("lock-mutants.tsv", "mutant\tverdict\tstage\tcore\tfirst message").Where(r => r[1] == "killed"))
+        foreach (var row in Ledger().Where(r => r[1] == "killed"))
         {
             Assert.True(NamesALockOrAProperty().IsMatch(row[4]), $"{row[0]} counts as killed, but its message names no lock or property: {row[4]}");
         }
@@ -48,7 +48,7 @@ public sealed partial class LockMutantLedgerTests
     [Fact]
     public void An_argument_is_about_a_mutant_judged_not_killed_on_the_same_core()
     {
-        var ledger = Read("lock-mutants.tsv", "mutant\tverdict\tstage\tcore\tfirst message").ToDictionary(r => r[0]);
+        var ledger = Ledger().ToDictionary(r => r[0]);
         foreach (var argued in Read("lock-mutants-argued.tsv", "mutant\tcore\targument"))
         {
             Assert.True(argued.Length == 3 && argued[2].Length > 40, $"{argued[0]}: an argument is a written reason, not a word");
@@ -67,6 +67,8 @@ public sealed partial class LockMutantLedgerTests
         Assert.Contains("| lock statement | lock | fresh | gone | order | splits |", parts[1], StringComparison.Ordinal);
         Assert.Matches(@"\d+ lock mutants of \d+ `lock` statements on core `[0-9a-f]{12}`", parts[1]);
     }
+
+    private static string[][] Ledger() => Read("lock-mutants.tsv", "mutant\tverdict\tstage\tcore\tfirst message");
 
     private static string[][] Read(string file, string header)
     {
