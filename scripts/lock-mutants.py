@@ -197,7 +197,7 @@ def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "--table":
         splice(pathlib.Path(sys.argv[2])) if len(sys.argv) == 3 else print(table())
         return
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
         sys.exit("usage: lock-mutants.py <output folder for the patches> | --table [RESULTS.md] | --core-hash")
     out = pathlib.Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)

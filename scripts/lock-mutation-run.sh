@@ -31,8 +31,8 @@
 #   A ledger row judged before the stages were named keeps its number: 1 = core, 2 = explore and rest together,
 #   3 = generated.
 # Mutants run in order of kind: fresh objects, removed locks and order swaps first, then the splits.
-# A kill counts only if a failing test's message names a lock ("lockset:", or the lock-order check's "lock order:") or a
-# property ("[<property>]" or its id);
+# A kill counts only if a failing test's message names a lock ("lockset:", the lock-order check's "lock order:", the
+# stale-value check's "stale value:") or a property ("[<property>]" or its id);
 # a linearizability cell that merely stops meeting its expected history within its few executions does not.
 # Report: out/lock-mutants/lock-mutants.tsv (name, verdict, stage, failing tests, first message).
 set -euo pipefail
@@ -70,7 +70,7 @@ except Exception:
     print("aborted|no trx"); sys.exit()
 # A lock named by the woven checks or the lock-order check, by the core's own assertions ("... under the same
 # page_alloc_lock"), or a property by its id.
-named = re.compile(r"lockset:|lock order:|\b(heap_lock|page_alloc_lock|domctl_lock)\b|\[(%s)\]" % sys.argv[2])
+named = re.compile(r"lockset:|lock order:|stale value:|\b(heap_lock|page_alloc_lock|domctl_lock)\b|\[(%s)\]" % sys.argv[2])
 messages = [" ".join((r.findtext(".//t:Message", "", ns) or "").split()) for r in root.findall(".//t:UnitTestResult", ns)
             if r.get("outcome") == "Failed"]
 # The message that names one soonest, quoted from a little before the name (a CsCheck or Coyote preamble comes first).

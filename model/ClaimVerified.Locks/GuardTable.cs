@@ -33,6 +33,12 @@ public sealed record LockField(string Field, string Name, bool PerOwner, string 
 public sealed record UnlockedReader(string Method, string Source, string? Field = null);
 
 /// <summary>
+/// A method that drops a lock and takes it again, at another lock statement, after reading guarded state under it,
+/// because the Xen code it models does: its later sections may write (the stale-value check lets them).
+/// </summary>
+public sealed record Retake(string Method, string Lock, string Source);
+
+/// <summary>
 /// The guard table. Lock names are Xen's. Sources cite xen-project/xen at the commit or tag named, and
 /// ../shared/reference/xen-claims.md §1 (heap_lock for free pages, outstanding claims and a domain's outstanding
 /// pages; page_alloc_lock for tot/max/extra pages; domctl_lock where Xen relies on it).
@@ -138,6 +144,19 @@ public static class GuardTable
         new("Host.DescribeDomain",
             "xen/common/domctl.c getdomaininfo: tot_pages, max_pages and outstanding_pages are read without "
             + "page_alloc_lock or heap_lock (XEN_DOMCTL_getdomaininfo, also for xl list and xl claims)"),
+    ];
+
+    /// <summary>
+    /// The methods that take a lock again after dropping it, as Xen's code does. Everywhere else a method's second
+    /// section of a lock that it read under before may not write: a value checked under a lock is stale once the lock
+    /// is dropped (LockSet's stale-value check).
+    /// </summary>
+    public static IReadOnlyList<Retake> Retakes { get; } =
+    [
+        new("Host.AllocDomainPages", HeapLock,
+            "xen/common/page_alloc.c alloc_domheap_pages (4.3 to 4.22): alloc_heap_pages takes the pages under heap_lock, "
+            + "assign_pages (assign_page in 4.15+) gives them to the domain under its page_alloc_lock, and when that fails "
+            + "free_heap_pages returns them under heap_lock again; what the first section read is not relied on then"),
     ];
 
     /// <summary>

@@ -10,7 +10,7 @@ internal sealed class MethodWeaving
 {
     private readonly ModuleDefinition module;
     private readonly MethodReference enter, enterAlone, exit, declare, access, unlockedRead;
-    private readonly MethodReference beginUnlocked, endUnlocked, beginGhost, endGhost;
+    private readonly MethodReference beginUnlocked, endUnlocked, beginGhost, endGhost, beginFrame, endFrame;
     private readonly Dictionary<string, Guard> guards = GuardTable.Guards.ToDictionary(g => g.Field);
     private readonly HashSet<string> lockFields = GuardTable.Locks.Select(l => l.Field).ToHashSet();
     private readonly HashSet<string> ghostFields = [.. GuardTable.GhostFields];
@@ -18,16 +18,17 @@ internal sealed class MethodWeaving
     private readonly HashSet<(string Method, string Field)> unlockedFieldReads =
         GuardTable.UnlockedReaders.Where(r => r.Field is not null).Select(r => (r.Method, r.Field!)).ToHashSet();
     private readonly HashSet<string> ghostReaders = [.. GuardTable.GhostReaders];
-    private int accesses, lockStatements, readers;
+    private int accesses, lockStatements, readers, frames;
 
     public MethodWeaving(ModuleDefinition module, TypeDefinition lockSet)
     {
         this.module = module;
         MethodReference Import(string name) => module.ImportReference(lockSet.Methods.Single(m => m.Name == name));
-        (enter, exit, declare, access) = (Import(nameof(LockSet.Enter)), Import(nameof(LockSet.Exit)),
+        (enter, exit, declare, access) = (Import(nameof(LockSet.EnterSection)), Import(nameof(LockSet.Exit)),
             Import(nameof(LockSet.Declare)), Import(nameof(LockSet.Access)));
         unlockedRead = Import(nameof(LockSet.UnlockedRead));
-        enterAlone = Import(nameof(LockSet.EnterAlone));
+        enterAlone = Import(nameof(LockSet.EnterSectionAlone));
+        (beginFrame, endFrame) = (Import(nameof(LockSet.BeginFrame)), Import(nameof(LockSet.EndFrame)));
         (beginUnlocked, endUnlocked) = (Import(nameof(LockSet.BeginUnlockedReader)), Import(nameof(LockSet.EndUnlockedReader)));
         (beginGhost, endGhost) = (Import(nameof(LockSet.BeginGhostReader)), Import(nameof(LockSet.EndGhostReader)));
         var unknown = guards.Keys.Concat(lockFields).Concat(ghostFields).Where(name => FindField(name) is null).ToArray();
@@ -37,29 +38,38 @@ internal sealed class MethodWeaving
         }
     }
 
-    public string Summary => $"{accesses} field accesses checked, {lockStatements} lock statements tracked, {readers} reader scopes";
+    public string Summary =>
+        $"{accesses} field accesses checked, {lockStatements} lock statements tracked in {frames} methods, {readers} reader scopes";
 
     public void Weave(MethodDefinition method)
     {
         var body = method.Body;
         body.SimplifyMacros();
         var name = $"{method.DeclaringType.Name}.{method.Name}";
+        var sites = 0;
         foreach (var instruction in body.Instructions.ToArray())
         {
-            WeaveInstruction(method, name, instruction);
+            WeaveInstruction(method, name, instruction, ref sites);
         }
 
         if (unlockedReaders.Contains(name) || ghostReaders.Contains(name))
         {
             var ghost = ghostReaders.Contains(name);
-            WrapInScope(method, ghost ? beginGhost : beginUnlocked, ghost ? endGhost : endUnlocked);
+            WrapInScope(method, [Instruction.Create(OpCodes.Call, ghost ? beginGhost : beginUnlocked)], ghost ? endGhost : endUnlocked);
             readers++;
+        }
+
+        if (sites > 0)
+        {
+            // A frame for each call, so that the stale-value check tells this call's sections of a lock apart.
+            WrapInScope(method, [Instruction.Create(OpCodes.Ldstr, name), Instruction.Create(OpCodes.Call, beginFrame)], endFrame);
+            frames++;
         }
 
         body.OptimizeMacros();
     }
 
-    private void WeaveInstruction(MethodDefinition method, string name, Instruction instruction)
+    private void WeaveInstruction(MethodDefinition method, string name, Instruction instruction, ref int sites)
     {
         if (instruction.Operand is MethodReference { DeclaringType.FullName: "System.Threading.Monitor" } called)
         {
@@ -70,7 +80,13 @@ internal sealed class MethodWeaving
                 "Exit" => exit,
                 _ => throw new WeaveException($"{name} calls Monitor.{called.Name}: only lock statements are tracked"),
             };
-            lockStatements += called.Name == "Enter" ? 1 : 0;
+            if (called.Name == "Enter")
+            {
+                // The lock statement's ordinal in its method, the last argument: its site.
+                InsertBefore(method.Body, instruction, [Instruction.Create(OpCodes.Ldc_I4, ++sites)]);
+                lockStatements++;
+            }
+
             return;
         }
 
@@ -162,8 +178,8 @@ internal sealed class MethodWeaving
         }
     }
 
-    /// <summary>Runs the method's body between <paramref name="begin"/> and <paramref name="end"/>, end in a finally.</summary>
-    private void WrapInScope(MethodDefinition method, MethodReference begin, MethodReference end)
+    /// <summary>Runs the method's body after <paramref name="begin"/> and before <paramref name="end"/>, end in a finally.</summary>
+    private void WrapInScope(MethodDefinition method, Instruction[] begin, MethodReference end)
     {
         var body = method.Body;
         var il = body.GetILProcessor();
@@ -198,7 +214,11 @@ internal sealed class MethodWeaving
             il.Append(Instruction.Create(OpCodes.Ret));
         }
 
-        il.InsertBefore(firstOriginal, Instruction.Create(OpCodes.Call, begin));
+        foreach (var instruction in begin)
+        {
+            il.InsertBefore(firstOriginal, instruction);
+        }
+
         body.ExceptionHandlers.Add(new ExceptionHandler(ExceptionHandlerType.Finally)
         {
             TryStart = firstOriginal, TryEnd = finallyStart, HandlerStart = finallyStart, HandlerEnd = tail,

@@ -151,4 +151,91 @@ public sealed class LocksetTests
 
         Assert.Equal(8, host.GetDomainInfo(d)!.MaxPages);
     }
+
+    /// <summary>
+    /// A call of a method (a frame, as the weaver makes for every core method with lock statements) that reads under
+    /// heap_lock at its lock statement 1, drops it, takes it again at <paramref name="secondSite"/>, then has
+    /// TakeFreePagesLocked (which writes the free counters) run there.
+    /// </summary>
+    private static void TwoSections(Host host, string method, int secondSite, bool readInFirst = true)
+    {
+        var heapLock = typeof(Host).GetField("heapLock", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(host)!;
+        LockSet.BeginFrame(method);
+        try
+        {
+            var first = false;
+            LockSet.EnterSection(heapLock, ref first, site: 1);
+            try
+            {
+                if (readInFirst)
+                {
+                    LockSet.Access(host, "Host.totalAvailPages", method, write: false);
+                }
+            }
+            finally
+            {
+                LockSet.Exit(heapLock);
+            }
+
+            var second = false;
+            LockSet.EnterSection(heapLock, ref second, secondSite);
+            try
+            {
+                CallPrivate(host, "TakeFreePagesLocked", 0, 1L);
+            }
+            finally
+            {
+                LockSet.Exit(heapLock);
+            }
+        }
+        finally
+        {
+            LockSet.EndFrame();
+        }
+    }
+
+    [Fact]
+    public void A_write_in_a_second_section_after_a_read_in_the_first_fails_as_a_stale_value_naming_the_lock()
+    {
+        var host = NewHost();
+
+        var error = Assert.Throws<TargetInvocationException>(() => TwoSections(host, "Host.CheckThenStake", secondSite: 2));
+
+        var message = Assert.IsType<LockDisciplineException>(error.InnerException).Message;
+        const string expected = "stale value: Host.TakeFreePagesLocked writes Host.totalAvailPages in a second heap_lock section "
+            + "of Host.CheckThenStake (lock statement 2), after its section at lock statement 1 read Host.totalAvailPages";
+        Assert.True(message.Contains(expected, StringComparison.Ordinal), message);
+        Assert.Equal(32, host.PhysInfo().FreePages); // Refused before anything was written.
+    }
+
+    [Fact]
+    public void The_same_lock_statement_again_a_first_section_that_read_nothing_or_a_declared_retake_passes()
+    {
+        var host = NewHost();
+
+        TwoSections(host, "Host.CheckThenStake", secondSite: 1); // a loop: each pass is a section of its own
+        TwoSections(host, "Host.CheckThenStake", secondSite: 2, readInFirst: false);
+        TwoSections(host, GuardTable.Retakes.Single(r => r.Lock == GuardTable.HeapLock).Method, secondSite: 2);
+
+        Assert.Equal(29, host.PhysInfo().FreePages);
+    }
+
+    [Fact]
+    public void Every_declared_retake_is_a_core_method_with_two_lock_statements()
+    {
+        var production = Path.Combine(Repository.Root, "src/ClaimVerified/bin/Debug/net10.0/ClaimVerified.dll");
+        using var assembly = AssemblyDefinition.ReadAssembly(production);
+        var methods = assembly.MainModule.GetTypes().SelectMany(t => t.Methods).Where(m => m.HasBody)
+            .ToLookup(m => $"{m.DeclaringType.Name}.{m.Name}");
+
+        Assert.NotEmpty(GuardTable.Retakes);
+        Assert.All(GuardTable.Retakes, retake =>
+        {
+            var enters = methods[retake.Method].Sum(m => m.Body.Instructions.Count(i =>
+                i.Operand is MethodReference { Name: "Enter", DeclaringType.FullName: "System.Threading.Monitor" }));
+            Assert.True(enters >= 2, $"{retake.Method} is declared to re-take {retake.Lock} but has {enters} lock statements");
+            Assert.Contains(retake.Lock, new[] { GuardTable.HeapLock, GuardTable.PageAllocLock, GuardTable.DomctlLock });
+            Assert.False(string.IsNullOrWhiteSpace(retake.Source));
+        });
+    }
 }
