@@ -5,6 +5,8 @@
 # Usage: scripts/lock-mutation-run.sh [PATTERN]     (PATTERN: a glob on the patch names, default *)
 #        scripts/lock-mutation-run.sh --merge       (a stopped run's verdicts into the ledger)
 #   JOBS=N   N worktrees, each taking every N-th mutant (default 2)
+#   STAGES="core ..." runs only these stages (a first pass: a mutant none of them kills is recorded as aborted, "later
+#            stages not run", which the table shows as to run and RESUME=1 runs again with every stage)
 #   RESUME=1 keeps the results of an earlier run (out/lock-mutants/results/*.tsv) and skips the mutants they judge,
 #            and those the committed ledger judged on the same core (the same C# sources of src/ClaimVerified); an
 #            aborted one (a stage cut by the timeout) runs again
@@ -110,7 +112,7 @@ head=$(git rev-parse HEAD)
 mapfile -t all < <(find "$patches" -name "$pattern.patch" -printf '%f\n' | sed 's/\.patch$//' \
   | awk '{ print (/-split[0-9]+$/ ? 1 : 0) "\t" $0 }' | LC_ALL=C sort | cut -f2)
 if [ -n "${RESUME:-}" ]; then
-  judged=$( (cat "$results"/*.tsv 2> /dev/null | cut -f1; awk -F'\t' -v core="$core" 'NR > 1 && $4 == core && $2 != "aborted" { print $1 }' "$ledger" 2> /dev/null) | sort -u)
+  judged=$( (awk -F'\t' '$2 != "aborted" { print $1 }' "$results"/*.tsv 2> /dev/null; awk -F'\t' -v core="$core" 'NR > 1 && $4 == core && $2 != "aborted" { print $1 }' "$ledger" 2> /dev/null) | sort -u)
   mapfile -t all < <(printf '%s\n' "${all[@]}" | grep -vxFf <(printf '%s\n' "$judged") || true)
 else
   rm -f "$results"/*.tsv
@@ -118,7 +120,11 @@ fi
 echo "${#all[@]} lock mutants to run"
 not_spec="FullyQualifiedName!~ClaimVerified.Tests.Traces&FullyQualifiedName!~MutantPatchesTests&FullyQualifiedName!~PackedSpecTests&FullyQualifiedName!~SpecCheckerTests&FullyQualifiedName!~ClaimVerified.Tests.CrossCheck"
 explore_classes="Model.ManifestTests Mutants.ClaimMemoryKillRaceTests Generated.RandomOperationsTests Reference.LinearizabilityTests Protocol.CheckImplTests Spec.DifferentialTests Reference.ScriptTests Generated.AttributionTests Model.CoyoteControlTests Model.CheckerPowerTests"
-stages=(core explore generated rest)
+all_stages=(core explore generated rest)
+read -r -a stages <<< "${STAGES:-${all_stages[*]}}"
+for stage in "${stages[@]}"; do
+  [[ " ${all_stages[*]} " == *" $stage "* ]] || { echo "unknown stage '$stage' in STAGES (the stages: ${all_stages[*]})" >&2; exit 2; }
+done
 declare -A filter_of=(
   [core]="FullyQualifiedName~ClaimVerified.Tests.Core|FullyQualifiedName~LocksetTests"
   [explore]=$(for c in $explore_classes; do printf '|FullyQualifiedName~ClaimVerified.Tests.%s.' "$c"; done | cut -c2-)
@@ -155,6 +161,9 @@ run_job() { # job index
           *) [ "${best%%|*}" = survived ] && { best=$v; best_stage=$stage; } ;;
         esac
       done
+      if [ "${best%%|*}" != killed ] && [ "${#stages[@]}" -lt "${#all_stages[@]}" ]; then
+        best="aborted|not killed in: ${stages[*]}; later stages not run (${best#*|})" best_stage=${stages[-1]}
+      fi
       printf '%s\t%s\t%s\t%s\t%s\n' "$name" "${best%%|*}" "$best_stage" "$core" "${best#*|}" >> "$results/run$run_id-job$job.tsv"
     fi
     git -C "$dir" checkout --quiet -- src

@@ -111,21 +111,42 @@ public static class Explorer
 
     /// <summary>
     /// Runs the engine with the console silenced: Coyote 1.7.11 prints its progress ("... Setting up the test") even at
-    /// verbosity None, and our callers print their own results (and --json output must stay clean).
+    /// verbosity None, and our callers print their own results (and --json output must stay clean). The console is
+    /// the process's: engines running side by side (parallel tests, --jobs) silence it once, and the last to finish
+    /// gives it back.
     /// </summary>
     internal static void RunQuietly(TestingEngine engine)
     {
-        var output = Console.Out;
-        Console.SetOut(TextWriter.Null);
+        lock (QuietGate)
+        {
+            if (quietEngines++ == 0)
+            {
+                loudOutput = Console.Out;
+                Console.SetOut(TextWriter.Null);
+            }
+        }
+
         try
         {
             engine.Run();
         }
         finally
         {
-            Console.SetOut(output);
+            lock (QuietGate)
+            {
+                if (--quietEngines == 0)
+                {
+                    Console.SetOut(loudOutput!);
+                }
+            }
         }
     }
+
+    private static readonly object QuietGate = new();
+
+    private static int quietEngines;
+
+    private static TextWriter? loudOutput;
 
     /// <summary>
     /// Replays a reproducible trace of <paramref name="scenario"/> for <paramref name="profile"/>, and returns the

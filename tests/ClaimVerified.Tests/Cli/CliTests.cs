@@ -250,6 +250,7 @@ public sealed class ReferenceCommandTests() : CliTestBase("ref")
 }
 
 /// <summary>claimverify bench: the checker's power as a Markdown table (counts only: no timed assertions).</summary>
+[Collection(MeteredCollection.Name)]
 public sealed class BenchCommandTests
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace ClaimVerified.Tests.Model;
 /// The runner behind `claimverify bench`: seeds spaced as the Coyote notes ask, a tiny run of each measurement that
 /// checks counts (never times), and the Markdown it renders.
 /// </summary>
+[Collection(MeteredCollection.Name)]
 public sealed class CheckerPowerTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace ClaimVerified.Tests.Model;
 /// a field touched without its lock fails at once, naming the method, the field and the lock; the production build
 /// carries nothing of it.
 /// </summary>
+[Collection(MeteredCollection.Name)]
 public sealed class LocksetTests
 {
     private static Host NewHost() => new(Catalogue.Xen422, new HostConfig(2, 16));
