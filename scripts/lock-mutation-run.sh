@@ -2,7 +2,7 @@
 # The lock-mutant campaign: is every generated lock mutant (scripts/lock-mutants.py) killed, with a message that names a
 # lock or a property?
 #
-# Usage: scripts/lock-mutation-run.sh [PATTERN]     (PATTERN: a glob on the patch names, default *)
+# Usage: scripts/lock-mutation-run.sh [PATTERN...]  (PATTERN: a glob on the patch names, default *; several: any of them)
 #        scripts/lock-mutation-run.sh --merge       (a stopped run's verdicts into the ledger)
 #   JOBS=N   N worktrees, each taking every N-th mutant (default 2)
 #   STAGES="core ..." runs only these stages (a first pass: a mutant none of them kills is recorded as aborted, "later
@@ -34,14 +34,14 @@
 #   3 = generated.
 # Mutants run in order of kind: fresh objects, removed locks and order swaps first, then the splits.
 # A kill counts only if a failing test's message names a lock ("lockset:", the lock-order check's "lock order:", the
-# stale-value check's "stale value:") or a property ("[<property>]" or its id);
+# split-section checks' "stale value:" and "torn update:") or a property ("[<property>]" or its id);
 # a linearizability cell that merely stops meeting its expected history within its few executions does not.
 # Report: out/lock-mutants/lock-mutants.tsv (name, verdict, stage, failing tests, first message).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 jobs_max="${JOBS:-2}"
-pattern="${1:-*}"
+patterns=("${@:-*}")
 base="$root/out/lock-mutants"
 patches="$base/patches"
 results="$base/results"
@@ -72,7 +72,7 @@ except Exception:
     print("aborted|no trx"); sys.exit()
 # A lock named by the woven checks or the lock-order check, by the core's own assertions ("... under the same
 # page_alloc_lock"), or a property by its id.
-named = re.compile(r"lockset:|lock order:|stale value:|\b(heap_lock|page_alloc_lock|domctl_lock)\b|\[(%s)\]" % sys.argv[2])
+named = re.compile(r"lockset:|lock order:|stale value:|torn update:|\b(heap_lock|page_alloc_lock|domctl_lock)\b|\[(%s)\]" % sys.argv[2])
 messages = [" ".join((r.findtext(".//t:Message", "", ns) or "").split()) for r in root.findall(".//t:UnitTestResult", ns)
             if r.get("outcome") == "Failed"]
 # The message that names one soonest, quoted from a little before the name (a CsCheck or Coyote preamble comes first).
@@ -104,12 +104,13 @@ rejudge() { # every fresh verdict judged again from its stages' trx, with the cu
 }
 
 # After a stopped run: its verdicts so far, judged again, into the ledger (before anything below can touch the results).
-[ "$pattern" = --merge ] && { rejudge; merge; exit; }
+[ "${patterns[0]}" = --merge ] && { rejudge; merge; exit; }
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 COYOTE_CLI_TELEMETRY_OPTOUT=1
 python3 scripts/lock-mutants.py "$patches"
 head=$(git rev-parse HEAD)
-mapfile -t all < <(find "$patches" -name "$pattern.patch" -printf '%f\n' | sed 's/\.patch$//' \
+names=(); for p in "${patterns[@]}"; do names+=(-o -name "$p.patch"); done
+mapfile -t all < <(find "$patches" \( "${names[@]:1}" \) -printf '%f\n' | sed 's/\.patch$//' \
   | awk '{ print (/-split[0-9]+$/ ? 1 : 0) "\t" $0 }' | LC_ALL=C sort | cut -f2)
 if [ -n "${RESUME:-}" ]; then
   judged=$( (awk -F'\t' '$2 != "aborted" { print $1 }' "$results"/*.tsv 2> /dev/null; awk -F'\t' -v core="$core" 'NR > 1 && $4 == core && $2 != "aborted" { print $1 }' "$ledger" 2> /dev/null) | sort -u)

@@ -33,10 +33,12 @@ public sealed record LockField(string Field, string Name, bool PerOwner, string 
 public sealed record UnlockedReader(string Method, string Source, string? Field = null);
 
 /// <summary>
-/// A method that drops a lock and takes it again, at another lock statement, after reading guarded state under it,
-/// because the Xen code it models does: its later sections may write (the stale-value check lets them).
+/// A method that drops a lock at one lock statement and takes it again at another, after touching guarded state under
+/// it, because the Xen code it models does: that second section may touch it again (the split-section checks let it).
+/// Sites are the lock statements' ordinals in the method's compiled body (1: its first Monitor.Enter), as the weaver
+/// numbers them; only this pair is declared, so a section split anywhere else in the method is still seen.
 /// </summary>
-public sealed record Retake(string Method, string Lock, string Source);
+public sealed record Retake(string Method, string Lock, int FirstSite, int SecondSite, string Source);
 
 /// <summary>
 /// The guard table. Lock names are Xen's. Sources cite xen-project/xen at the commit or tag named, and
@@ -147,13 +149,14 @@ public static class GuardTable
     ];
 
     /// <summary>
-    /// The methods that take a lock again after dropping it, as Xen's code does. Everywhere else a method's second
-    /// section of a lock that it read under before may not write: a value checked under a lock is stale once the lock
-    /// is dropped (LockSet's stale-value check).
+    /// The sections that take a lock again after dropping it, as Xen's code does. Everywhere else a method's second
+    /// section of a lock may not write after its first read (a value checked under a lock is stale once the lock is
+    /// dropped) nor touch what its first wrote (the update was torn while the lock was free): LockSet's split-section
+    /// checks.
     /// </summary>
     public static IReadOnlyList<Retake> Retakes { get; } =
     [
-        new("Host.AllocDomainPages", HeapLock,
+        new("Host.AllocDomainPages", HeapLock, FirstSite: 1, SecondSite: 3,
             "xen/common/page_alloc.c alloc_domheap_pages (4.3 to 4.22): alloc_heap_pages takes the pages under heap_lock, "
             + "assign_pages (assign_page in 4.15+) gives them to the domain under its page_alloc_lock, and when that fails "
             + "free_heap_pages returns them under heap_lock again; what the first section read is not relied on then"),

@@ -1,6 +1,6 @@
 // What the woven core calls: lock acquisition and release (so each thread knows the locks it holds), the lockset check
-// on every access to a guarded field, the stale-value check on every write, and a scheduling point on every read Xen
-// makes without a lock.
+// on every access to a guarded field, the split-section checks (stale value, torn update) on every access, and a
+// scheduling point on every read Xen makes without a lock.
 using System.Runtime.CompilerServices;
 using Microsoft.Coyote.Runtime;
 
@@ -23,19 +23,23 @@ public static class LockSet
     private sealed record LockInfo(string Name, object? Owner);
 
     /// <summary>
-    /// One call of a core method that has lock statements: the sections of each lock it has closed, by site (the
-    /// lock statement's ordinal in the method), with the first field that lock guards read while each was held.
+    /// A section of a lock that a call of a method has closed: its site (the lock statement's ordinal in the method)
+    /// and the first field that lock guards it read and wrote (null: none).
     /// </summary>
+    private sealed record Section(int Site, string? Read, string? Wrote);
+
+    /// <summary>One call of a core method that has lock statements: the sections it has closed that read or wrote.</summary>
     private sealed class Frame(string method)
     {
         public string Method { get; } = method;
 
-        public List<(object Lock, int Site, string Read)> Closed { get; } = [];
+        public List<(object Lock, Section Section)> Closed { get; } = [];
     }
 
     /// <summary>
-    /// One lock held: where it was taken, the first field it guards read while it was held and, when the same call of
-    /// the same method had already held the same lock at another site and read what it guards, that earlier section.
+    /// One lock held: where it was taken, the first fields it guards read and written while it was held and, when the
+    /// same call of the same method had already held the same lock at another site and touched what it guards, that
+    /// earlier section.
     /// </summary>
     private sealed class Holding(object lockObject, Frame? frame, int site)
     {
@@ -47,7 +51,9 @@ public static class LockSet
 
         public string? FirstRead { get; set; }
 
-        public (int Site, string Read)? After { get; init; }
+        public string? FirstWrite { get; set; }
+
+        public Section? After { get; init; }
     }
 
     private static readonly ConditionalWeakTable<object, LockInfo> Named = new();
@@ -59,8 +65,8 @@ public static class LockSet
 
     private static readonly Dictionary<string, Guard> GuardsByField = GuardTable.Guards.ToDictionary(g => g.Field);
 
-    private static readonly HashSet<(string Method, string Lock)> DeclaredRetakes =
-        GuardTable.Retakes.Select(r => (r.Method, r.Lock)).ToHashSet();
+    private static readonly HashSet<(string Method, string Lock, int FirstSite, int SecondSite)> DeclaredRetakes =
+        GuardTable.Retakes.Select(r => (r.Method, r.Lock, r.FirstSite, r.SecondSite)).ToHashSet();
 
     [ThreadStatic]
     private static List<Holding>? held;
@@ -145,9 +151,9 @@ public static class LockSet
         if (index >= 0)
         {
             var holding = Held[index];
-            if (holding is { Frame: not null, FirstRead: not null })
+            if (holding.Frame is not null && (holding.FirstRead ?? holding.FirstWrite) is not null)
             {
-                holding.Frame.Closed.Add((lockObject, holding.Site, holding.FirstRead));
+                holding.Frame.Closed.Add((lockObject, new Section(holding.Site, holding.FirstRead, holding.FirstWrite)));
             }
 
             Held.RemoveAt(index);
@@ -184,14 +190,8 @@ public static class LockSet
 
         var start = LocksetMeter.Begin();
         var guard = GuardsByField[field];
-        if (write)
-        {
-            CheckNotStale(field, method);
-        }
-        else
-        {
-            NoteRead(field, guard, owner);
-        }
+        CheckNotSplit(field, method, write);
+        NoteAccess(field, guard, owner, write);
 
         if (!write && (unlockedReaderDepth > 0 || guard.Kind == GuardKind.WrittenLockedReadAnywhere))
         {
@@ -215,16 +215,17 @@ public static class LockSet
 
     /// <summary>
     /// The section of <paramref name="lockObject"/> that this call of the frame's method held before, at another lock
-    /// statement, and read guarded state in (none, if the method is declared to re-take that lock as Xen's does).
+    /// statement, and touched guarded state in (none, if this pair of its sections is declared a re-take, as Xen's).
     /// </summary>
-    private static (int Site, string Read)? EarlierSection(Frame frame, object lockObject, int site)
+    private static Section? EarlierSection(Frame frame, object lockObject, int site)
     {
-        foreach (var (closedLock, closedSite, read) in frame.Closed)
+        foreach (var (closedLock, section) in frame.Closed)
         {
-            if (closedLock == lockObject && closedSite != site
-                && !(Named.TryGetValue(lockObject, out var info) && DeclaredRetakes.Contains((frame.Method, info.Name))))
+            if (closedLock == lockObject && section.Site != site
+                && !(Named.TryGetValue(lockObject, out var info)
+                    && DeclaredRetakes.Contains((frame.Method, info.Name, section.Site, site))))
             {
-                return (closedSite, read);
+                return section;
             }
         }
 
@@ -232,39 +233,48 @@ public static class LockSet
     }
 
     /// <summary>
-    /// Notes a read of a field in the sections of the lock that guards it: a value is stale only once its own lock is
-    /// dropped (a field of another lock held across a split cannot change meanwhile).
+    /// Notes an access to a field in the sections of the lock that guards it: what a section read is stale, and what
+    /// it wrote half an update, only once its own lock is dropped (a field of another lock held across a split cannot
+    /// change meanwhile).
     /// </summary>
-    private static void NoteRead(string field, Guard guard, object owner)
+    private static void NoteAccess(string field, Guard guard, object owner, bool write)
     {
         foreach (var holding in Held)
         {
-            if (holding.FirstRead is null && Named.TryGetValue(holding.Lock, out var info) && info.Name == guard.Lock
-                && (!guard.PerOwner || info.Owner == owner))
+            if (Named.TryGetValue(holding.Lock, out var info) && info.Name == guard.Lock && (!guard.PerOwner || info.Owner == owner))
             {
-                holding.FirstRead = field;
+                holding.FirstRead ??= write ? null : field;
+                holding.FirstWrite ??= write ? field : null;
             }
         }
     }
 
     /// <summary>
-    /// Burrows and Leino's stale value: a write made in a section of a lock that the same call of a method had dropped
-    /// after reading under it. What was checked under the lock may have changed while it was free, and Xen's function
-    /// holds the lock across both (unless <see cref="GuardTable.Retakes"/> says it re-takes it).
+    /// A section of a lock that the same call of a method had held before, at another lock statement, and dropped:
+    /// Xen's function holds the lock across both (unless <see cref="GuardTable.Retakes"/> says it re-takes it).
+    /// A write after the first section read is Burrows and Leino's stale value (what was checked may have changed
+    /// while the lock was free); any access after the first section wrote is a torn update (while the lock was free,
+    /// other threads saw the update half made, and this section builds on a state they may have changed).
     /// </summary>
-    private static void CheckNotStale(string field, string method)
+    private static void CheckNotSplit(string field, string method, bool write)
     {
         foreach (var holding in Held)
         {
-            if (holding.After is { } earlier)
+            if (holding.After is not { } earlier || (!write && earlier.Wrote is null))
             {
-                var lockName = Named.TryGetValue(holding.Lock, out var info) ? info.Name : "an unnamed lock";
-                throw new LockDisciplineException(
-                    $"stale value: {method} writes {field} in a second {lockName} section of {holding.Frame!.Method} (lock statement "
-                    + $"{holding.Site}), after its section at lock statement {earlier.Site} read {earlier.Read} and dropped {lockName}: "
-                    + $"what was read under the lock may have changed while it was free. Xen holds {lockName} across both; the "
-                    + "guard table declares no re-take of it in this method");
+                continue;
             }
+
+            var lockName = Named.TryGetValue(holding.Lock, out var info) ? info.Name : "an unnamed lock";
+            var second = $"{method} {(write ? "writes" : "reads")} {field} in a second {lockName} section of {holding.Frame!.Method} "
+                + $"(lock statement {holding.Site}), after its section at lock statement {earlier.Site}";
+            var why = write && earlier.Read is not null
+                ? $"stale value: {second} read {earlier.Read} and dropped {lockName}: what was read under the lock may have "
+                    + "changed while it was free"
+                : $"torn update: {second} wrote {earlier.Wrote} and dropped {lockName}: while the lock was free other threads "
+                    + "saw the update half made";
+            throw new LockDisciplineException(
+                $"{why}. Xen holds {lockName} across both; the guard table declares no re-take of it in this method");
         }
     }
 

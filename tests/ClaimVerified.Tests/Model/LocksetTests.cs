@@ -3,6 +3,7 @@ using ClaimVerified.Locks;
 using ClaimVerified.Profiles;
 using ClaimVerified.Tests.Traces;
 using Mono.Cecil;
+using Mono.Cecil.Cil;
 
 namespace ClaimVerified.Tests.Model;
 
@@ -153,24 +154,34 @@ public sealed class LocksetTests
         Assert.Equal(8, host.GetDomainInfo(d)!.MaxPages);
     }
 
+    /// <summary>What the first section of <see cref="TwoSections"/> does with the field heap_lock guards.</summary>
+    private enum FirstSection
+    {
+        TouchesNothing,
+        Reads,
+        Writes,
+    }
+
     /// <summary>
-    /// A call of a method (a frame, as the weaver makes for every core method with lock statements) that reads under
-    /// heap_lock at its lock statement 1, drops it, takes it again at <paramref name="secondSite"/>, then has
-    /// TakeFreePagesLocked (which writes the free counters) run there.
+    /// A call of a method (a frame, as the weaver makes for every core method with lock statements) that touches
+    /// (<paramref name="first"/>) what heap_lock guards under it at its lock statement <paramref name="firstSite"/>,
+    /// drops it, takes it again at <paramref name="secondSite"/>, then has TakeFreePagesLocked (which reads and writes
+    /// the free counters) run there.
     /// </summary>
-    private static void TwoSections(Host host, string method, int secondSite, bool readInFirst = true)
+    private static void TwoSections(Host host, string method, int secondSite, FirstSection first = FirstSection.Reads, int firstSite = 1)
     {
         var heapLock = typeof(Host).GetField("heapLock", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(host)!;
         LockSet.BeginFrame(method);
         try
         {
-            var first = false;
-            LockSet.EnterSection(heapLock, ref first, site: 1);
+            var taken = false;
+            LockSet.EnterSection(heapLock, ref taken, firstSite);
             try
             {
-                if (readInFirst)
+                if (first != FirstSection.TouchesNothing)
                 {
-                    LockSet.Access(host, "Host.totalAvailPages", method, write: false);
+                    // The check's own record of an access (the field is not changed): what the woven core calls first.
+                    LockSet.Access(host, "Host.totalAvailPages", method, write: first == FirstSection.Writes);
                 }
             }
             finally
@@ -210,15 +221,50 @@ public sealed class LocksetTests
     }
 
     [Fact]
-    public void The_same_lock_statement_again_a_first_section_that_read_nothing_or_a_declared_retake_passes()
+    public void Any_access_in_a_second_section_after_a_write_in_the_first_fails_as_a_torn_update_naming_the_lock()
     {
         var host = NewHost();
 
-        TwoSections(host, "Host.CheckThenStake", secondSite: 1); // a loop: each pass is a section of its own
-        TwoSections(host, "Host.CheckThenStake", secondSite: 2, readInFirst: false);
-        TwoSections(host, GuardTable.Retakes.Single(r => r.Lock == GuardTable.HeapLock).Method, secondSite: 2);
+        var error = Assert.Throws<TargetInvocationException>(
+            () => TwoSections(host, "Host.TakeThenCount", secondSite: 2, FirstSection.Writes));
 
-        Assert.Equal(29, host.PhysInfo().FreePages);
+        var message = Assert.IsType<LockDisciplineException>(error.InnerException).Message;
+        const string expected = "torn update: Host.TakeFreePagesLocked reads Host.nodeAvailPages in a second heap_lock section "
+            + "of Host.TakeThenCount (lock statement 2), after its section at lock statement 1 wrote Host.totalAvailPages and "
+            + "dropped heap_lock: while the lock was free other threads saw the update half made";
+        Assert.True(message.Contains(expected, StringComparison.Ordinal), message);
+        Assert.Equal(32, host.PhysInfo().FreePages); // Refused at the first read, before anything was written.
+    }
+
+    [Fact]
+    public void A_declared_retake_covers_its_own_two_lock_statements_and_no_other_pair()
+    {
+        var retake = GuardTable.Retakes.Single(r => r.Lock == GuardTable.HeapLock);
+        var host = NewHost();
+
+        var other = Assert.Throws<TargetInvocationException>(() => TwoSections(host, retake.Method, secondSite: retake.SecondSite + 1,
+            FirstSection.Writes, retake.FirstSite));
+        var reversed = Assert.Throws<TargetInvocationException>(() => TwoSections(host, retake.Method, secondSite: retake.FirstSite,
+            FirstSection.Writes, retake.SecondSite));
+
+        Assert.StartsWith("torn update:", other.InnerException!.Message, StringComparison.Ordinal);
+        Assert.StartsWith("torn update:", reversed.InnerException!.Message, StringComparison.Ordinal);
+        Assert.Equal(32, host.PhysInfo().FreePages);
+    }
+
+    [Fact]
+    public void The_same_lock_statement_again_a_first_section_that_touched_nothing_or_a_declared_retake_passes()
+    {
+        var host = NewHost();
+        var retake = GuardTable.Retakes.Single(r => r.Lock == GuardTable.HeapLock);
+
+        TwoSections(host, "Host.CheckThenStake", secondSite: 1); // a loop: each pass is a section of its own
+        TwoSections(host, "Host.CheckThenStake", secondSite: 1, FirstSection.Writes);
+        TwoSections(host, "Host.CheckThenStake", secondSite: 2, FirstSection.TouchesNothing);
+        TwoSections(host, retake.Method, retake.SecondSite, FirstSection.Reads, retake.FirstSite);
+        TwoSections(host, retake.Method, retake.SecondSite, FirstSection.Writes, retake.FirstSite);
+
+        Assert.Equal(27, host.PhysInfo().FreePages);
     }
 
     [Fact]
@@ -232,11 +278,38 @@ public sealed class LocksetTests
         Assert.NotEmpty(GuardTable.Retakes);
         Assert.All(GuardTable.Retakes, retake =>
         {
-            var enters = methods[retake.Method].Sum(m => m.Body.Instructions.Count(i =>
-                i.Operand is MethodReference { Name: "Enter", DeclaringType.FullName: "System.Threading.Monitor" }));
-            Assert.True(enters >= 2, $"{retake.Method} is declared to re-take {retake.Lock} but has {enters} lock statements");
-            Assert.Contains(retake.Lock, new[] { GuardTable.HeapLock, GuardTable.PageAllocLock, GuardTable.DomctlLock });
+            var method = Assert.Single(methods[retake.Method]);
+            var locks = LockStatements(method);
+            Assert.True(retake.FirstSite < retake.SecondSite && retake.SecondSite <= locks.Count,
+                $"{retake.Method} is declared to re-take {retake.Lock} at lock statements {retake.FirstSite} and {retake.SecondSite}, "
+                + $"but has {locks.Count}");
+            Assert.Equal(retake.Lock, locks[retake.FirstSite - 1]);
+            Assert.Equal(retake.Lock, locks[retake.SecondSite - 1]);
             Assert.False(string.IsNullOrWhiteSpace(retake.Source));
         });
+    }
+
+    /// <summary>
+    /// The lock each Monitor.Enter of a compiled method takes, in order (the weaver's site numbers, from 1): the lock
+    /// field loaded last before it, as a C# lock statement evaluates its object just before entering.
+    /// </summary>
+    private static List<string?> LockStatements(MethodDefinition method)
+    {
+        var lockNames = GuardTable.Locks.ToDictionary(l => l.Field.Split('.')[1], l => l.Name);
+        var locks = new List<string?>();
+        string? loaded = null;
+        foreach (var instruction in method.Body.Instructions)
+        {
+            if (instruction.OpCode == OpCodes.Ldfld && instruction.Operand is FieldReference field && lockNames.TryGetValue(field.Name, out var name))
+            {
+                loaded = name;
+            }
+            else if (instruction.Operand is MethodReference { Name: "Enter", DeclaringType.FullName: "System.Threading.Monitor" })
+            {
+                locks.Add(loaded);
+            }
+        }
+
+        return locks;
     }
 }

@@ -84,6 +84,6 @@ public sealed partial class LockMutantLedgerTests
     private static partial Regex CoreHash();
 
     /// <summary>The campaign's rule (scripts/lock-mutation-run.sh, verdict()): a lock by name, the lock-order check, or a property.</summary>
-    [GeneratedRegex(@"lockset:|lock order:|stale value:|\b(heap_lock|page_alloc_lock|domctl_lock)\b|\[[a-z-]+\]")]
+    [GeneratedRegex(@"lockset:|lock order:|stale value:|torn update:|\b(heap_lock|page_alloc_lock|domctl_lock)\b|\[[a-z-]+\]")]
     private static partial Regex NamesALockOrAProperty();
 }
