@@ -147,13 +147,15 @@ def table():
     core = core_hash()
     ledger, argued = rows_of(LEDGER), rows_of(ARGUED)
 
-    def verdict(name):
+    def verdict(name):  # an aborted row counts as argued only with an argument (the ledger test keeps those honest)
         row = ledger.get(name)
-        if row is None or row[3] != core or row[1] == "aborted":
+        if row is None or row[3] != core:
             return "to run"
         if row[1] == "killed":
             return OLD_STAGES.get(row[2], row[2])
-        return "argued" if name in argued and argued[name][1] == core else row[1]
+        if name in argued and argued[name][1] == core:
+            return "argued"
+        return "to run" if row[1] == "aborted" else row[1]
 
     statements = {}  # (where, lock expression) -> {kind: [verdict, ...]}
     for path in core_sources():
@@ -178,6 +180,16 @@ def table():
     out.append(f"{sum(totals.values())} lock mutants of {len(statements)} `lock` statements on core `{core[:12]}`: {summary}. "
                "A stage names where a mutant was killed (core, explore, generated, rest; explore/rest: judged before the "
                "stages were named); *to run*: not judged on this core yet.")
+    shown = sorted(name for name in argued if verdict(name) == "argued")
+    if shown:
+        out.append("")
+        out.append("The survivors, each with its argument (tests/ClaimVerified.Benchmarks/lock-mutants-argued.tsv), the stages it "
+                   "passed in brackets:")
+        out.append("")
+        for name in shown:
+            row = ledger[name]
+            passed = "every stage" if row[1] == "survived" else row[4].split(";")[0].replace("not killed in: ", "")
+            out.append(f"- `{name}` ({passed}): {argued[name][2]}")
     return "\n".join(out)
 
 

@@ -235,13 +235,18 @@ public static class LockSet
     /// <summary>
     /// Notes an access to a field in the sections of the lock that guards it: what a section read is stale, and what
     /// it wrote half an update, only once its own lock is dropped (a field of another lock held across a split cannot
-    /// change meanwhile).
+    /// change meanwhile). A field Xen reads without its own lock (is_dying, the domain list) counts as read in every
+    /// section held while reading it, of the same domain's lock or a host-wide one: such a read is safe only because
+    /// its writer's next step takes that lock (domain_kill sets is_dying, then takes page_alloc_lock and heap_lock to
+    /// release and relinquish), and once the lock is dropped that step may have run.
     /// </summary>
     private static void NoteAccess(string field, Guard guard, object owner, bool write)
     {
+        var readAnywhere = !write && guard.Kind == GuardKind.WrittenLockedReadAnywhere && !Holds(guard, owner);
         foreach (var holding in Held)
         {
-            if (Named.TryGetValue(holding.Lock, out var info) && info.Name == guard.Lock && (!guard.PerOwner || info.Owner == owner))
+            if (Named.TryGetValue(holding.Lock, out var info)
+                && (info.Name == guard.Lock ? !guard.PerOwner || info.Owner == owner : readAnywhere && (info.Owner is null || info.Owner == owner)))
             {
                 holding.FirstRead ??= write ? null : field;
                 holding.FirstWrite ??= write ? field : null;

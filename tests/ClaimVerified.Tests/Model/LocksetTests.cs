@@ -160,6 +160,7 @@ public sealed class LocksetTests
         TouchesNothing,
         Reads,
         Writes,
+        ReadsDomainState,
     }
 
     /// <summary>
@@ -178,10 +179,14 @@ public sealed class LocksetTests
             LockSet.EnterSection(heapLock, ref taken, firstSite);
             try
             {
-                if (first != FirstSection.TouchesNothing)
+                // The check's own record of an access (the field is not changed): what the woven core calls first.
+                if (first is FirstSection.Reads or FirstSection.Writes)
                 {
-                    // The check's own record of an access (the field is not changed): what the woven core calls first.
                     LockSet.Access(host, "Host.totalAvailPages", method, write: first == FirstSection.Writes);
+                }
+                else if (first == FirstSection.ReadsDomainState)
+                {
+                    LockSet.Access(host, "Domain.state", method, write: false); // is_dying, read without domctl_lock
                 }
             }
             finally
@@ -234,6 +239,21 @@ public sealed class LocksetTests
             + "dropped heap_lock: while the lock was free other threads saw the update half made";
         Assert.True(message.Contains(expected, StringComparison.Ordinal), message);
         Assert.Equal(32, host.PhysInfo().FreePages); // Refused at the first read, before anything was written.
+    }
+
+    [Fact]
+    public void A_write_in_a_second_section_after_the_first_read_is_dying_without_its_lock_fails_as_a_stale_value()
+    {
+        var host = NewHost();
+
+        var error = Assert.Throws<TargetInvocationException>(
+            () => TwoSections(host, "Host.CheckDyingThenTake", secondSite: 2, FirstSection.ReadsDomainState));
+
+        var message = Assert.IsType<LockDisciplineException>(error.InnerException).Message;
+        Assert.StartsWith("stale value: Host.TakeFreePagesLocked writes Host.totalAvailPages in a second heap_lock section of "
+            + "Host.CheckDyingThenTake (lock statement 2), after its section at lock statement 1 read Domain.state", message,
+            StringComparison.Ordinal);
+        Assert.Equal(32, host.PhysInfo().FreePages);
     }
 
     [Fact]
