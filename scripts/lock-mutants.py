@@ -147,14 +147,14 @@ def table():
     core = core_hash()
     ledger, argued = rows_of(LEDGER), rows_of(ARGUED)
 
-    def verdict(name):  # an aborted row counts as argued only with an argument (the ledger test keeps those honest)
+    def verdict(name):  # the ledger test keeps the arguments honest: which rows may have one, and what it must show
         row = ledger.get(name)
         if row is None or row[3] != core:
             return "to run"
-        if row[1] == "killed":
-            return OLD_STAGES.get(row[2], row[2])
         if name in argued and argued[name][1] == core:
             return "argued"
+        if row[1] == "killed":
+            return OLD_STAGES.get(row[2], row[2])
         return "to run" if row[1] == "aborted" else row[1]
 
     statements = {}  # (where, lock expression) -> {kind: [verdict, ...]}
@@ -188,7 +188,9 @@ def table():
         out.append("")
         for name in shown:
             row = ledger[name]
-            passed = "every stage" if row[1] == "survived" else row[4].split(";")[0].replace("not killed in: ", "")
+            passed = ("every stage" if row[1] == "survived"
+                      else f"its {row[2]} kill discounted" if row[1] == "killed"
+                      else row[4].split(";")[0].replace("not killed in: ", ""))
             out.append(f"- `{name}` ({passed}): {argued[name][2]}")
     return "\n".join(out)
 
