@@ -105,7 +105,7 @@ public static partial class Spec
             return Rules.Hit(Rules.AllocExtraRefused, (Errno.ENOMEM, s));
         }
 
-        if (profile.OneCriticalSectionPerOperation && AssignPagesFirst(profile, s, d, request, extra) is { } refused)
+        if (profile.AllocatesInOneSection && AssignPagesFirst(profile, s, d, request, extra) is { } refused)
         {
             return refused;
         }

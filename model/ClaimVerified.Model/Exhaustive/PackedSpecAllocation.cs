@@ -82,7 +82,7 @@ public sealed partial class PackedSpec
         }
 
         var request = op.Pages;
-        if (profile.OneCriticalSectionPerOperation)
+        if (profile.AllocatesInOneSection)
         {
             var tot = DomainTot(row, at);
             var max = row[at + PackedLayout.DomMax];

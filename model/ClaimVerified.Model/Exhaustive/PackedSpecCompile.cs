@@ -29,7 +29,7 @@ public sealed partial class PackedSpec
         public readonly bool Tmem = p.Tmem;
         public readonly bool TmemPrivateFreeList = p.TmemPrivateFreeList;
         public readonly ExtraPagesMode ExtraPages = p.ExtraPages;
-        public readonly bool OneCriticalSectionPerOperation = p.OneCriticalSectionPerOperation;
+        public readonly bool AllocatesInOneSection = p.AllocatesInOneSection;
         public readonly bool AssignPagesRefusesTotAboveMax = p.AssignPagesRefusesTotAboveMax;
         public readonly ClaimConsumption ConsumeClaimAt = p.ConsumeClaimAt;
         public readonly bool FreesRegrowClaim = p.FreesRegrowClaim;

@@ -10,14 +10,14 @@ public sealed partial class Host
     /// Returns the pages allocated.
     /// </summary>
     public Outcome Populate(Caller caller, int domid, int order, int node = AnyNode) =>
-        AllocDomainPages(caller, domid, order, node, noRefcount: false);
+        AllocDomainPages(caller, domid, order, node, noRefcount: false, tmemPage: false);
 
     /// <summary>
     /// An owned no-refcount ("extra") allocation, alloc_domheap_pages(d, order, MEMF_no_refcount): special pages the
     /// toolstack or Xen gives a domain (for example ioreq or shared-info pages). Privileged callers only.
     /// </summary>
     public Outcome AllocExtraPages(Caller caller, int domid, int order, int node = AnyNode) =>
-        AllocDomainPages(caller, domid, order, node, noRefcount: true);
+        AllocDomainPages(caller, domid, order, node, noRefcount: true, tmemPage: false);
 
     /// <summary>An allocation for Xen's own heap: alloc_domheap_pages(NULL, order, ...). Only Xen itself may call it.</summary>
     public Outcome AllocXenHeap(Caller caller, int order, int node = AnyNode)
@@ -74,7 +74,7 @@ public sealed partial class Host
         }
     }
 
-    private Outcome AllocDomainPages(Caller caller, int domid, int order, int node, bool noRefcount)
+    private Outcome AllocDomainPages(Caller caller, int domid, int order, int node, bool noRefcount, bool tmemPage)
     {
         if (!TryPagesForOrder(order, out var request) || !IsValidNode(node))
         {
@@ -98,9 +98,9 @@ public sealed partial class Host
             return Errno.ENOMEM;
         }
 
-        if (Profile.OneCriticalSectionPerOperation)
+        if (Profile.AllocatesInOneSection)
         {
-            return AllocDomainPagesInOneSection(d, request, noRefcount, node);
+            return AllocDomainPagesInOneSection(d, request, noRefcount, tmemPage, node);
         }
 
         // Critical section 1: alloc_heap_pages, under heap_lock. The claim check, the pages, and (from 75d29d9b5e)
@@ -127,7 +127,7 @@ public sealed partial class Host
         Errno assigned;
         lock (d.PageAllocLock)
         {
-            assigned = AssignPagesLocked(d, request, noRefcount, takenNode);
+            assigned = AssignPagesLocked(d, request, noRefcount, tmemPage, takenNode);
         }
 
         if (assigned != Errno.Ok)
@@ -148,11 +148,11 @@ public sealed partial class Host
     }
 
     /// <summary>
-    /// Our reference: the whole allocation is one critical section, page_alloc_lock around heap_lock (Xen's lock
-    /// order). assign_pages' checks run first, so an allocation it would refuse never takes pages (and never consumes
+    /// Our reference (and the fix of claim-ignores-inflight-pages): the whole allocation is one critical section,
+    /// page_alloc_lock around heap_lock (Xen's lock order). assign_pages' checks run first, so an allocation it would refuse never takes pages (and never consumes
     /// a claim), and no observer can see pages that are neither free nor the domain's: the allocation is linearizable.
     /// </summary>
-    private Outcome AllocDomainPagesInOneSection(Domain d, long request, bool noRefcount, int node)
+    private Outcome AllocDomainPagesInOneSection(Domain d, long request, bool noRefcount, bool tmemPage, int node)
     {
         lock (d.PageAllocLock)
         {
@@ -179,7 +179,7 @@ public sealed partial class Host
                 d.GhostHeapSidePages += request;
             }
 
-            var assigned = AssignPagesLocked(d, request, noRefcount, takenNode);
+            var assigned = AssignPagesLocked(d, request, noRefcount, tmemPage, takenNode);
             return assigned == Errno.Ok
                 ? Outcome.Ok(request)
                 : throw new System.Diagnostics.UnreachableException(
@@ -281,9 +281,10 @@ public sealed partial class Host
 
     /// <summary>
     /// assign_pages, with the domain's page_alloc_lock held: refuse a dying domain (EINVAL since 8cf167595f), refuse
-    /// going over max_pages (E2BIG), count the pages, and (before 75d29d9b5e) consume the claim.
+    /// going over max_pages (E2BIG), count the pages, and (before 75d29d9b5e) consume the claim. A tmem page is
+    /// tmem's from the moment it is counted: it never enters the guest's physmap, so no decrease_reservation can free it.
     /// </summary>
-    private Errno AssignPagesLocked(Domain d, long request, bool noRefcount, int node)
+    private Errno AssignPagesLocked(Domain d, long request, bool noRefcount, bool tmemPage, int node)
     {
         var refused = AssignPagesRefusal(d, request, noRefcount);
         if (refused != Errno.Ok)
@@ -308,6 +309,7 @@ public sealed partial class Host
         else
         {
             d.TotPages += request;
+            d.TmemPersistentPages += tmemPage ? request : 0;
             if (Profile.ConsumeClaimAt == ClaimConsumption.InAssignPages)
             {
                 ConsumeClaimForTotIncrease(d, node, request);

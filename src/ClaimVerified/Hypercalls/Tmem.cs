@@ -26,18 +26,11 @@ public sealed partial class Host
 
         if (pool == TmemPool.Persistent)
         {
-            var populated = Populate(caller, domid, 0);
-            if (!populated.IsOk)
-            {
-                return populated;
-            }
-
-            lock (d!.PageAllocLock)
-            {
-                d.TmemPersistentPages += 1;
-            }
-
-            return Outcome.Ok(1);
+            // Counted as tmem's in assign_pages' own page_alloc_lock section. Counted in a section of its own after
+            // the populate, the page was for a moment an ordinary guest page that decrease_reservation could free, and
+            // the count then named a page the guest no longer had: an artefact of the model, not of Xen, whose
+            // tmem page is reachable only through its pool.
+            return AllocDomainPages(caller, domid, 0, AnyNode, noRefcount: false, tmemPage: true);
         }
 
         lock (heapLock)

@@ -218,6 +218,17 @@ public sealed record Profile
     /// </summary>
     public bool OneCriticalSectionPerOperation { get; init; }
 
+    /// <summary>
+    /// Whether an allocation alone is one critical section, page_alloc_lock held from assign_pages' checks through
+    /// alloc_heap_pages to assign_pages (the fix of claim-ignores-inflight-pages; our reference has it through
+    /// <see cref="OneCriticalSectionPerOperation"/>). domain_set_outstanding_pages takes page_alloc_lock first, so a claim
+    /// can no longer be staked while pages the heap gave a domain are on their way to its tot_pages.
+    /// </summary>
+    public bool AllocationInOneSection { get; init; }
+
+    /// <summary>Whether allocations run in one critical section, by themselves or with every other operation.</summary>
+    public bool AllocatesInOneSection => OneCriticalSectionPerOperation || AllocationInOneSection;
+
     /// <summary>The result code for a claim naming a domain that does not exist (Xen's memory.c: EINVAL).</summary>
     public Errno ClaimUnknownDomainErrno { get; init; } = Errno.EINVAL;
 

@@ -19,6 +19,23 @@ internal static class SampleConfigs
         """;
 
     /// <summary>
+    /// A toolstack stakes a claim on d1 while d1's own populate is on its way: the page alloc_heap_pages took before the
+    /// claim existed lands in tot_pages after it (claim-ignores-inflight-pages).
+    /// </summary>
+    public const string ClaimDuringPopulate = """
+        {"nodes":1,"pagesPerNode":2,"domains":[2],"actors":[
+          {"kind":"caller","name":"toolstack","calls":["claim d1 1"]},
+          {"kind":"caller","name":"guest","calls":["populate d1 order=0"]}]}
+        """;
+
+    /// <summary>A guest puts a page into its persistent tmem pool while the toolstack decreases its reservation.</summary>
+    public const string PutRacesDecrease = """
+        {"nodes":1,"pagesPerNode":2,"domains":[2],"actors":[
+          {"kind":"caller","name":"guest","calls":["tmem-put d1 persistent as=d1"]},
+          {"kind":"caller","name":"toolstack","calls":["decrease d1 order=0"]}]}
+        """;
+
+    /// <summary>
     /// Choices outside Coyote for a draw (a SplitMix64 stream from a seed): deterministic, as every source of choices
     /// in this repository must be; System.Random is banned.
     /// </summary>
