@@ -213,7 +213,9 @@ public static class Attributor
         /// <summary>The violating schedule replayed with <paramref name="fixes"/> (null: it cannot judge them).</summary>
         public bool? Replay(IReadOnlyList<FindingFix> fixes)
         {
-            if (fixes.Any(f => f.ToConfig is not null))
+            // A call change that leaves this configuration as it was (no soft claim to harden, no builder to place per
+            // node) makes the fix a change of the profile alone here, which the same schedule can judge.
+            if (fixes.Any(f => f.ToConfig is { } change && change(config).ToJson() != config.ToJson()))
             {
                 return null;
             }

@@ -20,7 +20,7 @@ public sealed record FindingFix(string Finding, string Fix, Func<Profile, bool> 
 }
 
 /// <summary>The table finding -> its fix, one row per finding of the manifest (a test keeps them equal).</summary>
-public static class FindingFixes
+public static partial class FindingFixes
 {
     public static IReadOnlyList<FindingFix> All { get; } =
     [
@@ -51,18 +51,40 @@ public static class FindingFixes
         new("offline-recalls-claims", "offlining refuses to unback a claim instead of recalling it (reference)",
             p => p.OfflineRecallsClaims && !p.OfflineKeepsClaimsBacked,
             p => p with { OfflineRecallsClaims = false, OfflineKeepsClaimsBacked = true }),
+        new("claim-ignores-inflight-pages", "the allocation holds page_alloc_lock from its checks to assign_pages, so a claim sees every page on its way (reference)",
+            p => p.ClaimsSupported && p.ConsumeClaimAt == ClaimConsumption.InHeapAllocation && !p.AllocatesInOneSection,
+            // Only where the claim is consumed with the pages (75d29d9b5e): on an older profile one section would also
+            // close split-consumption-window, and that finding's violations are its own fix's to explain.
+            p => p.ConsumeClaimAt == ClaimConsumption.InHeapAllocation ? p with { AllocationInOneSection = true } : p),
         new("max-pages-ignores-claim", "lowering max_pages trims the claim (reference)",
             p => p.ClaimsSupported && !p.MaxPagesTrimsClaim,
             p => p with { MaxPagesTrimsClaim = true }),
         new("tmem-backed-claims-exceed-free", "tmem's freeable pages no longer count as capacity (c492e19fdd); a soft claim, which is that count, becomes hard",
             p => p.ClaimCountsTmemFreeable || p.AllocCheckCountsTmemFreeable || p.SoftClaims,
-            p => p with { ClaimCountsTmemFreeable = false, AllocCheckCountsTmemFreeable = false, SoftClaims = false }),
+            p => p with { ClaimCountsTmemFreeable = false, AllocCheckCountsTmemFreeable = false, SoftClaims = false },
+            HardClaims),
         new("global-claims-cannot-place", "claim sets: a vNUMA build claims per node (the claim-sets proposal)",
             p => p.ClaimsSupported && !p.NodeClaims,
             p => p with { NodeClaims = true },
             c => c with { Actors = [.. c.Actors.Select(a => a.Kind == ActorKind.Builder && a.NodePages is { Count: > 1 } ? a with { Style = ClaimStyle.PerNode } : a)] },
             ["guarantee"]),
     ];
+
+    /// <summary>
+    /// The soft claims of a configuration staked as hard ones: where the tmem fix takes soft claims away, the same
+    /// claim must still be staked, or the fix would remove a violation merely by making the claim's call fail.
+    /// </summary>
+    private static GeneratedConfig HardClaims(GeneratedConfig config) => config with
+    {
+        Actors = [.. config.Actors.Select(a => a with
+        {
+            Style = a.Style == ClaimStyle.Soft ? ClaimStyle.Legacy : a.Style,
+            Calls = a.Calls is null ? null : [.. a.Calls.Select(call => SoftClaim().Replace(call, "$1"))],
+        })],
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(claim \S+ \d+) soft\b")]
+    private static partial System.Text.RegularExpressions.Regex SoftClaim();
 
     public static FindingFix? Get(string finding) => All.FirstOrDefault(f => f.Finding == finding);
 

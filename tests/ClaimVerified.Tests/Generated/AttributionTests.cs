@@ -2,6 +2,7 @@ using ClaimVerified.Model.Attribution;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Generation;
 using ClaimVerified.Model.Scenarios;
+using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Tests.Generated;
@@ -38,6 +39,8 @@ public sealed class AttributionTests
     [Theory]
     [InlineData("xen-4.3", TwoBuilders, "split-consumption-window")]
     [InlineData("xen-4.22", BuilderAndOffliner, "offline-unbacks-claims")]
+    [InlineData("xen-4.22", SampleConfigs.ClaimDuringPopulate, "claim-ignores-inflight-pages")]
+    [InlineData("seed-2012", SampleConfigs.ClaimDuringPopulate, "claim-ignores-inflight-pages")]
     public void A_violation_is_attributed_to_the_finding_whose_fix_removes_it(string profileName, string json, string finding)
     {
         var profile = Catalogue.Get(profileName);
@@ -46,6 +49,16 @@ public sealed class AttributionTests
         var attributed = Attributor.Attribute(profile, scenario, violation);
         Assert.Equal(finding, attributed.Label);
         Assert.Equal([finding], attributed.Findings);
+    }
+
+    [Theory]
+    [InlineData("xen-4.21.0")] // the claim is consumed in assign_pages, so the page on its way consumes it when it lands
+    [InlineData("reference")] // one critical section: the claim waits for the page to land
+    public void A_claim_staked_while_a_page_is_on_its_way_expires_where_the_claim_is_consumed_with_the_page(string profileName)
+    {
+        var profile = Catalogue.Get(profileName);
+        var scenario = ScenarioCatalogue.Given(Config(SampleConfigs.ClaimDuringPopulate, profile));
+        Assert.Empty(WholeBudget.Explore(profile, scenario, new ExplorationOptions(300)).Violations);
     }
 
     [Fact]
@@ -63,13 +76,16 @@ public sealed class AttributionTests
     [Fact]
     public void A_violation_not_met_again_before_its_fix_could_be_explored_is_inconclusive_not_new()
     {
-        // A fix that changes how the configuration calls (here split-consumption-window's, marked as one with a call
-        // change that changes nothing) can be judged only by exploring. Given no schedule to meet the property again in,
+        // A fix that changes how the configuration calls (here split-consumption-window's, given a call change: the
+        // observer looks once more) can be judged only by exploring. Given no schedule to meet the property again in,
         // the configuration does not (none here: a calibration of no schedules meets nothing), and nothing was tried.
         var profile = Catalogue.Xen43;
         var scenario = ScenarioCatalogue.Given(Config(TwoBuilders, profile));
         var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(300), _ => true).Violations.First();
-        var table = new[] { FindingFixes.Get("split-consumption-window")! with { ToConfig = c => c } };
+        var table = new[] { FindingFixes.Get("split-consumption-window")! with
+        {
+            ToConfig = c => c with { Actors = [.. c.Actors.Select(a => a.Kind == ActorKind.Observer ? a with { Steps = a.Steps + 1 } : a)] },
+        } };
 
         var starved = Attributor.Attribute(profile, scenario, violation, table, calibrationBudget: 0);
         Assert.True(starved.IsInconclusive, starved.Label + ": " + starved.Why);
