@@ -67,7 +67,7 @@ public sealed partial class LockMutantLedgerTests
                 // Not every stage ran: only a mutant that no test can tell from the core may stop there.
                 Assert.True(argued[2].StartsWith("Equivalent: ", StringComparison.Ordinal),
                     $"{argued[0]} passed only some stages ({row[4]}): an argument for it must show it equivalent");
-                var tail = SplitTail(argued[0]);
+                var tail = SplitTail(argued[0], argued[1]);
                 Assert.True(tail is not null, $"{argued[0]} passed only some stages; only a split before the section's last "
                     + "statement, a lone return that reads nothing a lock guards, is equivalent by its shape");
             }
@@ -77,10 +77,20 @@ public sealed partial class LockMutantLedgerTests
     [Fact]
     public void A_split_tail_is_a_lone_return_that_reads_no_guarded_field()
     {
-        Assert.Equal("return Outcome.Ok(1);", SplitTail("Lock-Tmem-43-split62"));
-        Assert.Null(SplitTail("Lock-Tmem-43-split48")); // the rest of a tmem put follows
-        Assert.Null(SplitTail("Lock-Populate-109-split120")); // a write of GhostHeapSidePages follows
-        Assert.Null(SplitTail("Lock-Tmem-43-fresh"));
+        // The mutants' names number lines of the core they were judged on (bf42b95's), not of today's.
+        const string Judged = "98173162dbc5b190ac49bf102869f3b93085386c";
+        Assert.Equal("return Outcome.Ok(1);", SplitTail("Lock-Tmem-43-split62", Judged));
+        Assert.Null(SplitTail("Lock-Tmem-43-split48", Judged)); // the rest of a tmem put follows
+        Assert.Null(SplitTail("Lock-Populate-109-split120", Judged)); // a write of GhostHeapSidePages follows
+        Assert.Null(SplitTail("Lock-Tmem-43-fresh", Judged));
+    }
+
+    [Fact]
+    public void The_core_a_verdict_names_is_found_in_the_history()
+    {
+        Assert.Contains("lock (heapLock)", JudgedSource("98173162dbc5b190ac49bf102869f3b93085386c", "Tmem")[42], StringComparison.Ordinal);
+        var unknown = Assert.Throws<InvalidOperationException>(() => JudgedSource(new string('0', 40), "Tmem"));
+        Assert.Contains("no commit", unknown.Message, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -88,7 +98,7 @@ public sealed partial class LockMutantLedgerTests
     /// statement that names no guarded field (null otherwise): the mutant then only releases the lock and takes it again
     /// to evaluate an expression of locals, which no interleaving can tell from releasing it once.
     /// </summary>
-    private static string? SplitTail(string mutant)
+    private static string? SplitTail(string mutant, string core)
     {
         var name = SplitName().Match(mutant);
         if (!name.Success)
@@ -96,14 +106,50 @@ public sealed partial class LockMutantLedgerTests
             return null;
         }
 
-        var source = Directory.GetFiles(Path.Combine(Repository.Root, "src", "ClaimVerified"), name.Groups["file"].Value + ".cs",
-            SearchOption.AllDirectories).Single();
-        var rest = File.ReadLines(source).Skip(int.Parse(name.Groups["line"].Value))
+        var rest = JudgedSource(core, name.Groups["file"].Value).Skip(int.Parse(name.Groups["line"].Value))
             .Select(l => l.Trim()).Where(l => l.Length > 0).TakeWhile(l => l != "}").ToArray();
         var tail = string.Join(" ", rest);
         var guarded = ClaimVerified.Locks.GuardTable.Guards.Select(g => g.Field.Split('.')[1]);
         return tail.StartsWith("return ", StringComparison.Ordinal) && tail.EndsWith(';') && tail.Count(c => c == ';') == 1
             && !guarded.Any(field => Regex.IsMatch(tail, $@"\b{field}\b")) ? tail : null;
+    }
+
+    /// <summary>
+    /// The lines of src/ClaimVerified's FILE.cs on the core a verdict was judged on. The ledger keys a verdict by a hash
+    /// of the core's sources (scripts/lock-mutants.py, core_hash: the sha1 of `git ls-tree -r` over the core's .cs
+    /// files), so that core is the newest commit whose listing hashes to it, and a mutant's line numbers are its lines.
+    /// </summary>
+    private static string[] JudgedSource(string core, string file)
+    {
+        var commit = JudgedCommits.GetOrAdd(core, FindCommit);
+        var path = Git("ls-tree", "-r", "--name-only", commit, "--", "src/ClaimVerified").Split('\n')
+            .Single(p => p.EndsWith("/" + file + ".cs", StringComparison.Ordinal));
+        return Git("show", $"{commit}:{path}").Split('\n');
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> JudgedCommits = new();
+
+    private static string FindCommit(string core)
+    {
+        foreach (var commit in Git("log", "--format=%H", "--", "src/ClaimVerified").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var listing = Git("ls-tree", "-r", commit, "--", "src/ClaimVerified").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var kept = string.Concat(listing.Where(l => l.EndsWith(".cs", StringComparison.Ordinal)).Select(l => l + "\n"));
+            if (Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(kept))) == core)
+            {
+                return commit;
+            }
+        }
+
+        throw new InvalidOperationException($"no commit of this repository's history has the core {core}: was the ledger judged elsewhere?");
+    }
+
+    /// <summary>git ARGS in the repository root; git is always there in this repository's CI, so its absence fails.</summary>
+    private static string Git(params string[] args)
+    {
+        var result = ChildProcess.Run("git", args, TimeSpan.FromMinutes(1), Repository.Root);
+        Assert.True(result.ExitCode == 0, $"git {string.Join(' ', args)}: {result.Output}");
+        return result.Stdout;
     }
 
     [Fact]
