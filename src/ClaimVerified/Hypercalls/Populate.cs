@@ -149,8 +149,9 @@ public sealed partial class Host
 
     /// <summary>
     /// Our reference (and the fix of claim-ignores-inflight-pages): the whole allocation is one critical section,
-    /// page_alloc_lock around heap_lock (Xen's lock order). assign_pages' checks run first, so an allocation it would refuse never takes pages (and never consumes
-    /// a claim), and no observer can see pages that are neither free nor the domain's: the allocation is linearizable.
+    /// page_alloc_lock around heap_lock (Xen's lock order). assign_pages' checks run first, so an allocation it would
+    /// refuse never takes pages (and never consumes a claim), and no observer can see pages that are neither free nor
+    /// the domain's: the allocation is linearizable.
     /// </summary>
     private Outcome AllocDomainPagesInOneSection(Domain d, long request, bool noRefcount, bool tmemPage, int node)
     {
