@@ -144,10 +144,9 @@ public sealed partial class LockMutantLedgerTests
         throw new InvalidOperationException($"no commit of this repository's history has the core {core}: was the ledger judged elsewhere?");
     }
 
-    /// <summary>git ARGS in the repository root; git is always there in this repository's CI, so its absence fails.</summary>
     private static string Git(params string[] args)
     {
-        var result = ChildProcess.Run("git", args, TimeSpan.FromMinutes(1), Repository.Root);
+        var result = Repository.Git(args);
         Assert.True(result.ExitCode == 0, $"git {string.Join(' ', args)}: {result.Output}");
         return result.Stdout;
     }

@@ -1,3 +1,4 @@
+using ClaimVerified.Tests.Traces;
 
 namespace ClaimVerified.Tests.Mutants;
 
@@ -64,29 +65,9 @@ public sealed class MutantPatchesTests
         Assert.NotEmpty(files);
         Assert.All(files, l => Assert.Matches(@"^(---|\+\+\+) [ab]/src/ClaimVerified/", l));
 
-        var (exitCode, output) = Git("apply", "--check", path);
-        Assert.True(exitCode == 0, $"mutants/{name}.patch no longer applies to the core; remake it (mutants/README.md):\n{output}");
+        var applied = Repository.Git("apply", "--check", path);
+        Assert.True(applied.ExitCode == 0, $"mutants/{name}.patch no longer applies to the core; remake it (mutants/README.md):\n{applied.Output}");
     }
 
-    internal static string RepositoryRoot { get; } = FindRoot();
-
-    private static string MutantsFolder => Path.Combine(RepositoryRoot, "mutants");
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ClaimVerified.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("ClaimVerified.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    /// <summary>git ARGS in the repository root; git is always there in this repository's CI, so its absence fails.</summary>
-    private static (int ExitCode, string Output) Git(params string[] args)
-    {
-        var result = ChildProcess.Run("git", args, TimeSpan.FromMinutes(1), RepositoryRoot);
-        return (result.ExitCode, result.Output);
-    }
+    private static string MutantsFolder => Path.Combine(Repository.Root, "mutants");
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using ClaimVerified.Tests.Traces;
 
 namespace ClaimVerified.Tests.Mutants;
 
@@ -25,13 +26,13 @@ public sealed class MutantsAbsentTests
     [InlineData("Mutants.Is")]
     public void No_source_file_of_the_core_holds_a_mutant_hook(string marker)
     {
-        var src = Path.Combine(MutantPatchesTests.RepositoryRoot, "src");
+        var src = Path.Combine(Repository.Root, "src");
         var sources = Directory.EnumerateFiles(src, "*", SearchOption.AllDirectories)
             .Where(f => !IsBuildOutput(Path.GetRelativePath(src, f)))
             .ToArray();
         Assert.NotEmpty(sources);
         var holding = sources.Where(f => File.ReadAllText(f).Contains(marker, StringComparison.Ordinal))
-            .Select(f => Path.GetRelativePath(MutantPatchesTests.RepositoryRoot, f));
+            .Select(f => Path.GetRelativePath(Repository.Root, f));
         Assert.Empty(holding);
     }
 

@@ -14,6 +14,9 @@ public static class Repository
                 .Order(StringComparer.Ordinal).ToArray()
             : [];
 
+    /// <summary>git ARGS in the repository root; git is always there in this repository's CI, so its absence fails.</summary>
+    public static ChildResult Git(params string[] args) => ChildProcess.Run("git", args, TimeSpan.FromMinutes(1), Root);
+
     private static string FindRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
