@@ -103,6 +103,19 @@ public static class Attributor
     }
 
     /// <summary>
+    /// Every finding an attribution of a <paramref name="property"/> violation on <paramref name="profile"/> can name:
+    /// the findings of the fixes that may explain it, and of those that apply once they are in. Whatever
+    /// <see cref="Attribute"/> returns names only these (or none: new, inconclusive).
+    /// </summary>
+    public static IReadOnlySet<string> CandidateFindings(Profile profile, string property, IReadOnlyList<FindingFix>? table = null)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        table ??= FindingFixes.All;
+        var start = table.Where(f => f.MayExplain(profile, property)).ToArray();
+        return Closure(profile, property, table, start).Select(f => f.Finding).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
     /// Whether the fixes of <paramref name="findings"/>, together, remove the violation: on the very schedule where the
     /// replay can judge, else by exploring the configuration with them for <paramref name="budget"/> schedules. A quick
     /// check (it does not ask whether other fixes would remove it too): what shrinking uses to keep a smaller

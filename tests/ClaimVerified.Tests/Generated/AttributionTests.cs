@@ -52,6 +52,23 @@ public sealed class AttributionTests
     }
 
     [Theory]
+    [InlineData("xen-4.3", TwoBuilders, "unlocked-dying-check")] // 4.3 has no dying check to move under the locks
+    [InlineData("xen-4.22", BuilderAndOffliner, "claim-on-dying-domain-leaks")] // 4.22 refuses claims on dying domains
+    public void An_attribution_names_only_candidate_findings_and_the_candidates_are_not_every_finding(string profileName, string json, string notCandidate)
+    {
+        var profile = Catalogue.Get(profileName);
+        var scenario = ScenarioCatalogue.Given(Config(json, profile));
+        var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(300), _ => true).Violations.Single();
+        var candidates = Attributor.CandidateFindings(profile, violation.Property);
+        Assert.Subset(candidates.ToHashSet(), Attributor.Attribute(profile, scenario, violation).Findings.ToHashSet());
+        // Negative space: a fix the profile already has, or one only for another property, is no candidate.
+        Assert.DoesNotContain(notCandidate, candidates);
+        Assert.DoesNotContain("global-claims-cannot-place", Attributor.CandidateFindings(profile, "conservation"));
+        Assert.Contains("global-claims-cannot-place", Attributor.CandidateFindings(profile, "guarantee"));
+        Assert.Empty(Attributor.CandidateFindings(Catalogue.Reference, violation.Property));
+    }
+
+    [Theory]
     [InlineData("xen-4.21.0")] // the claim is consumed in assign_pages, so the page on its way consumes it when it lands
     [InlineData("reference")] // one critical section: the claim waits for the page to land
     public void A_claim_staked_while_a_page_is_on_its_way_expires_where_the_claim_is_consumed_with_the_page(string profileName)
