@@ -175,7 +175,7 @@ public static class MatrixRun
 
     private static Counterexample? Shortest(Profile profile, Scenario scenario, ExplorationResult first, uint budget, MatrixOptions options) =>
         options.Attempts > 1
-            ? Counterexample.FindShortest(profile, scenario, budget, options.Attempts, options.Strategy)
+            ? Counterexample.FindShortest(profile, scenario, budget, options.Attempts, options.Strategy, (options.Seed, first))
             : Counterexample.Replay(profile, scenario, first);
 }
 

@@ -20,14 +20,18 @@ public sealed record Counterexample(ExplorationResult Result, IReadOnlyList<Hist
     /// under Coyote's random strategies) and keeps the violation whose execution has the fewest operations: the
     /// shortest counterexample is the one a person can read. Null when no attempt finds a violation.
     /// </summary>
-    public static Counterexample? FindShortest(Profile profile, Scenario scenario, uint budget, int attempts, Strategy strategy = Strategy.Portfolio)
+    /// <param name="explored">An exploration already made with these options at <c>Seed</c>: an attempt with that seed
+    /// reuses it instead of exploring the same schedules again (an exploration is a function of its options).</param>
+    public static Counterexample? FindShortest(Profile profile, Scenario scenario, uint budget, int attempts, Strategy strategy = Strategy.Portfolio,
+        (uint Seed, ExplorationResult Result)? explored = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(attempts, 1);
         Counterexample? best = null;
         for (var attempt = 0; attempt < attempts; attempt++)
         {
             var seed = (uint)(1000003L * attempt + 17);
-            var result = Explorer.Explore(profile, scenario, new ExplorationOptions(budget, strategy, seed));
+            var result = explored is { } known && known.Seed == seed ? known.Result
+                : Explorer.Explore(profile, scenario, new ExplorationOptions(budget, strategy, seed));
             if (!result.BugFound)
             {
                 continue;
