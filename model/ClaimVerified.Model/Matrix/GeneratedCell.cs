@@ -62,8 +62,8 @@ public static class GeneratedCell
             {
                 var example = Counterexample.Replay(profile, scenario, violation.Result);
                 folder = options.Shrink && example.Configuration is { } config
-                    ? WriteShrunk(root, manifest, profile, scenario.Name, config, violation, attributed, ref example)
-                    : TraceFolder.Write(root, example, manifest, attributed);
+                    ? WriteShrunk(root, manifest, profile, scenario.Name, config, violation, attributed, options.Iterations, ref example)
+                    : TraceFolder.Write(root, example, manifest, attributed, budget: options.Iterations);
                 examples[(found.Property, found.Label)] = example;
             }
 
@@ -172,15 +172,15 @@ public static class GeneratedCell
     /// counterexample, is written as it is.
     /// </summary>
     private static string WriteShrunk(string root, ExpectedResults manifest, Profile profile, string family, GeneratedConfig config,
-        MetViolation violation, Attributed attributed, ref Counterexample example)
+        MetViolation violation, Attributed attributed, uint? budget, ref Counterexample example)
     {
         if (Shrinker.Shrink(profile, config, violation, attributed) is not { } shrunk)
         {
-            return TraceFolder.Write(root, example, manifest, attributed);
+            return TraceFolder.Write(root, example, manifest, attributed, budget: budget);
         }
 
         example = Counterexample.Replay(profile, shrunk.Scenario, shrunk.Violation.Result);
-        return TraceFolder.Write(root, example, manifest, shrunk.Attributed, new ShrinkNote(family, shrunk.Describe(config)));
+        return TraceFolder.Write(root, example, manifest, shrunk.Attributed, new ShrinkNote(family, shrunk.Describe(config)), budget);
     }
 
     /// <summary>

@@ -47,7 +47,8 @@ public static class TraceFolder
         return (meta.ShrunkFrom ?? meta.Scenario) == ScenarioCatalogue.GivenName
             ? $"dotnet run --project src/ClaimVerified.Cli -- explore --config FILE --profile {meta.Profile}{shrink} (FILE: the "
                 + "configuration of meta.json, as JSON)"
-            : RegenerateCommand(meta.Profile, meta.ShrunkFrom ?? meta.Scenario) + shrink;
+            : RegenerateCommand(meta.Profile, meta.ShrunkFrom ?? meta.Scenario) + shrink
+                + (meta.Budget is { } budget ? $" --iterations {budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "");
     }
 
     /// <summary>
@@ -56,8 +57,10 @@ public static class TraceFolder
     /// </summary>
     /// <param name="shrunk">Set when the counterexample is a shrunk configuration's (a given one): its folder is the
     /// family's, and its README says what it was shrunk from.</param>
+    /// <param name="budget">The schedules the run gave the cell, when it chose them (explore --iterations): recorded so
+    /// that the regenerate command explores as far.</param>
     public static string Write(string root, Counterexample counterexample, ExpectedResults? manifest = null, Attributed? attributed = null,
-        ShrinkNote? shrunk = null)
+        ShrinkNote? shrunk = null, uint? budget = null)
     {
         ArgumentNullException.ThrowIfNull(counterexample);
         var result = counterexample.Result;
@@ -70,7 +73,7 @@ public static class TraceFolder
         var findingId = attributed?.Label ?? row?.Finding;
         var meta = new TraceMeta(TraceMeta.CurrentFormatVersion, result.ProfileName, result.ScenarioName, property, findingId,
             result.BugMessage!, result.Strategy.ToString().ToLowerInvariant(), result.Seed, result.Iterations,
-            counterexample.History.Count, CoyoteVersion, Fingerprint.Current, config, shrunk?.Family);
+            counterexample.History.Count, CoyoteVersion, Fingerprint.Current, config, shrunk?.Family, budget);
         var timeline = counterexample.Timeline;
         File.WriteAllText(Path.Combine(folder, TraceFileName(scenario)), result.ReproducibleTrace);
         File.WriteAllText(Path.Combine(folder, TraceMeta.FileName), meta.ToJson());

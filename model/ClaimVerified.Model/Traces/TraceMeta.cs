@@ -12,7 +12,9 @@ namespace ClaimVerified.Model.Traces;
 /// <see cref="FormatVersion"/> and <see cref="CodeFingerprint"/> before trusting the rest. <see cref="Configuration"/>
 /// is the generated configuration the execution followed (absent for a staged scenario); <see cref="ShrunkFrom"/>, the
 /// family whose drawn configuration was shrunk to it (absent unless <c>explore --shrink</c> wrote the folder: then
-/// <see cref="Scenario"/> is the given configuration's name and the replay does not draw).
+/// <see cref="Scenario"/> is the given configuration's name and the replay does not draw); <see cref="Budget"/>, the
+/// schedules a cell was given when the run that wrote the folder chose them (<c>explore --iterations</c>; absent: the
+/// manifest's budget), so that the folder's regenerate command explores as far.
 /// </summary>
 public sealed record TraceMeta(
     int FormatVersion,
@@ -28,7 +30,8 @@ public sealed record TraceMeta(
     string CoyoteVersion,
     string CodeFingerprint,
     GeneratedConfig? Configuration = null,
-    string? ShrunkFrom = null)
+    string? ShrunkFrom = null,
+    uint? Budget = null)
 {
     /// <summary>Bumped whenever the folder layout or meta.json changes meaning.</summary>
     public const int CurrentFormatVersion = 1;

@@ -68,4 +68,24 @@ public sealed class TraceTests
         Assert.Equal(File.ReadAllText(Path.Combine(folder, TraceFolder.TimelineFile)), rendered);
         Assert.Equal(File.ReadAllText(Path.Combine(folder, TraceFolder.MermaidFile)), TimelineMermaid.Render(first.Timeline));
     }
+
+    [Theory]
+    [MemberData(nameof(TraceFolders))]
+    public void The_readme_regenerates_the_folder_with_what_its_meta_records(string relativeFolder)
+    {
+        // The README is written from meta.json: a command edited by hand (or a run's budget not recorded) fails here.
+        var folder = Path.Combine(Repository.Root, relativeFolder);
+        var meta = TraceMeta.Parse(File.ReadAllText(Path.Combine(folder, TraceMeta.FileName)), folder);
+        Assert.Contains($"Regenerate (after the code changed): `{TraceFolder.RegenerateCommand(meta)}`",
+            File.ReadAllText(Path.Combine(folder, TraceFolder.ReadmeFile)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_budget_the_run_chose_is_in_the_regenerate_command_and_the_manifest_s_is_not()
+    {
+        var meta = new TraceMeta(TraceMeta.CurrentFormatVersion, "xen-4.22", "random-ops", "expiry", null, "m", "portfolio", 17, 11, 4,
+            "1.7.11", "f", Budget: 2000);
+        Assert.EndsWith("--profile xen-4.22 --scenario random-ops --traces traces --iterations 2000", TraceFolder.RegenerateCommand(meta), StringComparison.Ordinal);
+        Assert.DoesNotContain("--iterations", TraceFolder.RegenerateCommand(meta with { Budget = null }), StringComparison.Ordinal);
+    }
 }
