@@ -109,6 +109,12 @@ public static class Explorer
             bug is null ? null : engine.ReproducibleTrace, report.UncontrolledInvocations.ToArray(), stopwatch.Elapsed);
     }
 
+    private static readonly object QuietGate = new();
+
+    private static int quietEngines;
+
+    private static TextWriter? loudOutput;
+
     /// <summary>
     /// Runs the engine with the console silenced: Coyote 1.7.11 prints its progress ("... Setting up the test") even at
     /// verbosity None, and our callers print their own results (and --json output must stay clean). The console is
@@ -141,12 +147,6 @@ public static class Explorer
             }
         }
     }
-
-    private static readonly object QuietGate = new();
-
-    private static int quietEngines;
-
-    private static TextWriter? loudOutput;
 
     /// <summary>
     /// Replays a reproducible trace of <paramref name="scenario"/> for <paramref name="profile"/>, and returns the
