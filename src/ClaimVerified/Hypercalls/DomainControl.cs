@@ -184,7 +184,7 @@ public sealed partial class Host
         if (d.State == DomainState.Alive)
         {
             d.GhostKillStarted = true;
-            if (!Profile.OneCriticalSectionPerOperation)
+            if (!Profile.AllocatesInOneSection)
             {
                 d.State = DomainState.Dying; // Xen: under domctl_lock only; others read is_dying without a lock.
             }
@@ -195,7 +195,9 @@ public sealed partial class Host
                 {
                     // Our reference marks the domain dying in the same section that releases its claim, so whoever
                     // holds page_alloc_lock sees is_dying stable: an allocation or a claim either completes before
-                    // the release or sees the domain dying.
+                    // the release or sees the domain dying. An allocation in one section relies on it (its
+                    // assign_pages checks run before it takes pages), so wherever allocations are one section, so is
+                    // this: else a kill between the checks and assign_pages reaches the UnreachableException there.
                     d.State = DomainState.Dying;
                     ReleaseClaimLocked(d);
                 }

@@ -52,6 +52,20 @@ public sealed class AttributionTests
     }
 
     [Theory]
+    [InlineData("claim-sets")]
+    [InlineData("xen-4.22")]
+    public void A_fixed_profile_allocating_in_one_section_survives_a_kill_racing_its_build(string profileName)
+    {
+        // The in-flight fix runs assign_pages' checks before taking the pages, under page_alloc_lock: a kill must mark
+        // the domain dying under that lock too, or a kill in between makes assign_pages refuse pages already taken.
+        var fixes = new[] { FindingFixes.Get("claim-ignores-inflight-pages")!, FindingFixes.Get("unlocked-dying-check")! };
+        var profile = FindingFixes.Apply(Catalogue.Get(profileName), fixes);
+        Assert.True(profile.AllocatesInOneSection && !profile.OneCriticalSectionPerOperation);
+        var result = Explorer.Explore(profile, ScenarioCatalogue.KillDuringClaim, new ExplorationOptions(2000));
+        Assert.False(result.BugFound, result.BugMessage);
+    }
+
+    [Theory]
     [InlineData("xen-4.3", TwoBuilders, "unlocked-dying-check")] // 4.3 has no dying check to move under the locks
     [InlineData("xen-4.22", BuilderAndOffliner, "claim-on-dying-domain-leaks")] // 4.22 refuses claims on dying domains
     public void An_attribution_names_only_candidate_findings_and_the_candidates_are_not_every_finding(string profileName, string json, string notCandidate)
