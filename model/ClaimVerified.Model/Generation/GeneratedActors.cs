@@ -21,7 +21,7 @@ public static class GeneratedActors
         }
 
         var calls = config.Actors.Any(a => a.Kind == ActorKind.Caller) ? CallScript.Parse(config, world.Profile) : null;
-        return config.Actors.Select(actor => Task.Run(() => Run(world, actor, calls, domids))).ToArray();
+        return config.Actors.Select(actor => world.StartActor(() => Run(world, actor, calls, domids))).ToArray();
     }
 
     private static Task Run(World world, ActorSpec a, IReadOnlyDictionary<string, IReadOnlyList<CallStep>>? calls, int[] domids) => a.Kind switch

@@ -67,7 +67,9 @@ public sealed record Scenario(
         var config = Configure?.Invoke(profile);
         world = new World(profile, Name, config?.Host ?? Host) { ConfigurationJson = config?.ToJson() };
         watch.Started?.Invoke(world);
-        await Task.WhenAll(config is null ? Workloads(world) : GeneratedActors.Start(world, config));
+        var actors = config is null ? Workloads(world) : GeneratedActors.Start(world, config);
+        world.ActorsStarted();
+        await Task.WhenAll(actors);
 
         world.Audit("teardown");
         foreach (var domain in world.Host.ListDomains())

@@ -16,7 +16,7 @@ public static class ClaimToolstack
         var hostPages = world.Host.TotalPages;
         for (var call = 0; call < calls; call++)
         {
-            if (await world.WaitForDomainAsync(maxYields: 20, DomainTarget.Any) is not { } domid)
+            if (await world.WaitForDomainAsync(DomainTarget.Any) is not { } domid)
             {
                 return;
             }

@@ -19,6 +19,26 @@ public sealed class World
     private readonly List<(string Actor, int Domid)> board = [];
 
     /// <summary>
+    /// Guards <see cref="waiters"/> and a waiter's look at <see cref="active"/> before it joins them. The counters are
+    /// moved with Interlocked, outside any lock where no one waits, so that runs without waiters take no extra
+    /// scheduling step (a lock is one under Coyote).
+    /// </summary>
+    private readonly object waitGate = new();
+
+    /// <summary>
+    /// Actors running and not waiting for a domain, plus one for the scenario until it has started them all: while it is
+    /// above zero a domain may still appear; at zero, nobody is left to make one and every waiter gives up.
+    /// </summary>
+    private int active = 1;
+
+    /// <summary>How often a domain appeared (or everyone stopped): a waiter that saw none re-checks if this moved meanwhile.</summary>
+    private long changes;
+    private readonly List<SemaphoreSlim> waiters = [];
+
+    /// <summary>How many wait (written under the gate, read without it for the common case of none).</summary>
+    private int waiting;
+
+    /// <summary>
     /// The heap's (free, outstanding) totals at the end of every heap_lock section so far, the first being the initial
     /// state: the woven lockset runtime calls back at each release (ghost, no scheduling point). The lockset checks
     /// guarantee the totals change nowhere else, so this is every state the heap ever held.
@@ -69,6 +89,11 @@ public sealed class World
         var callStep = History.BeginCall();
         var result = OperationRunner.Apply(Host, operation);
         History.Return(actor, text ?? operation.Describe(), callStep, result, Host.PeekUnlocked(), operation);
+        if (operation is CreateDomain && result.IsOk)
+        {
+            WakeWaiters();
+        }
+
         return result;
     }
 
@@ -118,6 +143,64 @@ public sealed class World
         {
             board.Add((actor, domid));
         }
+
+        WakeWaiters();
+    }
+
+    /// <summary>
+    /// Starts an actor as a task Coyote controls, counted among those who may still make a domain appear until it ends.
+    /// Start every actor of a run this way, then call <see cref="ActorsStarted"/>.
+    /// </summary>
+    public Task StartActor(Func<Task> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        Interlocked.Increment(ref active);
+        return Task.Run(async () =>
+        {
+            try
+            {
+                await run();
+            }
+            finally
+            {
+                Deactivate();
+            }
+        });
+    }
+
+    /// <summary>Every actor of the run has been started: from now on only they can make a domain appear.</summary>
+    public void ActorsStarted() => Deactivate();
+
+    private void Deactivate()
+    {
+        if (Interlocked.Decrement(ref active) == 0)
+        {
+            WakeWaiters();
+        }
+    }
+
+    private void WakeWaiters()
+    {
+        // Nobody waits in most runs: then this takes no lock, so creating a domain adds no scheduling step. The count of
+        // changes moves first, so that an actor between its look and its wait sees it and looks again.
+        Interlocked.Increment(ref changes);
+        if (Volatile.Read(ref waiting) == 0)
+        {
+            return;
+        }
+
+        SemaphoreSlim[] woken;
+        lock (waitGate)
+        {
+            woken = [.. waiters];
+            waiters.Clear();
+            Volatile.Write(ref waiting, 0);
+        }
+
+        foreach (var waiter in woken)
+        {
+            waiter.Release();
+        }
     }
 
     /// <summary>
@@ -142,7 +225,7 @@ public sealed class World
     public async Task RepeatOnPublishedDomainAsync(string actor, int times, Func<int, (Operation Operation, string? Text)> next,
         DomainTarget target = DomainTarget.Published)
     {
-        var domid = await WaitForDomainAsync(maxYields: 20, target);
+        var domid = await WaitForDomainAsync(target);
         if (domid is null)
         {
             return;
@@ -158,35 +241,71 @@ public sealed class World
 
     /// <summary>
     /// The shape of an administrator's act on a domain someone else builds: wait for one to be published (as
-    /// <see cref="WaitForDomainAsync"/> does, at most 20 yields), then <paramref name="act"/> on it; nothing if none is.
+    /// <see cref="WaitForDomainAsync"/> does), then <paramref name="act"/> on it; nothing if none ever is.
     /// </summary>
     public async Task OnPublishedDomainAsync(Func<int, Task> act, DomainTarget target = DomainTarget.Published)
     {
         ArgumentNullException.ThrowIfNull(act);
-        if (await WaitForDomainAsync(maxYields: 20, target) is { } domid)
+        if (await WaitForDomainAsync(target) is { } domid)
         {
             await act(domid);
         }
     }
 
     /// <summary>
-    /// Waits (yielding to the scheduler, at most <paramref name="maxYields"/> times) until some domain of
-    /// <paramref name="target"/> exists, and returns one Coyote chooses, or null.
+    /// Waits until some domain of <paramref name="target"/> exists, and returns one Coyote chooses; null when none does
+    /// and no other actor is left that could make one (all have ended or wait too). It blocks instead of polling: a
+    /// waiter takes no scheduling step until a domain is created or published, so the scheduler's choices go to actors
+    /// that do something (polling took 44% of a generated run's CPU, RESULTS.md).
     /// </summary>
-    public async Task<int?> WaitForDomainAsync(int maxYields, DomainTarget target = DomainTarget.Published)
+    public async Task<int?> WaitForDomainAsync(DomainTarget target = DomainTarget.Published)
     {
-        for (var i = 0; i < maxYields; i++)
+        while (true)
         {
+            // Read without the gate, so that an actor finding a domain takes no extra scheduling step.
+            var seen = Volatile.Read(ref changes);
             var domains = target == DomainTarget.Published ? PublishedDomains() : ExistingDomains();
             if (domains.Count > 0)
             {
                 return domains[Choose(domains.Count)];
             }
 
-            await Task.Yield();
-        }
+            // Stop counting as active, unless nobody else is (then no domain can appear any more). A compare-and-swap, so
+            // that an actor ending meanwhile cannot leave the count above the truth.
+            int seenActive;
+            do
+            {
+                seenActive = Volatile.Read(ref active);
+                if (seenActive <= 1)
+                {
+                    return null;
+                }
+            }
+            while (Interlocked.CompareExchange(ref active, seenActive - 1, seenActive) != seenActive);
 
-        return null;
+            var signal = new SemaphoreSlim(0);
+            bool moved;
+            lock (waitGate)
+            {
+                waiters.Add(signal);
+                Interlocked.Exchange(ref waiting, waiters.Count); // a full fence: the look below cannot move before it
+                // Joined first, looked second: a change made before this look is seen here, one made after it finds
+                // this waiter in the list.
+                moved = Volatile.Read(ref changes) != seen;
+                if (moved)
+                {
+                    waiters.Remove(signal);
+                    Volatile.Write(ref waiting, waiters.Count);
+                }
+            }
+
+            if (!moved)
+            {
+                await signal.WaitAsync();
+            }
+
+            Interlocked.Increment(ref active);
+        }
     }
 }
 
