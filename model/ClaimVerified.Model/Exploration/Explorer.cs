@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Coyote;
 using Microsoft.Coyote.Rewriting;
 using Microsoft.Coyote.SystematicTesting;
+using ClaimVerified.Model.Monitors;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Model.Workloads;
 using ClaimVerified.Profiles;
@@ -21,8 +22,8 @@ public enum Strategy
     QLearning,
 }
 
-/// <summary>What to explore and how hard.</summary>
-public sealed record ExplorationOptions(uint Iterations, Strategy Strategy = Strategy.Portfolio, uint Seed = 17, uint MaxSteps = 2000)
+/// <summary>What to explore and how hard; <paramref name="Only"/>: judge that property alone (null: every property).</summary>
+public sealed record ExplorationOptions(uint Iterations, Strategy Strategy = Strategy.Portfolio, uint Seed = 17, uint MaxSteps = 2000, string? Only = null)
 {
     /// <summary>A limit on everything: at most ten million iterations in one exploration.</summary>
     public const uint MaxIterations = 10_000_000;
@@ -98,7 +99,8 @@ public static class Explorer
     {
         EnsureRewritten();
         var stopwatch = Stopwatch.StartNew();
-        var engine = TestingEngine.Create(Configure(options), () => scenario.RunAsync(profile));
+        var watch = options.Only is { } only ? RunWatch.Monitored with { Judge = PropertyJudge.Only(only) } : RunWatch.Monitored;
+        var engine = TestingEngine.Create(Configure(options), () => scenario.RunAsync(profile, watch));
         var iterations = 0;
         engine.RegisterEndIterationCallBack(_ => iterations++);
         RunQuietly(engine);

@@ -14,13 +14,32 @@ public class PropertyJudge
     /// <summary>The judge every ordinary run uses.</summary>
     public static PropertyJudge Default { get; } = new();
 
+    /// <summary>The property this judge checks alone, or null: every property.</summary>
+    private readonly string? only;
+
+    public PropertyJudge()
+    {
+    }
+
+    private PropertyJudge(string only) => this.only = only;
+
+    /// <summary>
+    /// A judge of <paramref name="property"/> alone: the run goes on past a violation of any other, so a finding that
+    /// breaks another property early in most schedules cannot hide this one (what attribution explores with).
+    /// </summary>
+    public static PropertyJudge Only(string property) => PropertyCatalogue.Contains(property)
+        ? new PropertyJudge(property)
+        : throw new ArgumentException($"no property '{property}'", nameof(property));
+
+    private bool Judges(Property property) => only is null || property.Id == only;
+
     /// <summary>An observer's consistent audit: the snapshot properties.</summary>
     public virtual PropertyViolation? Audit(HostSnapshot snapshot, Profile profile) => FirstOnAudit(snapshot, profile);
 
     /// <summary>What <c>xl info</c> showed: the physinfo properties (the admin view).</summary>
     public virtual PropertyViolation? PhysInfo(ClaimVerified.PhysInfo info)
     {
-        foreach (var property in PropertyCatalogue.OnPhysInfo)
+        foreach (var property in PropertyCatalogue.OnPhysInfo.Where(Judges))
         {
             if (property.Check(info) is { } violation)
             {
@@ -35,7 +54,7 @@ public class PropertyJudge
     public virtual PropertyViolation? PhysInfoAtomic(ClaimVerified.PhysInfo info, IReadOnlyList<(long FreePages, long OutstandingPages)> heldDuringCall)
     {
         ArgumentNullException.ThrowIfNull(info);
-        return PropertyCatalogue.PhysInfoAtomic.Check(info.FreePages, info.OutstandingPages, heldDuringCall);
+        return Judges(PropertyCatalogue.PhysInfoAtomic) ? PropertyCatalogue.PhysInfoAtomic.Check(info.FreePages, info.OutstandingPages, heldDuringCall) : null;
     }
 
     /// <summary>The final audit when every domain is gone: the snapshot properties, then those of the end (no-leak).</summary>
@@ -46,7 +65,7 @@ public class PropertyJudge
             return violation;
         }
 
-        foreach (var property in PropertyCatalogue.AtTheEnd)
+        foreach (var property in PropertyCatalogue.AtTheEnd.Where(Judges))
         {
             if (property.Check(snapshot) is { } atTheEnd)
             {
@@ -64,13 +83,18 @@ public class PropertyJudge
     public virtual PropertyViolation? Guarantee(AllocationFailed failed, BuildAdmitted? build)
     {
         ArgumentNullException.ThrowIfNull(failed);
+        if (!Judges(PropertyCatalogue.Guarantee))
+        {
+            return null;
+        }
+
         var admitted = build is null ? (Admission?)null : new Admission(build.Basis, build.TargetPages);
         return PropertyCatalogue.Guarantee.Check(admitted, failed.Domid, failed.Errno, failed.TotPages, failed.Node);
     }
 
-    private static PropertyViolation? FirstOnAudit(HostSnapshot snapshot, Profile profile)
+    private PropertyViolation? FirstOnAudit(HostSnapshot snapshot, Profile profile)
     {
-        foreach (var property in PropertyCatalogue.OnAudits)
+        foreach (var property in PropertyCatalogue.OnAudits.Where(Judges))
         {
             if (property.Check(snapshot, profile) is { } violation)
             {

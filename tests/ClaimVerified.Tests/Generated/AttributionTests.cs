@@ -128,4 +128,38 @@ public sealed class AttributionTests
         var calibrated = Attributor.Attribute(profile, scenario, violation, table);
         Assert.Equal("split-consumption-window", calibrated.Label);
     }
+
+    /// <summary>
+    /// A seed-2012 configuration of random-ops (waiting actors, December 3) where max-pages-ignores-claim breaks
+    /// claim-bound in 42% of the schedules: judged by every property, that violation ends the schedule first and the
+    /// admin view (a claim of 5 staked over 4 free pages and a freeable tmem page) is met in none of 2000.
+    /// </summary>
+    private const string ClaimBoundHidesAdminView = """
+        {"nodes":1,"pagesPerNode":6,"domains":[6],"actors":[
+          {"kind":"caller","name":"caller1","calls":["populate d1 order=1","decrease d1 order=0","tmem-put d1 persistent as=d1","tmem-put d1 ephemeral as=d1","claim d1 0 soft"]},
+          {"kind":"caller","name":"caller2","calls":["physinfo","claim d1 5","physinfo","claim d1 0"]},
+          {"kind":"caller","name":"caller3","calls":["tmem-flush d1 persistent as=d1","maxmem d1 0","populate d1 order=1","tmem-put d1 ephemeral as=d1","physinfo","physinfo"]}]}
+        """;
+
+    [Fact]
+    public void A_violation_hidden_by_another_propertys_in_most_schedules_is_still_calibrated_and_attributed()
+    {
+        var profile = Catalogue.Seed2012;
+        var scenario = ScenarioCatalogue.Given(Config(ClaimBoundHidesAdminView, profile));
+        // Every property judged, claim-bound ends the schedules that would have met the admin view.
+        var all = WholeBudget.Explore(profile, scenario, new ExplorationOptions(300));
+        Assert.Contains(all.Violations, v => v.Property == "claim-bound");
+        Assert.DoesNotContain(all.Violations, v => v.Property == "admin-view");
+
+        // Judged alone it is met; take a schedule where it is met first also when every property is judged, as in an
+        // ordinary exploration.
+        var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(2000, Only: "admin-view"),
+            v => v.Property == "admin-view" && Explorer.Replay(profile, scenario, v.Result.ReproducibleTrace!).Result.PropertyId == "admin-view")
+            .Violations.Last();
+        Assert.Equal("admin-view", Explorer.Replay(profile, scenario, violation.Result.ReproducibleTrace!).Result.PropertyId);
+
+        var attributed = Attributor.Attribute(profile, scenario, violation);
+        Assert.False(attributed.IsInconclusive, attributed.Why);
+        Assert.Equal("tmem-backed-claims-exceed-free", attributed.Label);
+    }
 }
