@@ -57,7 +57,7 @@ public static class ConfigDraw
             ActorKind.Builder => Builder(profile, host, name, choose),
             ActorKind.BalloonGuest => new ActorSpec(kind, name, MaxPages: 1 + choose((int)total), Steps: steps),
             ActorKind.TmemClient => new ActorSpec(kind, name, MaxPages: 1 + choose((int)W.MaxTmemPages), Steps: steps),
-            ActorKind.Reaper or ActorKind.MaxMemAdmin => new ActorSpec(kind, name),
+            ActorKind.Reaper => new ActorSpec(kind, name),
             _ => new ActorSpec(kind, name, Steps: steps),
         };
     }

@@ -13,7 +13,8 @@ namespace ClaimVerified.Model.Generation;
 /// <item>BalloonGuest: <see cref="StartPages"/>, <see cref="MaxPages"/>, <see cref="Steps"/> adjustments;</item>
 /// <item>TmemClient: <see cref="MaxPages"/>, <see cref="Steps"/> puts and flushes;</item>
 /// <item>ClaimToolstack, Offliner, Sharer, XenAllocator, ExtraPages, Observer: <see cref="Steps"/> calls;</item>
-/// <item>Reaper, MaxMemAdmin: one act, on a domain chosen when they act;</item>
+/// <item>Reaper: one act, on a domain chosen when it acts;</item>
+/// <item>MaxMemAdmin: <see cref="Steps"/> acts (0: one, as recorded before acts were drawn), each on a domain chosen when it acts;</item>
 /// <item>Caller: <see cref="Calls"/>, script lines on the configuration's domains (<see cref="CallScript"/>).</item>
 /// </list>
 /// </summary>
@@ -41,7 +42,8 @@ public sealed record ActorSpec(
             + $"{Style.ToString().ToLowerInvariant()} claim{(MayDestroy ? ", may destroy" : "")}",
         ActorKind.BalloonGuest => $"{Name}: self-ballooning guest from {StartPages} pages, max_pages {MaxPages}, {Steps} adjustments",
         ActorKind.TmemClient => $"{Name}: tmem guest, max_pages {MaxPages}, {Steps} puts/flushes",
-        ActorKind.Reaper or ActorKind.MaxMemAdmin => $"{Name}: {KindName(Kind)}, once, on any domain",
+        ActorKind.Reaper => $"{Name}: {KindName(Kind)}, once, on any domain",
+        ActorKind.MaxMemAdmin => $"{Name}: {KindName(Kind)}, {Math.Max(1, Steps)} act(s), each on any domain",
         ActorKind.Caller => $"{Name}: {string.Join("; ", Calls ?? [])}",
         _ => $"{Name}: {KindName(Kind)}, {Steps} calls" + (ActorKinds.ActsOnOthers(Kind) ? ", on any domain" : ""),
     };

@@ -10,9 +10,18 @@ public static class MaxMemAdmin
 {
     /// <summary>
     /// Halves max_pages of a published domain (the staged story), or, with <see cref="DomainTarget.Any"/>, sets any
-    /// domain's max_pages to a value Coyote chooses between 0 and twice the current one (lowered or raised).
+    /// domain's max_pages to a value Coyote chooses between 0 and twice the current one (lowered or raised), once or
+    /// <paramref name="acts"/> times, each on a domain chosen when it acts.
     /// </summary>
-    public static Task RunAsync(World world, string actor, DomainTarget target = DomainTarget.Published) => world.OnPublishedDomainAsync(async domid =>
+    public static async Task RunAsync(World world, string actor, DomainTarget target = DomainTarget.Published, int acts = 1)
+    {
+        for (var i = 0; i < acts; i++)
+        {
+            await ActAsync(world, actor, target);
+        }
+    }
+
+    private static Task ActAsync(World world, string actor, DomainTarget target) => world.OnPublishedDomainAsync(async domid =>
     {
         await Task.Yield();
         if (world.Host.GetDomainInfo(domid) is { } info)
