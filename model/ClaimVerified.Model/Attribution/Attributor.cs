@@ -8,8 +8,9 @@ namespace ClaimVerified.Model.Attribution;
 /// <summary>
 /// To which finding a violation belongs: one finding (one fix removes it), a compound "A+B" (several single fixes
 /// each remove it, or only a set of them together does), <see cref="New"/> (no known fix removes it: a new finding, never folded
-/// silently into a known one), or <see cref="Inconclusive"/> (no fix the same schedule could judge removes it, and the
-/// others could not be tried: the configuration did not meet the property again, so "new" would be a guess).
+/// silently into a known one), <see cref="Inconclusive"/> (no fix the same schedule could judge removes it, and the
+/// others could not be tried: the configuration did not meet the property again, so "new" would be a guess), or
+/// <see cref="ModelFailure"/> (a try ended in no property at all: an exception or a deadlock of the model itself).
 /// </summary>
 public sealed record Attributed(string Label, IReadOnlyList<string> Findings, string Why)
 {
@@ -17,9 +18,13 @@ public sealed record Attributed(string Label, IReadOnlyList<string> Findings, st
 
     public const string Inconclusive = "inconclusive";
 
+    public const string ModelFailure = "model failure";
+
     public bool IsNew => Label == New;
 
     public bool IsInconclusive => Label == Inconclusive;
+
+    public bool IsModelFailure => Label == ModelFailure;
 
     /// <summary>No known finding explains it (new or inconclusive).</summary>
     public bool IsUnexplained => Findings.Count == 0;
@@ -82,7 +87,18 @@ public static class Attributor
         ArgumentNullException.ThrowIfNull(violation);
         table ??= FindingFixes.All;
         var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property, calibrationBudget);
-        var attributed = AttributeBy(profile, violation.Property, table, attempt);
+        Attributed attributed;
+        try
+        {
+            attributed = AttributeBy(profile, violation.Property, table, attempt);
+        }
+        catch (ModelFailed failed)
+        {
+            // Not "removed": a try that crashed met no property, and counting that as a fix would fold a model bug
+            // into a finding.
+            return new Attributed(Attributed.ModelFailure, [], failed.Message);
+        }
+
         if (attempt.Unjudged == 0)
         {
             return attributed;
@@ -142,7 +158,27 @@ public static class Attributor
         }
 
         var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property, CalibrationBudget);
-        return attempt.Replay(fixes) ?? attempt.ExploreFor(fixes, budget);
+        try
+        {
+            return attempt.Replay(fixes) ?? attempt.ExploreFor(fixes, budget);
+        }
+        catch (ModelFailed)
+        {
+            return false; // The smaller configuration is not kept; the attribution of the one kept reports the failure.
+        }
+    }
+
+    /// <summary>A try of an attribution met no property: the model itself threw or deadlocked.</summary>
+    private sealed class ModelFailed(string message) : Exception(message)
+    {
+        public static void ThrowIfAny(ExplorationResult result, string profileName, IReadOnlyList<FindingFix> fixes)
+        {
+            if (result.BugFound && result.PropertyId is null)
+            {
+                var with = fixes.Count == 0 ? "no fix" : string.Join(", ", fixes.Select(f => f.Finding));
+                throw new ModelFailed($"the model failed on {profileName} with the fixes of {with}: {result.BugMessage}");
+            }
+        }
     }
 
     /// <summary>
@@ -270,8 +306,23 @@ public static class Attributor
 
         /// <summary>Whether the configuration with <paramref name="fixes"/> meets the property nowhere in <paramref name="budget"/> schedules (judged alone).</summary>
         public bool ExploreFor(IReadOnlyList<FindingFix> fixes, uint budget) =>
-            WholeBudget.Explore(FindingFixes.Apply(profile, fixes), ScenarioCatalogue.Given(FindingFixes.Apply(config, fixes)),
-                Judged(budget), v => v.Property == property).Violations.All(v => v.Property != property);
+            Met(fixes, ScenarioCatalogue.Given(FindingFixes.Apply(config, fixes)), budget) is null;
+
+        /// <summary>
+        /// The first violation of the property in <paramref name="budget"/> schedules of the profile with
+        /// <paramref name="fixes"/> (null: none); a schedule that met no property is a <see cref="ModelFailed"/>.
+        /// </summary>
+        private MetViolation? Met(IReadOnlyList<FindingFix> fixes, Scenario given, uint budget)
+        {
+            var fixedProfile = FindingFixes.Apply(profile, fixes);
+            var met = WholeBudget.Explore(fixedProfile, given, Judged(budget), v => v.Property == property || v.Result.PropertyId is null);
+            foreach (var violation in met.Violations)
+            {
+                ModelFailed.ThrowIfAny(violation.Result, fixedProfile.Name, fixes);
+            }
+
+            return met.Violations.FirstOrDefault(v => v.Property == property);
+        }
 
         /// <summary>
         /// An exploration that judges the property under attribution alone. Judged by every property, a schedule ends at
@@ -291,6 +342,7 @@ public static class Attributor
         private bool? SameSchedule(Profile fixedProfile, IReadOnlyList<FindingFix> fixes)
         {
             var (result, world) = Explorer.Replay(fixedProfile, scenario, trace);
+            ModelFailed.ThrowIfAny(result, fixedProfile.Name, fixes);
             if (result.PropertyId == property)
             {
                 if (fixes.Count == 1 && Results(world).SequenceEqual(results))
@@ -324,8 +376,7 @@ public static class Attributor
                 return 0; // No schedule to meet it in.
             }
 
-            var again = WholeBudget.Explore(FindingFixes.Apply(profile, Untouched), ScenarioCatalogue.Given(config), Judged(calibrationBudget), v => v.Property == property)
-                .Violations.FirstOrDefault(v => v.Property == property);
+            var again = Met([.. Untouched], ScenarioCatalogue.Given(config), calibrationBudget);
             return again is null ? 0 : (uint)Math.Max(
                 Math.Clamp((long)again.ScheduleIndex * FixedBudgetFactor, MinFixedBudget, MaxFixedBudget), (long)again.ScheduleIndex * MinFixedBudgetFactor);
         }

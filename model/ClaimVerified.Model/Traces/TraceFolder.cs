@@ -222,7 +222,7 @@ public static class TraceFolder
 
         if (attributed is not null)
         {
-            text.Append("**Attribution.** ").Append(attributed.IsNew ? "New: " : attributed.IsInconclusive ? "Inconclusive: " : attributed.IsCompound ? $"{attributed.Label}: " : "")
+            text.Append("**Attribution.** ").Append(attributed.IsNew ? "New: " : attributed.IsInconclusive ? "Inconclusive: " : attributed.IsModelFailure ? "Model failure: " : attributed.IsCompound ? $"{attributed.Label}: " : "")
                 .Append(attributed.Why).Append(" (the configuration re-explored with one known fix applied at a time).\n\n");
         }
 

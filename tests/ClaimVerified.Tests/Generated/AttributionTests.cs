@@ -105,6 +105,28 @@ public sealed class AttributionTests
     }
 
     [Fact]
+    public void A_fix_under_which_the_model_itself_fails_is_a_model_failure_not_a_fix_that_removes_the_violation()
+    {
+        // The split window on xen-4.3, and a model that throws whenever the claim is consumed with the pages (the fix):
+        // the replay meets no property at all. Counted as "the property did not break", the crash would name the
+        // finding; it must say the model failed, with the exception's text.
+        var profile = Catalogue.Xen43;
+        var scenario = ScenarioCatalogue.Given(Config(TwoBuilders, profile));
+        var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(300), _ => true).Violations.First();
+        var crashing = scenario with { NotApplicable = p => p.ConsumeClaimAt == ClaimConsumption.InHeapAllocation ? "an injected model failure" : null };
+        var table = new[] { FindingFixes.Get("split-consumption-window")! };
+
+        var attributed = Attributor.Attribute(profile, crashing, violation, table);
+        Assert.True(attributed.IsModelFailure, attributed.Label + ": " + attributed.Why);
+        Assert.Empty(attributed.Findings);
+        Assert.Contains("an injected model failure", attributed.Why, StringComparison.Ordinal);
+        Assert.Contains("split-consumption-window", attributed.Why, StringComparison.Ordinal);
+
+        // The same violation, the model intact: the fix removes it.
+        Assert.Equal("split-consumption-window", Attributor.Attribute(profile, scenario, violation, table).Label);
+    }
+
+    [Fact]
     public void A_violation_not_met_again_before_its_fix_could_be_explored_is_inconclusive_not_new()
     {
         // A fix that changes how the configuration calls (here split-consumption-window's, given a call change: the
