@@ -8,9 +8,10 @@ namespace ClaimVerified.Model.Traces;
 
 /// <summary>A violation found by exploration, with the history of its execution (from a replay of its trace).</summary>
 /// <param name="ConfigurationJson">The generated configuration the execution followed (null: a staged scenario).</param>
-public sealed record Counterexample(ExplorationResult Result, IReadOnlyList<HistoryEntry> History, string? ConfigurationJson = null)
+public sealed record Counterexample(ExplorationResult Result, IReadOnlyList<HistoryEntry> History, string? ConfigurationJson = null,
+    IReadOnlyList<PendingCall>? InFlight = null)
 {
-    public Timeline Timeline => new(Result.ProfileName, Result.ScenarioName, Result.BugMessage, History, Configuration?.Describe());
+    public Timeline Timeline => new(Result.ProfileName, Result.ScenarioName, Result.BugMessage, History, Configuration?.Describe(), InFlight);
 
     /// <summary>The configuration, read back (null: a staged scenario).</summary>
     public GeneratedConfig? Configuration => ConfigurationJson is null ? null : GeneratedConfig.FromRecord(ConfigurationJson);
@@ -52,6 +53,6 @@ public sealed record Counterexample(ExplorationResult Result, IReadOnlyList<Hist
     {
         ArgumentNullException.ThrowIfNull(result);
         var (_, world) = Explorer.Replay(profile, scenario, result.ReproducibleTrace!);
-        return new Counterexample(result, world?.History.Entries.ToArray() ?? [], world?.ConfigurationJson);
+        return new Counterexample(result, world?.History.Entries.ToArray() ?? [], world?.ConfigurationJson, world?.History.Pending ?? []);
     }
 }

@@ -14,22 +14,27 @@ public enum TimelineEventKind
     Whole,
     Call,
     Return,
+
+    /// <summary>A call not returned when the property broke: its effects so far are in the host counters after it.</summary>
+    InFlight,
 }
 
 /// <summary>
 /// A counterexample for humans: the actors, every operation's call and return in scheduled order, the host's counters
-/// after each return, and the event where the property was seen broken. The text, Mermaid and SVG renderings are all
+/// after each return, the calls still in flight when it broke, and the event where the property was seen broken. The text, Mermaid and SVG renderings are all
 /// made from this one model, so they cannot disagree.
 /// </summary>
 public sealed partial class Timeline
 {
-    public Timeline(string profile, string scenario, string? message, IReadOnlyList<HistoryEntry> entries, IReadOnlyList<string>? configuration = null)
+    public Timeline(string profile, string scenario, string? message, IReadOnlyList<HistoryEntry> entries, IReadOnlyList<string>? configuration = null,
+        IReadOnlyList<PendingCall>? inFlight = null)
     {
+        inFlight ??= [];
         Configuration = configuration ?? [];
         Profile = profile;
         Scenario = scenario;
         Message = message;
-        Actors = entries.Select(e => e.Actor).Distinct().ToArray();
+        Actors = entries.Select(e => e.Actor).Concat(inFlight.Select(p => p.Actor)).Distinct().ToArray();
         var breaking = BreakingEntry(message, entries);
         var events = new List<TimelineEvent>();
         foreach (var entry in entries)
@@ -49,6 +54,9 @@ public sealed partial class Timeline
             }
         }
 
+        // A call in flight changed the host without a return to show it (a flush that has taken the page and not yet
+        // freed it): without it, the counters of the next row would move with no operation to explain them.
+        events.AddRange(inFlight.Select(p => new TimelineEvent(p.CallStep, p.Actor, TimelineEventKind.InFlight, p.Operation, null, null, false)));
         Events = events.OrderBy(e => e.Step).ToArray();
     }
 

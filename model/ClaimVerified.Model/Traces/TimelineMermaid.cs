@@ -22,9 +22,10 @@ public static class TimelineMermaid
         foreach (var e in timeline.Events)
         {
             var who = Id(e.Actor);
-            if (e.Kind is TimelineEventKind.Call or TimelineEventKind.Whole)
+            if (e.Kind is TimelineEventKind.Call or TimelineEventKind.Whole or TimelineEventKind.InFlight)
             {
-                text.Append("    ").Append(who).Append("->>Xen: ").Append(Escape(e.Operation)).Append('\n');
+                var operation = e.Kind == TimelineEventKind.InFlight ? $"{e.Operation} (in flight)" : e.Operation;
+                text.Append("    ").Append(who).Append("->>Xen: ").Append(Escape(operation)).Append('\n');
             }
 
             if (e.Kind is TimelineEventKind.Return or TimelineEventKind.Whole)

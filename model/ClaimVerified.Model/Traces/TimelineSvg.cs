@@ -50,6 +50,10 @@ public static class TimelineSvg
                     svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 4}\" y=\"{from + 14}\">{Escape(Cut(e.Operation))}</text>\n");
                     svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 4}\" y=\"{y + 14}\">→ {Escape(e.Result ?? "")}</text>\n");
                     break;
+                case TimelineEventKind.InFlight:
+                    svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{x}\" y=\"{y}\" width=\"{LaneWidth - 18}\" height=\"{RowHeight - 4}\" rx=\"4\" fill=\"#ffffff\" stroke=\"#7a8aa0\" stroke-dasharray=\"4 3\"/>\n");
+                    svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 4}\" y=\"{y + 14}\">{Escape(Cut($"{e.Operation} (in flight)"))}</text>\n");
+                    break;
                 default:
                     svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{x}\" y=\"{y}\" width=\"{LaneWidth - 18}\" height=\"{RowHeight - 4}\" rx=\"4\" fill=\"{colour}\" stroke=\"#7a8aa0\"/>\n");
                     svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 4}\" y=\"{y + 14}\">{Escape(Cut($"{e.Operation} → {e.Result}"))}</text>\n");

@@ -5,7 +5,8 @@ namespace ClaimVerified.Model.Traces;
 /// <summary>
 /// The plain-text timeline: one column per actor, one row per event in scheduled order, the host's counters after
 /// each return, and the row where the property broke marked with ✗ and the violation spelled out below it.
-/// An operation that others interleaved with shows as ┌ (call) and └ (return) in its column.
+/// An operation that others interleaved with shows as ┌ (call) and └ (return) in its column; one still in flight when
+/// the property broke shows as ┌⋯ only, explained below the table.
 /// </summary>
 public static class TimelineText
 {
@@ -38,6 +39,11 @@ public static class TimelineText
             text.Append("✗ ").Append(timeline.Message).Append('\n');
         }
 
+        if (timeline.Events.Any(e => e.Kind == TimelineEventKind.InFlight))
+        {
+            text.Append("┌⋯ called and not returned when the property broke: what it did so far is in the host's counters\n");
+        }
+
         return text.ToString();
     }
 
@@ -45,6 +51,7 @@ public static class TimelineText
     {
         TimelineEventKind.Call => $"┌ {e.Operation}",
         TimelineEventKind.Return => $"└ {e.Result}",
+        TimelineEventKind.InFlight => $"┌⋯ {e.Operation}",
         _ => $"{e.Operation} → {e.Result}",
     };
 

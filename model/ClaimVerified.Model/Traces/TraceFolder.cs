@@ -162,10 +162,12 @@ public static class TraceFolder
         var sameCode = meta.CodeFingerprint == Fingerprint.Current;
         ExplorationResult result;
         IReadOnlyList<HistoryEntry> history;
+        IReadOnlyList<PendingCall> inFlight;
         try
         {
             (result, var world) = Explorer.Replay(profile, scenario, trace);
             history = world?.History.Entries.ToArray() ?? [];
+            inFlight = world?.History.Pending ?? [];
         }
         catch (Exception e) when (e is not TraceException)
         {
@@ -180,7 +182,7 @@ public static class TraceFolder
         }
 
         return new ReplayOutcome(meta, result,
-            new Timeline(meta.Profile, meta.Scenario, result.BugMessage, history, meta.Configuration?.Describe()), sameCode);
+            new Timeline(meta.Profile, meta.Scenario, result.BugMessage, history, meta.Configuration?.Describe(), inFlight), sameCode);
     }
 
     private static TraceException NotReproduced(TraceMeta meta, bool sameCode, string what)

@@ -18,6 +18,9 @@ public sealed record HistoryEntry(
     HostSnapshot After,
     Operation? Call = null);
 
+/// <summary>An operation called and not returned when the history was frozen (the property broke while it was in flight).</summary>
+public sealed record PendingCall(string Actor, string Operation, int CallStep);
+
 /// <summary>
 /// The history of one execution: every operation's call and return, in the order Coyote scheduled them. It is the
 /// raw material of timelines (traces/) and of the linearizability check. Recording adds no scheduling point: under
@@ -29,12 +32,27 @@ public sealed class History
     public const int MaxEntries = 4096;
 
     private readonly List<HistoryEntry> entries = [];
+
+    /// <summary>The calls not returned yet, by call step: what a timeline shows in flight when the property broke.</summary>
+    private readonly SortedDictionary<int, PendingCall> pending = [];
     private int step;
     private bool frozen;
 
     public IReadOnlyList<HistoryEntry> Entries => entries;
 
-    public int BeginCall() => ++step;
+    /// <summary>The calls made and not returned, in call order (after a violation: those in flight when it was seen).</summary>
+    public IReadOnlyList<PendingCall> Pending => [.. pending.Values];
+
+    public int BeginCall(string actor, string operation)
+    {
+        var callStep = ++step;
+        if (!frozen)
+        {
+            pending[callStep] = new PendingCall(actor, operation, callStep);
+        }
+
+        return callStep;
+    }
 
     /// <summary>
     /// Stops recording: called when a monitor reports a violation. Coyote ends the execution there, but tasks it no
@@ -45,7 +63,13 @@ public sealed class History
 
     public void Return(string actor, string operation, int callStep, Outcome result, HostSnapshot after, Operation? call = null)
     {
-        if (!frozen && entries.Count < MaxEntries)
+        if (frozen)
+        {
+            return;
+        }
+
+        pending.Remove(callStep);
+        if (entries.Count < MaxEntries)
         {
             entries.Add(new HistoryEntry(entries.Count, actor, operation, callStep, ++step, result, after, call));
         }

@@ -86,9 +86,10 @@ public sealed class World
     public Outcome Do(string actor, Operation operation, string? text = null)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var callStep = History.BeginCall();
+        var described = text ?? operation.Describe();
+        var callStep = History.BeginCall(actor, described);
         var result = OperationRunner.Apply(Host, operation);
-        History.Return(actor, text ?? operation.Describe(), callStep, result, Host.PeekUnlocked(), operation);
+        History.Return(actor, described, callStep, result, Host.PeekUnlocked(), operation);
         if (operation is CreateDomain && result.IsOk)
         {
             WakeWaiters();
@@ -119,7 +120,7 @@ public sealed class World
     /// <summary>The consistent audit an observer makes; the invariant monitor judges it.</summary>
     public void Audit(string actor)
     {
-        var callStep = History.BeginCall();
+        var callStep = History.BeginCall(actor, "audit");
         var snapshot = Host.Snapshot();
         History.Return(actor, "audit", callStep, Outcome.Ok(), snapshot);
         CoyoteSpecification.Monitor<InvariantMonitor>(new Audited(snapshot, actor));
@@ -128,7 +129,7 @@ public sealed class World
     /// <summary>What <c>xl info</c> does: one physinfo; the invariant monitor judges what it shows.</summary>
     public ClaimVerified.PhysInfo ObservePhysInfo(string actor)
     {
-        var callStep = History.BeginCall();
+        var callStep = History.BeginCall(actor, "physinfo");
         var firstHeld = heapStates.Count - 1;
         var info = Host.PhysInfo();
         var held = heapStates.GetRange(firstHeld, heapStates.Count - firstHeld);
