@@ -77,7 +77,7 @@ public static partial class Shrinker
         for (var i = chain.Count - 1; i > 0 && i >= chain.Count - MaxFallbacks; i--)
         {
             var scenario = ScenarioCatalogue.Given(chain[i]);
-            if (Shortest(profile, scenario, property, attributed.Label) is { } found)
+            if (Shortest(profile, scenario, property, attributed) is { } found)
             {
                 return new Shrunk(chain[i], scenario, found.Violation, found.Attributed, Math.Min(tried, MaxTries), i);
             }
@@ -97,12 +97,26 @@ public static partial class Shrinker
         var met = WholeBudget.Explore(profile, scenario, new ExplorationOptions(CandidateBudget), v => v.Property == property)
             .Violations.FirstOrDefault(v => v.Property == property);
         return met is not null && (attributed.IsUnexplained
-            ? Attributor.Attribute(profile, scenario, met).IsUnexplained
+            ? Keeps(attributed, Attributor.Attribute(profile, scenario, met))
             : Attributor.Removes(profile, scenario, met, attributed.Findings, CandidateBudget));
     }
 
-    /// <summary>The violation of the property with the fewest operations, among the first few met, attributed to the label.</summary>
-    private static (MetViolation Violation, Attributed Attributed)? Shortest(Profile profile, Scenario scenario, string property, string label)
+    /// <summary>
+    /// Whether a smaller configuration's attribution keeps the original one: the same label, or both explained by no
+    /// known finding (new or inconclusive: a configuration that meets the property more readily may turn one into the
+    /// other). A model failure is kept only by a model failure: a crash of the model shrunk into a "new" finding, or a
+    /// new finding into a crash, would record a counterexample of something else.
+    /// </summary>
+    public static bool Keeps(Attributed original, Attributed smaller)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(smaller);
+        return original.Label == smaller.Label
+            || (original.IsUnexplained && smaller.IsUnexplained && !original.IsModelFailure && !smaller.IsModelFailure);
+    }
+
+    /// <summary>The violation of the property with the fewest operations, among the first few met, attributed as the original.</summary>
+    private static (MetViolation Violation, Attributed Attributed)? Shortest(Profile profile, Scenario scenario, string property, Attributed original)
     {
         var met = WholeBudget.Explore(profile, scenario, new ExplorationOptions(CandidateBudget))
             .Violations.Where(v => v.Property == property).Take(MaxShortestCandidates)
@@ -110,7 +124,7 @@ public static partial class Shrinker
         foreach (var violation in met)
         {
             var attributed = Attributor.Attribute(profile, scenario, violation);
-            if (attributed.Label == label || (attributed.IsUnexplained && label is Attributed.New or Attributed.Inconclusive))
+            if (Keeps(original, attributed))
             {
                 return (violation, attributed);
             }

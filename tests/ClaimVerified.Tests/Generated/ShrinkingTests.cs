@@ -38,6 +38,27 @@ public sealed partial class ShrinkingTests
     }
 
     [Fact]
+    public void A_smaller_configuration_keeps_the_attribution_only_of_the_same_kind()
+    {
+        var inflight = Attributed.Single("claim-ignores-inflight-pages", "only its fix removes it");
+        var newOne = new Attributed(Attributed.New, [], "no fix removes it");
+        var inconclusive = new Attributed(Attributed.Inconclusive, [], "not met again");
+        var crash = new Attributed(Attributed.ModelFailure, [], "the model failed: assign_pages refused");
+
+        Assert.True(Shrinker.Keeps(inflight, inflight));
+        Assert.True(Shrinker.Keeps(newOne, inconclusive));
+        Assert.True(Shrinker.Keeps(inconclusive, newOne));
+        Assert.True(Shrinker.Keeps(crash, crash));
+        // Negative space: a crash of the model is never shrunk into a new finding, nor a new finding into a crash, nor
+        // a finding into another one or into none.
+        Assert.False(Shrinker.Keeps(newOne, crash));
+        Assert.False(Shrinker.Keeps(crash, newOne));
+        Assert.False(Shrinker.Keeps(inconclusive, crash));
+        Assert.False(Shrinker.Keeps(inflight, newOne));
+        Assert.False(Shrinker.Keeps(inflight, Attributed.Single("max-pages-ignores-claim", "only its fix removes it")));
+    }
+
+    [Fact]
     public void Dropping_a_domain_drops_the_calls_on_it_and_renames_the_later_ones()
     {
         var config = new GeneratedConfig(1, 4,

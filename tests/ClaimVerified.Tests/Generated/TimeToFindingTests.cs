@@ -13,8 +13,28 @@ public sealed class TimeToFindingTests
     [InlineData(40.0, null, false)]
     public void A_cell_meets_the_targets_only_within_both(double? median, int? worst, bool meets)
     {
-        var row = new TimeToFindingRow("xen-4.13", "generated", "max-pages-ignores-claim", false, [1, null], median, worst, 4000);
+        var row = new TimeToFindingRow("xen-4.13", "generated", "max-pages-ignores-claim", Expectation.Alone, [1, null], median, worst, 4000);
         Assert.Equal(meets, row.MeetsTargets);
+    }
+
+    [Fact]
+    public void The_generated_family_is_timed_on_every_staged_finding_of_its_profile_too()
+    {
+        var manifest = ClaimVerified.Model.Manifest.ExpectedResults.Load();
+        foreach (var row in manifest.Results.Where(r => r.Scenario == "generated" && r.ExpectsFindings))
+        {
+            var expected = TimeToFinding.Expected(row);
+            var staged = manifest.Results.Where(r => r.Profile == row.Profile && r.Scenario is not ("generated" or "random-ops") && r.Finding is not null)
+                .Select(r => r.Finding!).ToHashSet();
+            Assert.Superset(staged, expected.Select(e => e.Finding).ToHashSet());
+            Assert.All(row.Findings ?? [], f => Assert.Contains((f, Expectation.Alone), expected));
+            Assert.Equal(expected.Count, expected.Select(e => e.Finding).Distinct().Count());
+        }
+
+        // Negative space: random-ops makes public calls only, so it is timed on its own row and nothing staged.
+        var randomOps = manifest.For("xen-4.13", "random-ops");
+        Assert.DoesNotContain(TimeToFinding.Expected(randomOps), e => e.Expectation == Expectation.Staged);
+        Assert.Contains(("claim-regrows-unbacked", Expectation.Staged), TimeToFinding.Expected(manifest.For("xen-4.13", "generated")));
     }
 
     [Fact]
@@ -22,8 +42,8 @@ public sealed class TimeToFindingTests
     {
         var rows = new[]
         {
-            new TimeToFindingRow("xen-4.22", "generated", "max-pages-ignores-claim", false, [12, 30, null], 30, null, 4000),
-            new TimeToFindingRow("xen-4.22", "generated", "global-claims-cannot-place", true, [5, 9, 7], 7, 9, 4000),
+            new TimeToFindingRow("xen-4.22", "generated", "max-pages-ignores-claim", Expectation.Alone, [12, 30, null], 30, null, 4000),
+            new TimeToFindingRow("xen-4.22", "generated", "global-claims-cannot-place", Expectation.InCompound, [5, 9, 7], 7, 9, 4000),
         };
         var table = TimeToFinding.Render(rows);
         Assert.Contains("| xen-4.22 | generated | max-pages-ignores-claim | 2/3 | 30 | >4000 | **missed** | 12 30 - |", table, StringComparison.Ordinal);
