@@ -5,11 +5,11 @@ namespace ClaimVerified.Model.Generation;
 
 /// <summary>
 /// Starts a generated configuration on a world: first the control domain creates the configuration's domains (one
-/// after another, before anyone else runs, and publishes them), then every actor starts as a task Coyote controls.
+/// after another, before anyone else runs, and publishes them), then names every actor for the scenario to start.
 /// </summary>
 public static class GeneratedActors
 {
-    public static Task[] Start(World world, GeneratedConfig config)
+    public static Func<Task>[] Start(World world, GeneratedConfig config)
     {
         ArgumentNullException.ThrowIfNull(world);
         ArgumentNullException.ThrowIfNull(config);
@@ -21,7 +21,7 @@ public static class GeneratedActors
         }
 
         var calls = config.Actors.Any(a => a.Kind == ActorKind.Caller) ? CallScript.Parse(config, world.Profile) : null;
-        return config.Actors.Select(actor => world.StartActor(() => Run(world, actor, calls, domids))).ToArray();
+        return [.. config.Actors.Select(actor => (Func<Task>)(() => Run(world, actor, calls, domids)))];
     }
 
     private static Task Run(World world, ActorSpec a, IReadOnlyDictionary<string, IReadOnlyList<CallStep>>? calls, int[] domids) => a.Kind switch

@@ -7,15 +7,16 @@ using ClaimVerified.Profiles;
 namespace ClaimVerified.Model.Scenarios;
 
 /// <summary>
-/// A scenario: which workloads race, on which host. <see cref="Workloads"/> starts them (as tasks Coyote controls) on
-/// a fresh world; <see cref="RunAsync"/> waits for them, audits, destroys every domain and makes the final audit.
+/// A scenario: which workloads race, on which host. <see cref="Workloads"/> names them on a fresh world;
+/// <see cref="RunAsync"/> starts each as an actor (a task Coyote controls, <see cref="World.StartActor"/>), waits for
+/// them, audits, destroys every domain and makes the final audit.
 /// </summary>
 public sealed record Scenario(
     string Name,
     string MethodName,
     string Summary,
     HostConfig Host,
-    Func<World, Task[]> Workloads)
+    Func<World, Func<Task>[]> Workloads)
 {
     /// <summary>
     /// Why the scenario does not apply to a profile (null: it does). A workload may only make calls that some code of
@@ -67,7 +68,7 @@ public sealed record Scenario(
         var config = Configure?.Invoke(profile);
         world = new World(profile, Name, config?.Host ?? Host) { ConfigurationJson = config?.ToJson() };
         watch.Started?.Invoke(world);
-        var actors = config is null ? Workloads(world) : GeneratedActors.Start(world, config);
+        var actors = (config is null ? Workloads(world) : GeneratedActors.Start(world, config)).Select(world.StartActor).ToArray();
         world.ActorsStarted();
         await Task.WhenAll(actors);
 

@@ -20,9 +20,9 @@ public static class ScenarioCatalogue
         new HostConfig(1, 2048),
         w =>
         [
-            w.StartActor(() => Builder.RunAsync(w, "builder1", [1024 + w.Choose(3)], ClaimStyle.Legacy, mayDestroy: false)),
-            w.StartActor(() => Builder.RunAsync(w, "builder2", [1024 + w.Choose(3)], ClaimStyle.Legacy, mayDestroy: false)),
-            w.StartActor(() => Observer.RunAsync(w, "admin", 2)),
+            () => Builder.RunAsync(w, "builder1", [1024 + w.Choose(3)], ClaimStyle.Legacy, mayDestroy: false),
+            () => Builder.RunAsync(w, "builder2", [1024 + w.Choose(3)], ClaimStyle.Legacy, mayDestroy: false),
+            () => Observer.RunAsync(w, "admin", 2),
         ]);
 
     public static readonly Scenario ClaimWindow = new(
@@ -31,9 +31,9 @@ public static class ScenarioCatalogue
         new HostConfig(1, 10),
         w =>
         [
-            w.StartActor(() => Builder.RunAsync(w, "builder", [8], ClaimStyle.Legacy, mayDestroy: false)),
-            w.StartActor(() => XenAllocator.RunAsync(w, "xen", 2)),
-            w.StartActor(() => Observer.RunAsync(w, "admin", 2)),
+            () => Builder.RunAsync(w, "builder", [8], ClaimStyle.Legacy, mayDestroy: false),
+            () => XenAllocator.RunAsync(w, "xen", 2),
+            () => Observer.RunAsync(w, "admin", 2),
         ]);
 
     public static readonly Scenario ExtraPages = new(
@@ -43,9 +43,9 @@ public static class ScenarioCatalogue
         new HostConfig(1, 1536 + 16),
         w =>
         [
-            w.StartActor(() => Builder.RunAsync(w, "builder", [1024], ClaimStyle.Legacy, mayDestroy: false)),
-            w.StartActor(() => ExtraPagesAllocator.RunAsync(w, "devmodel", 2)),
-            w.StartActor(() => BalloonGuest.RunAsync(w, "balloon", 0, 520, 3)),
+            () => Builder.RunAsync(w, "builder", [1024], ClaimStyle.Legacy, mayDestroy: false),
+            () => ExtraPagesAllocator.RunAsync(w, "devmodel", 2),
+            () => BalloonGuest.RunAsync(w, "balloon", 0, 520, 3),
         ])
     {
         NotApplicable = profile => ActorKinds.NotApplicable(ActorKind.ExtraPages, profile),
@@ -57,9 +57,9 @@ public static class ScenarioCatalogue
         new HostConfig(1, 16),
         w =>
         [
-            w.StartActor(() => Builder.RunAsync(w, "builder", [12], ClaimStyle.Legacy, mayDestroy: false)),
-            w.StartActor(() => Sharer.RunAsync(w, "sharer", 5)),
-            w.StartActor(() => Observer.RunAsync(w, "admin", 2)),
+            () => Builder.RunAsync(w, "builder", [12], ClaimStyle.Legacy, mayDestroy: false),
+            () => Sharer.RunAsync(w, "sharer", 5),
+            () => Observer.RunAsync(w, "admin", 2),
         ]);
 
     public static readonly Scenario KillDuringClaim = new(
@@ -68,9 +68,9 @@ public static class ScenarioCatalogue
         new HostConfig(1, 16),
         w =>
         [
-            w.StartActor(() => Builder.RunAsync(w, "builder", [8], ClaimStyle.Legacy, mayDestroy: false)),
-            w.StartActor(() => Reaper.RunAsync(w, "reaper")),
-            w.StartActor(() => Observer.AuditAsync(w, "admin", 2)),
+            () => Builder.RunAsync(w, "builder", [8], ClaimStyle.Legacy, mayDestroy: false),
+            () => Reaper.RunAsync(w, "reaper"),
+            () => Observer.AuditAsync(w, "admin", 2),
         ]);
 
     public static readonly Scenario Offline = new(
@@ -79,10 +79,10 @@ public static class ScenarioCatalogue
         new HostConfig(1, 16),
         w =>
         [
-            w.StartActor(() => Builder.RunAsync(w, "builder1", [10], ClaimStyle.Legacy, mayDestroy: false)),
-            w.StartActor(() => Builder.RunAsync(w, "builder2", [6], ClaimStyle.Legacy, mayDestroy: false)),
-            w.StartActor(() => Offliner.RunAsync(w, "offliner", 3)),
-            w.StartActor(() => Observer.RunAsync(w, "admin", 2)),
+            () => Builder.RunAsync(w, "builder1", [10], ClaimStyle.Legacy, mayDestroy: false),
+            () => Builder.RunAsync(w, "builder2", [6], ClaimStyle.Legacy, mayDestroy: false),
+            () => Offliner.RunAsync(w, "offliner", 3),
+            () => Observer.RunAsync(w, "admin", 2),
         ]);
 
     public static readonly Scenario MaxMemLowered = new(
@@ -91,9 +91,9 @@ public static class ScenarioCatalogue
         new HostConfig(1, 16),
         w =>
         [
-            w.StartActor(() => Builder.RunAsync(w, "builder", [8], ClaimStyle.Legacy, mayDestroy: false)),
-            w.StartActor(() => MaxMemAdmin.RunAsync(w, "admin")),
-            w.StartActor(() => Observer.RunAsync(w, "observer", 2)),
+            () => Builder.RunAsync(w, "builder", [8], ClaimStyle.Legacy, mayDestroy: false),
+            () => MaxMemAdmin.RunAsync(w, "admin"),
+            () => Observer.RunAsync(w, "observer", 2),
         ]);
 
     public static readonly Scenario TmemBalloon = new(
@@ -102,10 +102,10 @@ public static class ScenarioCatalogue
         new HostConfig(1, 16),
         w =>
         [
-            w.StartActor(() => Builder.RunAsync(w, "builder", [10], w.Coin() ? ClaimStyle.Soft : ClaimStyle.Legacy, mayDestroy: true)),
-            w.StartActor(() => TmemClient.RunAsync(w, "tmem", 8, 6)),
-            w.StartActor(() => BalloonGuest.RunAsync(w, "balloon", 0, 8, 4)),
-            w.StartActor(() => Observer.RunAsync(w, "admin", 2)),
+            () => Builder.RunAsync(w, "builder", [10], w.Coin() ? ClaimStyle.Soft : ClaimStyle.Legacy, mayDestroy: true),
+            () => TmemClient.RunAsync(w, "tmem", 8, 6),
+            () => BalloonGuest.RunAsync(w, "balloon", 0, 8, 4),
+            () => Observer.RunAsync(w, "admin", 2),
         ]);
 
     public static readonly Scenario NumaPlacement = new(
@@ -114,8 +114,8 @@ public static class ScenarioCatalogue
         new HostConfig(2, 16),
         w =>
         [
-            w.StartActor(() => Builder.RunAsync(w, "builder1", [10, 2], NodeStyle(w.Profile), mayDestroy: false)),
-            w.StartActor(() => Builder.RunAsync(w, "builder2", [8, 4], NodeStyle(w.Profile), mayDestroy: false)),
+            () => Builder.RunAsync(w, "builder1", [10, 2], NodeStyle(w.Profile), mayDestroy: false),
+            () => Builder.RunAsync(w, "builder2", [8, 4], NodeStyle(w.Profile), mayDestroy: false),
         ]);
 
     /// <summary>

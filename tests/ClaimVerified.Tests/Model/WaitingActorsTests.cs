@@ -24,7 +24,7 @@ public sealed class WaitingActorsTests
         var late = new Scenario("late-domain", "late-domain", "a domain created after many yields, and a reaper", new HostConfig(1, 8),
             w =>
             [
-                w.StartActor(async () =>
+                async () =>
                 {
                     for (var i = 0; i < LateYields; i++)
                     {
@@ -32,8 +32,8 @@ public sealed class WaitingActorsTests
                     }
 
                     w.Do("maker", new CreateDomain(Caller.Control, 4));
-                }),
-                w.StartActor(() => Reaper.RunAsync(w, "reaper", DomainTarget.Any)),
+                },
+                () => Reaper.RunAsync(w, "reaper", DomainTarget.Any),
             ]);
         var worlds = Explore(Catalogue.Reference, late, 100);
         Assert.Equal(100, worlds.Count);
