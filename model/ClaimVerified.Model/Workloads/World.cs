@@ -271,41 +271,57 @@ public sealed class World
                 return domains[Choose(domains.Count)];
             }
 
-            // Stop counting as active, unless nobody else is (then no domain can appear any more). A compare-and-swap, so
-            // that an actor ending meanwhile cannot leave the count above the truth.
-            int seenActive;
-            do
+            if (!TryStopBeingActive())
             {
-                seenActive = Volatile.Read(ref active);
-                if (seenActive <= 1)
-                {
-                    return null;
-                }
-            }
-            while (Interlocked.CompareExchange(ref active, seenActive - 1, seenActive) != seenActive);
-
-            var signal = new SemaphoreSlim(0);
-            bool moved;
-            lock (waitGate)
-            {
-                waiters.Add(signal);
-                Interlocked.Exchange(ref waiting, waiters.Count); // a full fence: the look below cannot move before it
-                // Joined first, looked second: a change made before this look is seen here, one made after it finds
-                // this waiter in the list.
-                moved = Volatile.Read(ref changes) != seen;
-                if (moved)
-                {
-                    waiters.Remove(signal);
-                    Volatile.Write(ref waiting, waiters.Count);
-                }
+                return null;
             }
 
-            if (!moved)
-            {
-                await signal.WaitAsync();
-            }
-
+            await WaitForChangeSinceAsync(seen);
             Interlocked.Increment(ref active);
+        }
+    }
+
+    /// <summary>
+    /// Stops counting this actor as active, unless nobody else is (then no domain can appear any more: false). A
+    /// compare-and-swap, so that an actor ending meanwhile cannot leave the count above the truth.
+    /// </summary>
+    private bool TryStopBeingActive()
+    {
+        int seenActive;
+        do
+        {
+            seenActive = Volatile.Read(ref active);
+            if (seenActive <= 1)
+            {
+                return false;
+            }
+        }
+        while (Interlocked.CompareExchange(ref active, seenActive - 1, seenActive) != seenActive);
+        return true;
+    }
+
+    /// <summary>Returns once a domain was created or published after the count <paramref name="seen"/> was read.</summary>
+    private async Task WaitForChangeSinceAsync(long seen)
+    {
+        var signal = new SemaphoreSlim(0);
+        bool moved;
+        lock (waitGate)
+        {
+            waiters.Add(signal);
+            Interlocked.Exchange(ref waiting, waiters.Count); // a full fence: the look below cannot move before it
+            // Joined first, looked second: a change made before this look is seen here, one made after it finds
+            // this waiter in the list.
+            moved = Volatile.Read(ref changes) != seen;
+            if (moved)
+            {
+                waiters.Remove(signal);
+                Volatile.Write(ref waiting, waiters.Count);
+            }
+        }
+
+        if (!moved)
+        {
+            await signal.WaitAsync();
         }
     }
 }
