@@ -237,6 +237,9 @@ public static class Attributor
         private readonly uint calibrationBudget;
         private readonly GeneratedConfig config;
 
+        /// <summary>The configuration as data, to see whether a fix's call change leaves it as it was.</summary>
+        private readonly string configJson;
+
         /// <summary>Who called what, in order, in the violating execution up to the violation.</summary>
         private readonly (string Actor, string Operation)[] calls;
 
@@ -252,6 +255,7 @@ public static class Attributor
             var (_, world) = Explorer.Replay(profile, scenario, trace);
             config = scenario.Given ?? (world?.ConfigurationJson is { } json ? GeneratedConfig.FromRecord(json)
                 : throw new InvalidOperationException($"the replay of {scenario.Name} drew no configuration"));
+            configJson = config.ToJson();
             calls = Calls(world);
             results = Results(world);
         }
@@ -274,7 +278,7 @@ public static class Attributor
         {
             // A call change that leaves this configuration as it was (no soft claim to harden, no builder to place per
             // node) makes the fix a change of the profile alone here, which the same schedule can judge.
-            if (fixes.Any(f => f.ToConfig is { } change && change(config).ToJson() != config.ToJson()))
+            if (fixes.Any(f => f.ToConfig is { } change && change(config).ToJson() != configJson))
             {
                 return null;
             }
