@@ -86,6 +86,14 @@ public static class Attributor
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(violation);
         table ??= FindingFixes.All;
+        if (violation.Result.PropertyId is null)
+        {
+            // The model itself failed in the explored run (an exception or a deadlock: no property broke). No fix can
+            // explain that, and no exploration can judge a property that is not there: say so, loudly.
+            return new Attributed(Attributed.ModelFailure, [],
+                $"the model failed on {profile.Name} in the explored run itself (no property broke): {violation.Result.BugMessage}");
+        }
+
         var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property, calibrationBudget);
         Attributed attributed;
         try

@@ -86,7 +86,7 @@ public static class TimeToFinding
                 // A cell can take many minutes (each violation is attributed by exploring its fixes): say how each
                 // seed went as it ends, so a long run shows its progress and a stopped one keeps what it measured.
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                var met = FirstMet(profile, scenario, expected, CheckerPower.SeedFor(k), options);
+                var met = FirstMet(profile, scenario, expected, CheckerPower.SeedFor(k), options, progress);
                 progress?.Invoke($"{cell.Profile} x {cell.Scenario} seed {CheckerPower.SeedFor(k)}: "
                     + string.Join(", ", expected.Select(e => $"{e.Finding} {(met.TryGetValue(e.Finding, out var at) ? at.ToString(CultureInfo.InvariantCulture) : "-")}"))
                     + $" ({clock.Elapsed.TotalSeconds:F0} s)");
@@ -138,7 +138,7 @@ public static class TimeToFinding
 
     /// <summary>One seed's run: the schedule at which each expected finding was first met.</summary>
     private static Dictionary<string, int> FirstMet(Profile profile, Scenario scenario, IReadOnlyList<(string Finding, Expectation Expectation)> expected,
-        uint seed, TimeToFindingOptions options)
+        uint seed, TimeToFindingOptions options, Action<string>? progress)
     {
         var first = new Dictionary<string, int>();
         var attributions = 0;
@@ -146,6 +146,13 @@ public static class TimeToFinding
         {
             // A violation whose attribution can name no expected finding not yet met cannot move a figure: skip its
             // (costly) attribution. The figures are those of attributing every violation.
+            if (violation.Result.PropertyId is null)
+            {
+                // The model itself failed (an exception or a deadlock): no finding to time, and a bug to look at.
+                progress?.Invoke($"MODEL FAILURE: {profile.Name} x {scenario.Name} seed {seed}, schedule {violation.ScheduleIndex}: {violation.Result.BugMessage}");
+                return false;
+            }
+
             var candidates = Attributor.CandidateFindings(profile, violation.Property);
             if (!expected.Any(e => !first.ContainsKey(e.Finding) && candidates.Contains(e.Finding)))
             {

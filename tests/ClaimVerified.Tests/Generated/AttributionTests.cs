@@ -105,6 +105,20 @@ public sealed class AttributionTests
     }
 
     [Fact]
+    public void A_run_in_which_the_model_itself_failed_is_a_model_failure_and_no_property_is_judged()
+    {
+        // Seen in `bench findings` on xen-4.21.0 x generated: an exploration met an exception of the model (no property
+        // broke), and the attribution tried to judge the property "unknown". It must say model failure instead.
+        var crashed = new ExplorationResult("xen-4.21.0", "generated", Strategy.Portfolio, 17, 3,
+            "System.InvalidOperationException: the model threw", "{}", [], TimeSpan.Zero);
+        Assert.Null(crashed.PropertyId);
+        var attributed = Attributor.Attribute(Catalogue.Xen4210, ScenarioCatalogue.Generated, new MetViolation(crashed, 0));
+        Assert.True(attributed.IsModelFailure, attributed.Label + ": " + attributed.Why);
+        Assert.Contains("the model threw", attributed.Why, StringComparison.Ordinal);
+        Assert.Empty(attributed.Findings);
+    }
+
+    [Fact]
     public void A_fix_under_which_the_model_itself_fails_is_a_model_failure_not_a_fix_that_removes_the_violation()
     {
         // The split window on xen-4.3, and a model that throws whenever the claim is consumed with the pages (the fix):
