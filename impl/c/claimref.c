@@ -218,11 +218,13 @@ static void return_free_locked(cr_host *h, const int64_t taken[CR_MAX_NODES])
 /*
  * alloc_heap_pages, heap_lock held: the claim check (refuse when unclaimed memory cannot cover the request and the
  * requester's own claim does not: on xen-4.22 only a claim covering the whole request will do, on reference its claim
- * plus the unclaimed rest), then the node: the named one, or the first that fits from owner % nodes (node 0 for
- * Xen's own); on reference a node fits only if its unclaimed pages plus the requester's own claim there cover it.
+ * plus the unclaimed rest), then the node: the first that fits, trying the nodes in turn from a start node: the named
+ * one (and when exact only that one), else for a domain the node after its last allocation's (last_alloc_node), and
+ * node 0 for Xen's own; on reference a node fits only if its unclaimed pages plus the requester's own claim there
+ * cover it.
  */
 static cr_errno take_from_heap_locked(cr_host *h, cr_domain *owner, int64_t request, bool no_refcount, bool has_node,
-                                      int32_t node, int *at)
+                                      int32_t node, bool exact, int *at)
 {
     bool uses_claim = owner != NULL && !no_refcount;
     int64_t own = uses_claim ? owner->claim : 0;
@@ -235,10 +237,10 @@ static cr_errno take_from_heap_locked(cr_host *h, cr_domain *owner, int64_t requ
     }
 
     yield_point();
-    int home = has_node ? node : (owner != NULL ? owner->id : 0) % h->nodes;
-    int tries = has_node ? 1 : h->nodes;
+    int start = has_node ? node : owner != NULL ? (owner->last_alloc_node + 1) % h->nodes : 0;
+    int tries = has_node && exact ? 1 : h->nodes;
     for (int i = 0; i < tries; i++) {
-        int n = (home + i) % h->nodes;
+        int n = (start + i) % h->nodes;
         bool fits = h->node_free[n] >= request;
         if (fits && h->reference) {
             fits = h->node_free[n] - h->node_outstanding[n] + (uses_claim ? owner->node_claims[n] : 0) >= request;
@@ -247,6 +249,10 @@ static cr_errno take_from_heap_locked(cr_host *h, cr_domain *owner, int64_t requ
         if (fits) {
             h->node_free[n] -= request;
             h->free -= request;
+            if (owner != NULL) {
+                owner->last_alloc_node = n;
+            }
+
             *at = n;
             return CR_OK;
         }
@@ -662,8 +668,17 @@ static void assign(cr_domain *d, int at, int64_t request, bool extra)
  * refcounted pages), then assign_pages under page_alloc_lock; if that refuses, the pages go back to their node and the
  * redeemed claim stays redeemed (75d29d9b5e). reference: assign_pages' checks first, then all of it in one section.
  */
-cr_result cr_alloc(cr_host *h, cr_caller by, int32_t domid, int32_t order, bool has_node, int32_t node, bool extra)
+cr_result cr_alloc(cr_host *h, cr_caller by, int32_t domid, int32_t order, bool has_node, int32_t node, bool exact, bool extra)
 {
+    if (!extra && has_node && !privileged(by)) {
+        /* propagate_node (2fece35303): a guest's node is ignored, its exact request populates nothing. */
+        if (exact) {
+            return fail(CR_EINVAL);
+        }
+
+        has_node = false;
+    }
+
     int64_t request = extent_pages(order);
     if (request == 0 || !node_ok(h, has_node, node)) {
         return fail(CR_EINVAL);
@@ -684,7 +699,7 @@ cr_result cr_alloc(cr_host *h, cr_caller by, int32_t domid, int32_t order, bool 
         cr_errno rc = state_of(d) == CR_DESTROYED ? CR_ESRCH : assign_refusal(d, request, extra);
         if (rc == CR_OK) {
             lock(&h->heap_lock);
-            rc = take_from_heap_locked(h, d, request, extra, has_node, node, &at);
+            rc = take_from_heap_locked(h, d, request, extra, has_node, node, exact, &at);
             if (rc == CR_OK && !extra) {
                 redeem_locked(h, d, at, request);
             }
@@ -700,7 +715,7 @@ cr_result cr_alloc(cr_host *h, cr_caller by, int32_t domid, int32_t order, bool 
     }
 
     lock(&h->heap_lock);
-    cr_errno rc = take_from_heap_locked(h, d, request, extra, has_node, node, &at);
+    cr_errno rc = take_from_heap_locked(h, d, request, extra, has_node, node, exact, &at);
     if (rc == CR_OK && !extra) {
         redeem_locked(h, d, at, request);
     }
@@ -731,7 +746,7 @@ cr_result cr_alloc(cr_host *h, cr_caller by, int32_t domid, int32_t order, bool 
 }
 
 /* alloc_domheap_pages(NULL, order, ...): Xen's own heap; only Xen calls it, and it never gets claimed memory. */
-cr_result cr_xen_alloc(cr_host *h, cr_caller by, int32_t order, bool has_node, int32_t node)
+cr_result cr_xen_alloc(cr_host *h, cr_caller by, int32_t order, bool has_node, int32_t node, bool exact)
 {
     int64_t request = extent_pages(order);
     if (request == 0 || !node_ok(h, has_node, node)) {
@@ -744,7 +759,7 @@ cr_result cr_xen_alloc(cr_host *h, cr_caller by, int32_t order, bool has_node, i
 
     int at = -1;
     lock(&h->heap_lock);
-    cr_errno rc = take_from_heap_locked(h, NULL, request, true, has_node, node, &at);
+    cr_errno rc = take_from_heap_locked(h, NULL, request, true, has_node, node, exact, &at);
     if (rc == CR_OK) {
         h->xenheap[at] += request;
     }

@@ -119,6 +119,7 @@ typedef struct cr_domain {
     /* ---- guarded by the host's heap_lock ---- */
     int64_t claim;                     /* outstanding_pages: the whole claim (set) */
     int64_t node_claims[CR_MAX_NODES]; /* its node-bound parts; the rest is global */
+    int last_alloc_node;               /* the node its last allocation came from (0 at creation); the next starts after it */
 } cr_domain;
 
 typedef struct cr_host {
@@ -178,12 +179,12 @@ cr_result cr_create(cr_host *h, cr_caller by, int64_t max);
 cr_result cr_maxmem(cr_host *h, cr_caller by, int32_t domid, int64_t max);
 cr_result cr_claim(cr_host *h, cr_caller by, int32_t domid, int64_t pages, bool soft);
 cr_result cr_claimset(cr_host *h, cr_caller by, int32_t domid, const cr_claim_entry *entries, size_t count);
-/* populate (extra false) and extra (true); has_node false lets the allocator choose. */
-cr_result cr_alloc(cr_host *h, cr_caller by, int32_t domid, int32_t order, bool has_node, int32_t node, bool extra);
+/* populate (extra false) and extra (true); has_node false lets the allocator choose; exact: that node or nothing. */
+cr_result cr_alloc(cr_host *h, cr_caller by, int32_t domid, int32_t order, bool has_node, int32_t node, bool exact, bool extra);
 cr_result cr_decrease(cr_host *h, cr_caller by, int32_t domid, int32_t order);
 cr_result cr_share(cr_host *h, cr_caller by, int32_t domid);
 cr_result cr_offline(cr_host *h, cr_caller by, int32_t node);
-cr_result cr_xen_alloc(cr_host *h, cr_caller by, int32_t order, bool has_node, int32_t node);
+cr_result cr_xen_alloc(cr_host *h, cr_caller by, int32_t order, bool has_node, int32_t node, bool exact);
 cr_result cr_xen_free(cr_host *h, cr_caller by, int64_t pages);
 /* tmem-put, tmem-flush, tmem-flush-all: tmem left Xen in 4.13; neither profile has it. */
 cr_result cr_tmem(cr_host *h, cr_caller by);

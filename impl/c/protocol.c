@@ -67,12 +67,12 @@ static const char *const op_names[OP_COUNT] = {
 /* The fields a request may have. */
 typedef enum {
     F_CLIENT, F_ID, F_OP, F_PROTOCOL, F_PROFILE, F_NODES, F_PAGES, F_LLC, F_YIELD, F_AS, F_MAX, F_DOMAIN, F_SOFT,
-    F_ENTRIES, F_ORDER, F_NODE, F_POOL, F_COUNT
+    F_ENTRIES, F_ORDER, F_NODE, F_EXACT, F_POOL, F_COUNT
 } field;
 
 static const char *const field_names[F_COUNT] = {
     "client", "id", "op", "protocol", "profile", "nodes", "pages", "llc", "yield", "as", "max", "domain", "soft",
-    "entries", "order", "node", "pool",
+    "entries", "order", "node", "exact", "pool",
 };
 
 #define B(f) (1u << (f))
@@ -89,12 +89,12 @@ static const struct {
     [OP_MAXMEM] = {B(F_DOMAIN) | B(F_MAX), CALL},
     [OP_CLAIM] = {B(F_DOMAIN) | B(F_PAGES), CALL | B(F_SOFT)},
     [OP_CLAIMSET] = {B(F_DOMAIN) | B(F_ENTRIES), CALL},
-    [OP_POPULATE] = {B(F_DOMAIN) | B(F_ORDER), CALL | B(F_NODE)},
-    [OP_EXTRA] = {B(F_DOMAIN) | B(F_ORDER), CALL | B(F_NODE)},
+    [OP_POPULATE] = {B(F_DOMAIN) | B(F_ORDER), CALL | B(F_NODE) | B(F_EXACT)},
+    [OP_EXTRA] = {B(F_DOMAIN) | B(F_ORDER), CALL | B(F_NODE) | B(F_EXACT)},
     [OP_DECREASE] = {B(F_DOMAIN) | B(F_ORDER), CALL},
     [OP_SHARE] = {B(F_DOMAIN), CALL},
     [OP_OFFLINE] = {B(F_NODE), CALL},
-    [OP_XEN_ALLOC] = {B(F_ORDER), CALL | B(F_NODE)},
+    [OP_XEN_ALLOC] = {B(F_ORDER), CALL | B(F_NODE) | B(F_EXACT)},
     [OP_XEN_FREE] = {B(F_PAGES), CALL},
     [OP_TMEM_PUT] = {B(F_DOMAIN) | B(F_POOL), CALL},
     [OP_TMEM_FLUSH] = {B(F_DOMAIN) | B(F_POOL), CALL},
@@ -120,7 +120,7 @@ typedef struct request {
     cr_caller as;
     int64_t max, pages;
     int32_t domain, order, node;
-    bool has_node, soft;
+    bool has_node, exact, soft;
     cr_claim_entry *entries;
     size_t entry_count;
     struct request *next; /* a worker's queue */
@@ -384,6 +384,11 @@ static request *read_request(const char *line, size_t length)
         r->node = (int32_t)get_int("node", fields[F_NODE], INT32_MIN, INT32_MAX);
     }
 
+    r->exact = fields[F_EXACT] != NULL && get_bool("exact", fields[F_EXACT]);
+    if (fields[F_EXACT] != NULL && fields[F_NODE] == NULL) {
+        protocol_error("request: \"exact\" needs a \"node\"");
+    }
+
     if (fields[F_POOL] != NULL && !is_string(fields[F_POOL], "ephemeral") && !is_string(fields[F_POOL], "persistent")) {
         char buffer[80];
         protocol_error("request: \"pool\" is \"ephemeral\" or \"persistent\", not %s", shown(fields[F_POOL], buffer, sizeof buffer));
@@ -484,12 +489,12 @@ static void run_call(request *r)
     case OP_MAXMEM: result = cr_maxmem(h, r->as, r->domain, r->max); break;
     case OP_CLAIM: result = cr_claim(h, r->as, r->domain, r->pages, r->soft); break;
     case OP_CLAIMSET: result = cr_claimset(h, r->as, r->domain, r->entries, r->entry_count); break;
-    case OP_POPULATE: result = cr_alloc(h, r->as, r->domain, r->order, r->has_node, r->node, false); break;
-    case OP_EXTRA: result = cr_alloc(h, r->as, r->domain, r->order, r->has_node, r->node, true); break;
+    case OP_POPULATE: result = cr_alloc(h, r->as, r->domain, r->order, r->has_node, r->node, r->exact, false); break;
+    case OP_EXTRA: result = cr_alloc(h, r->as, r->domain, r->order, r->has_node, r->node, r->exact, true); break;
     case OP_DECREASE: result = cr_decrease(h, r->as, r->domain, r->order); break;
     case OP_SHARE: result = cr_share(h, r->as, r->domain); break;
     case OP_OFFLINE: result = cr_offline(h, r->as, r->node); break;
-    case OP_XEN_ALLOC: result = cr_xen_alloc(h, r->as, r->order, r->has_node, r->node); break;
+    case OP_XEN_ALLOC: result = cr_xen_alloc(h, r->as, r->order, r->has_node, r->node, r->exact); break;
     case OP_XEN_FREE: result = cr_xen_free(h, r->as, r->pages); break;
     case OP_TMEM_PUT:
     case OP_TMEM_FLUSH:

@@ -20,7 +20,7 @@ public abstract record Operation
     /// <summary>The caller, written only when it is not the control domain: <c>[xen] </c> or <c>[d3] </c>.</summary>
     protected static string By(Caller caller) => caller.Kind == CallerKind.Control ? "" : $"[{caller}] ";
 
-    protected static string OnNode(int node) => node == AnyNode ? "" : $" node={node}";
+    protected static string OnNode(int node, bool exact) => node == AnyNode ? "" : $" node={node}{(exact ? " exact" : "")}";
 }
 
 /// <summary>XEN_DOMCTL_createdomain + max_mem.</summary>
@@ -61,22 +61,25 @@ public sealed record ClaimMemory(Caller Caller, int DomId, ImmutableArray<ClaimE
     public override string Describe() => $"{By(Caller)}claimset d{DomId} [{string.Join(", ", Entries)}]";
 }
 
-/// <summary>XENMEM_populate_physmap of one extent.</summary>
-public sealed record Populate(Caller Caller, int DomId, int Order, int Node = Operation.AnyNode) : Operation
+/// <summary>
+/// XENMEM_populate_physmap of one extent. A named node is tried first, then the others; <see cref="Exact"/>
+/// (XENMEMF_exact_node_request): that node or nothing.
+/// </summary>
+public sealed record Populate(Caller Caller, int DomId, int Order, int Node = Operation.AnyNode, bool Exact = false) : Operation
 {
-    public override string Describe() => $"{By(Caller)}populate d{DomId} order={Order}{OnNode(Node)}";
+    public override string Describe() => $"{By(Caller)}populate d{DomId} order={Order}{OnNode(Node, Exact)}";
 }
 
 /// <summary>alloc_domheap_pages(d, order, MEMF_no_refcount): owned "extra" pages.</summary>
-public sealed record AllocExtraPages(Caller Caller, int DomId, int Order, int Node = Operation.AnyNode) : Operation
+public sealed record AllocExtraPages(Caller Caller, int DomId, int Order, int Node = Operation.AnyNode, bool Exact = false) : Operation
 {
-    public override string Describe() => $"{By(Caller)}extra d{DomId} order={Order}{OnNode(Node)}";
+    public override string Describe() => $"{By(Caller)}extra d{DomId} order={Order}{OnNode(Node, Exact)}";
 }
 
 /// <summary>alloc_domheap_pages(NULL, order, ...): Xen's own heap.</summary>
-public sealed record AllocXenHeap(Caller Caller, int Order, int Node = Operation.AnyNode) : Operation
+public sealed record AllocXenHeap(Caller Caller, int Order, int Node = Operation.AnyNode, bool Exact = false) : Operation
 {
-    public override string Describe() => $"{By(Caller)}xenheap order={Order}{OnNode(Node)}";
+    public override string Describe() => $"{By(Caller)}xenheap order={Order}{OnNode(Node, Exact)}";
 }
 
 /// <summary>Xen frees pages of its own heap.</summary>

@@ -213,6 +213,12 @@ public static class Rules
     /// <summary>An order other than 0, 9 or 18, or an unknown node.</summary>
     public const string AllocBadOrderOrNode = "alloc.bad-order-or-node-EINVAL";
 
+    /// <summary>
+    /// A guest asks for an exact node (GuestNodeRequestsFiltered, 2fece35303: propagate_node): nothing is populated
+    /// (Xen returns 0 extents done). A guest's node without exact is ignored and the allocation goes on.
+    /// </summary>
+    public const string AllocGuestExactNode = "alloc.guest-exact-node-EINVAL";
+
     /// <summary>The domain is unknown or destroyed.</summary>
     public const string AllocUnknownDomain = "alloc.unknown-domain-ESRCH";
 

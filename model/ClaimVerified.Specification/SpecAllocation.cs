@@ -10,7 +10,7 @@ public static partial class Spec
     /// search (the node). On success the pages are gone from the free lists (or from tmem).
     /// </summary>
     private static (Errno, SpecState, int Node) TakeFromHeap(
-        Profile profile, SpecState s, SpecDomain? owner, long request, bool noRefcount, int wantedNode)
+        Profile profile, SpecState s, SpecDomain? owner, long request, bool noRefcount, NodeWanted wanted)
     {
         var capacity = s.TotalFree + (profile.AllocCheckCountsTmemFreeable ? s.TmemFreeable : 0);
         var usesClaim = owner is not null && (!noRefcount || profile.NoRefcountMayUseClaims);
@@ -37,11 +37,13 @@ public static partial class Spec
                 : Rules.Hit(Rules.HeapScarcityGateOrderAboveZero, (Errno.ENOMEM, s, -1));
         }
 
-        var home = wantedNode != Operation.AnyNode ? wantedNode : (owner?.Id ?? 0) % s.NodeCount;
-        var candidates = wantedNode != Operation.AnyNode ? 1 : s.NodeCount;
+        // 91c6005e01: a named node first, then (unless exact) the nodes after it; with no node, a domain starts on the
+        // node after its last allocation's, Xen's own heap on the current CPU's (node 0 here).
+        var start = wanted.Node != Operation.AnyNode ? wanted.Node : owner is null ? 0 : (owner.LastAllocNode + 1) % s.NodeCount;
+        var candidates = wanted.Node != Operation.AnyNode && wanted.Exact ? 1 : s.NodeCount;
         for (var i = 0; i < candidates; i++)
         {
-            var node = (home + i) % s.NodeCount;
+            var node = (start + i) % s.NodeCount;
             var fits = s.Free[node] >= request;
             if (fits && profile.NodeClaims)
             {
@@ -51,7 +53,8 @@ public static partial class Spec
 
             if (fits)
             {
-                return Rules.Hit(Rules.HeapFromNode, (Errno.Ok, s with { Free = s.Free.Add(node, -request) }, node));
+                var taken = s with { Free = s.Free.Add(node, -request) };
+                return Rules.Hit(Rules.HeapFromNode, (Errno.Ok, owner is null ? taken : taken.With(owner with { LastAllocNode = node }), node));
             }
         }
 
@@ -76,16 +79,35 @@ public static partial class Spec
     /// </summary>
     private static long MidsizeAllocZonePages(SpecState s) => s.Config.TotalPages / 128;
 
+    /// <summary>Where an allocation asks to land: a node (or any) and whether only that node will do (MEMF_exact_node).</summary>
+    private readonly record struct NodeWanted(int Node, bool Exact);
+
+    /// <summary>
+    /// XENMEM_populate_physmap of one extent. GuestNodeRequestsFiltered (2fece35303, propagate_node): only the control
+    /// domain may name a node; a guest's node is ignored, a guest's exact request populates nothing.
+    /// </summary>
+    private static (Outcome, SpecState) PopulateExtent(Profile profile, SpecState s, Populate op)
+    {
+        if (op.Node != Operation.AnyNode && profile.GuestNodeRequestsFiltered && !op.Caller.IsPrivileged)
+        {
+            return op.Exact
+                ? Rules.Hit(Rules.AllocGuestExactNode, ((Outcome)Errno.EINVAL, s))
+                : AllocateForDomain(profile, s, op.Caller, op.DomId, op.Order, new(Operation.AnyNode, false), extra: false);
+        }
+
+        return AllocateForDomain(profile, s, op.Caller, op.DomId, op.Order, new(op.Node, op.Exact), extra: false);
+    }
+
     /// <summary>
     /// alloc_domheap_pages(d, order, 0 or MEMF_no_refcount): the heap section (which, from 75d29d9b5e, redeems the
     /// claim), then assign_pages (which, before it, redeems the claim once the pages are counted). When assign_pages
     /// refuses, the pages go back to the node they came from; a claim redeemed in the heap section stays redeemed.
     /// </summary>
     private static (Outcome, SpecState) AllocateForDomain(
-        Profile profile, SpecState s, Caller caller, int domid, int order, int node, bool extra)
+        Profile profile, SpecState s, Caller caller, int domid, int order, NodeWanted node, bool extra)
     {
         var request = ExtentPages(order);
-        if (request == 0 || !NodeOk(s, node))
+        if (request == 0 || !NodeOk(s, node.Node))
         {
             return Rules.Hit(Rules.AllocBadOrderOrNode, (Errno.EINVAL, s));
         }
@@ -208,7 +230,7 @@ public static partial class Spec
             return Rules.Hit(Rules.XenAllocNotXen, (Errno.EPERM, s));
         }
 
-        var (rc, next, at) = TakeFromHeap(profile, s, owner: null, request, noRefcount: true, op.Node);
+        var (rc, next, at) = TakeFromHeap(profile, s, owner: null, request, noRefcount: true, new(op.Node, op.Exact));
         return rc != Errno.Ok
             ? Rules.Hit(Rules.XenAllocHeapRefused, ((Outcome)rc, s))
             : Rules.Hit(Rules.XenAllocAllocated, (Outcome.Ok(request), next with { XenHeap = next.XenHeap.Add(at, request) }));

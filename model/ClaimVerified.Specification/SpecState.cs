@@ -102,7 +102,8 @@ public sealed record SpecDomain(
     bool Soft,
     long TmemPersistent,
     NodeVector Pages,
-    NodeVector TmemEphemeral)
+    NodeVector TmemEphemeral,
+    int LastAllocNode = 0)
 {
     /// <summary>The part of <see cref="Claim"/> tied to no node (all of it without claim sets).</summary>
     public long GlobalClaim => Claim - NodeClaims.Sum;

@@ -22,7 +22,7 @@ public static partial class Spec
         if (op.Pool == TmemPool.Persistent)
         {
             // An owned, refcounted order-0 allocation (MEMF_tmem): exactly a populate, then counted as tmem's.
-            var (populated, next) = AllocateForDomain(profile, s, op.Caller, op.DomId, 0, Operation.AnyNode, extra: false);
+            var (populated, next) = AllocateForDomain(profile, s, op.Caller, op.DomId, 0, new(Operation.AnyNode, false), extra: false);
             if (!populated.IsOk)
             {
                 return Rules.Hit(Rules.TmemPutPersistentPopulateRefused, (populated, next));
@@ -47,7 +47,7 @@ public static partial class Spec
         }
 
         // An anonymous allocation (d == NULL): it never gets claimed memory.
-        var (rc, after, at) = TakeFromHeap(profile, s, owner: null, 1, noRefcount: true, Operation.AnyNode);
+        var (rc, after, at) = TakeFromHeap(profile, s, owner: null, 1, noRefcount: true, new(Operation.AnyNode, false));
         if (rc != Errno.Ok)
         {
             return Rules.Hit(Rules.TmemPutEphemeralHeapRefused, (rc, s));

@@ -70,6 +70,13 @@ public sealed class Domain
     /// <summary>The seed's soft claim: it may count tmem's ephemeral pages as capacity.</summary>
     internal bool ClaimIsSoft;
 
+    /// <summary>
+    /// <c>last_alloc_node</c>: the node this domain's last heap allocation came from; the next allocation that names no
+    /// node starts on the node after it (91c6005e01, Xen 4.1: alloc_heap_pages, get_free_buddy since 4.10). Zero at
+    /// creation (the domain struct is a cleared page) and written only by alloc_heap_pages, under heap_lock.
+    /// </summary>
+    internal int LastAllocNode;
+
     /// <summary>tmem pages this domain's ephemeral pools hold, per node.</summary>
     internal readonly long[] TmemEphemeralNodePages;
 

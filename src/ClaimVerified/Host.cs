@@ -22,8 +22,14 @@ public sealed partial class Host
     /// <summary>A limit on everything: at most this many domains over the host's life (Xen's DOMID_FIRST_RESERVED).</summary>
     public const int MaxDomains = 0x7FF0;
 
-    /// <summary>Any node: the allocator chooses, starting at the domain's home node.</summary>
+    /// <summary>Any node: the allocator chooses, starting on the node after the domain's last allocation.</summary>
     public const int AnyNode = -1;
+
+    /// <summary>
+    /// Where an allocation asks to land: a node (or <see cref="AnyNode"/>) and whether only that node will do
+    /// (MEMF_exact_node; ignored without a node, as alloc_heap_pages drops it).
+    /// </summary>
+    private readonly record struct NodeRequest(int Node, bool Exact);
 
     /// <summary>Xen's global <c>heap_lock</c>.</summary>
     private readonly object heapLock = new();

@@ -44,7 +44,8 @@ public sealed record DomainSnapshot(
     long TmemEphemeralPages,
     long TmemPersistentPages,
     long PagesInFlight,
-    bool KillStarted = false);
+    bool KillStarted = false,
+    int LastAllocNode = 0);
 // TmemPersistentPages is part of TotPages (owned, MEMF_tmem); TmemEphemeralPages belongs to no domain's tot_pages.
 
 /// <summary>

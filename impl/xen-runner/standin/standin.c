@@ -160,7 +160,7 @@ static bool take_range(sdomain *d, uint64_t first, uint64_t count)
 static bool allocate_overhead(void)
 {
     for (int64_t i = 0; i < S.overhead; i++) {
-        if (cr_xen_alloc(S.h, XEN, 0, false, 0).rc != CR_OK) {
+        if (cr_xen_alloc(S.h, XEN, 0, false, 0, false).rc != CR_OK) {
             if (i > 0) {
                 cr_xen_free(S.h, XEN, i);
             }
@@ -186,7 +186,7 @@ static bool make_domain(int64_t pages, int64_t claim)
 
     sdom((int32_t)d.value)->overhead = S.overhead;
     for (int64_t i = 0; i < pages; i++) {
-        if (cr_alloc(S.h, DOM0, (int32_t)d.value, 0, false, 0, false).rc != CR_OK) {
+        if (cr_alloc(S.h, DOM0, (int32_t)d.value, 0, false, 0, false, false).rc != CR_OK) {
             return false;
         }
     }
@@ -432,7 +432,7 @@ int xc_domain_populate_physmap_exact(xc_interface *xch, uint32_t domid, unsigned
 
     uint64_t count = UINT64_C(1) << extent_order;
     for (unsigned long i = 0; i < nr_extents; i++) {
-        if (cr_alloc(S.h, DOM0, id, (int32_t)extent_order, false, 0, false).rc != CR_OK) {
+        if (cr_alloc(S.h, DOM0, id, (int32_t)extent_order, false, 0, false, false).rc != CR_OK) {
             return failed(EBUSY); /* the hypercall did i extents; libxenctrl's _exact says EBUSY */
         }
 

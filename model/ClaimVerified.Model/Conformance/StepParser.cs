@@ -106,13 +106,13 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
     private ScriptStep Allocate()
     {
         var d = Dom();
-        var options = Options("order", "node", "as");
+        var options = Options("order", "node", ExactFlag, "as");
         var order = Order(options);
-        var node = NodeOption(options);
+        var (node, exact) = NodeOption(options);
         var who = Caller(options, CallerRef.Control);
         return keyword == "populate"
-            ? Step(d, ids => new Populate(Resolve(who, ids), ids(d), order, node))
-            : Step(d, ids => new AllocExtraPages(Resolve(who, ids), ids(d), order, node));
+            ? Step(d, ids => new Populate(Resolve(who, ids), ids(d), order, node, exact))
+            : Step(d, ids => new AllocExtraPages(Resolve(who, ids), ids(d), order, node, exact));
     }
 
     private ScriptStep Decrease()
@@ -177,11 +177,11 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
 
     private ScriptStep XenAlloc()
     {
-        var options = Options("order", "node", "as");
+        var options = Options("order", "node", ExactFlag, "as");
         var order = Order(options);
-        var node = NodeOption(options);
+        var (node, exact) = NodeOption(options);
         var who = Caller(options, CallerRef.Xen);
-        return Step(null, ids => new AllocXenHeap(Resolve(who, ids), order, node));
+        return Step(null, ids => new AllocXenHeap(Resolve(who, ids), order, node, exact));
     }
 
     private ScriptStep XenFree()
@@ -237,11 +237,22 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
     /// <summary>Options (key=value) may follow the positional arguments; each at most once, and only those allowed.</summary>
     private Dictionary<string, (string Value, int Column)> Options(params string[] allowed)
     {
-        var expected = $"one of: {string.Join(", ", allowed.Select(a => a + "="))}";
+        var expected = $"one of: {string.Join(", ", allowed.Select(a => a == ExactFlag ? a : a + "="))}";
         var found = new Dictionary<string, (string, int)>(StringComparer.Ordinal);
         while (c.More)
         {
             var token = c.Peek;
+            if (token.Text == ExactFlag && allowed.Contains(ExactFlag))
+            {
+                c.Next(ExactFlag);
+                if (!found.TryAdd(ExactFlag, ("", token.Column)))
+                {
+                    throw Error(token.Column, $"option '{ExactFlag}' given twice", "each option once");
+                }
+
+                continue;
+            }
+
             var (key, value, column) = c.KeyValue(expected);
             if (!allowed.Contains(key))
             {
@@ -285,8 +296,19 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
         return (int)Number(order.Value, order.Column, int.MinValue, int.MaxValue);
     }
 
-    private int NodeOption(Dictionary<string, (string Value, int Column)> options) =>
-        options.TryGetValue("node", out var node) ? (int)Number(node.Value, node.Column, int.MinValue, int.MaxValue) : Operation.AnyNode;
+    /// <summary>A bare word after <c>node=K</c>: only node K will do (XENMEMF_exact_node_request).</summary>
+    private const string ExactFlag = "exact";
+
+    private (int Node, bool Exact) NodeOption(Dictionary<string, (string Value, int Column)> options)
+    {
+        var exact = options.TryGetValue(ExactFlag, out var flag);
+        if (!options.TryGetValue("node", out var node))
+        {
+            return exact ? throw Error(flag.Column, "'exact' without a node", "node=<k> exact") : (Operation.AnyNode, false);
+        }
+
+        return ((int)Number(node.Value, node.Column, int.MinValue, int.MaxValue), exact);
+    }
 
     private static Caller Resolve(CallerRef who, Func<DomainRef, int> ids) => who.Kind switch
     {

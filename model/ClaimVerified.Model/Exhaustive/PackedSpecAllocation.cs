@@ -9,7 +9,7 @@ public sealed partial class PackedSpec
     /// <summary>alloc_heap_pages: the claim check, the buddy search, tmem's relinquish; the node, or -1 (row untouched).</summary>
     [Follows(Rules.HeapClaimsExceedFree, Rules.HeapScarcityGateRelinquished, Rules.HeapScarcityGateOrderAboveZero,
         Rules.HeapFromNode, Rules.HeapFromTmemEphemeral, Rules.HeapNoNodeFits)]
-    private int TakeFromHeap(Span<int> row, int ownerAt, int ownerId, int request, bool noRefcount, int wantedNode)
+    private int TakeFromHeap(Span<int> row, int ownerAt, int request, bool noRefcount, int wantedNode, bool exact)
     {
         var totalFree = TotalFree(row);
         var capacity = totalFree + (profile.AllocCheckCountsTmemFreeable ? TmemFreeable(row) : 0);
@@ -32,11 +32,13 @@ public sealed partial class PackedSpec
             return RelinquishTmemPage(row, request); // The scarcity gate: only tmem, only order 0, no buddy search.
         }
 
-        var home = wantedNode != Operation.AnyNode ? wantedNode : ownerId % nodes;
-        var candidates = wantedNode != Operation.AnyNode ? 1 : nodes;
+        // 91c6005e01: a named node first, then (unless exact) the nodes after it; with no node, a domain starts on the
+        // node after its last allocation's, Xen's own heap on node 0.
+        var start = wantedNode != Operation.AnyNode ? wantedNode : ownerAt >= 0 ? (row[ownerAt + PackedLayout.DomLastAllocNode] + 1) % nodes : 0;
+        var candidates = wantedNode != Operation.AnyNode && exact ? 1 : nodes;
         for (var i = 0; i < candidates; i++)
         {
-            var node = (home + i) % nodes;
+            var node = (start + i) % nodes;
             var free = row[layout.Free + node];
             var fits = free >= request;
             if (fits && profile.NodeClaims)
@@ -48,6 +50,11 @@ public sealed partial class PackedSpec
             if (fits)
             {
                 row[layout.Free + node] -= request;
+                if (ownerAt >= 0)
+                {
+                    row[ownerAt + PackedLayout.DomLastAllocNode] = node;
+                }
+
                 return node;
             }
         }
@@ -71,7 +78,7 @@ public sealed partial class PackedSpec
         return -1;
     }
 
-    [Follows(Rules.AllocBadOrderOrNode, Rules.AllocUnknownDomain, Rules.AllocNotPermitted, Rules.AllocExtraRefused,
+    [Follows(Rules.AllocBadOrderOrNode, Rules.AllocGuestExactNode, Rules.AllocUnknownDomain, Rules.AllocNotPermitted, Rules.AllocExtraRefused,
         Rules.AllocHeapRefused, Rules.AllocAssignFirstDying, Rules.AllocAssignFirstTotAboveMax, Rules.AllocAssignFirstOverMax)]
     private PackedStepResult Allocate(Span<int> row, in PackedOp op, bool extra)
     {
@@ -92,7 +99,7 @@ public sealed partial class PackedSpec
             }
         }
 
-        var node = TakeFromHeap(row, at, op.DomId, request, noRefcount: extra, op.Node);
+        var node = TakeFromHeap(row, at, request, noRefcount: extra, op.Node, op.Exact);
         if (node < 0)
         {
             return PackedStepResult.Unchanged;
@@ -155,7 +162,7 @@ public sealed partial class PackedSpec
     [Follows(Rules.XenAllocBadOrderOrNode, Rules.XenAllocNotXen, Rules.XenAllocHeapRefused, Rules.XenAllocAllocated)]
     private PackedStepResult XenHeapAlloc(Span<int> row, in PackedOp op)
     {
-        var node = op.Refused ? -1 : TakeFromHeap(row, -1, 0, op.Pages, noRefcount: true, op.Node);
+        var node = op.Refused ? -1 : TakeFromHeap(row, -1, op.Pages, noRefcount: true, op.Node, op.Exact);
         if (node < 0)
         {
             return PackedStepResult.Unchanged;

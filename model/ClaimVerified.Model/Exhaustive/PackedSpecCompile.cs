@@ -22,6 +22,7 @@ public sealed partial class PackedSpec
         public readonly bool ClaimCountsTmemFreeable = p.ClaimCountsTmemFreeable;
         public readonly bool ClaimAvailWraps = p.ClaimAvailWraps;
         public readonly bool NodeClaims = p.NodeClaims;
+        public readonly bool GuestNodeRequestsFiltered = p.GuestNodeRequestsFiltered;
         public readonly bool TotIncludesExtraPages = p.TotIncludesExtraPages;
         public readonly bool AllocCheckCountsTmemFreeable = p.AllocCheckCountsTmemFreeable;
         public readonly bool NoRefcountMayUseClaims = p.NoRefcountMayUseClaims;
@@ -69,7 +70,11 @@ public sealed partial class PackedSpec
     /// nothing, so which of them the specification reports first does not matter here.
     /// </summary>
     [SkipRewriting(SequentialOnly.Reason)]
-    private readonly record struct PackedOp(OpKind Kind, int DomId, int Pages, int Node, bool Soft, TmemPool Pool, bool Refused, int[]? NodePages);
+    private readonly record struct PackedOp(OpKind Kind, int DomId, int Pages, int Node, bool Soft, TmemPool Pool, bool Refused, int[]? NodePages)
+    {
+        /// <summary>An allocation's named node is the only one it may use (MEMF_exact_node).</summary>
+        public bool Exact { get; init; }
+    }
 
     private PackedOp Compile(Operation operation)
     {
@@ -95,15 +100,22 @@ public sealed partial class PackedSpec
             case ClaimMemory op:
                 return CompileClaimSet(op, refusedWithLlc);
             case Populate op:
-                return new(OpKind.Populate, op.DomId, (int)Spec.ExtentPages(op.Order), op.Node, false, default,
-                    Spec.ExtentPages(op.Order) == 0 || !nodeOk(op.Node) || !op.Caller.MayActOn(op.DomId), null);
+            {
+                // GuestNodeRequestsFiltered (2fece35303): a guest's node is ignored, its exact request refused.
+                var guestNode = op.Node != Operation.AnyNode && profile.GuestNodeRequestsFiltered && !op.Caller.IsPrivileged;
+                var node = guestNode ? Operation.AnyNode : op.Node;
+                return new(OpKind.Populate, op.DomId, (int)Spec.ExtentPages(op.Order), node, false, default,
+                    (guestNode && op.Exact) || Spec.ExtentPages(op.Order) == 0 || !nodeOk(node) || !op.Caller.MayActOn(op.DomId), null)
+                    { Exact = op.Exact && !guestNode };
+            }
+
             case AllocExtraPages op:
                 return new(OpKind.Extra, op.DomId, (int)Spec.ExtentPages(op.Order), op.Node, false, default,
                     Spec.ExtentPages(op.Order) == 0 || !nodeOk(op.Node) || !op.Caller.IsPrivileged
-                    || profile.ExtraPages == ExtraPagesMode.Refused, null);
+                    || profile.ExtraPages == ExtraPagesMode.Refused, null) { Exact = op.Exact };
             case AllocXenHeap op:
                 return new(OpKind.XenHeapAlloc, 0, (int)Spec.ExtentPages(op.Order), op.Node, false, default,
-                    Spec.ExtentPages(op.Order) == 0 || !nodeOk(op.Node) || op.Caller.Kind != CallerKind.Xen, null);
+                    Spec.ExtentPages(op.Order) == 0 || !nodeOk(op.Node) || op.Caller.Kind != CallerKind.Xen, null) { Exact = op.Exact };
             case FreeXenHeap op:
                 return new(OpKind.XenHeapFree, 0, Pages(op.Pages), 0, false, default,
                     op.Caller.Kind != CallerKind.Xen || op.Pages <= 0 || op.Pages > int.MaxValue, null);

@@ -33,7 +33,7 @@ public sealed partial class PackedSpec
         }
 
         var node = profile.TmemPrivateFreeList ? TakeFromTmemFreeList(row) : -1;
-        node = node >= 0 ? node : TakeFromHeap(row, -1, 0, 1, noRefcount: true, Operation.AnyNode);
+        node = node >= 0 ? node : TakeFromHeap(row, -1, 1, noRefcount: true, Operation.AnyNode, exact: false);
         if (node < 0)
         {
             return PackedStepResult.Unchanged;

@@ -126,6 +126,10 @@ public sealed class SpecAlphabet
             foreach (var node in bound.Has("populate") ? nodes : [])
             {
                 ops.Add(new Populate(Caller.Control, domid, order, node));
+                if (node != Operation.AnyNode)
+                {
+                    ops.Add(new Populate(Caller.Control, domid, order, node, Exact: true)); // that node or nothing
+                }
             }
 
             Add(ops, bound.Has("extra"), new AllocExtraPages(Caller.Control, domid, order));

@@ -39,6 +39,7 @@ public static class StateKey
             hasher.Add(d.TmemPersistent);
             AddVector(ref hasher, d.Pages);
             AddVector(ref hasher, d.TmemEphemeral);
+            hasher.Add(d.LastAllocNode);
         }
 
         hasher.Add(-1);

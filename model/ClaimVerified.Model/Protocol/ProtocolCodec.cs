@@ -189,12 +189,12 @@ public static class ProtocolCodec
             "maxmem" => new SetMaxPages(by, o.Domain(), o.Long("max")),
             "claim" => new ClaimPages(by, o.Domain(), o.Long("pages"), o.OptionalBool("soft") ?? false),
             "claimset" => new ClaimMemory(by, o.Domain(), o.Entries("entries")),
-            "populate" => new Populate(by, o.Domain(), o.Order(), o.Node()),
-            "extra" => new AllocExtraPages(by, o.Domain(), o.Order(), o.Node()),
+            "populate" => new Populate(by, o.Domain(), o.Order(), o.Node(), o.Exact()),
+            "extra" => new AllocExtraPages(by, o.Domain(), o.Order(), o.Node(), o.Exact()),
             "decrease" => new DecreaseReservation(by, o.Domain(), o.Order()),
             "share" => new SharePage(by, o.Domain()),
             "offline" => new OfflinePage(by, o.Int("node", 0, int.MaxValue)),
-            "xen-alloc" => new AllocXenHeap(by, o.Order(), o.Node()),
+            "xen-alloc" => new AllocXenHeap(by, o.Order(), o.Node(), o.Exact()),
             "xen-free" => new FreeXenHeap(by, o.Long("pages")),
             "tmem-put" => new TmemPut(by, o.Domain(), o.Pool()),
             "tmem-flush" => new TmemFlush(by, o.Domain(), o.Pool()),
@@ -241,12 +241,12 @@ public static class ProtocolCodec
 
                 break;
             case ClaimMemory op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); WriteEntries(w, op.Entries); break;
-            case Populate op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteNumber("order", op.Order); WriteNode(w, op.Node); break;
-            case AllocExtraPages op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteNumber("order", op.Order); WriteNode(w, op.Node); break;
+            case Populate op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteNumber("order", op.Order); WriteNode(w, op.Node, op.Exact); break;
+            case AllocExtraPages op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteNumber("order", op.Order); WriteNode(w, op.Node, op.Exact); break;
             case DecreaseReservation op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteNumber("order", op.Order); break;
             case SharePage op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); break;
             case OfflinePage op: WriteAs(w, op.Caller); w.WriteNumber("node", op.Node); break;
-            case AllocXenHeap op: WriteAs(w, op.Caller); w.WriteNumber("order", op.Order); WriteNode(w, op.Node); break;
+            case AllocXenHeap op: WriteAs(w, op.Caller); w.WriteNumber("order", op.Order); WriteNode(w, op.Node, op.Exact); break;
             case FreeXenHeap op: WriteAs(w, op.Caller); w.WriteNumber("pages", op.Pages); break;
             case TmemPut op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteString("pool", PoolName(op.Pool)); break;
             case TmemFlush op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteString("pool", PoolName(op.Pool)); break;
@@ -270,11 +270,15 @@ public static class ProtocolCodec
         }
     }
 
-    private static void WriteNode(Utf8JsonWriter w, int node)
+    private static void WriteNode(Utf8JsonWriter w, int node, bool exact)
     {
         if (node != Operation.AnyNode)
         {
             w.WriteNumber("node", node);
+            if (exact)
+            {
+                w.WriteBoolean("exact", true);
+            }
         }
     }
 
@@ -406,6 +410,13 @@ public static class ProtocolCodec
         public int Order() => Int("order", int.MinValue, int.MaxValue);
 
         public int Node() => Has("node") ? Int("node", 0, int.MaxValue) : Operation.AnyNode;
+
+        /// <summary>Whether only the named node will do; it names no node without one (Xen would drop it silently).</summary>
+        public bool Exact() => OptionalBool("exact") switch
+        {
+            true when !Has("node") => throw new ProtocolException($"{what}: \"exact\" needs a \"node\""),
+            var exact => exact ?? false,
+        };
 
         public TmemPool Pool() => String("pool") switch
         {

@@ -129,7 +129,9 @@ public static class Builder
         {
             var remaining = pages - donePages;
             var order = new[] { 18, 9, 0 }.First(o => o <= maxOrder && (1L << o) <= remaining);
-            var result = world.Do(actor, new Specification.Populate(Caller.Control, domid, order, node));
+            // A per-node build is libxenguest's vNUMA build: each range's node is passed as XENMEMF_exact_node (PV and
+            // HVM builders, tools/libs/guest/xg_dom_x86.c at RELEASE-4.22.0), so a range never spills to another node.
+            var result = world.Do(actor, new Specification.Populate(Caller.Control, domid, order, node, Exact: node != Host.AnyNode));
             if (result.IsOk)
             {
                 donePages += result.Value;

@@ -7,20 +7,35 @@ public sealed partial class Host
     /// <summary>
     /// XENMEM_populate_physmap / increase_reservation of one extent for a domain: alloc_domheap_pages(d, order, 0).
     /// The toolstack populates a domain it builds; a guest's balloon driver populates itself.
-    /// Returns the pages allocated.
+    /// Returns the pages allocated. A named <paramref name="node"/> is tried first and the others after it, unless
+    /// <paramref name="exact"/> (XENMEMF_exact_node_request): then that node or nothing. Since 2fece35303 (Xen 4.10,
+    /// propagate_node in xen/common/memory.c) only the control domain may name a node: a guest's node is ignored, and
+    /// a guest's exact request populates nothing (EINVAL here, where Xen returns 0 extents done).
     /// </summary>
-    public Outcome Populate(Caller caller, int domid, int order, int node = AnyNode) =>
-        AllocDomainPages(caller, domid, order, node, noRefcount: false, tmemPage: false);
+    public Outcome Populate(Caller caller, int domid, int order, int node = AnyNode, bool exact = false)
+    {
+        if (node != AnyNode && Profile.GuestNodeRequestsFiltered && !caller.IsPrivileged)
+        {
+            if (exact)
+            {
+                return Errno.EINVAL;
+            }
+
+            node = AnyNode;
+        }
+
+        return AllocDomainPages(caller, domid, order, new NodeRequest(node, exact), noRefcount: false, tmemPage: false);
+    }
 
     /// <summary>
     /// An owned no-refcount ("extra") allocation, alloc_domheap_pages(d, order, MEMF_no_refcount): special pages the
     /// toolstack or Xen gives a domain (for example ioreq or shared-info pages). Privileged callers only.
     /// </summary>
-    public Outcome AllocExtraPages(Caller caller, int domid, int order, int node = AnyNode) =>
-        AllocDomainPages(caller, domid, order, node, noRefcount: true, tmemPage: false);
+    public Outcome AllocExtraPages(Caller caller, int domid, int order, int node = AnyNode, bool exact = false) =>
+        AllocDomainPages(caller, domid, order, new NodeRequest(node, exact), noRefcount: true, tmemPage: false);
 
     /// <summary>An allocation for Xen's own heap: alloc_domheap_pages(NULL, order, ...). Only Xen itself may call it.</summary>
-    public Outcome AllocXenHeap(Caller caller, int order, int node = AnyNode)
+    public Outcome AllocXenHeap(Caller caller, int order, int node = AnyNode, bool exact = false)
     {
         if (!TryPagesForOrder(order, out var request) || !IsValidNode(node))
         {
@@ -34,7 +49,7 @@ public sealed partial class Host
 
         lock (heapLock)
         {
-            var rc = AllocHeapPagesLocked(null, request, noRefcount: true, node, out var takenNode);
+            var rc = AllocHeapPagesLocked(null, request, noRefcount: true, new NodeRequest(node, exact), out var takenNode);
             if (rc != Errno.Ok)
             {
                 return rc;
@@ -74,9 +89,9 @@ public sealed partial class Host
         }
     }
 
-    private Outcome AllocDomainPages(Caller caller, int domid, int order, int node, bool noRefcount, bool tmemPage)
+    private Outcome AllocDomainPages(Caller caller, int domid, int order, NodeRequest node, bool noRefcount, bool tmemPage)
     {
-        if (!TryPagesForOrder(order, out var request) || !IsValidNode(node))
+        if (!TryPagesForOrder(order, out var request) || !IsValidNode(node.Node))
         {
             return Errno.EINVAL;
         }
@@ -153,7 +168,7 @@ public sealed partial class Host
     /// refuse never takes pages (and never consumes a claim), and no observer can see pages that are neither free nor
     /// the domain's: the allocation is linearizable.
     /// </summary>
-    private Outcome AllocDomainPagesInOneSection(Domain d, long request, bool noRefcount, bool tmemPage, int node)
+    private Outcome AllocDomainPagesInOneSection(Domain d, long request, bool noRefcount, bool tmemPage, NodeRequest node)
     {
         lock (d.PageAllocLock)
         {
@@ -192,7 +207,7 @@ public sealed partial class Host
     /// alloc_heap_pages' decision and the taking of the pages, with heap_lock held. The claim check is Xen's: refuse
     /// when unclaimed memory cannot cover the request and the requester may not (or cannot) use its own claim.
     /// </summary>
-    private Errno AllocHeapPagesLocked(Domain? d, long request, bool noRefcount, int node, out int takenNode)
+    private Errno AllocHeapPagesLocked(Domain? d, long request, bool noRefcount, NodeRequest node, out int takenNode)
     {
         takenNode = -1;
         var availPages = totalAvailPages + (Profile.AllocCheckCountsTmemFreeable ? TmemFreeablePagesLocked : 0);
@@ -224,6 +239,11 @@ public sealed partial class Host
         if (takenNode >= 0)
         {
             TakeFreePagesLocked(takenNode, request);
+            if (d is not null)
+            {
+                d.LastAllocNode = takenNode; // Only after the buddy search: tmem's relinquished pages do not move it.
+            }
+
             return Errno.Ok;
         }
 
@@ -248,14 +268,18 @@ public sealed partial class Host
     private long MidsizeAllocZonePages => TotalPages / 128;
 
     /// <summary>
-    /// The node the buddy search takes the extent from: the named node, or the first that fits starting at the
-    /// domain's home node. With claim sets a node also needs the pages unclaimed there, plus the requester's own claim
-    /// on that node (the per-node check of the NUMA claims series).
+    /// The node the buddy search takes the extent from (alloc_heap_pages, RELEASE-4.3.0; get_free_buddy from 4.10),
+    /// trying the nodes in turn from a start node and taking the first that fits: a named node first, then (unless the
+    /// request is exact) the nodes after it; with no node named, a domain's allocation starts on the node after its
+    /// last_alloc_node (91c6005e01), so that its extents go round the nodes, and Xen's own heap on the current CPU's
+    /// node (node 0 here). With claim sets a node also needs the pages unclaimed there, plus the requester's own claim
+    /// on that node (the per-node check of the NUMA claims series). Every domain's node affinity is all nodes here, so
+    /// there is no fallback outside it to model (README, Known limits).
     /// </summary>
-    private int ChooseNodeLocked(Domain? d, long request, int node, bool mayUseClaim)
+    private int ChooseNodeLocked(Domain? d, long request, NodeRequest wanted, bool mayUseClaim)
     {
-        var first = node != AnyNode ? node : (d?.Id ?? 0) % NodeCount;
-        var tries = node != AnyNode ? 1 : NodeCount;
+        var first = wanted.Node != AnyNode ? wanted.Node : d is null ? 0 : (d.LastAllocNode + 1) % NodeCount;
+        var tries = wanted.Node != AnyNode && wanted.Exact ? 1 : NodeCount;
         for (var i = 0; i < tries; i++)
         {
             var candidate = (first + i) % NodeCount;

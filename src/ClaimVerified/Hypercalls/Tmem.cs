@@ -30,7 +30,7 @@ public sealed partial class Host
             // the populate, the page was for a moment an ordinary guest page that decrease_reservation could free, and
             // the count then named a page the guest no longer had: an artefact of the model, not of Xen, whose
             // tmem page is reachable only through its pool.
-            return AllocDomainPages(caller, domid, 0, AnyNode, noRefcount: false, tmemPage: true);
+            return AllocDomainPages(caller, domid, 0, new NodeRequest(AnyNode, Exact: false), noRefcount: false, tmemPage: true);
         }
 
         lock (heapLock)
@@ -44,7 +44,7 @@ public sealed partial class Host
             var takenNode = TakeFromTmemFreeListLocked();
             if (takenNode < 0)
             {
-                var rc = AllocHeapPagesLocked(null, 1, noRefcount: true, AnyNode, out takenNode);
+                var rc = AllocHeapPagesLocked(null, 1, noRefcount: true, new NodeRequest(AnyNode, Exact: false), out takenNode);
                 if (rc != Errno.Ok)
                 {
                     return rc;

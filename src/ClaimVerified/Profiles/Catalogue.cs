@@ -78,6 +78,7 @@ public static class Catalogue
         Tmem = false,
         TmemPrivateFreeList = false,
         ExtraPages = ExtraPagesMode.Refused,
+        GuestNodeRequestsFiltered = true, // 2fece35303 (4.10)
         ClaimCountsTmemFreeable = false,
         AllocCheckCountsTmemFreeable = false,
     };

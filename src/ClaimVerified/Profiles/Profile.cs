@@ -226,6 +226,14 @@ public sealed record Profile
     /// </summary>
     public bool AllocationInOneSection { get; init; }
 
+    /// <summary>
+    /// Whether XENMEM_populate_physmap honours a node only from the hardware or control domain (2fece35303, Xen 4.10:
+    /// propagate_node in xen/common/memory.c): a guest's node is ignored, and a guest's exact-node request populates
+    /// nothing. Before, any caller's node and exact flag went to the allocator (RELEASE-4.3.0 and 4.6.0
+    /// populate_physmap's callers in do_memory_op).
+    /// </summary>
+    public bool GuestNodeRequestsFiltered { get; init; }
+
     /// <summary>Whether allocations run in one critical section, by themselves or with every other operation.</summary>
     public bool AllocatesInOneSection => OneCriticalSectionPerOperation || AllocationInOneSection;
 

@@ -426,9 +426,9 @@ public sealed class AllocationRulesTests
     {
         var (host, d) = WithDomain(profile, 2048, nodes: 2, pagesPerNode: 1024);
         Ok(host.Populate(Caller.Control, d, 9, node: 1));
-        Ok(host.Populate(Caller.Control, d, 9, node: 1));
-        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d, 0, node: 1), "node 1 is full");
-        Ok(host.Populate(Caller.Control, d, 0, node: 0));
+        Ok(host.Populate(Caller.Control, d, 9, node: 1, exact: true));
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d, 0, node: 1, exact: true), "node 1 is full");
+        Ok(host.Populate(Caller.Control, d, 0, node: 1)); // not exact: node 1 is full, so the next node serves it
         Assert.Equal("1023,0", Csv(host.PhysInfo().NodeFreePages));
         AssertConserved(host);
     }

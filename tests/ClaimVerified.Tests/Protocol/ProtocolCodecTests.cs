@@ -18,11 +18,14 @@ public sealed class ProtocolCodecTests
         new ClaimMemory(Caller.Control, 3, [new ClaimEntry(4, 0), new ClaimEntry(2, ClaimEntry.Global), new ClaimEntry(1, ClaimEntry.Legacy)]),
         new Populate(Caller.Control, 1, 0),
         new Populate(Caller.Guest(1), 1, 9, 1),
+        new Populate(Caller.Control, 1, 0, 1, Exact: true),
         new AllocExtraPages(Caller.Control, 1, 0, 0),
+        new AllocExtraPages(Caller.Control, 1, 0, 0, Exact: true),
         new DecreaseReservation(Caller.Guest(1), 1, 31),
         new SharePage(Caller.Control, 1),
         new OfflinePage(Caller.Xen, 1),
         new AllocXenHeap(Caller.Xen, 0, Operation.AnyNode),
+        new AllocXenHeap(Caller.Xen, 0, 1, Exact: true),
         new FreeXenHeap(Caller.Xen, 2),
         new TmemPut(Caller.Guest(1), 1, TmemPool.Ephemeral),
         new TmemFlush(Caller.Guest(1), 1, TmemPool.Persistent),
@@ -95,6 +98,9 @@ public sealed class ProtocolCodecTests
     [InlineData("""{"client":0,"id":1,"op":"audit","as":"xen"}""", "unknown field \"as\"")]
     [InlineData("""{"client":0,"id":1,"op":"create","max":1,"max":2}""", "\"max\" given twice")]
     [InlineData("""{"client":0,"id":1,"op":"claimset","domain":1,"entries":[{"pages":1,"node":0,"node":1}]}""", "\"node\" given twice")]
+    [InlineData("""{"client":0,"id":1,"op":"populate","domain":1,"order":0,"exact":true}""", "\"exact\" needs a \"node\"")]
+    [InlineData("""{"client":0,"id":1,"op":"populate","domain":1,"order":0,"node":0,"exact":1}""", "\"exact\" must be true or false")]
+    [InlineData("""{"client":0,"id":1,"op":"claim","domain":1,"pages":1,"exact":true}""", "unknown field \"exact\"")]
     public void A_bad_request_is_refused_naming_what_is_wrong(string line, string expected)
     {
         var e = Assert.Throws<ProtocolException>(() => ProtocolCodec.ParseRequest(line));

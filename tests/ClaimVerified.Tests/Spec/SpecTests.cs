@@ -205,8 +205,8 @@ public class SpecTests
         var (r, _) = Run(Catalogue.ClaimSets, host,
             new S.CreateDomain(Dom0, 2048), new S.CreateDomain(Dom0, 2048),
             new S.ClaimMemory(Dom0, 1, [new ClaimEntry(1024, 0)]),
-            new S.Populate(Dom0, 2, 9, 0), // node 0 is fully claimed by d1
-            new S.Populate(Dom0, 2, 9), // d2's home node is 0 (2 % 2), full: node 1
+            new S.Populate(Dom0, 2, 9, 0, Exact: true), // node 0 is fully claimed by d1
+            new S.Populate(Dom0, 2, 9), // the round-robin starts on node 1 (last_alloc_node 0); node 0 is claimed anyway
             new S.ClaimMemory(Dom0, 2, [new ClaimEntry(1, 0)]),
             new S.ClaimMemory(Dom0, 2, [new ClaimEntry(0, 0), new ClaimEntry(1, 0)]));
         Assert.Equal([(Outcome)Errno.ENOMEM, Outcome.Ok(512), Errno.ENOMEM, Errno.EINVAL], r.Skip(3));
@@ -262,10 +262,10 @@ public class SpecTests
         var (r, s) = Run(Catalogue.Xen43, host,
             new S.CreateDomain(Dom0, 8), new S.CreateDomain(Dom0, 8),
             new S.TmemPut(Dom0, 1, TmemPool.Ephemeral), // node 0
-            new S.Populate(Dom0, 2, 0, 1), new S.Populate(Dom0, 2, 0, 1), new S.Populate(Dom0, 2, 0, 1),
-            new S.Populate(Dom0, 2, 0, 1), // node 1 now empty
-            new S.Populate(Dom0, 2, 0, 1), // node 1 empty but node 0 has 3 free: no relinquish
-            new S.Populate(Dom0, 2, 0, 0), new S.Populate(Dom0, 2, 0, 0), new S.Populate(Dom0, 2, 0, 0), // node 0 empty
+            new S.Populate(Dom0, 2, 0, 1, Exact: true), new S.Populate(Dom0, 2, 0, 1, Exact: true), new S.Populate(Dom0, 2, 0, 1, Exact: true),
+            new S.Populate(Dom0, 2, 0, 1, Exact: true), // node 1 now empty
+            new S.Populate(Dom0, 2, 0, 1, Exact: true), // node 1 empty but node 0 has 3 free: no relinquish
+            new S.Populate(Dom0, 2, 0, 0, Exact: true), new S.Populate(Dom0, 2, 0, 0, Exact: true), new S.Populate(Dom0, 2, 0, 0, Exact: true), // node 0 empty
             new S.Populate(Dom0, 2, 0)); // no free page anywhere: d1's ephemeral page goes to d2
         Assert.Equal(Errno.ENOMEM, r[7].Errno);
         Assert.Equal(Outcome.Ok(1), r[11]);

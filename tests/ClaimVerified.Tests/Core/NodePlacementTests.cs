@@ -1,0 +1,126 @@
+using ClaimVerified.Profiles;
+using static ClaimVerified.Tests.Core.CoreKit;
+
+namespace ClaimVerified.Tests.Core;
+
+/// <summary>
+/// Where an allocation lands (issue "Fidelity, second pass (2)", item 2). Xen's alloc_heap_pages (RELEASE-4.3.0;
+/// get_free_buddy from 4.10, RELEASE-4.22.0) tries the nodes in turn from a start node and takes the first that fits:
+/// a named node first, then, unless the request is exact, the nodes after it; with no node named, a domain starts on
+/// the node after the one its last allocation came from (d->last_alloc_node, 0 at creation, 91c6005e01), so that its
+/// extents go round the nodes; Xen's own heap starts on the current CPU's node (node 0 here). Every profile has this.
+/// From 2fece35303 (4.10) only the control domain may name a node.
+/// </summary>
+public sealed class NodePlacementTests
+{
+    private static string Free(Host host) => Csv(host.PhysInfo().NodeFreePages);
+
+    [Theory]
+    [AllProfiles]
+    public void A_domains_extents_go_round_the_nodes_starting_after_node_0(string profile)
+    {
+        var (host, d) = WithDomain(profile, 64, nodes: 3, pagesPerNode: 8);
+        Ok(host.Populate(Caller.Control, d, 0));
+        Assert.Equal("8,7,8", Free(host)); // last_alloc_node starts at 0: the first extent goes to node 1
+        Ok(host.Populate(Caller.Control, d, 0));
+        Ok(host.Populate(Caller.Control, d, 0));
+        Assert.Equal("7,7,7", Free(host)); // then node 2, then round to node 0
+        Ok(host.Populate(Caller.Control, d, 0));
+        Assert.Equal("7,6,7", Free(host));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [AllProfiles]
+    public void Each_domain_goes_round_on_its_own(string profile)
+    {
+        var (host, d1) = WithDomain(profile, 64, nodes: 2, pagesPerNode: 8);
+        var d2 = Create(host, 64);
+        Ok(host.Populate(Caller.Control, d1, 0));
+        Ok(host.Populate(Caller.Control, d2, 0));
+        Assert.Equal("8,6", Free(host)); // both start on node 1: where one domain allocated does not move the other
+        Ok(host.Populate(Caller.Control, d1, 0));
+        Assert.Equal("7,6", Free(host));
+    }
+
+    [Theory]
+    [AllProfiles]
+    public void A_full_start_node_passes_the_extent_to_the_next_and_the_round_goes_on_from_there(string profile)
+    {
+        var (host, d) = WithDomain(profile, 64, nodes: 3, pagesPerNode: 4);
+        Ok(host.Populate(Caller.Control, d, 0, node: 1, exact: true));
+        Ok(host.Populate(Caller.Control, d, 0, node: 1, exact: true));
+        Ok(host.Populate(Caller.Control, d, 0, node: 1, exact: true));
+        Ok(host.Populate(Caller.Control, d, 0, node: 0, exact: true)); // last_alloc_node is now 0: the next starts on 1
+        Ok(host.Populate(Caller.Control, d, 0, node: 1, exact: true));
+        Assert.Equal("3,0,4", Free(host));
+        Ok(host.Populate(Caller.Control, d, 0)); // starts on node 2 (after 1)
+        Ok(host.Populate(Caller.Control, d, 0)); // starts on node 0 (after 2)
+        Ok(host.Populate(Caller.Control, d, 0)); // starts on node 1: full, so node 2
+        Assert.Equal("2,0,2", Free(host));
+        Ok(host.Populate(Caller.Control, d, 0)); // after node 2: node 0
+        Assert.Equal("1,0,2", Free(host));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [AllProfiles]
+    public void A_named_node_is_tried_first_and_only_an_exact_request_stops_there(string profile)
+    {
+        var (host, d) = WithDomain(profile, 64, nodes: 2, pagesPerNode: 2);
+        Ok(host.Populate(Caller.Control, d, 0, node: 0));
+        Ok(host.Populate(Caller.Control, d, 0, node: 0));
+        Assert.Equal("0,2", Free(host));
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d, 0, node: 0, exact: true), "node 0 is full");
+        Ok(host.Populate(Caller.Control, d, 0, node: 0)); // not exact: node 0 is full, node 1 serves it
+        Assert.Equal("0,1", Free(host));
+        // Negative space: an exact request on a node with room is served there and nowhere else.
+        Ok(host.Populate(Caller.Control, d, 0, node: 1, exact: true));
+        Assert.Equal("0,0", Free(host));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [AllProfiles]
+    public void Xens_own_heap_starts_on_node_0_whatever_domains_did(string profile)
+    {
+        var (host, d) = WithDomain(profile, 64, nodes: 2, pagesPerNode: 4);
+        Ok(host.Populate(Caller.Control, d, 0));
+        Ok(host.AllocXenHeap(Caller.Xen, 0));
+        Ok(host.AllocXenHeap(Caller.Xen, 0));
+        Assert.Equal("2,3", Free(host));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [InlineData("xen-4.13", true)]
+    [InlineData("xen-4.22", true)]
+    [InlineData("claim-sets", true)]
+    [InlineData("reference", true)]
+    [InlineData("xen-4.3", false)]
+    [InlineData("xen-4.6", false)]
+    [InlineData("seed-2012", false)]
+    [InlineData("no-claims", false)]
+    public void From_xen_4_10_a_guests_node_is_ignored_and_its_exact_request_refused(string profile, bool filtered)
+    {
+        Assert.Equal(filtered, Catalogue.Get(profile).GuestNodeRequestsFiltered);
+        var (host, d) = WithDomain(profile, 64, nodes: 2, pagesPerNode: 4);
+        var guest = Caller.Guest(d);
+        Ok(host.Populate(guest, d, 0, node: 0));
+        // Filtered: the node is ignored and the round-robin starts on node 1; else node 0 as asked.
+        Assert.Equal(filtered ? "4,3" : "3,4", Free(host));
+        if (filtered)
+        {
+            AssertFailsUnchanged(host, Errno.EINVAL, h => h.Populate(guest, d, 0, node: 0, exact: true), "a guest may not ask for an exact node");
+        }
+        else
+        {
+            Ok(host.Populate(guest, d, 0, node: 0, exact: true));
+            Assert.Equal("2,4", Free(host));
+        }
+
+        // The control domain may name a node on every profile.
+        Ok(host.Populate(Caller.Control, d, 0, node: 1, exact: true));
+        AssertConserved(host);
+    }
+}
