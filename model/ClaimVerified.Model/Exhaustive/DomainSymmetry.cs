@@ -12,19 +12,19 @@ namespace ClaimVerified.Model.Exhaustive;
 /// so a renamed state's future is the renamed future: the same properties break after as many steps.
 /// </summary>
 /// <remarks>
-/// <para>Which domains are interchangeable: created ones (the next create always takes the next domid, so a domain not
-/// yet created is not the same as one destroyed) with the same home node. An allocation for any node starts at the
-/// domain's home node, its domid modulo the host's nodes (<c>Spec.TakeFromHeap</c>), so on two nodes d1 and d3 are
-/// interchangeable and d1 and d2 are not; on one node every created domain is. Nodes are not reduced: allocation tries
-/// them in order from the home node, so two nodes are not interchangeable either.</para>
+/// <para>Which domains are interchangeable: every created one (the next create always takes the next domid, so a
+/// domain not yet created is not the same as one destroyed). Where an allocation for any node starts is in the
+/// domain's own slot (its last_alloc_node, <c>Spec.TakeFromHeap</c>), not in its id; until item 2 of issue 14 it was
+/// the domid modulo the nodes, and only domains with the same such home node were interchangeable. Nodes are not
+/// reduced: allocation tries them in order from a start node, so two nodes are not interchangeable.</para>
 /// <para>The reduction is sound only where no rule picks a domain by its id. Two do, and <see cref="Refusal"/> names
 /// them: tmem gives up the lowest domid's ephemeral page first, and reserve_offlined_page's claim recall walks the
 /// domain list in domid order (claim-sets; reference refuses the offlining instead, so it never recalls).
 /// <see cref="FindAsymmetry"/> checks the rest exhaustively on small bounds (the tests run it for every profile), so
 /// the table is verified rather than believed. LLC colouring is host-wide and kill-step acts on its own domain.</para>
-/// <para>An orbit's size is the number of distinct rows its domains' renamings give: per home node, k! / (m1! m2! ...)
-/// for k created domains of which identical ones come in groups of m1, m2, ..., multiplied over the nodes; the search
-/// adds them up, so it also reports how many states the bound has with symmetry off.</para>
+/// <para>An orbit's size is the number of distinct rows its domains' renamings give: k! / (m1! m2! ...) for k created
+/// domains of which identical ones come in groups of m1, m2, ...; the search adds them up, so it also reports how many
+/// states the bound has with symmetry off.</para>
 /// </remarks>
 [SkipRewriting(SequentialOnly.Reason)]
 public sealed class DomainSymmetry(PackedLayout layout, SpecAlphabet alphabet)
@@ -51,8 +51,9 @@ public sealed class DomainSymmetry(PackedLayout layout, SpecAlphabet alphabet)
     }
 
     /// <summary>
-    /// Sorts the slots of each home node's created domains into ascending order; <paramref name="from"/> (at least
-    /// MaxDomains long) gets, for each position j, the domid whose slot moved to domid j + 1.
+    /// Sorts the slots of the created domains into ascending order (insertion sort: a bound has at most 8 domains,
+    /// mostly in order); <paramref name="from"/> (at least MaxDomains long) gets, for each position j, the domid whose
+    /// slot moved to domid j + 1.
     /// </summary>
     public void Canonicalize(Span<int> row, Span<int> from)
     {
@@ -63,19 +64,9 @@ public sealed class DomainSymmetry(PackedLayout layout, SpecAlphabet alphabet)
         }
 
         Span<int> held = stackalloc int[layout.DomainWidth];
-        for (var first = 1; first <= Math.Min(created, layout.Nodes); first++)
+        for (var d = 2; d <= created; d++)
         {
-            SortClass(row, from, held, first, created);
-        }
-    }
-
-    /// <summary>Insertion sort of the slots first, first + nodes, ... (a bound has at most 8 domains, mostly in order).</summary>
-    private void SortClass(Span<int> row, Span<int> from, Span<int> held, int first, int created)
-    {
-        var (width, stride) = (layout.DomainWidth, layout.Nodes);
-        for (var d = first + stride; d <= created; d += stride)
-        {
-            if (Compare(Slot(row, d - stride), Slot(row, d)) <= 0)
+            if (Compare(Slot(row, d - 1), Slot(row, d)) <= 0)
             {
                 continue;
             }
@@ -83,10 +74,10 @@ public sealed class DomainSymmetry(PackedLayout layout, SpecAlphabet alphabet)
             Slot(row, d).CopyTo(held);
             var heldFrom = from[d - 1];
             var k = d;
-            for (; k - stride >= first && Compare(Slot(row, k - stride), held) > 0; k -= stride)
+            for (; k > 1 && Compare(Slot(row, k - 1), held) > 0; k--)
             {
-                Slot(row, k - stride).CopyTo(Slot(row, k));
-                from[k - 1] = from[k - stride - 1];
+                Slot(row, k - 1).CopyTo(Slot(row, k));
+                from[k - 1] = from[k - 2];
             }
 
             held.CopyTo(Slot(row, k));
@@ -94,30 +85,24 @@ public sealed class DomainSymmetry(PackedLayout layout, SpecAlphabet alphabet)
         }
     }
 
-    /// <summary>How many distinct rows renaming the interchangeable domains of canonical <paramref name="row"/> gives.</summary>
+    /// <summary>How many distinct rows renaming the domains of canonical <paramref name="row"/> gives.</summary>
     public long OrbitSize(ReadOnlySpan<int> row)
     {
         var created = row[layout.NextDomId] - 1;
-        long size = 1;
-        for (var first = 1; first <= Math.Min(created, layout.Nodes); first++)
+        var (run, arrangements) = (0, 1L);
+        for (var d = 1; d <= created; d++)
         {
-            var (count, run, arrangements) = (0, 0, 1L);
-            for (var d = first; d <= created; d += layout.Nodes)
-            {
-                count++;
-                run = d > first && Slot(row, d - layout.Nodes).SequenceEqual(Slot(row, d)) ? run + 1 : 1;
-                // This node's first count slots give count!/(m1! m2! ...) rows; from one fewer, always whole.
-                arrangements = arrangements * count / run;
-            }
-
-            size *= arrangements;
+            run = d > 1 && Slot(row, d - 1).SequenceEqual(Slot(row, d)) ? run + 1 : 1;
+            // The first d slots give d!/(m1! m2! ...) rows; from one fewer, always whole.
+            arrangements = arrangements * d / run;
         }
 
-        return size;
+        return arrangements;
     }
 
-    /// <summary>Whether renaming <paramref name="a"/> and <paramref name="b"/> into each other is a symmetry (same home node).</summary>
-    public bool Interchangeable(int a, int b) => a % layout.Nodes == b % layout.Nodes;
+    /// <summary>Whether renaming <paramref name="a"/> and <paramref name="b"/> into each other is a symmetry: always, since
+    /// nothing a rule reads depends on a domain's id (where <see cref="Refusal"/> allows the reduction).</summary>
+    public static bool Interchangeable(int a, int b) => a > 0 && b > 0;
 
     /// <summary>The operation of a path through canonical rows as it applies to the concrete row it stands for.</summary>
     public int Concrete(int opId, ReadOnlySpan<int> from)
@@ -154,7 +139,7 @@ public sealed class DomainSymmetry(PackedLayout layout, SpecAlphabet alphabet)
             {
                 for (var b = a + 1; b <= created; b++)
                 {
-                    if (!symmetry.Interchangeable(a, b))
+                    if (!Interchangeable(a, b))
                     {
                         continue;
                     }

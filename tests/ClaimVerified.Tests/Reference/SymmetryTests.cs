@@ -15,8 +15,8 @@ public sealed class SymmetryTests
 {
     private static readonly SpecCheckResults Table = SpecCheckResults.Load();
 
-    /// <summary>Every operation kind, three domains: small enough to check every swap of every reachable state. On two
-    /// nodes only d1 and d3 share a home node; on one, both are.</summary>
+    /// <summary>Every operation kind, three domains: small enough to check every swap of every reachable state, on two
+    /// nodes (where a domain's allocations go round the nodes from its own last_alloc_node) and on one.</summary>
     private static readonly SpecBound[] Everything =
     [
         SpecBound.Parse("nodes=2 pages=1 domains=3 sizes=1", out _)!,
