@@ -81,8 +81,8 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
             (5, anyPages.Select(p => (Operation)new CreateDomain(Caller.Control, p))),
             (10, Gen.Select(domid, pages, rarely, rarely, (d, p, soft, guest) =>
                 (Operation)new ClaimPages(CallerFor(guest ? Who.Self : Who.Control, d), d, p, soft))),
-            (16, Gen.Select(domid, order, node, guestOrControl, (d, o, n, w) => (Operation)new Populate(CallerFor(w, d), d, o, n))),
-            (3, Gen.Select(domid, order, node, (d, o, n) => (Operation)new AllocExtraPages(Caller.Control, d, o, n))),
+            (16, Gen.Select(domid, order, node, guestOrControl, Gen.Bool, (d, o, n, w, exact) => (Operation)new Populate(CallerFor(w, d), d, o, n, exact && n != Host.AnyNode))),
+            (3, Gen.Select(domid, order, node, Gen.Bool, (d, o, n, exact) => (Operation)new AllocExtraPages(Caller.Control, d, o, n, exact && n != Host.AnyNode))),
             (6, Gen.Select(domid, order, guestOrControl, (d, o, w) => (Operation)new DecreaseReservation(CallerFor(w, d), d, o))),
             (3, domid.Select(d => (Operation)new SharePage(Caller.Control, d))),
             (2, realNode.Select(n => (Operation)new OfflinePage(Caller.Control, n))),
@@ -93,7 +93,7 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
             (3, domid.Select(d => (Operation)new KillContinuation(Caller.Control, d))),
             (2, domid.Select(d => (Operation)new DestroyDomain(Caller.Control, d))),
             (3, Gen.Select(domid, pages, (d, p) => (Operation)new SetMaxPages(Caller.Control, d, p))),
-            (2, Gen.Select(order, node, (o, n) => (Operation)new AllocXenHeap(Caller.Xen, o, n))),
+            (2, Gen.Select(order, node, Gen.Bool, (o, n, exact) => (Operation)new AllocXenHeap(Caller.Xen, o, n, exact && n != Host.AnyNode))),
             (2, Gen.Long[0, 600].Select(p => (Operation)new FreeXenHeap(Caller.Xen, p))),
             (5, Gen.Select(domid, entries, rarely, (d, e, guest) =>
                 (Operation)new ClaimMemory(CallerFor(guest ? Who.Self : Who.Control, d), d, [.. e]))));

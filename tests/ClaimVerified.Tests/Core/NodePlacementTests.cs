@@ -1,3 +1,4 @@
+using CsCheck;
 using ClaimVerified.Profiles;
 using static ClaimVerified.Tests.Core.CoreKit;
 
@@ -28,6 +29,36 @@ public sealed class NodePlacementTests
         Ok(host.Populate(Caller.Control, d, 0));
         Assert.Equal("7,6,7", Free(host));
         AssertConserved(host);
+    }
+
+    /// <summary>
+    /// Any sequence of one domain's extents on a host with room everywhere: one that names no node lands on the node
+    /// after the one the domain's previous extent landed on (node 1 for the first), whatever node the named ones took.
+    /// </summary>
+    [Theory]
+    [AllProfiles]
+    public void With_room_everywhere_an_extent_that_names_no_node_lands_after_the_previous_one(string profile)
+    {
+        var steps = Gen.Select(Gen.Int[-1, 3], Gen.Bool, Gen.Bool).Array[1, 24];
+        Gen.Select(Gen.Int[2, 4], steps).Sample((nodes, calls) =>
+        {
+            var (host, d) = WithDomain(profile, 4096, nodes, pagesPerNode: 1024);
+            var previous = 0;
+            foreach (var (wanted, exact, extra) in calls)
+            {
+                var node = wanted < 0 ? Host.AnyNode : wanted % nodes;
+                var before = host.PhysInfo().NodeFreePages.ToArray();
+                var result = extra && Catalogue.Get(profile).ExtraPages != ExtraPagesMode.Refused
+                    ? host.AllocExtraPages(Caller.Control, d, 0, node, exact)
+                    : host.Populate(Caller.Control, d, 0, node, exact);
+                Assert.True(result.IsOk, result.ToString());
+                var landed = Enumerable.Range(0, nodes).Single(n => host.PhysInfo().NodeFreePages[n] == before[n] - 1);
+                Assert.Equal(node == Host.AnyNode ? (previous + 1) % nodes : node, landed);
+                previous = landed;
+            }
+
+            AssertConserved(host);
+        }, iter: 200, seed: new PCG(14, 2).ToString(), threads: 1);
     }
 
     [Theory]
