@@ -33,7 +33,8 @@ public static class CallDraw
         var keyword = Weighted(alphabet, choose);
         var d = CallScript.DomainName(choose(domains));
         string Pages() => choose(total + 2).ToString(CultureInfo.InvariantCulture);
-        string Node() => nodes > 1 && choose(2) == 0 ? $" node={choose(nodes)}" : "";
+        // A named node falls back to the others unless exact (XENMEMF_exact_node_request): both are public arguments.
+        string Node() => nodes > 1 && choose(2) == 0 ? $" node={choose(nodes)}{(choose(2) == 0 ? " exact" : "")}" : "";
         string Pool() => choose(2) == 0 ? "ephemeral" : "persistent";
         return keyword switch
         {
