@@ -124,6 +124,9 @@ public static class GuardTable
         new("Domain.NodeOutstandingPages", HeapLock, GuardKind.Locked, false,
             "bernhardkaindl/xen claims-v7 9557995cda: d->claims[] and d->node_claims under heap_lock"),
         new("Domain.ClaimIsSoft", HeapLock, GuardKind.Locked, false, "the 2012 proposal's soft claims: kept with the claim"),
+        new("Domain.LastAllocNode", HeapLock, GuardKind.Locked, false,
+            "xen/common/page_alloc.c alloc_heap_pages (91c6005e01; RELEASE-4.22.0 get_free_buddy reads it, alloc_heap_pages "
+            + "writes it): d->last_alloc_node under heap_lock (4.3 to 4.9 read it just before taking the lock: README, Known limits)"),
         new("Domain.TmemEphemeralNodePages", HeapLock, GuardKind.Locked, false,
             "4.3 xen/common/tmem.c: ephemeral pages are anonymous heap pages; the model counts them where the heap does"),
         new("Domain.GhostHeapSidePages", HeapLock, GuardKind.Locked, false,
