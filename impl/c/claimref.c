@@ -215,6 +215,55 @@ static void return_free_locked(cr_host *h, const int64_t taken[CR_MAX_NODES])
     }
 }
 
+static uint64_t all_nodes(const cr_host *h) { return h->nodes >= 64 ? UINT64_MAX : (UINT64_C(1) << h->nodes) - 1; }
+
+/* cycle_node: the next node of `mask` after `node`, else its first. */
+static int cycle_node(const cr_host *h, int node, uint64_t mask)
+{
+    for (int n = node + 1; n < h->nodes; n++) {
+        if (mask & (UINT64_C(1) << n)) {
+            return n;
+        }
+    }
+
+    return __builtin_ctzll(mask);
+}
+
+/*
+ * get_free_buddy's order of nodes into `order` (2 x nodes + 1 long); how many. An exact request: its node. Else from a
+ * start node (the named one; for a domain the next affinity node after last_alloc_node; node 0 for Xen's own) round
+ * the affinity, a named node outside it first, then the nodes outside it in id order.
+ */
+static int node_order(const cr_host *h, const cr_domain *owner, bool has_node, int32_t node, bool exact, int *order)
+{
+    if (has_node && exact) {
+        order[0] = node;
+        return 1;
+    }
+
+    int count = 0;
+    uint64_t affinity = owner != NULL ? owner->affinity : all_nodes(h);
+    int start = has_node ? node : owner != NULL ? cycle_node(h, owner->last_alloc_node, affinity) : 0;
+    if (!(affinity & (UINT64_C(1) << start))) {
+        order[count++] = start;
+        start = cycle_node(h, -1, affinity);
+    }
+
+    int next = start;
+    do {
+        order[count++] = next;
+        next = cycle_node(h, next, affinity);
+    } while (next != start);
+
+    for (int n = 0; n < h->nodes; n++) {
+        if (!(affinity & (UINT64_C(1) << n))) {
+            order[count++] = n;
+        }
+    }
+
+    return count;
+}
+
 /*
  * alloc_heap_pages, heap_lock held: the claim check (refuse when unclaimed memory cannot cover the request and the
  * requester's own claim does not: on xen-4.22 only a claim covering the whole request will do, on reference its claim
@@ -237,10 +286,10 @@ static cr_errno take_from_heap_locked(cr_host *h, cr_domain *owner, int64_t requ
     }
 
     yield_point();
-    int start = has_node ? node : owner != NULL ? (owner->last_alloc_node + 1) % h->nodes : 0;
-    int tries = has_node && exact ? 1 : h->nodes;
+    int order[2 * CR_MAX_NODES + 1];
+    int tries = node_order(h, owner, has_node, node, exact, order);
     for (int i = 0; i < tries; i++) {
-        int n = (start + i) % h->nodes;
+        int n = order[i];
         bool fits = h->node_free[n] >= request;
         if (fits && h->reference) {
             fits = h->node_free[n] - h->node_outstanding[n] + (uses_claim ? owner->node_claims[n] : 0) >= request;
@@ -361,6 +410,7 @@ cr_result cr_create(cr_host *h, cr_caller by, int64_t max)
     pthread_mutex_init(&d->page_alloc_lock, NULL);
     atomic_init(&d->state, CR_ALIVE);
     d->max = stored_max(max);
+    d->affinity = all_nodes(h);
     atomic_store(&h->domains[d->id], d);
     unlock(&h->domctl_lock);
     return ok(d->id);
@@ -370,6 +420,25 @@ cr_result cr_create(cr_host *h, cr_caller by, int64_t max)
  * XEN_DOMCTL_max_mem under domctl_lock and page_alloc_lock: any non-negative value, saturated. Xen never looks at the
  * claim; reference trims it (global part first, then node parts) so that domain_tot + claim <= max_pages.
  */
+cr_result cr_node_affinity(cr_host *h, cr_caller by, int32_t domid, uint64_t nodes)
+{
+    if (!privileged(by)) {
+        return fail(CR_EPERM);
+    }
+
+    lock(&h->domctl_lock);
+    cr_domain *d = find_live(h, domid);
+    cr_errno rc = d == NULL ? CR_ESRCH : (nodes & all_nodes(h)) == 0 ? CR_EINVAL : CR_OK;
+    if (rc == CR_OK) {
+        lock(&h->heap_lock); /* the allocator reads it under heap_lock */
+        d->affinity = nodes == UINT64_MAX ? all_nodes(h) : nodes & all_nodes(h);
+        unlock(&h->heap_lock);
+    }
+
+    unlock(&h->domctl_lock);
+    return rc == CR_OK ? ok(0) : fail(rc);
+}
+
 cr_result cr_maxmem(cr_host *h, cr_caller by, int32_t domid, int64_t max)
 {
     if (!privileged(by)) {

@@ -53,13 +53,13 @@ static _Noreturn void protocol_error(const char *format, ...)
 /* ---- requests --------------------------------------------------------------------------------------------------- */
 
 typedef enum {
-    OP_HELLO, OP_RESET, OP_AUDIT, OP_CREATE, OP_MAXMEM, OP_CLAIM, OP_CLAIMSET, OP_POPULATE, OP_EXTRA, OP_DECREASE,
+    OP_HELLO, OP_RESET, OP_AUDIT, OP_CREATE, OP_MAXMEM, OP_NODE_AFFINITY, OP_CLAIM, OP_CLAIMSET, OP_POPULATE, OP_EXTRA, OP_DECREASE,
     OP_SHARE, OP_OFFLINE, OP_XEN_ALLOC, OP_XEN_FREE, OP_TMEM_PUT, OP_TMEM_FLUSH, OP_TMEM_FLUSH_ALL, OP_KILL,
     OP_KILL_STEP, OP_DESTROY, OP_PHYSINFO, OP_DOMAININFO, OP_COUNT
 } op_kind;
 
 static const char *const op_names[OP_COUNT] = {
-    "hello", "reset", "audit", "create", "maxmem", "claim", "claimset", "populate", "extra", "decrease", "share",
+    "hello", "reset", "audit", "create", "maxmem", "node-affinity", "claim", "claimset", "populate", "extra", "decrease", "share",
     "offline", "xen-alloc", "xen-free", "tmem-put", "tmem-flush", "tmem-flush-all", "kill", "kill-step", "destroy",
     "physinfo", "domaininfo",
 };
@@ -67,12 +67,12 @@ static const char *const op_names[OP_COUNT] = {
 /* The fields a request may have. */
 typedef enum {
     F_CLIENT, F_ID, F_OP, F_PROTOCOL, F_PROFILE, F_NODES, F_PAGES, F_LLC, F_YIELD, F_AS, F_MAX, F_DOMAIN, F_SOFT,
-    F_ENTRIES, F_ORDER, F_NODE, F_EXACT, F_POOL, F_COUNT
+    F_ENTRIES, F_ORDER, F_NODE, F_EXACT, F_AFFINITY, F_POOL, F_COUNT
 } field;
 
 static const char *const field_names[F_COUNT] = {
     "client", "id", "op", "protocol", "profile", "nodes", "pages", "llc", "yield", "as", "max", "domain", "soft",
-    "entries", "order", "node", "exact", "pool",
+    "entries", "order", "node", "exact", "affinity", "pool",
 };
 
 #define B(f) (1u << (f))
@@ -87,6 +87,7 @@ static const struct {
     [OP_AUDIT] = {0, 0},
     [OP_CREATE] = {B(F_MAX), CALL},
     [OP_MAXMEM] = {B(F_DOMAIN) | B(F_MAX), CALL},
+    [OP_NODE_AFFINITY] = {B(F_DOMAIN) | B(F_AFFINITY), CALL},
     [OP_CLAIM] = {B(F_DOMAIN) | B(F_PAGES), CALL | B(F_SOFT)},
     [OP_CLAIMSET] = {B(F_DOMAIN) | B(F_ENTRIES), CALL},
     [OP_POPULATE] = {B(F_DOMAIN) | B(F_ORDER), CALL | B(F_NODE) | B(F_EXACT)},
@@ -121,6 +122,7 @@ typedef struct request {
     int64_t max, pages;
     int32_t domain, order, node;
     bool has_node, exact, soft;
+    uint64_t affinity;
     cr_claim_entry *entries;
     size_t entry_count;
     struct request *next; /* a worker's queue */
@@ -185,6 +187,29 @@ static int find_field(const json_member *m)
     }
 
     return -1;
+}
+
+/* "affinity": "all" (every one of the 64 bits), or an array of node numbers 0..63. */
+static uint64_t read_affinity(const json_value *v)
+{
+    if (is_string(v, "all")) {
+        return UINT64_MAX;
+    }
+
+    if (v->kind != JSON_ARRAY || v->count > 64) {
+        mistyped("affinity", "an array of at most 64 node numbers, or \"all\"", v);
+    }
+
+    uint64_t nodes = 0;
+    for (const json_member *e = v->first; e != NULL; e = e->next) {
+        if (e->value->kind != JSON_INT || e->value->integer < 0 || e->value->integer > 63) {
+            mistyped("affinity", "node numbers 0..63", e->value);
+        }
+
+        nodes |= UINT64_C(1) << e->value->integer;
+    }
+
+    return nodes;
 }
 
 static void read_entries(request *r, const json_value *v)
@@ -384,6 +409,10 @@ static request *read_request(const char *line, size_t length)
         r->node = (int32_t)get_int("node", fields[F_NODE], INT32_MIN, INT32_MAX);
     }
 
+    if (fields[F_AFFINITY] != NULL) {
+        r->affinity = read_affinity(fields[F_AFFINITY]);
+    }
+
     r->exact = fields[F_EXACT] != NULL && get_bool("exact", fields[F_EXACT]);
     if (fields[F_EXACT] != NULL && fields[F_NODE] == NULL) {
         protocol_error("request: \"exact\" needs a \"node\"");
@@ -487,6 +516,7 @@ static void run_call(request *r)
     switch (r->op) {
     case OP_CREATE: result = cr_create(h, r->as, r->max); break;
     case OP_MAXMEM: result = cr_maxmem(h, r->as, r->domain, r->max); break;
+    case OP_NODE_AFFINITY: result = cr_node_affinity(h, r->as, r->domain, r->affinity); break;
     case OP_CLAIM: result = cr_claim(h, r->as, r->domain, r->pages, r->soft); break;
     case OP_CLAIMSET: result = cr_claimset(h, r->as, r->domain, r->entries, r->entry_count); break;
     case OP_POPULATE: result = cr_alloc(h, r->as, r->domain, r->order, r->has_node, r->node, r->exact, false); break;

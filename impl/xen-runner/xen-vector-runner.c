@@ -41,7 +41,7 @@ typedef enum { OP_CREATE, OP_MAXMEM, OP_CLAIM, OP_POPULATE, OP_DECREASE, OP_PHYS
 
 static const char *const RUNNABLE[] = {"create", "maxmem", "claim", "populate", "decrease", "physinfo", "domaininfo", "kill", "destroy"};
 
-static const char *const KNOWN_OPS[] = {"create", "maxmem", "claim", "claimset", "populate", "extra", "decrease", "share", "offline",
+static const char *const KNOWN_OPS[] = {"create", "maxmem", "node-affinity", "claim", "claimset", "populate", "extra", "decrease", "share", "offline",
                                         "xen-alloc", "xen-free", "tmem-put", "tmem-flush", "tmem-flush-all", "kill", "kill-step",
                                         "destroy", "physinfo", "domaininfo"};
 
@@ -156,7 +156,7 @@ static bool read_counters(const json_value *object, counter *out, int *count, ch
 static bool read_step(const json_value *v, step *s, char *error, size_t error_size)
 {
     static const char *const step_keys[] = {"line", "source", "request", "result", "counters", "audit", NULL};
-    static const char *const request_keys[] = {"client", "id", "op", "as", "domain", "max", "pages", "soft", "order", "node", "exact", "pool", "entries", NULL};
+    static const char *const request_keys[] = {"client", "id", "op", "as", "domain", "max", "pages", "soft", "order", "node", "exact", "affinity", "pool", "entries", NULL};
     const char *bad = NULL;
     if (!only_members(v, step_keys, &bad)) {
         snprintf(error, error_size, "unknown member \"%s\"", bad);

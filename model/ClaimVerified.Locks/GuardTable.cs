@@ -133,6 +133,9 @@ public static class GuardTable
             "the model's ghost (not Xen): the heap's half of the pages in flight, beside the free counters it mirrors"),
         new("Domain.GhostDomainSidePages", PageAllocLock, GuardKind.Locked, true,
             "the model's ghost (not Xen): the domain's half of the pages in flight, beside tot_pages"),
+        new("Domain.NodeAffinity", DomctlLock, GuardKind.WrittenLockedReadAnywhere, false,
+            "xen/common/domain.c domain_set_node_affinity (b5b79a12c4): d->node_affinity written under domctl_lock (do_domctl) "
+            + "and node_affinity_lock; get_free_buddy reads it under heap_lock alone"),
         new("Domain.state", DomctlLock, GuardKind.WrittenLockedReadAnywhere, false,
             "xen/common/domain.c domain_kill sets d->is_dying under domctl_lock; Xen reads is_dying without a lock "
             + "(the 4.22 claim wrapper, 2379ca04fe; assign_pages; get_page)"),

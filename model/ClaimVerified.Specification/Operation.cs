@@ -29,6 +29,20 @@ public sealed record CreateDomain(Caller Caller, long MaxPages) : Operation
     public override string Describe() => $"{By(Caller)}create max={MaxPages}";
 }
 
+/// <summary>
+/// XEN_DOMCTL_setnodeaffinity: <see cref="Nodes"/> has bit n for node n (MAX_NUMNODES = 64 bits); all 64 reset the
+/// affinity to automatic.
+/// </summary>
+public sealed record SetNodeAffinity(Caller Caller, int DomId, ulong Nodes) : Operation
+{
+    /// <summary>The set as the script and protocol write it: node numbers, or <c>all</c> for the full set.</summary>
+    public static string Show(ulong nodes) => nodes == ulong.MaxValue ? "all"
+        : nodes == 0 ? "none"
+        : string.Join(",", Enumerable.Range(0, 64).Where(n => (nodes & (1UL << n)) != 0));
+
+    public override string Describe() => $"{By(Caller)}node-affinity d{DomId} {Show(Nodes)}";
+}
+
 /// <summary>XEN_DOMCTL_max_mem.</summary>
 public sealed record SetMaxPages(Caller Caller, int DomId, long MaxPages) : Operation
 {

@@ -15,7 +15,7 @@ public static class Projection
             state.Free.Values, state.Outstanding, state.NodeOutstanding.Values, state.XenHeap.Sum, state.Offlined,
             state.Shared, state.TmemFreeList.Values,
             state.Domains.Values.Select(d => DomainLine(d.Id, d.State, d.Tot, d.Extra, d.Max, d.Claim, d.NodeClaims.Values,
-                d.TmemEphemeral.Sum, d.TmemPersistent, inFlight: 0, d.LastAllocNode)));
+                d.TmemEphemeral.Sum, d.TmemPersistent, inFlight: 0, d.LastAllocNode, d.NodeAffinity)));
     }
 
     public static string Of(HostSnapshot snapshot)
@@ -25,7 +25,7 @@ public static class Projection
             snapshot.NodeFreePages, snapshot.OutstandingPages, snapshot.NodeOutstandingPages, snapshot.XenHeapPages,
             snapshot.OfflinedPages, snapshot.SharedPages, snapshot.NodeTmemFreeListPages,
             snapshot.Domains.OrderBy(d => d.Id).Select(d => DomainLine(d.Id, d.State, d.TotPages, d.ExtraPages, d.MaxPages,
-                d.OutstandingPages, d.NodeOutstandingPages, d.TmemEphemeralPages, d.TmemPersistentPages, d.PagesInFlight, d.LastAllocNode)));
+                d.OutstandingPages, d.NodeOutstandingPages, d.TmemEphemeralPages, d.TmemPersistentPages, d.PagesInFlight, d.LastAllocNode, d.NodeAffinity)));
     }
 
     private static string Format(
@@ -37,7 +37,7 @@ public static class Projection
 
     private static string DomainLine(
         int id, DomainState state, long tot, long extra, long max, long claim, IEnumerable<long> nodeClaims, long tmemEphemeral,
-        long tmemPersistent, long inFlight, int lastAllocNode) =>
+        long tmemPersistent, long inFlight, int lastAllocNode, ulong nodeAffinity) =>
         $"  d{id} {state.ToString().ToLowerInvariant()} tot={tot} extra={extra} max={max} claim={claim}"
-        + $" node-claims=[{string.Join(",", nodeClaims)}] tmem={tmemEphemeral}+{tmemPersistent} inflight={inFlight} last-node={lastAllocNode}";
+        + $" node-claims=[{string.Join(",", nodeClaims)}] tmem={tmemEphemeral}+{tmemPersistent} inflight={inFlight} last-node={lastAllocNode} affinity={nodeAffinity:x}";
 }

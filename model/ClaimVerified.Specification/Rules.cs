@@ -43,6 +43,23 @@ public static class Rules
     /// <summary>max_pages is set (MaxPagesTrimsClaim: the claim gives back what exceeds it).</summary>
     public const string MaxMemSet = "maxmem.set-ok";
 
+    // ---- node-affinity: XEN_DOMCTL_setnodeaffinity -----------------------------------------------------------------
+
+    /// <summary>The caller is not the control domain.</summary>
+    public const string NodeAffinityNotPrivileged = "node-affinity.not-privileged-EPERM";
+
+    /// <summary>No such domctl before b5b79a12c4 (Xen 4.3).</summary>
+    public const string NodeAffinityUnsupported = "node-affinity.unsupported-ENOSYS";
+
+    /// <summary>The domain is unknown or destroyed.</summary>
+    public const string NodeAffinityUnknownDomain = "node-affinity.unknown-domain-ESRCH";
+
+    /// <summary>An empty set (4.3 to 4.12), or one with no node of the host (1ae0db5e48, 4.13).</summary>
+    public const string NodeAffinityRefused = "node-affinity.no-node-EINVAL";
+
+    /// <summary>The affinity is set (the full set: reset to automatic, every node).</summary>
+    public const string NodeAffinitySet = "node-affinity.set-ok";
+
     // ---- kill: domain_kill ---------------------------------------------------------------------------------------
 
     /// <summary>The caller is not the control domain.</summary>

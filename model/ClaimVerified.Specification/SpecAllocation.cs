@@ -37,13 +37,8 @@ public static partial class Spec
                 : Rules.Hit(Rules.HeapScarcityGateOrderAboveZero, (Errno.ENOMEM, s, -1));
         }
 
-        // 91c6005e01: a named node first, then (unless exact) the nodes after it; with no node, a domain starts on the
-        // node after its last allocation's, Xen's own heap on the current CPU's (node 0 here).
-        var start = wanted.Node != Operation.AnyNode ? wanted.Node : owner is null ? 0 : (owner.LastAllocNode + 1) % s.NodeCount;
-        var candidates = wanted.Node != Operation.AnyNode && wanted.Exact ? 1 : s.NodeCount;
-        for (var i = 0; i < candidates; i++)
+        foreach (var node in NodeOrder(s.NodeCount, owner, wanted))
         {
-            var node = (start + i) % s.NodeCount;
             var fits = s.Free[node] >= request;
             if (fits && profile.NodeClaims)
             {
@@ -81,6 +76,59 @@ public static partial class Spec
 
     /// <summary>Where an allocation asks to land: a node (or any) and whether only that node will do (MEMF_exact_node).</summary>
     private readonly record struct NodeWanted(int Node, bool Exact);
+
+    /// <summary>
+    /// The nodes get_free_buddy tries (91c6005e01; 1ae0db5e48): an exact request's node alone; else from a start node
+    /// (the named one; a domain's next affinity node after its last allocation's; node 0 for Xen's own heap) round the
+    /// domain's affinity (a named node outside it first), then the nodes outside it in id order. An affinity with no
+    /// node of the host (4.3 to 4.12) prefers nothing: the named node, then every node in id order.
+    /// </summary>
+    private static IEnumerable<int> NodeOrder(int nodes, SpecDomain? owner, NodeWanted wanted)
+    {
+        if (wanted.Node != Operation.AnyNode && wanted.Exact)
+        {
+            yield return wanted.Node;
+            yield break;
+        }
+
+        var affinity = owner?.NodeAffinity ?? SpecDomain.AllNodes(nodes);
+        bool In(int node) => (affinity & (1UL << node)) != 0;
+        int Cycle(int node) => Enumerable.Range(node + 1, Math.Max(0, nodes - node - 1)).Where(In).DefaultIfEmpty(Enumerable.Range(0, nodes).First(In)).First();
+        if (affinity == 0)
+        {
+            if (wanted.Node != Operation.AnyNode)
+            {
+                yield return wanted.Node;
+            }
+
+            foreach (var node in Enumerable.Range(0, nodes))
+            {
+                yield return node;
+            }
+
+            yield break;
+        }
+
+        var start = wanted.Node != Operation.AnyNode ? wanted.Node : owner is null ? 0 : Cycle(owner.LastAllocNode);
+        if (!In(start))
+        {
+            yield return start;
+            start = Enumerable.Range(0, nodes).First(In);
+        }
+
+        var next = start;
+        do
+        {
+            yield return next;
+            next = Cycle(next);
+        }
+        while (next != start);
+
+        foreach (var node in Enumerable.Range(0, nodes).Where(n => !In(n)))
+        {
+            yield return node;
+        }
+    }
 
     /// <summary>
     /// XENMEM_populate_physmap of one extent. GuestNodeRequestsFiltered (2fece35303, propagate_node): only the control

@@ -35,8 +35,36 @@ public static partial class Spec
 
         var zero = NodeVector.Zero(s.NodeCount);
         var d = new SpecDomain(s.NextDomId, DomainState.Alive, Tot: 0, Extra: 0, MaxPagesStored(profile, op.MaxPages), Claim: 0, zero, Soft: false,
-            TmemPersistent: 0, Pages: zero, TmemEphemeral: zero);
+            TmemPersistent: 0, Pages: zero, TmemEphemeral: zero, LastAllocNode: 0, NodeAffinity: SpecDomain.AllNodes(s.NodeCount));
         return Rules.Hit(Rules.CreateCreated, (Outcome.Ok(d.Id), s.With(d) with { NextDomId = s.NextDomId + 1 }));
+    }
+
+    /// <summary>XEN_DOMCTL_setnodeaffinity: see Host.SetNodeAffinity; the state keeps the host's nodes of the set.</summary>
+    private static (Outcome, SpecState) SetAffinity(Profile profile, SpecState s, SetNodeAffinity op)
+    {
+        if (!op.Caller.IsPrivileged)
+        {
+            return Rules.Hit(Rules.NodeAffinityNotPrivileged, ((Outcome)Errno.EPERM, s));
+        }
+
+        if (profile.NodeAffinity == NodeAffinityDomctl.None)
+        {
+            return Rules.Hit(Rules.NodeAffinityUnsupported, ((Outcome)Errno.ENOSYS, s));
+        }
+
+        if (s.Live(op.DomId) is not { } d)
+        {
+            return Rules.Hit(Rules.NodeAffinityUnknownDomain, ((Outcome)Errno.ESRCH, s));
+        }
+
+        var host = SpecDomain.AllNodes(s.NodeCount);
+        if (profile.NodeAffinity == NodeAffinityDomctl.RefusesEmpty ? op.Nodes == 0 : (op.Nodes & host) == 0)
+        {
+            return Rules.Hit(Rules.NodeAffinityRefused, ((Outcome)Errno.EINVAL, s));
+        }
+
+        var affinity = op.Nodes == ulong.MaxValue ? host : op.Nodes & host;
+        return Rules.Hit(Rules.NodeAffinitySet, (Outcome.Ok(), s.With(d with { NodeAffinity = affinity })));
     }
 
     private static (Outcome, SpecState) SetMax(Profile profile, SpecState s, SetMaxPages op)

@@ -103,8 +103,12 @@ public sealed record SpecDomain(
     long TmemPersistent,
     NodeVector Pages,
     NodeVector TmemEphemeral,
-    int LastAllocNode = 0)
+    int LastAllocNode,
+    ulong NodeAffinity)
 {
+    /// <summary>The affinity of every node of a host of <paramref name="nodeCount"/> (1 to 64): a new domain's.</summary>
+    public static ulong AllNodes(int nodeCount) => nodeCount >= 64 ? ulong.MaxValue : (1UL << nodeCount) - 1;
+
     /// <summary>The part of <see cref="Claim"/> tied to no node (all of it without claim sets).</summary>
     public long GlobalClaim => Claim - NodeClaims.Sum;
 

@@ -19,6 +19,7 @@ public sealed class Domain
     {
         Id = id;
         MaxPages = maxPages;
+        NodeAffinity = AllNodes(nodeCount);
         NodePages = new long[nodeCount];
         NodeOutstandingPages = new long[nodeCount];
         TmemEphemeralNodePages = new long[nodeCount];
@@ -111,6 +112,14 @@ public sealed class Domain
 
     // ---- written under domctl_lock, read anywhere (Xen reads is_dying without a lock) ------------------------------
 
+    /// <summary>
+    /// <c>d->node_affinity</c> as the host's nodes see it: bit n for node n of the host. All of them at creation and
+    /// after a full set (automatic affinity; the model has no vCPUs to derive it from). Zero: a set of nodes beyond the
+    /// host only, which 4.3 to 4.12 accept (<see cref="Profiles.NodeAffinityDomctl.RefusesEmpty"/>). Written by
+    /// XEN_DOMCTL_setnodeaffinity under domctl_lock; get_free_buddy reads it under heap_lock alone.
+    /// </summary>
+    internal ulong NodeAffinity;
+
     private volatile DomainState state;
 
     internal DomainState State
@@ -120,6 +129,9 @@ public sealed class Domain
     }
 
     internal bool IsDying => state != DomainState.Alive;
+
+    /// <summary>The mask of a host's <paramref name="nodeCount"/> nodes (1 to 64).</summary>
+    internal static ulong AllNodes(int nodeCount) => nodeCount >= 64 ? ulong.MaxValue : (1UL << nodeCount) - 1;
 
     /// <summary>The global (not node-bound) part of a claim set.</summary>
     internal long GlobalOutstandingPages => OutstandingPages - NodeOutstandingPages.Sum();

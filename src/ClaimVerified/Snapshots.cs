@@ -45,7 +45,8 @@ public sealed record DomainSnapshot(
     long TmemPersistentPages,
     long PagesInFlight,
     bool KillStarted = false,
-    int LastAllocNode = 0);
+    int LastAllocNode = 0,
+    ulong NodeAffinity = 0);
 // TmemPersistentPages is part of TotPages (owned, MEMF_tmem); TmemEphemeralPages belongs to no domain's tot_pages.
 
 /// <summary>

@@ -16,6 +16,7 @@ public static class OperationRunner
         {
             CreateDomain op => host.CreateDomain(op.Caller, op.MaxPages),
             SetMaxPages op => host.SetMaxPages(op.Caller, op.DomId, op.MaxPages),
+            SetNodeAffinity op => host.SetNodeAffinity(op.Caller, op.DomId, op.Nodes),
             ClaimPages op => host.ClaimPages(op.Caller, op.DomId, op.Pages, op.Soft),
             ClaimMemory op => host.ClaimMemory(op.Caller, op.DomId, op.Entries),
             Populate op => host.Populate(op.Caller, op.DomId, op.Order, op.Node, op.Exact),

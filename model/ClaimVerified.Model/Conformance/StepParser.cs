@@ -24,6 +24,7 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
         "tmem-put" or "tmem-flush" => Tmem(),
         "tmem-flush-all" => TmemFlushAll(),
         "maxmem" => MaxMem(),
+        "node-affinity" => NodeAffinity(),
         "xen-alloc" => XenAlloc(),
         "xen-free" => XenFree(),
         "physinfo" => PhysInfo(),
@@ -173,6 +174,35 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
         var pages = MaxPages(pagesToken.Text, pagesToken.Column);
         var who = Caller(Options("as"), CallerRef.Control);
         return Step(d, ids => new SetMaxPages(Resolve(who, ids), ids(d), pages));
+    }
+
+    /// <summary><c>node-affinity D 0,1</c>: the nodes (0..63) a domain's allocations prefer; <c>all</c> resets, <c>none</c> is empty.</summary>
+    private ScriptStep NodeAffinity()
+    {
+        var d = Dom();
+        var token = c.Next("the nodes (0,1,...), all or none");
+        var nodes = token.Text switch
+        {
+            "all" => ulong.MaxValue,
+            "none" => 0UL,
+            _ => Nodes(token.Text, token.Column),
+        };
+        var who = Caller(Options("as"), CallerRef.Control);
+        return Step(d, ids => new SetNodeAffinity(Resolve(who, ids), ids(d), nodes));
+    }
+
+    /// <summary>A comma-separated list of nodes 0..63 as a mask; a bad one is reported at its own column.</summary>
+    private ulong Nodes(string text, int column)
+    {
+        var mask = 0UL;
+        var at = column;
+        foreach (var part in text.Split(','))
+        {
+            mask |= 1UL << (int)Number(part, at, 0, 63);
+            at += part.Length + 1;
+        }
+
+        return mask;
     }
 
     private ScriptStep XenAlloc()

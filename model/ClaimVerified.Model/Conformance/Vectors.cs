@@ -119,6 +119,15 @@ public static class Vectors
             yield return "goal:allocation-goes-round-the-nodes";
         }
 
+        // The affinity at work: an allocation that names no node skips the round's next node because it is outside the
+        // domain's affinity (XEN_DOMCTL_setnodeaffinity). An implementation that ignores the affinity passes every rule.
+        if (op is Specification.Populate { Node: Operation.AnyNode } kept && result.IsOk && after.NodeCount > 1
+            && before.Live(kept.DomId) is { } d && (d.NodeAffinity & (1UL << ((d.LastAllocNode + 1) % after.NodeCount))) == 0
+            && d.NodeAffinity != 0)
+        {
+            yield return "goal:allocation-keeps-to-the-affinity";
+        }
+
         if (after.Outstanding >= before.Outstanding)
         {
             yield break;
@@ -219,6 +228,7 @@ public static class Vectors
             KillContinuation o => $"kill-step {name(o.DomId)}{As(o.Caller, c)}",
             DestroyDomain o => $"destroy {name(o.DomId)}{As(o.Caller, c)}",
             SetMaxPages o => $"maxmem {name(o.DomId)} {o.MaxPages}{As(o.Caller, c)}",
+            SetNodeAffinity o => $"node-affinity {name(o.DomId)} {SetNodeAffinity.Show(o.Nodes)}{As(o.Caller, c)}",
             AllocXenHeap o => $"xen-alloc order={o.Order}{Node(o.Node, o.Exact)}{As(o.Caller, CallerKind.Xen)}",
             FreeXenHeap o => $"xen-free {o.Pages}{As(o.Caller, CallerKind.Xen)}",
             Specification.PhysInfo => "physinfo",
@@ -333,6 +343,11 @@ public static class Vectors
             yield return new DecreaseReservation(other, domid, 0);
             yield return new SharePage(guest, domid);
             yield return new SetMaxPages(guest, domid, 1);
+            yield return new SetNodeAffinity(guest, domid, 1);
+            yield return new SetNodeAffinity(control, domid, 0);
+            yield return new SetNodeAffinity(control, domid, 1UL << 63); // a node beyond every host: offline
+            yield return new SetNodeAffinity(control, domid, 1);
+            yield return new SetNodeAffinity(control, domid, ulong.MaxValue);
             yield return new SetMaxPages(control, domid, -1);
             yield return new DomainKill(guest, domid);
             yield return new KillContinuation(control, domid);

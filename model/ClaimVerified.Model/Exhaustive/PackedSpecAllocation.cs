@@ -32,13 +32,11 @@ public sealed partial class PackedSpec
             return RelinquishTmemPage(row, request); // The scarcity gate: only tmem, only order 0, no buddy search.
         }
 
-        // 91c6005e01: a named node first, then (unless exact) the nodes after it; with no node, a domain starts on the
-        // node after its last allocation's, Xen's own heap on node 0.
-        var start = wantedNode != Operation.AnyNode ? wantedNode : ownerAt >= 0 ? (row[ownerAt + PackedLayout.DomLastAllocNode] + 1) % nodes : 0;
-        var candidates = wantedNode != Operation.AnyNode && exact ? 1 : nodes;
+        Span<int> order = stackalloc int[(2 * nodes) + 1];
+        var candidates = NodeOrder(row, ownerAt, wantedNode, exact, order);
         for (var i = 0; i < candidates; i++)
         {
-            var node = (start + i) % nodes;
+            var node = order[i];
             var free = row[layout.Free + node];
             var fits = free >= request;
             if (fits && profile.NodeClaims)
@@ -76,6 +74,77 @@ public sealed partial class PackedSpec
         }
 
         return -1;
+    }
+
+    /// <summary>
+    /// The nodes get_free_buddy tries, into <paramref name="order"/>; how many (as Host.NodeOrder and Spec.NodeOrder): an
+    /// exact request's node; else from a start node round the owner's affinity, a named node outside it first, then
+    /// the nodes outside it; an affinity of no host node prefers nothing.
+    /// </summary>
+    private int NodeOrder(ReadOnlySpan<int> row, int ownerAt, int wantedNode, bool exact, Span<int> order)
+    {
+        var named = wantedNode != Operation.AnyNode;
+        if (named && exact)
+        {
+            order[0] = wantedNode;
+            return 1;
+        }
+
+        var count = 0;
+        var affinity = ownerAt >= 0 ? row[ownerAt + PackedLayout.DomNodeAffinity] : (int)SpecDomain.AllNodes(nodes);
+        if (affinity == 0)
+        {
+            if (named)
+            {
+                order[count++] = wantedNode;
+            }
+
+            for (var node = 0; node < nodes; node++)
+            {
+                order[count++] = node;
+            }
+
+            return count;
+        }
+
+        var start = named ? wantedNode : ownerAt >= 0 ? Cycle(row[ownerAt + PackedLayout.DomLastAllocNode], affinity) : 0;
+        if ((affinity & (1 << start)) == 0)
+        {
+            order[count++] = start;
+            start = Cycle(-1, affinity);
+        }
+
+        var next = start;
+        do
+        {
+            order[count++] = next;
+            next = Cycle(next, affinity);
+        }
+        while (next != start);
+
+        for (var node = 0; node < nodes; node++)
+        {
+            if ((affinity & (1 << node)) == 0)
+            {
+                order[count++] = node;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>cycle_node: the next node of <paramref name="mask"/> after <paramref name="node"/>, else its first.</summary>
+    private int Cycle(int node, int mask)
+    {
+        for (var n = node + 1; n < nodes; n++)
+        {
+            if ((mask & (1 << n)) != 0)
+            {
+                return n;
+            }
+        }
+
+        return System.Numerics.BitOperations.TrailingZeroCount(mask);
     }
 
     [Follows(Rules.AllocBadOrderOrNode, Rules.AllocGuestExactNode, Rules.AllocUnknownDomain, Rules.AllocNotPermitted, Rules.AllocExtraRefused,

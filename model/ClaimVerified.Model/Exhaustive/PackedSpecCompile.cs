@@ -23,6 +23,7 @@ public sealed partial class PackedSpec
         public readonly bool ClaimAvailWraps = p.ClaimAvailWraps;
         public readonly bool NodeClaims = p.NodeClaims;
         public readonly bool GuestNodeRequestsFiltered = p.GuestNodeRequestsFiltered;
+        public readonly NodeAffinityDomctl NodeAffinity = p.NodeAffinity;
         public readonly bool TotIncludesExtraPages = p.TotIncludesExtraPages;
         public readonly bool AllocCheckCountsTmemFreeable = p.AllocCheckCountsTmemFreeable;
         public readonly bool NoRefcountMayUseClaims = p.NoRefcountMayUseClaims;
@@ -61,6 +62,7 @@ public sealed partial class PackedSpec
         Kill,
         KillStep,
         Destroy,
+        NodeAffinity,
     }
 
     /// <summary>
@@ -91,6 +93,16 @@ public sealed partial class PackedSpec
         {
             case CreateDomain op:
                 return new(OpKind.Create, 0, MaxPages(op.MaxPages), 0, false, default, !op.Caller.IsPrivileged || op.MaxPages < 0, null);
+            case SetNodeAffinity op:
+            {
+                // Every refusal depends on the operation alone (the domain's existence aside): EPERM, ENOSYS, EINVAL.
+                var host = SpecDomain.AllNodes(nodes);
+                var refused = !op.Caller.IsPrivileged || profile.NodeAffinity == NodeAffinityDomctl.None
+                    || (profile.NodeAffinity == NodeAffinityDomctl.RefusesEmpty ? op.Nodes == 0 : (op.Nodes & host) == 0);
+                var affinity = op.Nodes == ulong.MaxValue ? host : op.Nodes & host;
+                return new(OpKind.NodeAffinity, op.DomId, (int)affinity, 0, false, default, refused, null);
+            }
+
             case SetMaxPages op:
                 return new(OpKind.SetMax, op.DomId, MaxPages(op.MaxPages), 0, false, default, !op.Caller.IsPrivileged || op.MaxPages < 0, null);
             case ClaimPages op:

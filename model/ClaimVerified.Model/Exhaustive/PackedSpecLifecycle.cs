@@ -24,7 +24,22 @@ public sealed partial class PackedSpec
         row.Slice(at, layout.DomainWidth).Clear();
         row[at + PackedLayout.DomState] = (int)DomainState.Alive;
         row[at + PackedLayout.DomMax] = op.Pages;
+        row[at + PackedLayout.DomNodeAffinity] = (int)SpecDomain.AllNodes(nodes); // every node: automatic
         row[layout.NextDomId] = domid + 1;
+        return PackedStepResult.Ok;
+    }
+
+    [Follows(Rules.NodeAffinityNotPrivileged, Rules.NodeAffinityUnsupported, Rules.NodeAffinityUnknownDomain, Rules.NodeAffinityRefused,
+        Rules.NodeAffinitySet)]
+    private PackedStepResult SetAffinity(Span<int> row, in PackedOp op)
+    {
+        var at = Target(row, in op);
+        if (at < 0)
+        {
+            return PackedStepResult.Unchanged;
+        }
+
+        row[at + PackedLayout.DomNodeAffinity] = op.Pages; // the host's nodes of the set, compiled once
         return PackedStepResult.Ok;
     }
 

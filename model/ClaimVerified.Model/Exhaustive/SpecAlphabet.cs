@@ -162,6 +162,13 @@ public sealed class SpecAlphabet
             ops.Add(new SetMaxPages(Caller.Control, domid, max));
         }
 
+        // Opt-in (with=affinity): each single node, and the full set that resets to automatic (every node).
+        for (var node = 0; node < bound.Nodes && bound.Nodes > 1 && bound.Has("affinity"); node++)
+        {
+            ops.Add(new SetNodeAffinity(Caller.Control, domid, 1UL << node));
+        }
+
+        Add(ops, bound.Nodes > 1 && bound.Has("affinity"), new SetNodeAffinity(Caller.Control, domid, ulong.MaxValue));
         Add(ops, bound.Has("kill"), new DomainKill(Caller.Control, domid));
         Add(ops, bound.Has("kill-step"), new KillContinuation(Caller.Control, domid));
         Add(ops, bound.Has("destroy"), new DestroyDomain(Caller.Control, domid));

@@ -18,7 +18,7 @@ public sealed record SpecBound(
     IReadOnlyList<string>? Without = null, IReadOnlyList<string>? With = null)
 {
     /// <summary>The operation kinds only <see cref="With"/> brings in.</summary>
-    public static IReadOnlyList<string> OptInKinds { get; } = ["kill-step"];
+    public static IReadOnlyList<string> OptInKinds { get; } = ["kill-step", "affinity"];
 
     /// <summary>The operation kinds <see cref="Without"/> may name.</summary>
     public static IReadOnlyList<string> OperationKinds { get; } =

@@ -40,6 +40,7 @@ public static class StateKey
             AddVector(ref hasher, d.Pages);
             AddVector(ref hasher, d.TmemEphemeral);
             hasher.Add(d.LastAllocNode);
+            hasher.Add(unchecked((long)d.NodeAffinity));
         }
 
         hasher.Add(-1);

@@ -24,7 +24,7 @@ public static class ProtocolCodec
     /// <summary>The operations a request may name, in the order docs/protocol.md lists them.</summary>
     public static IReadOnlyList<string> Ops { get; } =
     [
-        ProtocolRequest.Hello, ProtocolRequest.Reset, ProtocolRequest.Audit, "create", "maxmem", "claim", "claimset", "populate", "extra", "decrease", "share",
+        ProtocolRequest.Hello, ProtocolRequest.Reset, ProtocolRequest.Audit, "create", "maxmem", "node-affinity", "claim", "claimset", "populate", "extra", "decrease", "share",
         "offline", "xen-alloc", "xen-free", "tmem-put", "tmem-flush", "tmem-flush-all", "kill", "kill-step", "destroy", "physinfo", "domaininfo",
     ];
 
@@ -32,6 +32,7 @@ public static class ProtocolCodec
     {
         CreateDomain => "create",
         SetMaxPages => "maxmem",
+        SetNodeAffinity => "node-affinity",
         ClaimPages => "claim",
         ClaimMemory => "claimset",
         Populate => "populate",
@@ -187,6 +188,7 @@ public static class ProtocolCodec
         {
             "create" => new CreateDomain(by, o.Long("max")),
             "maxmem" => new SetMaxPages(by, o.Domain(), o.Long("max")),
+            "node-affinity" => new SetNodeAffinity(by, o.Domain(), o.Affinity()),
             "claim" => new ClaimPages(by, o.Domain(), o.Long("pages"), o.OptionalBool("soft") ?? false),
             "claimset" => new ClaimMemory(by, o.Domain(), o.Entries("entries")),
             "populate" => new Populate(by, o.Domain(), o.Order(), o.Node(), o.Exact()),
@@ -232,6 +234,7 @@ public static class ProtocolCodec
         {
             case CreateDomain op: WriteAs(w, op.Caller); w.WriteNumber("max", op.MaxPages); break;
             case SetMaxPages op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteNumber("max", op.MaxPages); break;
+            case SetNodeAffinity op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); WriteAffinity(w, op.Nodes); break;
             case ClaimPages op:
                 WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteNumber("pages", op.Pages);
                 if (op.Soft)
@@ -268,6 +271,26 @@ public static class ProtocolCodec
             case CallerKind.Guest: w.WriteNumber("as", caller.DomainId); break;
             default: break; // dom0 is the default: not written.
         }
+    }
+
+    private static void WriteAffinity(Utf8JsonWriter w, ulong nodes)
+    {
+        if (nodes == ulong.MaxValue)
+        {
+            w.WriteString("affinity", "all");
+            return;
+        }
+
+        w.WriteStartArray("affinity");
+        for (var node = 0; node < 64; node++)
+        {
+            if ((nodes & (1UL << node)) != 0)
+            {
+                w.WriteNumberValue(node);
+            }
+        }
+
+        w.WriteEndArray();
     }
 
     private static void WriteNode(Utf8JsonWriter w, int node, bool exact)
@@ -405,6 +428,31 @@ public static class ProtocolCodec
         }
 
         public int Domain() => Int("domain", int.MinValue, int.MaxValue);
+
+        /// <summary>"affinity": an array of node numbers 0..63 (MAX_NUMNODES), or "all" for the full set.</summary>
+        public ulong Affinity()
+        {
+            var value = Raw("affinity");
+            if (value.ValueKind == JsonValueKind.String && value.GetString() == "all")
+            {
+                return ulong.MaxValue;
+            }
+
+            if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 64)
+            {
+                throw Mistyped("affinity", "an array of at most 64 node numbers, or \"all\"", value);
+            }
+
+            var nodes = 0UL;
+            foreach (var node in value.EnumerateArray())
+            {
+                nodes |= node.ValueKind == JsonValueKind.Number && node.TryGetInt32(out var n) && n is >= 0 and < 64
+                    ? 1UL << n
+                    : throw Mistyped("affinity", "node numbers 0..63", node);
+            }
+
+            return nodes;
+        }
 
         /// <summary>An extent's order: any 32-bit value (the implementation answers a bad one, as Xen does).</summary>
         public int Order() => Int("order", int.MinValue, int.MaxValue);

@@ -50,6 +50,8 @@ public sealed class RandomCalls(ulong seed, Profile profile, HostConfig host, bo
             < 83 => new KillContinuation(by, domid),
             < 85 when !oneHypercallEach => new DestroyDomain(by, domid),
             < 85 => new KillContinuation(by, domid),
+            // One node, every node (the reset), or none: XEN_DOMCTL_setnodeaffinity.
+            < 87 => new SetNodeAffinity(by, domid, Below(4) switch { 0 => ulong.MaxValue, 1 => 0, _ => 1UL << (int)Below(host.NodeCount) }),
             < 93 => new Specification.PhysInfo(),
             _ => new GetDomainInfo(domid),
         };

@@ -272,17 +272,17 @@ public sealed partial class Host
     /// trying the nodes in turn from a start node and taking the first that fits: a named node first, then (unless the
     /// request is exact) the nodes after it; with no node named, a domain's allocation starts on the node after its
     /// last_alloc_node (91c6005e01), so that its extents go round the nodes, and Xen's own heap on the current CPU's
-    /// node (node 0 here). With claim sets a node also needs the pages unclaimed there, plus the requester's own claim
-    /// on that node (the per-node check of the NUMA claims series). Every domain's node affinity is all nodes here, so
-    /// there is no fallback outside it to model (README, Known limits).
+    /// node (node 0 here), within the domain's node affinity first and then outside it (<see cref="NodeOrder"/>). With
+    /// claim sets a node also needs the pages unclaimed there, plus the requester's own claim on that node (the
+    /// per-node check of the NUMA claims series).
     /// </summary>
     private int ChooseNodeLocked(Domain? d, long request, NodeRequest wanted, bool mayUseClaim)
     {
-        var first = wanted.Node != AnyNode ? wanted.Node : d is null ? 0 : (d.LastAllocNode + 1) % NodeCount;
-        var tries = wanted.Node != AnyNode && wanted.Exact ? 1 : NodeCount;
+        Span<int> order = stackalloc int[(2 * NodeCount) + 1];
+        var tries = NodeOrder(d, wanted, order);
         for (var i = 0; i < tries; i++)
         {
-            var candidate = (first + i) % NodeCount;
+            var candidate = order[i];
             if (nodeAvailPages[candidate] < request)
             {
                 continue;

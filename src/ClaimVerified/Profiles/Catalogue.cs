@@ -17,6 +17,7 @@ public static class Catalogue
         TmemPrivateFreeList = true, // RELEASE-4.2.0 already has the private list and the scarcity gate.
         FreeCheckFlushesTmem = true, // xend, the default toolstack of 4.2 (balloon.free).
         MaxMemTruncates = true,
+        NodeAffinity = NodeAffinityDomctl.None, // XEN_DOMCTL_setnodeaffinity came in 4.3 (b5b79a12c4).
     };
 
     /// <summary>
@@ -42,6 +43,7 @@ public static class Catalogue
         ExtraPages = ExtraPagesMode.NotCounted,
         ClaimAvailWraps = false,
         MaxMemTruncates = true, // The Xen of 2012: max_mem truncated until 017e667c43 (4.6).
+        NodeAffinity = NodeAffinityDomctl.None, // 4.2's: no XEN_DOMCTL_setnodeaffinity (b5b79a12c4 is 4.3).
     };
 
     /// <summary>Xen 4.3: the first claims (65c9792df6).</summary>
@@ -58,6 +60,7 @@ public static class Catalogue
         ConsumeClaimAt = ClaimConsumption.InAssignPages,
         FreesRegrowClaim = true,
         MaxMemTruncates = true,
+        NodeAffinity = NodeAffinityDomctl.RefusesEmpty, // b5b79a12c4
     };
 
     /// <summary>Xen 4.6: no-refcount allocations may no longer use claimed memory (17294e69c4).</summary>
@@ -79,6 +82,7 @@ public static class Catalogue
         TmemPrivateFreeList = false,
         ExtraPages = ExtraPagesMode.Refused,
         GuestNodeRequestsFiltered = true, // 2fece35303 (4.10)
+        NodeAffinity = NodeAffinityDomctl.RefusesDisjoint, // 1ae0db5e48 (4.13)
         ClaimCountsTmemFreeable = false,
         AllocCheckCountsTmemFreeable = false,
     };

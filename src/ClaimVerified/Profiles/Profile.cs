@@ -36,6 +36,23 @@ public enum ExtraPagesMode
     CountedNoClaim,
 }
 
+/// <summary>Whether XEN_DOMCTL_setnodeaffinity exists, and which node sets it refuses (domain_set_node_affinity).</summary>
+public enum NodeAffinityDomctl
+{
+    /// <summary>Not before b5b79a12c4 (Xen 4.3): an unknown domctl, ENOSYS (arch_do_domctl's default).</summary>
+    None,
+
+    /// <summary>
+    /// b5b79a12c4 (4.3) to 4.12: only an empty set is refused (EINVAL). A set of nodes that are all offline (here:
+    /// beyond the host's) is stored, and alloc_heap_pages, which uses it unclamped, then finds none of them and falls
+    /// back to the online nodes in id order.
+    /// </summary>
+    RefusesEmpty,
+
+    /// <summary>1ae0db5e48 (4.13): a set with no online node is refused (EINVAL); get_free_buddy clamps to the online nodes.</summary>
+    RefusesDisjoint,
+}
+
 /// <summary>How a claim on a dying domain is refused.</summary>
 public enum DyingClaimCheck
 {
@@ -233,6 +250,9 @@ public sealed record Profile
     /// populate_physmap's callers in do_memory_op).
     /// </summary>
     public bool GuestNodeRequestsFiltered { get; init; }
+
+    /// <summary>Whether the control domain can set a domain's node affinity, and what it refuses.</summary>
+    public NodeAffinityDomctl NodeAffinity { get; init; } = NodeAffinityDomctl.RefusesDisjoint;
 
     /// <summary>Whether allocations run in one critical section, by themselves or with every other operation.</summary>
     public bool AllocatesInOneSection => OneCriticalSectionPerOperation || AllocationInOneSection;

@@ -155,3 +155,94 @@ public sealed class NodePlacementTests
         AssertConserved(host);
     }
 }
+
+/// <summary>
+/// A domain's node affinity (XEN_DOMCTL_setnodeaffinity, b5b79a12c4, 4.3): its allocations go round the affinity's
+/// nodes and fall back to the others only when those are full; a named node outside it is tried first. Refused when
+/// empty (4.3 to 4.12) or holding no node of the host (1ae0db5e48, 4.13); missing before 4.3.
+/// </summary>
+public sealed class NodeAffinityTests
+{
+    private static string Free(Host host) => Csv(host.PhysInfo().NodeFreePages);
+
+    private static ulong Nodes(params int[] nodes) => nodes.Aggregate(0UL, (mask, n) => mask | (1UL << n));
+
+    [Theory]
+    [InlineData("xen-4.3")]
+    [InlineData("xen-4.13")]
+    [InlineData("xen-4.22")]
+    [InlineData("claim-sets")]
+    [InlineData("reference")]
+    public void Allocations_go_round_the_affinity_and_leave_it_only_when_it_is_full(string profile)
+    {
+        var (host, d) = WithDomain(profile, 64, nodes: 3, pagesPerNode: 2);
+        Ok(host.SetNodeAffinity(Caller.Control, d, Nodes(0, 2)));
+        Ok(host.Populate(Caller.Control, d, 0)); // after last_alloc_node 0: node 2
+        Ok(host.Populate(Caller.Control, d, 0)); // then node 0
+        Assert.Equal("1,2,1", Free(host));
+        Ok(host.Populate(Caller.Control, d, 0));
+        Ok(host.Populate(Caller.Control, d, 0));
+        Assert.Equal("0,2,0", Free(host)); // the affinity is full
+        Ok(host.Populate(Caller.Control, d, 0)); // only now node 1
+        Assert.Equal("0,1,0", Free(host));
+        AssertConserved(host);
+    }
+
+    [Theory]
+    [InlineData("xen-4.6")]
+    [InlineData("xen-4.22")]
+    public void A_named_node_outside_the_affinity_is_tried_first_and_an_exact_one_alone(string profile)
+    {
+        var (host, d) = WithDomain(profile, 64, nodes: 2, pagesPerNode: 2);
+        Ok(host.SetNodeAffinity(Caller.Control, d, Nodes(0)));
+        Ok(host.Populate(Caller.Control, d, 0, node: 1));
+        Assert.Equal("2,1", Free(host));
+        Ok(host.Populate(Caller.Control, d, 0, node: 1, exact: true));
+        AssertFailsUnchanged(host, Errno.ENOMEM, h => h.Populate(Caller.Control, d, 0, node: 1, exact: true), "node 1 is full");
+        Ok(host.Populate(Caller.Control, d, 0, node: 1)); // not exact: the affinity's node 0 serves it
+        Assert.Equal("1,0", Free(host));
+    }
+
+    [Fact]
+    public void The_full_set_resets_the_affinity_to_every_node()
+    {
+        var (host, d) = WithDomain("xen-4.22", 64, nodes: 2, pagesPerNode: 4);
+        Ok(host.SetNodeAffinity(Caller.Control, d, Nodes(0)));
+        Ok(host.Populate(Caller.Control, d, 0));
+        Ok(host.Populate(Caller.Control, d, 0));
+        Assert.Equal("2,4", Free(host));
+        Ok(host.SetNodeAffinity(Caller.Control, d, ulong.MaxValue));
+        Ok(host.Populate(Caller.Control, d, 0)); // round again: after node 0, node 1
+        Assert.Equal("2,3", Free(host));
+    }
+
+    [Theory]
+    [InlineData("no-claims", Errno.ENOSYS, Errno.ENOSYS)]
+    [InlineData("seed-2012", Errno.ENOSYS, Errno.ENOSYS)]
+    [InlineData("xen-4.3", Errno.EINVAL, Errno.Ok)]
+    [InlineData("xen-4.6", Errno.EINVAL, Errno.Ok)]
+    [InlineData("xen-4.13", Errno.EINVAL, Errno.EINVAL)]
+    [InlineData("xen-4.22", Errno.EINVAL, Errno.EINVAL)]
+    [InlineData("reference", Errno.EINVAL, Errno.EINVAL)]
+    public void Refusals_by_version_an_empty_set_and_one_of_offline_nodes(string profile, Errno empty, Errno offlineOnly)
+    {
+        var (host, d) = WithDomain(profile, 64, nodes: 2, pagesPerNode: 4);
+        AssertFailsUnchanged(host, Errno.EPERM, h => h.SetNodeAffinity(Caller.Guest(d), d, Nodes(0)), "a guest may not");
+        var unknown = empty == Errno.ENOSYS ? Errno.ENOSYS : Errno.ESRCH;
+        AssertFailsUnchanged(host, unknown, h => h.SetNodeAffinity(Caller.Control, 99, Nodes(0)), "no domain 99");
+        AssertFailsUnchanged(host, empty, h => h.SetNodeAffinity(Caller.Control, d, 0), "an empty set");
+        var offline = Nodes(63); // a node beyond every host here: offline
+        if (offlineOnly == Errno.Ok)
+        {
+            // 4.3 to 4.12 store it; the allocator finds none of its nodes and falls back to every node from node 0.
+            Ok(host.SetNodeAffinity(Caller.Control, d, offline));
+            Ok(host.Populate(Caller.Control, d, 0));
+            Ok(host.Populate(Caller.Control, d, 0));
+            Assert.Equal("2,4", Free(host));
+        }
+        else
+        {
+            AssertFailsUnchanged(host, offlineOnly, h => h.SetNodeAffinity(Caller.Control, d, offline), "no node of the host");
+        }
+    }
+}

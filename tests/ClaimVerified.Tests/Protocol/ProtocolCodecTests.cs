@@ -19,6 +19,9 @@ public sealed class ProtocolCodecTests
         new Populate(Caller.Control, 1, 0),
         new Populate(Caller.Guest(1), 1, 9, 1),
         new Populate(Caller.Control, 1, 0, 1, Exact: true),
+        new SetNodeAffinity(Caller.Control, 1, 0b101),
+        new SetNodeAffinity(Caller.Control, 1, ulong.MaxValue),
+        new SetNodeAffinity(Caller.Control, 1, 0),
         new AllocExtraPages(Caller.Control, 1, 0, 0),
         new AllocExtraPages(Caller.Control, 1, 0, 0, Exact: true),
         new DecreaseReservation(Caller.Guest(1), 1, 31),
@@ -101,6 +104,9 @@ public sealed class ProtocolCodecTests
     [InlineData("""{"client":0,"id":1,"op":"populate","domain":1,"order":0,"exact":true}""", "\"exact\" needs a \"node\"")]
     [InlineData("""{"client":0,"id":1,"op":"populate","domain":1,"order":0,"node":0,"exact":1}""", "\"exact\" must be true or false")]
     [InlineData("""{"client":0,"id":1,"op":"claim","domain":1,"pages":1,"exact":true}""", "unknown field \"exact\"")]
+    [InlineData("""{"client":0,"id":1,"op":"node-affinity","domain":1,"affinity":[64]}""", "\"affinity\" must be node numbers 0..63")]
+    [InlineData("""{"client":0,"id":1,"op":"node-affinity","domain":1,"affinity":"some"}""", "\"affinity\" must be an array of at most 64 node numbers")]
+    [InlineData("""{"client":0,"id":1,"op":"node-affinity","domain":1}""", "missing \"affinity\"")]
     public void A_bad_request_is_refused_naming_what_is_wrong(string line, string expected)
     {
         var e = Assert.Throws<ProtocolException>(() => ProtocolCodec.ParseRequest(line));

@@ -135,7 +135,7 @@ public sealed class PackedSpecTests
         var (_, one) = SpecModel.Step(profile, SpecModel.Init(profile, new HostConfig(1, 4)), new CreateDomain(Caller.Control, 4));
         var (_, two) = SpecModel.Step(profile, one, new CreateDomain(Caller.Control, 4));
         Assert.Contains("beyond the layout's 1 domains", Assert.Throws<ArgumentException>(() => layout.Encode(two, [0, 0, 0])).Message, StringComparison.Ordinal);
-        Assert.Equal("d1.pages[0]", new PackedLayout(2, 2).FieldName(new PackedLayout(2, 2).Domain(1) + 11));
+        Assert.Equal("d1.pages[0]", new PackedLayout(2, 2).FieldName(new PackedLayout(2, 2).Domain(1) + 12));
     }
 
     [Fact]

@@ -76,7 +76,7 @@ public sealed class ScriptTests
         // offlining that recalls claims (the reference refuses to offline a page that backs one).
         Assert.Equal(
             [
-                Rules.CreateDomIdsExhausted, Rules.ClaimUnsupported, Rules.ClaimDyingUnlocked, Rules.ClaimSetUnsupported,
+                Rules.CreateDomIdsExhausted, Rules.NodeAffinityUnsupported, Rules.ClaimUnsupported, Rules.ClaimDyingUnlocked, Rules.ClaimSetUnsupported,
                 Rules.HeapFromTmemEphemeral, Rules.HeapScarcityGateRelinquished, Rules.HeapScarcityGateOrderAboveZero,
                 Rules.AllocExtraRefused, Rules.AllocAssignDying,
                 Rules.AllocAssignTotAboveMax, Rules.AllocAssignOverMax, Rules.OfflineRecalledClaims, Rules.TmemPutPersistentPopulateRefused,
@@ -87,7 +87,7 @@ public sealed class ScriptTests
             ],
             set.Uncovered);
         Assert.Equal(Rules.All.Count, set.RulesTotal);
-        Assert.Contains("85/110 rules", set.Render(), StringComparison.Ordinal);
+        Assert.Contains("89/115 rules", set.Render(), StringComparison.Ordinal);
     }
 
     private const string Good = """
