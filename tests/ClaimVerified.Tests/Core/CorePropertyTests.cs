@@ -93,6 +93,7 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
             (3, domid.Select(d => (Operation)new KillContinuation(Caller.Control, d))),
             (2, domid.Select(d => (Operation)new DestroyDomain(Caller.Control, d))),
             (3, Gen.Select(domid, pages, (d, p) => (Operation)new SetMaxPages(Caller.Control, d, p))),
+            (2, Gen.Select(domid, Gen.OneOf(1UL, 2UL, 3UL, 0UL, ulong.MaxValue, 1UL << 63), (d, nodes) => (Operation)new SetNodeAffinity(Caller.Control, d, nodes))),
             (2, Gen.Select(order, node, Gen.Bool, (o, n, exact) => (Operation)new AllocXenHeap(Caller.Xen, o, n, exact && n != Host.AnyNode))),
             (2, Gen.Long[0, 600].Select(p => (Operation)new FreeXenHeap(Caller.Xen, p))),
             (5, Gen.Select(domid, entries, rarely, (d, e, guest) =>

@@ -35,7 +35,7 @@ public sealed class MutantPatchesTests
         // the two blind spots: a physinfo torn across two sections, a kill that leaves the domain alive
         "PhysInfoTwoSections", "KillMarksDyingLast",
         // where an allocation lands (issue 14, item 2): last_alloc_node, exact nodes, a guest's node
-        "LastAllocNodeNotRecorded", "NamedNodeAlwaysExact", "GuestNodeHonoured",
+        "LastAllocNodeNotRecorded", "NamedNodeAlwaysExact", "GuestNodeHonoured", "NodeAffinityIgnored",
     ];
 
     public static TheoryData<string> Patches() => [.. Names];
