@@ -84,13 +84,14 @@ public static class ConfigDraw
             style = ClaimStyle.Soft;
         }
 
+        var placed = host.Nodes > 1 && nodePages.Count == 1 && profile.NodeAffinity != NodeAffinityDomctl.None && OneIn(choose, W.PlacedOneIn);
         var maxPages = choose(W.MaxPagesOffOneIn) switch
         {
             0 => Math.Max(0, size - 1 - choose((int)size)),
             1 => size + 1 + choose((int)total),
             _ => size,
         };
-        return new ActorSpec(ActorKind.Builder, name, nodePages, maxPages, style, OneIn(choose, W.MayDestroyOneIn));
+        return new ActorSpec(ActorKind.Builder, name, nodePages, maxPages, style, OneIn(choose, W.MayDestroyOneIn), Placed: placed);
     }
 
     private static bool OneIn(Func<int, int> choose, int n) => choose(n) == 0;

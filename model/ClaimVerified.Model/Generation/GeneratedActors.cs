@@ -26,7 +26,7 @@ public static class GeneratedActors
 
     private static Task Run(World world, ActorSpec a, IReadOnlyDictionary<string, IReadOnlyList<CallStep>>? calls, int[] domids) => a.Kind switch
     {
-        ActorKind.Builder => Builder.RunAsync(world, a.Name, [.. a.NodePages!], a.Style, a.MayDestroy, a.MaxPages),
+        ActorKind.Builder => Builder.RunAsync(world, a.Name, [.. a.NodePages!], a.Style, a.MayDestroy, a.MaxPages, a.Placed),
         ActorKind.ClaimToolstack => ClaimToolstack.RunAsync(world, a.Name, a.Steps),
         ActorKind.BalloonGuest => BalloonGuest.RunAsync(world, a.Name, a.StartPages, a.MaxPages, a.Steps),
         ActorKind.TmemClient => TmemClient.RunAsync(world, a.Name, a.MaxPages, a.Steps),

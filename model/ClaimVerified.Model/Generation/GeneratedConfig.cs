@@ -9,7 +9,9 @@ namespace ClaimVerified.Model.Generation;
 /// One actor of a generated configuration. Which fields mean something depends on <see cref="Kind"/>:
 /// <list type="bullet">
 /// <item>Builder: <see cref="NodePages"/> (one entry: anywhere; one per node: a vNUMA build), <see cref="MaxPages"/>
-/// (may be below the size: a build past max_pages), <see cref="Style"/>, <see cref="MayDestroy"/>;</item>
+/// (may be below the size: a build past max_pages), <see cref="Style"/>, <see cref="MayDestroy"/>, <see cref="Placed"/>
+/// (libxl's NUMA placement first: a build of one size on a host of several nodes, where the profile's Xen has
+/// XEN_DOMCTL_setnodeaffinity);</item>
 /// <item>BalloonGuest: <see cref="StartPages"/>, <see cref="MaxPages"/>, <see cref="Steps"/> adjustments;</item>
 /// <item>TmemClient: <see cref="MaxPages"/>, <see cref="Steps"/> puts and flushes;</item>
 /// <item>ClaimToolstack, Offliner, Sharer, XenAllocator, ExtraPages, Observer: <see cref="Steps"/> calls;</item>
@@ -27,7 +29,8 @@ public sealed record ActorSpec(
     bool MayDestroy = false,
     long StartPages = 0,
     int Steps = 0,
-    IReadOnlyList<string>? Calls = null)
+    IReadOnlyList<string>? Calls = null,
+    bool Placed = false)
 {
     /// <summary>A limit on everything: at most this many calls for one actor.</summary>
     public const int MaxSteps = 16;
@@ -39,7 +42,7 @@ public sealed record ActorSpec(
     public string Describe() => Kind switch
     {
         ActorKind.Builder => $"{Name}: builder of {string.Join("+", NodePages ?? [])} pages, max_pages {MaxPages}, "
-            + $"{Style.ToString().ToLowerInvariant()} claim{(MayDestroy ? ", may destroy" : "")}",
+            + $"{Style.ToString().ToLowerInvariant()} claim{(Placed ? ", NUMA-placed" : "")}{(MayDestroy ? ", may destroy" : "")}",
         ActorKind.BalloonGuest => $"{Name}: self-ballooning guest from {StartPages} pages, max_pages {MaxPages}, {Steps} adjustments",
         ActorKind.TmemClient => $"{Name}: tmem guest, max_pages {MaxPages}, {Steps} puts/flushes",
         ActorKind.Reaper => $"{Name}: {KindName(Kind)}, once, on any domain",
@@ -174,7 +177,12 @@ public sealed record GeneratedConfig(int Nodes, long PagesPerNode, IReadOnlyList
 
         if (actor.Kind != ActorKind.Builder)
         {
-            return actor.NodePages is null ? null : "only a builder has node pages";
+            return actor.NodePages is null && !actor.Placed ? null : "only a builder has node pages or is NUMA-placed";
+        }
+
+        if (actor.Placed && (Nodes < 2 || actor.NodePages is not { Count: 1 } || profile.NodeAffinity == NodeAffinityDomctl.None))
+        {
+            return $"only a builder of one size on a host of several nodes is NUMA-placed, where Xen has XEN_DOMCTL_setnodeaffinity (not {profile.Name}'s before 4.3)";
         }
 
         if (actor.NodePages is not { Count: > 0 } pages || (pages.Count != 1 && pages.Count != Nodes)

@@ -38,6 +38,9 @@ public static class GenerationWeights
     /// <summary>A builder makes a soft claim (where soft claims exist) with probability 1 / this.</summary>
     public const int SoftOneIn = 2;
 
+    /// <summary>A builder that is not vNUMA, on two nodes, is NUMA-placed by libxl first (its default, numa_placement).</summary>
+    public const int PlacedOneIn = 2;
+
     /// <summary>A builder may destroy its domain at the end with probability 1 / this.</summary>
     public const int MayDestroyOneIn = 2;
 

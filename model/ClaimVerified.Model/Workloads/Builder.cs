@@ -40,7 +40,9 @@ public static class Builder
     /// Builds a domain of <paramref name="nodePages"/>[n] pages on each node n (one entry: anywhere), created with
     /// <paramref name="maxPages"/> (default: the size; a smaller one makes a build past max_pages, which must fail cleanly).
     /// </summary>
-    public static async Task RunAsync(World world, string actor, long[] nodePages, ClaimStyle style, bool mayDestroy, long? maxPages = null)
+    /// <param name="placed">libxl's NUMA placement first (<see cref="Place"/>): for a build that is not vNUMA.</param>
+    public static async Task RunAsync(World world, string actor, long[] nodePages, ClaimStyle style, bool mayDestroy, long? maxPages = null,
+        bool placed = false)
     {
         ArgumentNullException.ThrowIfNull(nodePages);
         var kind = world.Coin() ? BuildKind.Pv : BuildKind.Hvm;
@@ -54,6 +56,11 @@ public static class Builder
         var domid = (int)created.Value;
         world.Publish(actor, domid);
         await Task.Yield();
+
+        if (placed && nodePages.Length == 1)
+        {
+            Place(world, actor, domid, targetPages);
+        }
 
         var admitted = Admit(world, actor, domid, nodePages, style);
         if (!admitted.IsOk)
@@ -90,6 +97,24 @@ public static class Builder
         if (mayDestroy && world.Coin())
         {
             world.Do(actor, new DestroyDomain(Caller.Control, domid));
+        }
+    }
+
+    /// <summary>
+    /// libxl's NUMA placement, before the claim (libxl__build_pre -> numa_place_domain, tools/libs/light/libxl_dom.c;
+    /// libxl__get_numa_candidate, libxl_numa.c; RELEASE-4.22.0): the fewest nodes whose free memory holds the domain,
+    /// the one with the most free memory first (the model has no vCPUs to weigh), read from XEN_SYSCTL_numainfo's
+    /// memfree, which does not subtract outstanding claims; then XEN_DOMCTL_setnodeaffinity to them. On two nodes a
+    /// domain no node holds alone gets both, which is the automatic affinity already: nothing to set.
+    /// </summary>
+    private static void Place(World world, string actor, int domid, long pages)
+    {
+        var free = world.ObservePhysInfo(actor).NodeFreePages;
+        var best = Enumerable.Range(0, free.Count).Where(n => free[n] >= pages).OrderByDescending(n => free[n]).ThenBy(n => n)
+            .DefaultIfEmpty(-1).First();
+        if (best >= 0)
+        {
+            world.Do(actor, new SetNodeAffinity(Caller.Control, domid, 1UL << best));
         }
     }
 
