@@ -103,10 +103,23 @@ public sealed class GeneratedConfigTests
     [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"tmem-client","name":"t","maxPages":4,"steps":1}]}""", "does not apply to xen-4.22")]
     [InlineData("""{"nodes":2,"pagesPerNode":8,"actors":[{"kind":"builder","name":"b","nodePages":[4,4],"maxPages":8,"style":"per-node"}]}""", "no per-node claims")]
     [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"observer","name":"o","steps":1}],"extra":1}""", "not a generated configuration")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"builder","name":"b","nodePages":[4],"maxPages":4,"placed":true}]}""", "only a builder of one size on a host of several nodes is NUMA-placed")]
+    [InlineData("""{"nodes":2,"pagesPerNode":8,"actors":[{"kind":"builder","name":"b","nodePages":[4,4],"maxPages":8,"placed":true}]}""", "only a builder of one size on a host of several nodes is NUMA-placed")]
+    [InlineData("""{"nodes":2,"pagesPerNode":8,"actors":[{"kind":"observer","name":"o","steps":1,"placed":true}]}""", "only a builder has node pages or is NUMA-placed")]
     public void A_bad_configuration_is_refused_with_what_is_wrong(string json, string expected)
     {
         var error = Assert.Throws<ArgumentException>(() => GeneratedConfig.Parse(json, Catalogue.Xen422));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_numa_placed_builder_is_valid_on_two_nodes_where_xen_has_the_domctl_and_only_there()
+    {
+        var placed = GeneratedConfig.FromRecord("""{"nodes":2,"pagesPerNode":8,"actors":[{"kind":"builder","name":"b","nodePages":[4],"maxPages":4,"placed":true},{"kind":"observer","name":"o","steps":1}]}""");
+        Assert.Null(placed.Validate(Catalogue.Xen422));
+        Assert.Null(placed.Validate(Catalogue.Xen43));
+        Assert.Contains("NUMA-placed", placed.Validate(Catalogue.Seed2012), StringComparison.Ordinal); // 4.2: no XEN_DOMCTL_setnodeaffinity
+        Assert.Contains("NUMA-placed", placed.Actors[0].Describe(), StringComparison.Ordinal);
     }
 
     [Fact]
