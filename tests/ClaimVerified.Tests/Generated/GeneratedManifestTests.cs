@@ -87,6 +87,21 @@ public sealed class FindingsJudgementTests
     }
 
     [Fact]
+    public void A_row_may_meet_its_findings_only_in_compounds_but_must_expect_something()
+    {
+        var compoundsOnly = Row with { Findings = [], InCompounds = ["free-check-race", "offline-unbacks-claims"] };
+        var manifest = ExpectedResults.Load();
+        (manifest with { Results = [compoundsOnly] }).Validate();
+        Assert.Equal("finds none alone; in compounds free-check-race, offline-unbacks-claims", compoundsOnly.Describe());
+        Assert.Equal(Judgement.AsExpected, compoundsOnly.JudgeFindings(
+            [("compound: free-check-race+offline-unbacks-claims", ["free-check-race", "offline-unbacks-claims"], "guarantee")], 200).Judgement);
+        Assert.Equal(Judgement.UnexpectedViolation, compoundsOnly.JudgeFindings([Alone("max-pages-ignores-claim")], 200).Judgement);
+        var nothing = Row with { Findings = [], InCompounds = null };
+        var refused = Assert.Throws<InvalidOperationException>(() => (manifest with { Results = [nothing] }).Validate());
+        Assert.Contains("xen-4.22 x random-ops must name known findings", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Below_its_budget_a_finding_not_met_yet_is_no_contradiction_but_anything_unexpected_is()
     {
         Assert.Equal(Judgement.AsExpected, Row.JudgeFindings([Alone("max-pages-ignores-claim")], 50).Judgement);
