@@ -4,13 +4,13 @@
 --
 -- COVERS, within spec-check's bound (nodes <= 2, largest create size small, so order-0 extents only): create (one
 -- rule per size), XENMEM_claim_pages 0..largest, claim sets (reference: legacy, global, per node, the two-entry sets
--- on 2 nodes), populate (any node, and each node on 2 nodes), extra (no-refcount) allocation, decrease_reservation,
+-- on 2 nodes), populate (any node, and each node, exact or not, on 2 nodes), extra (no-refcount) allocation, decrease_reservation,
 -- sharing, offlining on each node, max_mem to s/2 and s of each create size, domain_kill (to completion), destroy,
 -- Xen heap alloc (order 0) and free (1 page); the ghost claim target (spec-check keeps it in the state); every state
 -- property spec-check judges, as invariants: claims-sum, claims-backed, claim-bound, conservation, expiry, release,
 -- admin-view, no-leak, kill-final.
 -- LEAVES OUT: tmem and soft claims (neither profile has them: their fields are always zero and are not stored), LLC
--- colouring, order 9/18 extents (bounds below 512 pages a node), kill-step (opt-in continuations), the run
+-- colouring, order 9/18 extents (bounds below 512 pages a node), kill-step and node affinity (opt-in kinds), the run
 -- properties (guarantee, physinfo-atomic), other profiles, errno values (a refused call leaves the state as it was).
 --
 -- CONVENTIONS: each operation is one rule; the state is exactly the specification's fields (procedures' locals are
@@ -68,6 +68,7 @@ type
     target: count_t; -- ghost: domain_tot + claim when the claim was staked, lowered by trims; 0 without a claim
     nclaim: array [node_t] of count_t;
     pages: array [node_t] of count_t;
+    last: node_t; -- last_alloc_node (91c6005e01): where the domain's previous extent came from; 0 at creation
   end;
 
 var
@@ -164,9 +165,11 @@ begin
   end;
 end;
 
--- alloc_heap_pages of one page for domain d (or Xen's own when own is false): the claim check, then the node search
--- from want (-1: from the owner's home node, domid % nodes; Xen's own: node 0). Returns the node, or -1 (ENOMEM).
-function Take(own: boolean; d: dom_t; useclaim: boolean; want: anynode_t): int_t;
+-- alloc_heap_pages of one page for domain d (or Xen's own when own is false): the claim check, then get_free_buddy's
+-- node search from want, falling back round the other nodes unless exact (-1: from the node after the owner's
+-- last_alloc_node; Xen's own: node 0). A domain's last_alloc_node becomes the node found. Returns the node, or -1
+-- (ENOMEM).
+function Take(own: boolean; d: dom_t; useclaim: boolean; want: anynode_t; exact: boolean): int_t;
 var c: int_t; home: int_t; node: int_t; usable: int_t; fits: boolean; cands: int_t;
 begin
   c := 0;
@@ -178,8 +181,9 @@ begin
       if c < 1 then return -1; endif;
     endif;
   endif;
-  if want >= 0 then home := want; cands := 1;
-  elsif own then home := (d + 1) % NODES; cands := NODES;
+  if want >= 0 & exact then home := want; cands := 1;
+  elsif want >= 0 then home := want; cands := NODES;
+  elsif own then home := (dom[d].last + 1) % NODES; cands := NODES;
   else home := 0; cands := NODES;
   endif;
   for i: 0 .. NODES - 1 do
@@ -195,6 +199,7 @@ begin
           endif;
           if fits then
             free[n] := free[n] - 1;
+            if own then dom[d].last := n; endif;
             return n;
           endif;
         endif;
@@ -275,12 +280,12 @@ begin
 end;
 
 -- populate_physmap of one page: alloc_domheap_pages (which redeems the claim), then assign_pages.
-procedure Populate(d: dom_t; want: anynode_t);
+procedure Populate(d: dom_t; want: anynode_t; exact: boolean);
 var at: int_t;
 begin
   if !Live(d) then return; endif;
   if REF = 1 & (dom[d].st != ALIVE | DTot(d) + 1 > dom[d].maxp) then return; endif; -- assign_pages' refusals first
-  at := Take(true, d, true, want);
+  at := Take(true, d, true, want, exact);
   if at < 0 then return; endif;
   if dom[d].claim > 0 then Shrink(d, at, 1); endif; -- redeemed in the heap section
   if dom[d].st != ALIVE | DTot(d) > dom[d].maxp | DTot(d) + 1 > dom[d].maxp then
@@ -298,7 +303,7 @@ var at: int_t;
 begin
   if !Live(d) then return; endif;
   if REF = 1 & dom[d].st != ALIVE then return; endif;
-  at := Take(true, d, false, -1);
+  at := Take(true, d, false, -1, false);
   if at < 0 then return; endif;
   if dom[d].st != ALIVE then
     free[at] := free[at] + 1;
@@ -338,7 +343,7 @@ end;
 procedure XenAlloc();
 var at: int_t;
 begin
-  at := Take(false, 0, false, -1);
+  at := Take(false, 0, false, -1, false);
   for n: node_t do
     if n = at then xenheap[n] := xenheap[n] + 1; endif;
   end;
@@ -408,6 +413,7 @@ begin
       dom[i].nclaim[n] := 0;
       dom[i].pages[n] := 0;
     end;
+    dom[i].last := 0;
   end;
 end;
 
@@ -432,7 +438,8 @@ ruleset d: dom_t do
     rule "claim-set" REF = 1 & HAS_CLAIMSET = 1 & (k <= 7 | NODES > 1) ==> begin ClaimSet(d, k); end;
   end;
   ruleset w: anynode_t do
-    rule "populate" HAS_POPULATE = 1 & (w = -1 | NODES > 1) ==> begin Populate(d, w); end;
+    rule "populate" HAS_POPULATE = 1 & (w = -1 | NODES > 1) ==> begin Populate(d, w, false); end;
+    rule "populate-exact" HAS_POPULATE = 1 & w >= 0 & NODES > 1 ==> begin Populate(d, w, true); end;
   end;
   rule "extra" HAS_EXTRA = 1 ==> begin Extra(d); end;
   rule "decrease" HAS_DECREASE = 1 ==> begin GiveUp(d, true); end;

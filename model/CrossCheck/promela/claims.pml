@@ -5,13 +5,13 @@
  *
  * COVERS, within spec-check's bound (nodes<=2, domains<=3, create sizes<=3 distinct values, largest size<=4, so
  * orders 0 only): create (one per size), XENMEM_claim_pages 0..largest, claim sets (reference: legacy, global,
- * per node, the two-entry sets on 2 nodes), populate (any node, and each node on 2 nodes), extra (no-refcount)
+ * per node, the two-entry sets on 2 nodes), populate (any node, and each node, exact or not, on 2 nodes), extra (no-refcount)
  * allocation, decrease_reservation, sharing, offlining on each node, max_mem to s/2 and s of each create size,
  * domain_kill (to completion), destroy, Xen heap alloc (order 0) and free (1 page); the ghost claim target
  * (spec-check keeps it in the state); every state property spec-check judges: claims-sum, claims-backed,
  * claim-bound, conservation, expiry, release, admin-view, no-leak, kill-final.
  * LEAVES OUT: tmem and soft claims (neither profile has them: their fields are always zero and are not stored),
- * LLC colouring, order 9/18 extents (bounds below 512 pages a node), kill-step (opt-in continuations), the
+ * LLC colouring, order 9/18 extents (bounds below 512 pages a node), kill-step and node affinity (opt-in kinds), the
  * run properties (guarantee, physinfo-atomic), other profiles, errno values (a refused call is a self-loop).
  *
  * CONVENTIONS: one process; each operation one d_step; the state vector holds exactly the specification's fields
@@ -118,7 +118,8 @@ typedef Dom {
   byte claim;
   byte target; /* ghost: domain_tot + claim when the claim was staked, lowered by trims; 0 without a claim */
   byte nclaim[NODES];
-  byte pages[NODES]
+  byte pages[NODES];
+  byte last /* last_alloc_node (91c6005e01): where the domain's previous extent came from; 0 at creation */
 };
 Dom dom[DOMAINS]; /* dom[i] is domid i+1 */
 
@@ -168,9 +169,11 @@ inline op_ghost_zero() {
   }
 }
 
-/* alloc_heap_pages of one page: the claim check, then the node search. owner < 0: Xen's own. useclaim: refcounted.
+/* alloc_heap_pages of one page: the claim check, then get_free_buddy's node search from wantnode, falling back round
+   the other nodes unless exact (wantnode -1: from the node after the owner's last_alloc_node; Xen's own, owner -1:
+   node 0), which records the node found as the owner's last_alloc_node. useclaim: refcounted.
    x_at = the x_node, or -1 (ENOMEM). */
-inline op_take(owner, useclaim, wantnode) {
+inline op_take(owner, useclaim, wantnode, exact) {
   x_at = -1;
   x_ok = 1;
   if
@@ -189,11 +192,12 @@ inline op_take(owner, useclaim, wantnode) {
   :: x_ok ->
      if
      :: wantnode >= 0 -> x_home = wantnode
-     :: else -> x_home = (owner + 1) % NODES /* Xen's own (owner -1): node 0 */
+     :: wantnode < 0 && owner >= 0 -> x_home = (dom[owner].last + 1) % NODES
+     :: else -> x_home = 0 /* Xen's own */
      fi;
      for (x_i : 0 .. NODES - 1) {
        if
-       :: x_at < 0 && (wantnode < 0 || x_i == 0) ->
+       :: x_at < 0 && (!exact || x_i == 0) ->
           x_node = (x_home + x_i) % NODES;
           x_fits = (free[x_node] >= 1);
           if
@@ -206,7 +210,8 @@ inline op_take(owner, useclaim, wantnode) {
           :: else -> skip
           fi;
           if
-          :: x_fits -> x_at = x_node; free[x_node] = free[x_node] - 1
+          :: x_fits && owner >= 0 -> x_at = x_node; free[x_node] = free[x_node] - 1; dom[owner].last = x_node
+          :: x_fits && owner < 0 -> x_at = x_node; free[x_node] = free[x_node] - 1
           :: else -> skip
           fi
        :: else -> skip
@@ -302,8 +307,8 @@ inline op_claimlegacy(d, p) {
   fi
 }
 
-/* populate_physmap of one page (wantnode -1: any), alloc_domheap_pages then assign_pages. */
-inline op_populate(d, wantnode) {
+/* populate_physmap of one page (wantnode -1: any; exact: that node or nothing), alloc_domheap_pages then assign_pages. */
+inline op_populate(d, wantnode, exact) {
   x_ok = LIVE(d);
   if
   :: x_ok && REF && (dom[d].st != ALIVE || DTOT(d) + 1 > dom[d].max) -> x_ok = 0 /* assign_pages' refusals first */
@@ -311,7 +316,7 @@ inline op_populate(d, wantnode) {
   fi;
   if
   :: x_ok ->
-     op_take(d, 1, wantnode);
+     op_take(d, 1, wantnode, exact);
      if
      :: x_at >= 0 ->
         if
@@ -341,7 +346,7 @@ inline op_extra(d) {
   fi;
   if
   :: x_ok ->
-     op_take(d, 0, -1);
+     op_take(d, 0, -1, 0);
      if
      :: x_at >= 0 && dom[d].st != ALIVE -> free[x_at] = free[x_at] + 1
      :: x_at >= 0 && dom[d].st == ALIVE ->
@@ -385,7 +390,7 @@ inline op_offline(nd) {
 }
 
 inline op_xenalloc() {
-  op_take(-1, 0, -1);
+  op_take(-1, 0, -1, 0);
   if
   :: x_at >= 0 -> xenheap[x_at] = xenheap[x_at] + 1
   :: else -> skip

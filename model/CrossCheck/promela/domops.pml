@@ -33,10 +33,12 @@
 #endif
 #endif
 #if HAS_POPULATE
-  STEP(op_populate(D, -1), "@ populate %d %d\n", D, -1)
+  STEP(op_populate(D, -1, 0), "@ populate %d %d %d\n", D, -1, 0)
 #if NODES > 1
-  STEP(op_populate(D, 0), "@ populate %d %d\n", D, 0)
-  STEP(op_populate(D, 1), "@ populate %d %d\n", D, 1)
+  STEP(op_populate(D, 0, 0), "@ populate %d %d %d\n", D, 0, 0)
+  STEP(op_populate(D, 1, 0), "@ populate %d %d %d\n", D, 1, 0)
+  STEP(op_populate(D, 0, 1), "@ populate %d %d %d\n", D, 0, 1)
+  STEP(op_populate(D, 1, 1), "@ populate %d %d %d\n", D, 1, 1)
 #endif
 #endif
 #if HAS_EXTRA
