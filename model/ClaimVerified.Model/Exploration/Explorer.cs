@@ -151,6 +151,9 @@ public static class Explorer
                     Console.SetOut(loudOutput!);
                 }
             }
+
+            // Every iteration of this engine is over: what Coyote still caches of its locks can only leak.
+            CoyoteLockCache.ReleaseStale();
         }
     }
 
