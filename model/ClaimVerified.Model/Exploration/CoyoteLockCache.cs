@@ -38,6 +38,9 @@ public static class CoyoteLockCache
     public static bool Available =>
         Blocks is not null && BlockRuntimeId is not null && IsValueCreated is not null && Value is not null && LiveRuntimes is not null;
 
+    /// <summary>Whether Coyote's cache still holds the block of <paramref name="locked"/> (false where the workaround is not available).</summary>
+    public static bool Caches(object locked) => Blocks?.Contains(locked) == true;
+
     /// <summary>
     /// Drops the cache entries of runtimes already disposed (their iterations are over: nothing can exit those locks
     /// any more), leaving those of engines still running (tests run engines side by side). Returns how many it dropped.
