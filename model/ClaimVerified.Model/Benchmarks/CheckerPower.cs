@@ -203,7 +203,8 @@ public static class CheckerPower
                 var judge = new TimedPropertyJudge();
                 var watch = RunWatch.Monitored with { Judge = judge };
                 var stopwatch = Stopwatch.StartNew();
-                var engine = TestingEngine.Create(configuration, () => scenario.RunAsync(profile, watch));
+                // Disposed, else it stays subscribed to AppDomain.UnhandledException, and so alive (see Explorer.Explore).
+                using var engine = TestingEngine.Create(configuration, () => scenario.RunAsync(profile, watch));
                 var schedules = 0;
                 engine.RegisterEndIterationCallBack(_ => schedules++);
                 using (LocksetMeter.Start())

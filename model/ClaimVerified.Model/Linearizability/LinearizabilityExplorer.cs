@@ -65,7 +65,8 @@ public static class LinearizabilityExplorer
         var stopwatch = Stopwatch.StartNew();
         World? world = null;
         var watch = new RunWatch(IsMonitored: false, Started: w => world = w);
-        var engine = TestingEngine.Create(Explorer.Configure(exploration), () => scenario.RunAsync(profile, watch));
+        // Disposed, else it stays subscribed to AppDomain.UnhandledException, and so alive (see Explorer.Explore).
+        using var engine = TestingEngine.Create(Explorer.Configure(exploration), () => scenario.RunAsync(profile, watch));
         int iterations = 0, good = 0, bad = 0, unknown = 0, firstBad = -1;
         LinearizabilityResult? evidence = null;
         engine.RegisterEndIterationCallBack(_ =>
