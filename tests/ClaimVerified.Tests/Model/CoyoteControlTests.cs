@@ -50,7 +50,7 @@ public sealed class CoyoteControlTests
     public void Coyote_controls_lock_object_and_finds_a_split_update()
     {
         var configuration = Explorer.Configure(new ExplorationOptions(200));
-        var engine = TestingEngine.Create(configuration, async () =>
+        using var engine = TestingEngine.Create(configuration, async () =>
         {
             var counter = new RacyCounter();
             await Task.WhenAll(new[] { Task.Run(counter.Increment), Task.Run(counter.Increment) });

@@ -60,7 +60,7 @@ public sealed class WaitingActorsTests
         var worlds = new List<World>();
         var gate = new object();
         var watch = RunWatch.Monitored with { Started = w => { lock (gate) { worlds.Add(w); } } };
-        var engine = TestingEngine.Create(Explorer.Configure(new ExplorationOptions(schedules)), () => scenario.RunAsync(profile, watch));
+        using var engine = TestingEngine.Create(Explorer.Configure(new ExplorationOptions(schedules)), () => scenario.RunAsync(profile, watch));
         engine.Run();
         var bug = engine.TestReport.BugReports.FirstOrDefault();
         Assert.True(bug is null || bug.StartsWith('['), $"not a property's violation: {bug}");

@@ -21,7 +21,7 @@ public sealed class ClaimMemoryKillRaceTests
     {
         var profile = Catalogue.Get(profileName);
         var configuration = Explorer.Configure(new ExplorationOptions(300));
-        var engine = TestingEngine.Create(configuration, async () =>
+        using var engine = TestingEngine.Create(configuration, async () =>
         {
             var host = new Host(profile, new HostConfig(2, 32));
             var domid = checked((int)host.CreateDomain(Caller.Control, 24).Value);
