@@ -14,13 +14,15 @@ public sealed record SpecCheckProgress(int Depth, long States, long Transitions,
 
 /// <summary>
 /// Calls <see cref="SpecCheckLimits.Progress"/> every <see cref="SpecCheckLimits.ProgressSeconds"/> with what
-/// <c>read</c> sees, from a timer thread: the search is not slowed down or synchronised for it (the counters it reads
-/// may be a moment old).
+/// <c>read</c> sees, from a thread of its own: the search is not slowed down or synchronised for it (the counters it
+/// reads may be a moment old). Not a thread-pool timer: the search's workers fill the pool, and on a loaded machine a
+/// timer's callback waited for a pool thread past the end of a 3-second run, which then printed no line at all.
 /// </summary>
 [SkipRewriting(SequentialOnly.Reason)]
 internal sealed class ProgressTicker : IDisposable
 {
-    private readonly Timer? timer;
+    private readonly ManualResetEventSlim stop = new(false);
+    private readonly Thread? thread;
 
     public ProgressTicker(SpecCheckLimits limits, Func<SpecCheckProgress> read)
     {
@@ -30,15 +32,25 @@ internal sealed class ProgressTicker : IDisposable
         }
 
         var period = TimeSpan.FromSeconds(Math.Clamp(limits.ProgressSeconds, 0.001, 3600));
-        timer = new Timer(_ => progress(read()), null, period, period);
+        thread = new Thread(() =>
+        {
+            while (!stop.Wait(period))
+            {
+                progress(read());
+            }
+        })
+        { IsBackground = true, Name = "spec-check progress" };
+        thread.Start();
     }
 
     public void Dispose()
     {
-        using var stopped = new ManualResetEvent(false);
-        if (timer is not null && timer.Dispose(stopped))
+        stop.Set();
+        // No progress line after the result: wait for a line being written (5 s at most; a thread still running then is
+        // a background one, and its event is left to the finalizer).
+        if (thread is null || thread.Join(TimeSpan.FromSeconds(5)))
         {
-            stopped.WaitOne(TimeSpan.FromSeconds(5)); // No progress line after the result.
+            stop.Dispose();
         }
     }
 }
