@@ -162,10 +162,14 @@ public static class BenchCommand
         var scenarios = new Option<string[]>("--scenario") { Description = "A drawn scenario (repeatable; default: generated)" };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per cell (spaced 1000003 apart; the first is the manifest's 17)", DefaultValueFactory = _ => 20 };
         var cap = new Option<uint>("--cap") { Description = "Schedules a seed's run may take before a finding counts as not met", DefaultValueFactory = _ => 4000 };
+        var findings = new Option<string[]>("--finding")
+        {
+            Description = "A finding to time besides those the rows expect (repeatable), e.g. one no row of the profile lists at its budget",
+        };
         var outFile = Out();
         var command = new Command("findings", "Schedules to first meet each finding a drawn row of the manifest expects: median and worst over seeds")
         {
-            profiles, scenarios, seeds, cap, outFile,
+            profiles, scenarios, seeds, cap, findings, outFile,
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
@@ -180,12 +184,20 @@ public static class BenchCommand
                 throw new UsageException($"{staged.Name} is a staged scenario; bench findings measures the drawn ones", "give --scenario generated or random-ops");
             }
 
+            var asked = parsed.GetValue(findings) ?? [];
+            var known = ExpectedResults.Load().Findings;
+            if (asked.FirstOrDefault(f => !known.ContainsKey(f)) is { } unknown)
+            {
+                throw new UsageException($"unknown finding '{unknown}'", $"the findings are: {string.Join(", ", known.Keys.Order(StringComparer.Ordinal))}");
+            }
+
             var rows = TimeToFinding.Measure(new TimeToFindingOptions
             {
                 Profiles = profileNames,
                 Scenarios = scenarioNames,
                 Seeds = parsed.GetValue(seeds),
                 Cap = parsed.GetValue(cap),
+                Findings = asked,
             }, error.WriteLine);
             return Emit(output, TimeToFinding.Render(rows), parsed.GetValue(outFile));
         }));

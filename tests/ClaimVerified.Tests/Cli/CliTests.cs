@@ -278,5 +278,12 @@ public sealed class BenchCommandTests
         Assert.Equal(ExitCode.Usage, exit);
         Assert.Contains("offline is a staged scenario", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+
+        (exit, output, error) = CliRunner.Run("bench", "findings", "--profile", "xen-4.22", "--finding", "claim-ignores-inflight-page", "--seeds", "1");
+        Assert.Equal(ExitCode.Usage, exit);
+        Assert.Contains("unknown finding 'claim-ignores-inflight-page'", error, StringComparison.Ordinal);
+        Assert.Contains("claim-ignores-inflight-pages", error, StringComparison.Ordinal); // the list of known ones
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        Assert.Empty(output);
     }
 }

@@ -39,6 +39,21 @@ public sealed class TimeToFindingTests
     }
 
     [Fact]
+    public void A_finding_asked_for_by_name_is_timed_besides_the_rows_and_once()
+    {
+        var manifest = ClaimVerified.Model.Manifest.ExpectedResults.Load();
+        var row = manifest.For("xen-4.22", "generated");
+        Assert.DoesNotContain(TimeToFinding.Expected(row), e => e.Finding == "claim-ignores-inflight-pages");
+        var asked = TimeToFinding.Expected(row, ["claim-ignores-inflight-pages", "claim-ignores-inflight-pages", "max-pages-ignores-claim"]);
+        Assert.Single(asked, e => e == ("claim-ignores-inflight-pages", Expectation.Asked));
+        // One the row already expects keeps the row's (stricter) expectation: asking cannot loosen "alone".
+        Assert.Single(asked, e => e.Finding == "max-pages-ignores-claim");
+        Assert.Contains(("max-pages-ignores-claim", Expectation.Alone), asked);
+        var rendered = TimeToFinding.Render([new TimeToFindingRow("xen-4.22", "generated", "claim-ignores-inflight-pages", Expectation.Asked, [null], null, null, 2000)]);
+        Assert.Contains("claim-ignores-inflight-pages (asked for; alone or in a compound)", rendered, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_table_shows_a_seed_that_never_met_it_and_the_missed_target()
     {
         var rows = new[]
