@@ -152,9 +152,10 @@ public sealed record ExpectedResults(
     public ExpectedResult? Find(string profile, string scenario) =>
         Results.SingleOrDefault(r => r.Profile == profile && r.Scenario == scenario);
 
-    /// <summary>Every cell names a real profile, scenario, property and finding; no cell appears twice.</summary>
-    /// <summary>Refuses, with the row, a manifest that names an unknown profile, scenario, property or finding, or
-    /// expects of a row what its kind cannot give. <see cref="Load"/> calls it.</summary>
+    /// <summary>
+    /// Every cell names a real profile, scenario, property and finding, expects what its kind can give, and appears
+    /// once; otherwise it throws, naming the row. <see cref="Load"/> calls it.
+    /// </summary>
     public void Validate()
     {
         foreach (var row in Results)
