@@ -10,7 +10,7 @@ public sealed class UsageException(string problem, string remedy) : Exception(pr
     public string Remedy { get; } = remedy;
 }
 
-/// <summary>The one place that turns the names a user types into profiles and scenarios, or says which names exist.</summary>
+/// <summary>The one place that turns the names a user types into profiles, scenarios and findings, or says which names exist.</summary>
 public static class Names
 {
     public static Profile Profile(string? name) =>
@@ -28,6 +28,15 @@ public static class Names
     /// <summary>The named scenarios, each once, in the order given; none named: every scenario.</summary>
     public static IReadOnlyList<Scenario> Scenarios(IReadOnlyList<string>? names) =>
         names is not { Count: > 0 } ? ScenarioCatalogue.All : names.Select(Scenario).Distinct().ToArray();
+
+    /// <summary>The named findings of the manifest, each once, in the order given; none named: none.</summary>
+    public static IReadOnlyList<string> Findings(IReadOnlyList<string>? names)
+    {
+        var known = ExpectedResults.Load().Findings;
+        return (names ?? []).Select(name => known.ContainsKey(name) ? name
+            : throw new UsageException($"unknown finding '{name}'", $"the findings are: {string.Join(", ", known.Keys.Order(StringComparer.Ordinal))}"))
+            .Distinct(StringComparer.Ordinal).ToArray();
+    }
 
     /// <summary>
     /// Runs a command's action; a <see cref="UsageException"/> or an unreadable or unwritable path becomes the usage
