@@ -65,6 +65,10 @@ public static class GuardTable
         + "list is guarded by its own spinlock, tmh_page_list_lock; the model keeps it under heap_lock, one lock for both "
         + "(Xen's relinquish takes heap_lock then the list's lock, its flush the reverse: README, known limits)";
 
+    private const string PendingScrubSource =
+        "xen/common/memory.c stash_allocation and get_stashed_allocation, xen/common/domain.c domain_pending_scrub_free "
+        + "(83a784a15b, RELEASE-4.22.0): d->pending_scrub, its order and index, under d->page_alloc_lock (rspin_lock)";
+
     private const string DomctlSource =
         "xen/common/domctl.c do_domctl: domctl_lock serialises domain creation, max_mem, domain_kill and destroy";
 
@@ -120,6 +124,9 @@ public static class GuardTable
             "the domain's page_list (its pages, which the model counts per node) is guarded by d->page_alloc_lock"),
         new("Domain.TmemPersistentPages", PageAllocLock, GuardKind.Locked, true,
             "4.3 xen/common/tmem_xen.c: persistent tmem pages are the domain's own (MEMF_tmem), on its page_list"),
+        new("Domain.PendingScrubPages", PageAllocLock, GuardKind.Locked, true, PendingScrubSource),
+        new("Domain.PendingScrubOrder", PageAllocLock, GuardKind.Locked, true, PendingScrubSource),
+        new("Domain.PendingScrubNode", PageAllocLock, GuardKind.Locked, true, PendingScrubSource),
         new("Domain.OutstandingPages", HeapLock, GuardKind.Locked, false, HeapLockSource),
         new("Domain.NodeOutstandingPages", HeapLock, GuardKind.Locked, false,
             "bernhardkaindl/xen claims-v7 9557995cda: d->claims[] and d->node_claims under heap_lock"),
@@ -136,6 +143,12 @@ public static class GuardTable
         new("Domain.NodeAffinity", DomctlLock, GuardKind.WrittenLockedReadAnywhere, false,
             "xen/common/domain.c domain_set_node_affinity (b5b79a12c4): d->node_affinity written under domctl_lock (do_domctl) "
             + "and node_affinity_lock; get_free_buddy reads it under heap_lock alone"),
+        new("Domain.CreationFinished", DomctlLock, GuardKind.WrittenLockedReadAnywhere, false,
+            "xen/common/domain.c domain_unpause_by_systemcontroller (RELEASE-4.22.0): d->creation_finished set under "
+            + "domctl_lock (do_domctl); populate_physmap reads it with no lock (83a784a15b)"),
+        new("Domain.ControllerUnpaused", DomctlLock, GuardKind.Locked, false,
+            "xen/common/domain.c domain_unpause_by_systemcontroller: controller_pause_count, moved by cmpxchg under "
+            + "domctl_lock (the model keeps whether its one unpause was made)"),
         new("Domain.state", DomctlLock, GuardKind.WrittenLockedReadAnywhere, false,
             "xen/common/domain.c domain_kill sets d->is_dying under domctl_lock; Xen reads is_dying without a lock "
             + "(the 4.22 claim wrapper, 2379ca04fe; assign_pages; get_page)"),
@@ -149,6 +162,10 @@ public static class GuardTable
             + "d->outstanding_pages, 'race-free because it can only change if d->page_alloc_lock and heap_lock are both "
             + "held', and takes heap_lock only when the claim is not zero",
             "Domain.OutstandingPages"),
+        new("Host.Unpause",
+            "xen/common/domain.c domain_unpause_by_systemcontroller (RELEASE-4.22.0): tests d->pending_scrub with only "
+            + "domctl_lock held (domain_pending_scrub_free then takes page_alloc_lock)",
+            "Domain.PendingScrubPages"),
         new("Host.DescribeDomain",
             "xen/common/domctl.c getdomaininfo: tot_pages, max_pages and outstanding_pages are read without "
             + "page_alloc_lock or heap_lock (XEN_DOMCTL_getdomaininfo, also for xl list and xl claims)"),

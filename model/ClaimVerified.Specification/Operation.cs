@@ -77,11 +77,21 @@ public sealed record ClaimMemory(Caller Caller, int DomId, ImmutableArray<ClaimE
 
 /// <summary>
 /// XENMEM_populate_physmap of one extent. A named node is tried first, then the others; <see cref="Exact"/>
-/// (XENMEMF_exact_node_request): that node or nothing.
+/// (XENMEMF_exact_node_request): that node or nothing. <see cref="Preempted"/>: 4.22's scrub of the extent during
+/// the build is preempted once, so the extent waits in the domain's stash for the call's continuation
+/// (Profile.DeferredScrubPopulate); a step of the specification is the call with its continuation, so only others
+/// running in between can tell.
 /// </summary>
-public sealed record Populate(Caller Caller, int DomId, int Order, int Node = Operation.AnyNode, bool Exact = false) : Operation
+public sealed record Populate(Caller Caller, int DomId, int Order, int Node = Operation.AnyNode, bool Exact = false, bool Preempted = false)
+    : Operation
 {
-    public override string Describe() => $"{By(Caller)}populate d{DomId} order={Order}{OnNode(Node, Exact)}";
+    public override string Describe() => $"{By(Caller)}populate d{DomId} order={Order}{OnNode(Node, Exact)}{(Preempted ? " preempted" : "")}";
+}
+
+/// <summary>XEN_DOMCTL_unpausedomain: the toolstack's one unpause of a new domain, which finishes its creation.</summary>
+public sealed record Unpause(Caller Caller, int DomId) : Operation
+{
+    public override string Describe() => $"{By(Caller)}unpause d{DomId}";
 }
 
 /// <summary>alloc_domheap_pages(d, order, MEMF_no_refcount): owned "extra" pages.</summary>

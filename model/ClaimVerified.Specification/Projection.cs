@@ -3,7 +3,8 @@ namespace ClaimVerified.Specification;
 /// <summary>
 /// The one text both a specification state and a core snapshot map to, holding the accounting both can show: free
 /// pages and outstanding claims per node, Xen's heap, offlined and shared pages, tmem's free list per node, and per domain its state, tot_pages,
-/// extra_pages, max_pages, claim (per node too), tmem pages and pages in flight (always 0 between sequential steps).
+/// extra_pages, max_pages, claim (per node too), tmem pages, pages in flight (always 0 between sequential steps) and
+/// whether its creation finished (the toolstack's unpause).
 /// Equal texts mean equal accounting. The core's ghost claim target is left out: it is not Xen state.
 /// </summary>
 public static class Projection
@@ -15,7 +16,7 @@ public static class Projection
             state.Free.Values, state.Outstanding, state.NodeOutstanding.Values, state.XenHeap.Sum, state.Offlined,
             state.Shared, state.TmemFreeList.Values,
             state.Domains.Values.Select(d => DomainLine(d.Id, d.State, d.Tot, d.Extra, d.Max, d.Claim, d.NodeClaims.Values,
-                d.TmemEphemeral.Sum, d.TmemPersistent, inFlight: 0, d.LastAllocNode, d.NodeAffinity)));
+                d.TmemEphemeral.Sum, d.TmemPersistent, inFlight: 0, d.LastAllocNode, d.NodeAffinity, d.Started)));
     }
 
     public static string Of(HostSnapshot snapshot)
@@ -25,7 +26,8 @@ public static class Projection
             snapshot.NodeFreePages, snapshot.OutstandingPages, snapshot.NodeOutstandingPages, snapshot.XenHeapPages,
             snapshot.OfflinedPages, snapshot.SharedPages, snapshot.NodeTmemFreeListPages,
             snapshot.Domains.OrderBy(d => d.Id).Select(d => DomainLine(d.Id, d.State, d.TotPages, d.ExtraPages, d.MaxPages,
-                d.OutstandingPages, d.NodeOutstandingPages, d.TmemEphemeralPages, d.TmemPersistentPages, d.PagesInFlight, d.LastAllocNode, d.NodeAffinity)));
+                d.OutstandingPages, d.NodeOutstandingPages, d.TmemEphemeralPages, d.TmemPersistentPages, d.PagesInFlight, d.LastAllocNode, d.NodeAffinity,
+                d.CreationFinished)));
     }
 
     private static string Format(
@@ -37,7 +39,8 @@ public static class Projection
 
     private static string DomainLine(
         int id, DomainState state, long tot, long extra, long max, long claim, IEnumerable<long> nodeClaims, long tmemEphemeral,
-        long tmemPersistent, long inFlight, int lastAllocNode, ulong nodeAffinity) =>
+        long tmemPersistent, long inFlight, int lastAllocNode, ulong nodeAffinity, bool started) =>
         $"  d{id} {state.ToString().ToLowerInvariant()} tot={tot} extra={extra} max={max} claim={claim}"
-        + $" node-claims=[{string.Join(",", nodeClaims)}] tmem={tmemEphemeral}+{tmemPersistent} inflight={inFlight} last-node={lastAllocNode} affinity={nodeAffinity:x}";
+        + $" node-claims=[{string.Join(",", nodeClaims)}] tmem={tmemEphemeral}+{tmemPersistent} inflight={inFlight} last-node={lastAllocNode} affinity={nodeAffinity:x}"
+        + (started ? " started" : "");
 }

@@ -29,6 +29,20 @@ public static class Rules
     /// <summary>The domain exists, alive, with no page and no claim.</summary>
     public const string CreateCreated = "create.created-ok";
 
+    // ---- unpause: XEN_DOMCTL_unpausedomain -----------------------------------------------------------------------------
+
+    /// <summary>The caller is not the control domain.</summary>
+    public const string UnpauseNotPrivileged = "unpause.not-privileged-EPERM";
+
+    /// <summary>The domain is unknown or destroyed.</summary>
+    public const string UnpauseUnknownDomain = "unpause.unknown-domain-ESRCH";
+
+    /// <summary>The one unpause was made already: the pause count would go below 0.</summary>
+    public const string UnpauseAgain = "unpause.again-EINVAL";
+
+    /// <summary>The pause count reaches 0 and creation finishes (4.22: populate_physmap stops stashing).</summary>
+    public const string UnpauseStarted = "unpause.started-ok";
+
     // ---- maxmem: XEN_DOMCTL_max_mem ------------------------------------------------------------------------------
 
     /// <summary>The caller is not the control domain.</summary>

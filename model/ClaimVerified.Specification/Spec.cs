@@ -66,6 +66,7 @@ public static partial class Spec
             CreateDomain op => Create(profile, state, op),
             SetMaxPages op => SetMax(profile, state, op),
             SetNodeAffinity op => SetAffinity(profile, state, op),
+            Unpause op => UnpauseDomain(state, op),
             ClaimPages op => Claim(profile, state, op),
             ClaimMemory op => ClaimSet(profile, state, op),
             Populate op => PopulateExtent(profile, state, op),

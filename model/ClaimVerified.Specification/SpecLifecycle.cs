@@ -67,6 +67,23 @@ public static partial class Spec
         return Rules.Hit(Rules.NodeAffinitySet, (Outcome.Ok(), s.With(d with { NodeAffinity = affinity })));
     }
 
+    private static (Outcome, SpecState) UnpauseDomain(SpecState s, Unpause op)
+    {
+        if (!op.Caller.IsPrivileged)
+        {
+            return Rules.Hit(Rules.UnpauseNotPrivileged, ((Outcome)Errno.EPERM, s));
+        }
+
+        if (s.Live(op.DomId) is not { } d)
+        {
+            return Rules.Hit(Rules.UnpauseUnknownDomain, ((Outcome)Errno.ESRCH, s));
+        }
+
+        return d.Started
+            ? Rules.Hit(Rules.UnpauseAgain, ((Outcome)Errno.EINVAL, s))
+            : Rules.Hit(Rules.UnpauseStarted, (Outcome.Ok(), s.With(d with { Started = true })));
+    }
+
     private static (Outcome, SpecState) SetMax(Profile profile, SpecState s, SetMaxPages op)
     {
         if (!op.Caller.IsPrivileged)

@@ -89,7 +89,9 @@ public sealed class NodeVector : IEquatable<NodeVector>
 
 /// <summary>
 /// One domain's accounting, as Xen's struct domain holds it. <see cref="Tot"/> is Xen's <c>tot_pages</c>, which
-/// includes <see cref="Extra"/> from 4.14 (Profile.TotIncludesExtraPages) and not before.
+/// includes <see cref="Extra"/> from 4.14 (Profile.TotIncludesExtraPages) and not before. <see cref="Started"/>: the
+/// toolstack's unpause was made and the domain's creation finished (between sequential steps no extent is stashed, so
+/// the unpause never finds one and the two go together).
 /// </summary>
 public sealed record SpecDomain(
     int Id,
@@ -104,7 +106,8 @@ public sealed record SpecDomain(
     NodeVector Pages,
     NodeVector TmemEphemeral,
     int LastAllocNode,
-    ulong NodeAffinity)
+    ulong NodeAffinity,
+    bool Started = false)
 {
     /// <summary>The affinity of every node of a host of <paramref name="nodeCount"/> (1 to 64): a new domain's.</summary>
     public static ulong AllNodes(int nodeCount) => nodeCount >= 64 ? ulong.MaxValue : (1UL << nodeCount) - 1;

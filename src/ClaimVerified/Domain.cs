@@ -60,6 +60,19 @@ public sealed class Domain
     /// <summary>Pages of tot_pages that hold the domain's tmem persistent pools (allocated owned, MEMF_tmem).</summary>
     internal long TmemPersistentPages;
 
+    /// <summary>
+    /// 4.22's <c>d->pending_scrub</c> (83a784a15b): the pages of the one extent a preempted populate_physmap left
+    /// allocated, unassigned and partly scrubbed for its continuation; 0 when there is none. Its claim was consumed
+    /// when it was allocated; it is in no counter but the ghost pages in flight.
+    /// </summary>
+    internal long PendingScrubPages;
+
+    /// <summary><c>d->pending_scrub_order</c>: the stashed extent's order, which a continuation must ask for again.</summary>
+    internal int PendingScrubOrder;
+
+    /// <summary>The node the stashed extent is on (page_to_nid(d->pending_scrub)), which an exact request must name.</summary>
+    internal int PendingScrubNode;
+
     // ---- guarded by the host's heap_lock ---------------------------------------------------------------------------
 
     /// <summary><c>outstanding_pages</c>: the remaining claim, the whole claim set included.</summary>
@@ -119,6 +132,19 @@ public sealed class Domain
     /// XEN_DOMCTL_setnodeaffinity under domctl_lock; get_free_buddy reads it under heap_lock alone.
     /// </summary>
     internal ulong NodeAffinity;
+
+    /// <summary>
+    /// <c>d->creation_finished</c>: set by the first XEN_DOMCTL_unpausedomain that brings the controller's pause count
+    /// to 0 (domain_unpause_by_systemcontroller, under domctl_lock); populate_physmap reads it without a lock to choose
+    /// between 4.22's deferred scrub (before) and the allocator's own scrub (after).
+    /// </summary>
+    internal volatile bool CreationFinished;
+
+    /// <summary>
+    /// Whether the toolstack's one unpause has been made: <c>controller_pause_count</c> starts at 1 and a second
+    /// unpause, with no pause between (the model has none), would take it below 0 (EINVAL).
+    /// </summary>
+    internal bool ControllerUnpaused;
 
     private volatile DomainState state;
 

@@ -25,7 +25,7 @@ public sealed partial class Host
         var snapshots = domains.Select(d => new DomainSnapshot(
             d.Id, d.State, d.TotPages, d.ExtraPages, DomainTotPages(d), OwnedPages(d), d.MaxPages, d.OutstandingPages,
             d.NodeOutstandingPages.ToArray(), d.GhostClaimTargetPages, d.TmemEphemeralPages, d.TmemPersistentPages,
-            d.GhostPagesInFlight, d.GhostKillStarted, d.LastAllocNode, d.NodeAffinity)).ToArray();
+            d.GhostPagesInFlight, d.GhostKillStarted, d.LastAllocNode, d.NodeAffinity, d.CreationFinished, d.PendingScrubPages)).ToArray();
         return new HostSnapshot(Profile.Name, TotalPages, totalAvailPages, nodeAvailPages.ToArray(), outstandingClaims,
             nodeOutstandingClaims.ToArray(), xenHeapNodePages.Sum(), offlinedPages, sharedPages, snapshots,
             tmemFreeListNodePages.ToArray());

@@ -46,7 +46,9 @@ public sealed record DomainSnapshot(
     long PagesInFlight,
     bool KillStarted = false,
     int LastAllocNode = 0,
-    ulong NodeAffinity = 0);
+    ulong NodeAffinity = 0,
+    bool CreationFinished = false,
+    long PendingScrubPages = 0);
 // TmemPersistentPages is part of TotPages (owned, MEMF_tmem); TmemEphemeralPages belongs to no domain's tot_pages.
 
 /// <summary>
@@ -91,7 +93,8 @@ public sealed record HostSnapshot(
             $"d{d.Id} {d.State.ToString().ToLowerInvariant()} tot={d.DomainTotPages}"
             + (d.ExtraPages > 0 ? $" extra={d.ExtraPages}" : "")
             + $" max={d.MaxPages} claim={d.OutstandingPages}"
-            + (d.PagesInFlight > 0 ? $" inflight={d.PagesInFlight}" : "")));
+            + (d.PagesInFlight > 0 ? $" inflight={d.PagesInFlight}" : "")
+            + (d.PendingScrubPages > 0 ? $" stashed={d.PendingScrubPages}" : "")));
         return $"free={FreePages} outstanding={OutstandingPages} xenheap={XenHeapPages} offlined={OfflinedPages}"
             + $" shared={SharedPages} tmem={TmemEphemeralPages}+{TmemPersistentPages}"
             + (TmemFreeListPages > 0 ? $" tmem-free-list={TmemFreeListPages}" : "") + $" [{domains}]";

@@ -68,6 +68,9 @@ public static partial class FindingFixes
             p => p with { NodeClaims = true },
             c => c with { Actors = [.. c.Actors.Select(a => a.Kind == ActorKind.Builder && a.NodePages is { Count: > 1 } ? a with { Style = ClaimStyle.PerNode } : a)] },
             ["guarantee"]),
+        new("build-stash-escapes-accounting", "the allocator scrubs, inside the allocation's critical sections, as before 83a784a15b (reference)",
+            p => p.DeferredScrubPopulate,
+            p => p with { DeferredScrubPopulate = false }),
     ];
 
     /// <summary>

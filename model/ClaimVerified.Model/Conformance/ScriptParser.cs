@@ -14,7 +14,7 @@ public static class ScriptParser
     public static IReadOnlyList<string> Keywords { get; } =
     [
         "host", "profile", "create", "claim", "claimset", "populate", "extra", "decrease", "share", "offline", "tmem-put",
-        "tmem-flush", "tmem-flush-all", "kill", "kill-step", "destroy", "maxmem", "node-affinity", "xen-alloc", "xen-free", "physinfo", "domaininfo",
+        "tmem-flush", "tmem-flush-all", "kill", "kill-step", "destroy", "unpause", "maxmem", "node-affinity", "xen-alloc", "xen-free", "physinfo", "domaininfo",
     ];
 
     public static IReadOnlyList<string> HostCounters { get; } = ["free", "outstanding", "offlined", "shared", "xenheap"];

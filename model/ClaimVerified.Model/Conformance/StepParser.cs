@@ -19,7 +19,7 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
         "claimset" => ClaimSet(),
         "populate" or "extra" => Allocate(),
         "decrease" => Decrease(),
-        "share" or "kill" or "kill-step" or "destroy" => OnDomain(),
+        "share" or "kill" or "kill-step" or "destroy" or "unpause" => OnDomain(),
         "offline" => Offline(),
         "tmem-put" or "tmem-flush" => Tmem(),
         "tmem-flush-all" => TmemFlushAll(),
@@ -107,12 +107,13 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
     private ScriptStep Allocate()
     {
         var d = Dom();
-        var options = Options("order", "node", ExactFlag, "as");
+        var options = keyword == "populate" ? Options("order", "node", ExactFlag, PreemptedFlag, "as") : Options("order", "node", ExactFlag, "as");
         var order = Order(options);
         var (node, exact) = NodeOption(options);
+        var preempted = options.ContainsKey(PreemptedFlag);
         var who = Caller(options, CallerRef.Control);
         return keyword == "populate"
-            ? Step(d, ids => new Populate(Resolve(who, ids), ids(d), order, node, exact))
+            ? Step(d, ids => new Populate(Resolve(who, ids), ids(d), order, node, exact, preempted))
             : Step(d, ids => new AllocExtraPages(Resolve(who, ids), ids(d), order, node, exact));
     }
 
@@ -134,6 +135,7 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
             "share" => Step(d, ids => new SharePage(Resolve(who, ids), ids(d))),
             "kill" => Step(d, ids => new DomainKill(Resolve(who, ids), ids(d))),
             "kill-step" => Step(d, ids => new KillContinuation(Resolve(who, ids), ids(d))),
+            "unpause" => Step(d, ids => new Unpause(Resolve(who, ids), ids(d))),
             _ => Step(d, ids => new DestroyDomain(Resolve(who, ids), ids(d))),
         };
     }
@@ -267,17 +269,17 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
     /// <summary>Options (key=value) may follow the positional arguments; each at most once, and only those allowed.</summary>
     private Dictionary<string, (string Value, int Column)> Options(params string[] allowed)
     {
-        var expected = $"one of: {string.Join(", ", allowed.Select(a => a == ExactFlag ? a : a + "="))}";
+        var expected = $"one of: {string.Join(", ", allowed.Select(a => a is ExactFlag or PreemptedFlag ? a : a + "="))}";
         var found = new Dictionary<string, (string, int)>(StringComparer.Ordinal);
         while (c.More)
         {
             var token = c.Peek;
-            if (token.Text == ExactFlag && allowed.Contains(ExactFlag))
+            if (token.Text is ExactFlag or PreemptedFlag && allowed.Contains(token.Text))
             {
-                c.Next(ExactFlag);
-                if (!found.TryAdd(ExactFlag, ("", token.Column)))
+                c.Next(token.Text);
+                if (!found.TryAdd(token.Text, ("", token.Column)))
                 {
-                    throw Error(token.Column, $"option '{ExactFlag}' given twice", "each option once");
+                    throw Error(token.Column, $"option '{token.Text}' given twice", "each option once");
                 }
 
                 continue;
@@ -328,6 +330,9 @@ internal sealed class StepParser(int line, string source, string keyword, Cursor
 
     /// <summary>A bare word after <c>node=K</c>: only node K will do (XENMEMF_exact_node_request).</summary>
     private const string ExactFlag = "exact";
+
+    /// <summary>A bare word of populate: 4.22's scrub during the build is preempted once (the extent waits in the stash).</summary>
+    private const string PreemptedFlag = "preempted";
 
     private (int Node, bool Exact) NodeOption(Dictionary<string, (string Value, int Column)> options)
     {

@@ -216,7 +216,8 @@ public static class Vectors
             CreateDomain o => $"create {{new}} max={o.MaxPages}{As(o.Caller, c)}",
             ClaimPages o => $"claim {name(o.DomId)} {o.Pages}{(o.Soft ? " soft" : "")}{As(o.Caller, c)}",
             ClaimMemory o => $"claimset {name(o.DomId)}{string.Concat(o.Entries.Select(e => " " + e))}{As(o.Caller, c)}",
-            Populate o => $"populate {name(o.DomId)} order={o.Order}{Node(o.Node, o.Exact)}{As(o.Caller, c)}",
+            Populate o => $"populate {name(o.DomId)} order={o.Order}{Node(o.Node, o.Exact)}{(o.Preempted ? " preempted" : "")}{As(o.Caller, c)}",
+            Unpause o => $"unpause {name(o.DomId)}{As(o.Caller, c)}",
             AllocExtraPages o => $"extra {name(o.DomId)} order={o.Order}{Node(o.Node, o.Exact)}{As(o.Caller, c)}",
             DecreaseReservation o => $"decrease {name(o.DomId)} order={o.Order}{As(o.Caller, c)}",
             SharePage o => $"share {name(o.DomId)}{As(o.Caller, c)}",
@@ -349,6 +350,8 @@ public static class Vectors
             yield return new SetNodeAffinity(control, domid, 1);
             yield return new SetNodeAffinity(control, domid, ulong.MaxValue);
             yield return new SetMaxPages(control, domid, -1);
+            yield return new Unpause(guest, domid);
+            yield return new Unpause(control, domid);
             yield return new DomainKill(guest, domid);
             yield return new KillContinuation(control, domid);
             yield return new KillContinuation(guest, domid);

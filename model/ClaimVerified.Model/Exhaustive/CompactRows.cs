@@ -5,7 +5,7 @@ namespace ClaimVerified.Model.Exhaustive;
 /// <summary>
 /// A level of the packed search, stored compactly: rows of a <see cref="PackedLayout"/> appended in order, each field
 /// kept as its offset from the field's lowest value in as few bits as the values seen need. A row of 54 fields that
-/// count a few dozen pages takes 38 bytes instead of 240, and the frontier was most of what a large bound's search
+/// count a few dozen pages takes 38 bytes instead of 252, and the frontier was most of what a large bound's search
 /// held (RESULTS.md section 7c).
 /// </summary>
 /// <remarks>

@@ -8,14 +8,14 @@ namespace ClaimVerified.Model.Exhaustive;
 /// <summary>
 /// The compact encoding of a specification state within a bound: every counter of <see cref="SpecState"/> and the
 /// ghost claim target of every domain, as one fixed-width row of 32-bit integers. A bound with N nodes and D domains
-/// has rows of 4N + 4 host fields and D domain slots of 10 + 3N fields (2 nodes and 3 domains: 60 integers, 240 bytes).
+/// has rows of 4N + 4 host fields and D domain slots of 11 + 3N fields (2 nodes and 3 domains: 63 integers, 252 bytes).
 /// A domain slot whose id has not been created yet is all zeros, and destroyed domains keep their slot, so two states
 /// are equal exactly when their rows are equal; the exhaustive checker hashes a row into its visited set.
 /// </summary>
 /// <remarks>
 /// Host fields, in order: free pages per node, outstanding claims, outstanding claims per node, Xen's heap per node,
 /// offlined, shared, next domid, tmem's free list per node. Domain fields, in order: state, tot_pages, extra pages, max_pages, claim, soft, tmem
-/// persistent pages, ghost claim target, last_alloc_node, node affinity (a mask of the host's nodes), node claims per node, pages per node, tmem ephemeral pages per node. The
+/// persistent pages, ghost claim target, last_alloc_node, node affinity (a mask of the host's nodes), started (the unpause made), node claims per node, pages per node, tmem ephemeral pages per node. The
 /// counters of a bound are far below 2^31 (pages a node are at most 1024, nodes at most 8); <see cref="Encode"/>
 /// refuses a value that does not fit rather than wrapping it.
 /// </remarks>
@@ -32,7 +32,8 @@ public sealed class PackedLayout
     public const int DomTarget = 7;
     public const int DomLastAllocNode = 8;
     public const int DomNodeAffinity = 9;
-    public const int DomNodeClaims = 10;
+    public const int DomStarted = 10;
+    public const int DomNodeClaims = 11;
 
     public PackedLayout(int nodes, int maxDomains)
     {
@@ -100,6 +101,7 @@ public sealed class PackedLayout
         {
             ceilings[Domain(domid) + DomState] = (int)DomainState.Destroyed;
             ceilings[Domain(domid) + DomSoft] = 1;
+            ceilings[Domain(domid) + DomStarted] = bound.Has("unpause") ? 1 : 0; // no bit where no unpause is explored
             ceilings[Domain(domid) + DomLastAllocNode] = Nodes - 1;
             ceilings[Domain(domid) + DomNodeAffinity] = (int)Math.Min(int.MaxValue, SpecDomain.AllNodes(Nodes));
         }
@@ -116,7 +118,7 @@ public sealed class PackedLayout
         {
             var domid = ((index - HostWidth) / DomainWidth) + 1;
             var field = (index - HostWidth) % DomainWidth;
-            string[] scalars = ["state", "tot", "extra", "max", "claim", "soft", "tmem-persistent", "target", "last-alloc-node", "node-affinity"];
+            string[] scalars = ["state", "tot", "extra", "max", "claim", "soft", "tmem-persistent", "target", "last-alloc-node", "node-affinity", "started"];
             return field < DomNodeClaims ? $"d{domid}.{scalars[field]}"
                 : field < DomPages ? $"d{domid}.node-claims[{field - DomNodeClaims}]"
                 : field < DomTmemEphemeral ? $"d{domid}.pages[{field - DomPages}]"
@@ -176,6 +178,7 @@ public sealed class PackedLayout
             row[at + DomNodeAffinity] = d.NodeAffinity <= int.MaxValue
                 ? (int)d.NodeAffinity
                 : throw new ArgumentException($"d{d.Id}'s node affinity {d.NodeAffinity:x} does not fit a row's 31 bits", nameof(state));
+            row[at + DomStarted] = d.Started ? 1 : 0;
             PutVector(row, at + DomNodeClaims, d.NodeClaims);
             PutVector(row, at + DomPages, d.Pages);
             PutVector(row, at + DomTmemEphemeral, d.TmemEphemeral);
@@ -202,7 +205,7 @@ public sealed class PackedLayout
             domains[domid] = new SpecDomain(domid, (DomainState)row[at + DomState], row[at + DomTot], row[at + DomExtra],
                 MaxOf(row[at + DomMax]), row[at + DomClaim], Vector(row, at + DomNodeClaims), row[at + DomSoft] != 0,
                 row[at + DomTmemPersistent], Vector(row, at + DomPages), Vector(row, at + DomTmemEphemeral), row[at + DomLastAllocNode],
-                (ulong)row[at + DomNodeAffinity]);
+                (ulong)row[at + DomNodeAffinity], row[at + DomStarted] != 0);
             targets[domid] = row[at + DomTarget];
         }
 
@@ -226,7 +229,8 @@ public sealed class PackedLayout
                 profile.TotIncludesExtraPages ? tot - extra : tot, profile.TotIncludesExtraPages ? tot : tot + extra,
                 MaxOf(row[at + DomMax]), row[at + DomClaim], Longs(row, at + DomNodeClaims), row[at + DomTarget],
                 Sum(row, at + DomTmemEphemeral), row[at + DomTmemPersistent], PagesInFlight: 0,
-                KillStarted: row[at + DomState] != (int)DomainState.Alive, row[at + DomLastAllocNode], (ulong)row[at + DomNodeAffinity]);
+                KillStarted: row[at + DomState] != (int)DomainState.Alive, row[at + DomLastAllocNode], (ulong)row[at + DomNodeAffinity],
+                row[at + DomStarted] != 0);
         }
 
         return new HostSnapshot(profile.Name, totalPages, Sum(row, Free), Longs(row, Free), row[Outstanding], Longs(row, NodeOutstanding),

@@ -113,6 +113,7 @@ public sealed partial class PackedSpec
         OpKind.Create => Create(row, in op),
         OpKind.SetMax => SetMax(row, in op),
         OpKind.NodeAffinity => SetAffinity(row, in op),
+        OpKind.Unpause => Unpause(row, in op),
         OpKind.Claim => Claim(row, in op),
         OpKind.ClaimSet => ClaimSet(row, in op),
         OpKind.ClaimSetLegacy => ClaimSetLegacy(row, in op),

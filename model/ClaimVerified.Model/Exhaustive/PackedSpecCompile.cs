@@ -63,6 +63,7 @@ public sealed partial class PackedSpec
         KillStep,
         Destroy,
         NodeAffinity,
+        Unpause,
     }
 
     /// <summary>
@@ -103,6 +104,8 @@ public sealed partial class PackedSpec
                 return new(OpKind.NodeAffinity, op.DomId, (int)affinity, 0, false, default, refused, null);
             }
 
+            case Unpause op:
+                return new(OpKind.Unpause, op.DomId, 0, 0, false, default, !op.Caller.IsPrivileged, null);
             case SetMaxPages op:
                 return new(OpKind.SetMax, op.DomId, MaxPages(op.MaxPages), 0, false, default, !op.Caller.IsPrivileged || op.MaxPages < 0, null);
             case ClaimPages op:

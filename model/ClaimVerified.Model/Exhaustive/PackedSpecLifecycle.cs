@@ -43,6 +43,19 @@ public sealed partial class PackedSpec
         return PackedStepResult.Ok;
     }
 
+    [Follows(Rules.UnpauseNotPrivileged, Rules.UnpauseUnknownDomain, Rules.UnpauseAgain, Rules.UnpauseStarted)]
+    private PackedStepResult Unpause(Span<int> row, in PackedOp op)
+    {
+        var at = Target(row, in op);
+        if (at < 0 || row[at + PackedLayout.DomStarted] != 0)
+        {
+            return PackedStepResult.Unchanged;
+        }
+
+        row[at + PackedLayout.DomStarted] = 1;
+        return PackedStepResult.Ok;
+    }
+
     [Follows(Rules.MaxMemNotPrivileged, Rules.MaxMemNegative, Rules.MaxMemUnknownDomain, Rules.MaxMemSet)]
     private PackedStepResult SetMax(Span<int> row, in PackedOp op)
     {

@@ -171,6 +171,7 @@ public sealed class SpecAlphabet
         Add(ops, bound.Nodes > 1 && bound.Has("affinity"), new SetNodeAffinity(Caller.Control, domid, ulong.MaxValue));
         Add(ops, bound.Has("kill"), new DomainKill(Caller.Control, domid));
         Add(ops, bound.Has("kill-step"), new KillContinuation(Caller.Control, domid));
+        Add(ops, bound.Has("unpause"), new Unpause(Caller.Control, domid));
         Add(ops, bound.Has("destroy"), new DestroyDomain(Caller.Control, domid));
     }
 

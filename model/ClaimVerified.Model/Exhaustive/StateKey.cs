@@ -41,6 +41,7 @@ public static class StateKey
             AddVector(ref hasher, d.TmemEphemeral);
             hasher.Add(d.LastAllocNode);
             hasher.Add(unchecked((long)d.NodeAffinity));
+            hasher.Add(d.Started ? 1 : 0);
         }
 
         hasher.Add(-1);

@@ -38,7 +38,7 @@ public static class CallScript
         ArgumentNullException.ThrowIfNull(profile);
         return keyword switch
         {
-            "populate" or "decrease" or "maxmem" or "kill" or "kill-step" or "destroy" or "physinfo" or "domaininfo" or "share" => null,
+            "populate" or "decrease" or "maxmem" or "kill" or "kill-step" or "destroy" or "unpause" or "physinfo" or "domaininfo" or "share" => null,
             "claim" => ActorKinds.NotApplicable(ActorKind.ClaimToolstack, profile),
             "claimset" => profile.NodeClaims ? null : "this Xen has no claim sets (XEN_DOMCTL_claim_memory is the NUMA proposal)",
             "tmem-put" or "tmem-flush" => ActorKinds.NotApplicable(ActorKind.TmemClient, profile),
@@ -136,7 +136,7 @@ public static class CallScript
         ClaimPages { Caller.Kind: CallerKind.Xen } or ClaimMemory { Caller.Kind: CallerKind.Xen } or Populate { Caller.Kind: CallerKind.Xen }
             or DecreaseReservation { Caller.Kind: CallerKind.Xen } or SetMaxPages { Caller.Kind: CallerKind.Xen }
             or SharePage { Caller.Kind: CallerKind.Xen } or DomainKill { Caller.Kind: CallerKind.Xen }
-            or DestroyDomain { Caller.Kind: CallerKind.Xen } or KillContinuation { Caller.Kind: CallerKind.Xen }
+            or DestroyDomain { Caller.Kind: CallerKind.Xen } or KillContinuation { Caller.Kind: CallerKind.Xen } or Unpause { Caller.Kind: CallerKind.Xen }
             => "a caller thread is a domain, not Xen (as=xen)",
         _ => null,
     };

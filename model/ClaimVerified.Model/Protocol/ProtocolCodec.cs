@@ -24,7 +24,7 @@ public static class ProtocolCodec
     /// <summary>The operations a request may name, in the order docs/protocol.md lists them.</summary>
     public static IReadOnlyList<string> Ops { get; } =
     [
-        ProtocolRequest.Hello, ProtocolRequest.Reset, ProtocolRequest.Audit, "create", "maxmem", "node-affinity", "claim", "claimset", "populate", "extra", "decrease", "share",
+        ProtocolRequest.Hello, ProtocolRequest.Reset, ProtocolRequest.Audit, "create", "maxmem", "node-affinity", "unpause", "claim", "claimset", "populate", "extra", "decrease", "share",
         "offline", "xen-alloc", "xen-free", "tmem-put", "tmem-flush", "tmem-flush-all", "kill", "kill-step", "destroy", "physinfo", "domaininfo",
     ];
 
@@ -33,6 +33,7 @@ public static class ProtocolCodec
         CreateDomain => "create",
         SetMaxPages => "maxmem",
         SetNodeAffinity => "node-affinity",
+        Unpause => "unpause",
         ClaimPages => "claim",
         ClaimMemory => "claimset",
         Populate => "populate",
@@ -191,7 +192,8 @@ public static class ProtocolCodec
             "node-affinity" => new SetNodeAffinity(by, o.Domain(), o.Affinity()),
             "claim" => new ClaimPages(by, o.Domain(), o.Long("pages"), o.OptionalBool("soft") ?? false),
             "claimset" => new ClaimMemory(by, o.Domain(), o.Entries("entries")),
-            "populate" => new Populate(by, o.Domain(), o.Order(), o.Node(), o.Exact()),
+            "populate" => new Populate(by, o.Domain(), o.Order(), o.Node(), o.Exact(), o.OptionalBool("preempted") ?? false),
+            "unpause" => new Unpause(by, o.Domain()),
             "extra" => new AllocExtraPages(by, o.Domain(), o.Order(), o.Node(), o.Exact()),
             "decrease" => new DecreaseReservation(by, o.Domain(), o.Order()),
             "share" => new SharePage(by, o.Domain()),
@@ -244,7 +246,15 @@ public static class ProtocolCodec
 
                 break;
             case ClaimMemory op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); WriteEntries(w, op.Entries); break;
-            case Populate op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteNumber("order", op.Order); WriteNode(w, op.Node, op.Exact); break;
+            case Populate op:
+                WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteNumber("order", op.Order); WriteNode(w, op.Node, op.Exact);
+                if (op.Preempted)
+                {
+                    w.WriteBoolean("preempted", true);
+                }
+
+                break;
+            case Unpause op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); break;
             case AllocExtraPages op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteNumber("order", op.Order); WriteNode(w, op.Node, op.Exact); break;
             case DecreaseReservation op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); w.WriteNumber("order", op.Order); break;
             case SharePage op: WriteAs(w, op.Caller); w.WriteNumber("domain", op.DomId); break;

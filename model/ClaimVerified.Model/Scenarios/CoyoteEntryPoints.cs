@@ -50,6 +50,9 @@ public static class CoyoteEntryPoints
     public static Task ExtraPages() => ScenarioCatalogue.ExtraPages.RunAsync(ProfileFromEnvironment());
 
     [Test]
+    public static Task PopulateDuringBuild() => ScenarioCatalogue.PopulateDuringBuild.RunAsync(ProfileFromEnvironment());
+
+    [Test]
     public static Task Sharing() => ScenarioCatalogue.Sharing.RunAsync(ProfileFromEnvironment());
 
     [Test]

@@ -51,6 +51,24 @@ public static class ScenarioCatalogue
         NotApplicable = profile => ActorKinds.NotApplicable(ActorKind.ExtraPages, profile),
     };
 
+    /// <summary>
+    /// 4.22's populate during the build (83a784a15b): 2 MiB extents that may be preempted mid-scrub and wait in the
+    /// domain's stash, while a device model populates the same domain and unpauses it. The host has room for the build
+    /// (claimed), the video RAM and everything the guest can take while the claim holds (514 pages in two
+    /// self-balloon steps), so a build can fail only if the claim does not hold.
+    /// </summary>
+    public static readonly Scenario PopulateDuringBuild = new(
+        "populate-during-build", nameof(CoyoteEntryPoints.PopulateDuringBuild),
+        "a device model populates the domain under construction and unpauses it while the builder's 2 MiB extents may"
+        + " wait half-scrubbed for their continuation; a balloon guest takes what is free",
+        new HostConfig(1, 1024 + 516),
+        w =>
+        [
+            () => Builder.RunAsync(w, "builder", [1024], ClaimStyle.Legacy, mayDestroy: false, maxPages: 1024 + 1),
+            () => DeviceModel.RunAsync(w, "devmodel", 1),
+            () => BalloonGuest.RunAsync(w, "balloon", 0, 1024, 2),
+        ]);
+
     public static readonly Scenario Sharing = new(
         "sharing", nameof(CoyoteEntryPoints.Sharing),
         "the dedup daemon shares pages of a domain while it is built under a claim",
@@ -170,7 +188,8 @@ public static class ScenarioCatalogue
     public const string GivenName = "generated-config";
 
     public static IReadOnlyList<Scenario> All { get; } =
-        [BuildersRace, ClaimWindow, ExtraPages, Sharing, KillDuringClaim, Offline, MaxMemLowered, TmemBalloon, NumaPlacement, Generated,
+        [BuildersRace, ClaimWindow, ExtraPages, Sharing, KillDuringClaim, Offline, MaxMemLowered, TmemBalloon, NumaPlacement, PopulateDuringBuild,
+         Generated,
          RandomOperations];
 
     public static Scenario Get(string name) =>

@@ -94,6 +94,14 @@ public static class Builder
             world.Do(actor, new ClaimPages(Caller.Control, domid, 0));
         }
 
+        if (built && world.Profile.DeferredScrubPopulate)
+        {
+            // xl's unpause once libxl_domain_create_new has built the domain: creation finishes, and 4.22's
+            // populate stops stashing. Made only where it changes what a populate does (elsewhere it would only add
+            // a domctl_lock section to every build's schedules).
+            world.Do(actor, new Unpause(Caller.Control, domid));
+        }
+
         if (mayDestroy && world.Coin())
         {
             world.Do(actor, new DestroyDomain(Caller.Control, domid));
@@ -145,6 +153,14 @@ public static class Builder
         return world.Do(actor, new ClaimPages(Caller.Control, domid, targetPages, soft));
     }
 
+    /// <summary>
+    /// Whether 4.22's scrub of this extent during the build can be preempted: only populate_physmap's own scrub loop
+    /// checks for preemption, after every 256 dirty pages and never after an extent's last page, so an order-0 extent
+    /// never is; and an extent larger than the host fails before any scrub (no coin is spent on it).
+    /// </summary>
+    private static bool MayBePreempted(World world, int order) =>
+        world.Profile.DeferredScrubPopulate && order > 0 && (1L << order) <= world.Config.TotalPages;
+
     /// <summary>Populates <paramref name="pages"/> on a node, largest extents first. Returns the pages done and whether all were.</summary>
     private static (long Done, bool Ok) Populate(World world, string actor, int domid, long pages, int node, long totBefore)
     {
@@ -156,7 +172,8 @@ public static class Builder
             var order = new[] { 18, 9, 0 }.First(o => o <= maxOrder && (1L << o) <= remaining);
             // A per-node build is libxenguest's vNUMA build: each range's node is passed as XENMEMF_exact_node (PV and
             // HVM builders, tools/libs/guest/xg_dom_x86.c at RELEASE-4.22.0), so a range never spills to another node.
-            var result = world.Do(actor, new Specification.Populate(Caller.Control, domid, order, node, Exact: node != Host.AnyNode));
+            var result = world.Do(actor, new Specification.Populate(Caller.Control, domid, order, node, Exact: node != Host.AnyNode,
+                Preempted: MayBePreempted(world, order) && world.Coin()));
             if (result.IsOk)
             {
                 donePages += result.Value;

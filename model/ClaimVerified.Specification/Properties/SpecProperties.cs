@@ -26,7 +26,8 @@ public static class SpecProperties
             profile.TotIncludesExtraPages ? d.Tot : d.Tot + d.Extra,
             d.Max, d.Claim, d.NodeClaims.Values.ToArray(),
             targets is not null && d.Id < targets.Count ? targets[d.Id] : 0,
-            d.TmemEphemeral.Sum, d.TmemPersistent, PagesInFlight: 0, KillStarted: d.State != DomainState.Alive, d.LastAllocNode, d.NodeAffinity)).ToArray();
+            d.TmemEphemeral.Sum, d.TmemPersistent, PagesInFlight: 0, KillStarted: d.State != DomainState.Alive, d.LastAllocNode, d.NodeAffinity,
+            d.Started)).ToArray();
         return new HostSnapshot(profile.Name, state.Config.TotalPages, state.TotalFree, state.Free.Values.ToArray(),
             state.Outstanding, state.NodeOutstanding.Values.ToArray(), state.XenHeap.Sum, state.Offlined, state.Shared, domains,
             state.TmemFreeList.Values.ToArray());

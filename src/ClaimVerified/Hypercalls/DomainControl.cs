@@ -203,6 +203,11 @@ public sealed partial class Host
                 }
             }
 
+            if (Profile.DeferredScrubPopulate)
+            {
+                FreeStash(d); // domain_teardown's first stage (domain_pending_scrub_free), after the claim's release.
+            }
+
             DestroyTmemPools(d);
             return false;
         }

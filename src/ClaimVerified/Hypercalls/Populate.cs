@@ -12,7 +12,12 @@ public sealed partial class Host
     /// propagate_node in xen/common/memory.c) only the control domain may name a node: a guest's node is ignored, and
     /// a guest's exact request populates nothing (EINVAL here, where Xen returns 0 extents done).
     /// </summary>
-    public Outcome Populate(Caller caller, int domid, int order, int node = AnyNode, bool exact = false)
+    /// <param name="preempted">
+    /// Whether hypercall_preempt_check() says yes while populate_physmap scrubs the extent itself (4.22's build, before
+    /// the domain's first unpause, for an extent of more than 256 pages): the extent is stashed and the call goes on in
+    /// a continuation (<see cref="PopulateDuringBuild"/>). Ignored where that scrub loop does not run.
+    /// </param>
+    public Outcome Populate(Caller caller, int domid, int order, int node = AnyNode, bool exact = false, bool preempted = false)
     {
         if (node != AnyNode && Profile.GuestNodeRequestsFiltered && !caller.IsPrivileged)
         {
@@ -24,7 +29,9 @@ public sealed partial class Host
             node = AnyNode;
         }
 
-        return AllocDomainPages(caller, domid, order, new NodeRequest(node, exact), noRefcount: false, tmemPage: false);
+        return Profile.DeferredScrubPopulate
+            ? PopulateDuringBuild(caller, domid, order, new NodeRequest(node, exact), preempted)
+            : AllocDomainPages(caller, domid, order, new NodeRequest(node, exact), noRefcount: false, tmemPage: false);
     }
 
     /// <summary>
@@ -123,18 +130,11 @@ public sealed partial class Host
         int takenNode;
         lock (heapLock)
         {
-            var rc = AllocHeapPagesLocked(d, request, noRefcount, node, out takenNode);
+            var rc = AllocHeapPagesForDomainLocked(d, request, noRefcount, node, out takenNode);
             if (rc != Errno.Ok)
             {
                 return rc;
             }
-
-            if (Profile.ConsumeClaimAt == ClaimConsumption.InHeapAllocation && !noRefcount && d.OutstandingPages != 0)
-            {
-                ConsumeClaimLocked(d, takenNode, request);
-            }
-
-            d.GhostHeapSidePages += request;
         }
 
         // Critical section 2: assign_pages, under the domain's page_alloc_lock. Before 75d29d9b5e the claim is
@@ -150,16 +150,46 @@ public sealed partial class Host
             // The pages go back to the heap. A claim consumed in section 1 is not given back (75d29d9b5e accepts it).
             lock (heapLock)
             {
-                d.GhostHeapSidePages -= request;
-                var perNode = new long[NodeCount];
-                perNode[takenNode] = request;
-                ReturnFreePagesLocked(perNode);
+                ReturnUnassignedLocked(d, takenNode, request);
             }
 
             return assigned;
         }
 
         return Outcome.Ok(request);
+    }
+
+    /// <summary>
+    /// alloc_heap_pages for a domain's allocation, heap_lock held: the check and the pages, then (from 75d29d9b5e) the
+    /// claim's consumption in the same section. The pages are in flight until assign_pages counts them or they return.
+    /// </summary>
+    private Errno AllocHeapPagesForDomainLocked(Domain d, long request, bool noRefcount, NodeRequest node, out int takenNode)
+    {
+        var rc = AllocHeapPagesLocked(d, request, noRefcount, node, out takenNode);
+        if (rc != Errno.Ok)
+        {
+            return rc;
+        }
+
+        if (Profile.ConsumeClaimAt == ClaimConsumption.InHeapAllocation && !noRefcount && d.OutstandingPages != 0)
+        {
+            ConsumeClaimLocked(d, takenNode, request);
+        }
+
+        d.GhostHeapSidePages += request;
+        return Errno.Ok;
+    }
+
+    /// <summary>
+    /// free_heap_pages of an extent that was taken for <paramref name="d"/> and never assigned, heap_lock held: the
+    /// pages are free again, as unclaimed memory (free_heap_pages has no claim code, so a claim they consumed is gone).
+    /// </summary>
+    private void ReturnUnassignedLocked(Domain d, int node, long pages)
+    {
+        d.GhostHeapSidePages -= pages;
+        var perNode = new long[NodeCount];
+        perNode[node] = pages;
+        ReturnFreePagesLocked(perNode);
     }
 
     /// <summary>

@@ -121,13 +121,13 @@ public static class Catalogue
     /// Xen 4.22.0 and master: the claim paths of 4.21.1, plus what only 4.22 has: the populate during the build that
     /// allocates unassigned pages, scrubs them preemptibly and stashes them in d->pending_scrub (83a784a15b,
     /// 009401506e, 3652268543), libxc no longer hiding ENOSYS (7672602df6) and page counts as unsigned long
-    /// (48054287a8). The deferred-scrub populate is not modelled yet (the open issue "Fidelity, second pass (2)"), so
-    /// today this profile's mechanisms equal 4.21.1's; it is a profile of its own so that it can gain them alone.
+    /// (48054287a8). Of these the claims see the deferred-scrub populate (<see cref="Profile.DeferredScrubPopulate"/>).
     /// </summary>
     public static readonly Profile Xen422 = Xen4211 with
     {
         Name = "xen-4.22",
-        Summary = "4.22.0 and master: 4.21.1's claim paths (the deferred-scrub populate, 83a784a15b, not yet modelled)",
+        Summary = "4.22.0 and master: 4.21.1's claim paths, and the build's populate stashes a preempted extent unassigned (83a784a15b)",
+        DeferredScrubPopulate = true,
     };
 
     /// <summary>
@@ -146,7 +146,11 @@ public static class Catalogue
     /// Our recommended design: the claim-sets proposal (so that a claim can promise placement, not only capacity) on
     /// Xen 4.22, with every finding of the model fixed: the dying check under the locks that stake the claim, claim
     /// arithmetic that cannot wrap, offlining that never unbacks a claim, max_pages that trims the claim, and an
-    /// allocation check that lets a domain combine its claim with unclaimed memory. See README.md, "reference".
+    /// allocation check that lets a domain combine its claim with unclaimed memory. It scrubs in the allocator, inside
+    /// the allocation's one critical section, as Xen did before 4.22: 4.22's stash keeps an extent outside every
+    /// counter across hypercalls, with its claim consumed, and frees it as unclaimed memory when another populate or an
+    /// unpause finds it (the findings stash-trashed-claim-lost and stash-taken-after-start-uncounted); a stash that
+    /// kept its claim would need the claim back under heap_lock wherever the stash is freed. See README.md, "reference".
     /// </summary>
     public static readonly Profile Reference = ClaimSets with
     {
@@ -158,6 +162,7 @@ public static class Catalogue
         MaxPagesTrimsClaim = true,
         AllocMayCombineClaimAndUnclaimed = true,
         OneCriticalSectionPerOperation = true,
+        DeferredScrubPopulate = false,
     };
 
     /// <summary>Every profile, in history order.</summary>

@@ -251,6 +251,16 @@ public sealed record Profile
     /// </summary>
     public bool GuestNodeRequestsFiltered { get; init; }
 
+    /// <summary>
+    /// Whether populate_physmap, before the domain's creation has finished (its first unpause), allocates each extent
+    /// unassigned, scrubs it itself preemptibly and stashes a preempted extent in <c>d->pending_scrub</c> for its
+    /// continuation, assigning it only once scrubbed (83a784a15b, 009401506e, 3652268543: Xen 4.22.0 and master,
+    /// xen/common/memory.c populate_physmap, stash_allocation, get_stashed_allocation). The claim is consumed when the
+    /// extent is allocated; a stash freed unassigned (a mismatching populate for the same domain, an occupied stash, a
+    /// dying domain, an unpause with a stash, teardown) returns its pages as unclaimed memory.
+    /// </summary>
+    public bool DeferredScrubPopulate { get; init; }
+
     /// <summary>Whether the control domain can set a domain's node affinity, and what it refuses.</summary>
     public NodeAffinityDomctl NodeAffinity { get; init; } = NodeAffinityDomctl.RefusesDisjoint;
 

@@ -69,15 +69,16 @@ public sealed class CompactRowsTests
     }
 
     [Fact]
-    public void A_row_of_the_example_bound_takes_38_bytes_instead_of_240()
+    public void A_row_of_the_example_bound_takes_38_bytes_instead_of_252()
     {
-        // The issue's example bound: 60 fields of 32 bits a row before; its ceilings give each the few bits it needs
-        // (a domain's last_alloc_node one bit on two nodes and none on one, its node affinity a bit a node).
+        // The issue's example bound: 63 fields of 32 bits a row before; its ceilings give each the few bits it needs
+        // (a domain's last_alloc_node one bit on two nodes and none on one, its node affinity a bit a node, whether it
+        // was unpaused none unless the bound explores unpause).
         var bound = SpecBound.Parse("nodes=2 pages=16 domains=3 sizes=16,32", out _)!;
         var layout = new PackedLayout(bound.Nodes, bound.MaxDomains);
         var rows = new CompactRows(layout.Ceilings(bound));
-        Assert.Equal(60, layout.Width);
-        Assert.Equal(304, rows.RowBits); // 38 bytes against 240 (RESULTS.md §7c quoted 295 bits, 37 against 216, before issue 14's placement).
+        Assert.Equal(63, layout.Width);
+        Assert.Equal(304, rows.RowBits); // 38 bytes against 252 (240 before issue 14's started flag) (RESULTS.md §7c quoted 295 bits, 37 against 216, before issue 14's placement).
 
         var large = SpecBound.Parse("nodes=1 pages=7 domains=3 sizes=3,7", out _)!;
         var largeLayout = new PackedLayout(large.Nodes, large.MaxDomains);
