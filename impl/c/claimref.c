@@ -439,6 +439,23 @@ cr_result cr_node_affinity(cr_host *h, cr_caller by, int32_t domid, uint64_t nod
     return rc == CR_OK ? ok(0) : fail(rc);
 }
 
+cr_result cr_unpause(cr_host *h, cr_caller by, int32_t domid)
+{
+    if (!privileged(by)) {
+        return fail(CR_EPERM);
+    }
+
+    lock(&h->domctl_lock);
+    cr_domain *d = find_live(h, domid);
+    cr_errno rc = d == NULL ? CR_ESRCH : d->unpaused ? CR_EINVAL : CR_OK;
+    if (rc == CR_OK) {
+        d->unpaused = true;
+    }
+
+    unlock(&h->domctl_lock);
+    return rc == CR_OK ? ok(0) : fail(rc);
+}
+
 cr_result cr_maxmem(cr_host *h, cr_caller by, int32_t domid, int64_t max)
 {
     if (!privileged(by)) {

@@ -122,6 +122,8 @@ typedef struct cr_domain {
     int last_alloc_node;               /* the node its last allocation came from (0 at creation); the next starts after it */
     /* ---- written under domctl_lock, read under heap_lock ---- */
     uint64_t affinity;                 /* node_affinity: bit n for host node n; all of them at creation */
+    /* ---- domctl_lock ---- */
+    bool unpaused;                     /* the toolstack's one unpause was made (controller_pause_count 1 -> 0) */
 } cr_domain;
 
 typedef struct cr_host {
@@ -183,6 +185,8 @@ cr_result cr_claim(cr_host *h, cr_caller by, int32_t domid, int64_t pages, bool 
 cr_result cr_claimset(cr_host *h, cr_caller by, int32_t domid, const cr_claim_entry *entries, size_t count);
 /* XEN_DOMCTL_setnodeaffinity: bit n for node n (0..63); all 64 bits reset it to every node; none of the host's: EINVAL. */
 cr_result cr_node_affinity(cr_host *h, cr_caller by, int32_t domid, uint64_t nodes);
+/* XEN_DOMCTL_unpausedomain: the toolstack's one unpause; a second one is EINVAL (the pause count would go below 0). */
+cr_result cr_unpause(cr_host *h, cr_caller by, int32_t domid);
 
 /* populate (extra false) and extra (true); has_node false lets the allocator choose; exact: that node or nothing. */
 cr_result cr_alloc(cr_host *h, cr_caller by, int32_t domid, int32_t order, bool has_node, int32_t node, bool exact, bool extra);

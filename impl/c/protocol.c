@@ -53,13 +53,13 @@ static _Noreturn void protocol_error(const char *format, ...)
 /* ---- requests --------------------------------------------------------------------------------------------------- */
 
 typedef enum {
-    OP_HELLO, OP_RESET, OP_AUDIT, OP_CREATE, OP_MAXMEM, OP_NODE_AFFINITY, OP_CLAIM, OP_CLAIMSET, OP_POPULATE, OP_EXTRA, OP_DECREASE,
+    OP_HELLO, OP_RESET, OP_AUDIT, OP_CREATE, OP_MAXMEM, OP_NODE_AFFINITY, OP_UNPAUSE, OP_CLAIM, OP_CLAIMSET, OP_POPULATE, OP_EXTRA, OP_DECREASE,
     OP_SHARE, OP_OFFLINE, OP_XEN_ALLOC, OP_XEN_FREE, OP_TMEM_PUT, OP_TMEM_FLUSH, OP_TMEM_FLUSH_ALL, OP_KILL,
     OP_KILL_STEP, OP_DESTROY, OP_PHYSINFO, OP_DOMAININFO, OP_COUNT
 } op_kind;
 
 static const char *const op_names[OP_COUNT] = {
-    "hello", "reset", "audit", "create", "maxmem", "node-affinity", "claim", "claimset", "populate", "extra", "decrease", "share",
+    "hello", "reset", "audit", "create", "maxmem", "node-affinity", "unpause", "claim", "claimset", "populate", "extra", "decrease", "share",
     "offline", "xen-alloc", "xen-free", "tmem-put", "tmem-flush", "tmem-flush-all", "kill", "kill-step", "destroy",
     "physinfo", "domaininfo",
 };
@@ -67,12 +67,12 @@ static const char *const op_names[OP_COUNT] = {
 /* The fields a request may have. */
 typedef enum {
     F_CLIENT, F_ID, F_OP, F_PROTOCOL, F_PROFILE, F_NODES, F_PAGES, F_LLC, F_YIELD, F_AS, F_MAX, F_DOMAIN, F_SOFT,
-    F_ENTRIES, F_ORDER, F_NODE, F_EXACT, F_AFFINITY, F_POOL, F_COUNT
+    F_ENTRIES, F_ORDER, F_NODE, F_EXACT, F_PREEMPTED, F_AFFINITY, F_POOL, F_COUNT
 } field;
 
 static const char *const field_names[F_COUNT] = {
     "client", "id", "op", "protocol", "profile", "nodes", "pages", "llc", "yield", "as", "max", "domain", "soft",
-    "entries", "order", "node", "exact", "affinity", "pool",
+    "entries", "order", "node", "exact", "preempted", "affinity", "pool",
 };
 
 #define B(f) (1u << (f))
@@ -88,9 +88,10 @@ static const struct {
     [OP_CREATE] = {B(F_MAX), CALL},
     [OP_MAXMEM] = {B(F_DOMAIN) | B(F_MAX), CALL},
     [OP_NODE_AFFINITY] = {B(F_DOMAIN) | B(F_AFFINITY), CALL},
+    [OP_UNPAUSE] = {B(F_DOMAIN), CALL},
     [OP_CLAIM] = {B(F_DOMAIN) | B(F_PAGES), CALL | B(F_SOFT)},
     [OP_CLAIMSET] = {B(F_DOMAIN) | B(F_ENTRIES), CALL},
-    [OP_POPULATE] = {B(F_DOMAIN) | B(F_ORDER), CALL | B(F_NODE) | B(F_EXACT)},
+    [OP_POPULATE] = {B(F_DOMAIN) | B(F_ORDER), CALL | B(F_NODE) | B(F_EXACT) | B(F_PREEMPTED)},
     [OP_EXTRA] = {B(F_DOMAIN) | B(F_ORDER), CALL | B(F_NODE) | B(F_EXACT)},
     [OP_DECREASE] = {B(F_DOMAIN) | B(F_ORDER), CALL},
     [OP_SHARE] = {B(F_DOMAIN), CALL},
@@ -414,6 +415,8 @@ static request *read_request(const char *line, size_t length)
     }
 
     r->exact = fields[F_EXACT] != NULL && get_bool("exact", fields[F_EXACT]);
+    /* 4.22's preempted scrub: read so that a mistyped value is refused; this implementation has no stash (README). */
+    (void)(fields[F_PREEMPTED] != NULL && get_bool("preempted", fields[F_PREEMPTED]));
     if (fields[F_EXACT] != NULL && fields[F_NODE] == NULL) {
         protocol_error("request: \"exact\" needs a \"node\"");
     }
@@ -517,6 +520,7 @@ static void run_call(request *r)
     case OP_CREATE: result = cr_create(h, r->as, r->max); break;
     case OP_MAXMEM: result = cr_maxmem(h, r->as, r->domain, r->max); break;
     case OP_NODE_AFFINITY: result = cr_node_affinity(h, r->as, r->domain, r->affinity); break;
+    case OP_UNPAUSE: result = cr_unpause(h, r->as, r->domain); break;
     case OP_CLAIM: result = cr_claim(h, r->as, r->domain, r->pages, r->soft); break;
     case OP_CLAIMSET: result = cr_claimset(h, r->as, r->domain, r->entries, r->entry_count); break;
     case OP_POPULATE: result = cr_alloc(h, r->as, r->domain, r->order, r->has_node, r->node, r->exact, false); break;

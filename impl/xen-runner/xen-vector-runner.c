@@ -41,7 +41,7 @@ typedef enum { OP_CREATE, OP_MAXMEM, OP_CLAIM, OP_POPULATE, OP_DECREASE, OP_PHYS
 
 static const char *const RUNNABLE[] = {"create", "maxmem", "claim", "populate", "decrease", "physinfo", "domaininfo", "kill", "destroy"};
 
-static const char *const KNOWN_OPS[] = {"create", "maxmem", "node-affinity", "claim", "claimset", "populate", "extra", "decrease", "share", "offline",
+static const char *const KNOWN_OPS[] = {"create", "maxmem", "node-affinity", "unpause", "claim", "claimset", "populate", "extra", "decrease", "share", "offline",
                                         "xen-alloc", "xen-free", "tmem-put", "tmem-flush", "tmem-flush-all", "kill", "kill-step",
                                         "destroy", "physinfo", "domaininfo"};
 

@@ -99,6 +99,27 @@ public sealed class PopulateDuringBuildTests
         Assert.True(leaked || bug is null, bug);
     }
 
+    /// <summary>
+    /// The unpause after the populate stashed: domain_unpause_by_systemcontroller crashes the domain, frees the stash and
+    /// answers EBUSY, so creation never finishes and the continuation allocates afresh (scrubbing it itself).
+    /// </summary>
+    [Fact]
+    public void An_unpause_that_finds_a_stash_refuses_with_EBUSY_and_frees_it()
+    {
+        var bug = Explore("xen-4.22", async () =>
+        {
+            var host = new Host(Catalogue.Xen422, new HostConfig(1, 2048));
+            var domid = (int)host.CreateDomain(Caller.Control, ClaimPages).Value;
+            var builder = Task.Run(() => host.Populate(Caller.Control, domid, 9, preempted: true));
+            var unpause = Task.Run(() => host.Unpause(Caller.Control, domid));
+            await Task.WhenAll(new Task[] { builder, unpause });
+            var d = host.Snapshot().Domains.Single();
+            CoyoteSpecification.Assert(unpause.Result.Errno != Errno.EBUSY,
+                $"unpause EBUSY: creation finished={d.CreationFinished}, tot={d.DomainTotPages}, in flight={d.PagesInFlight}, populate {builder.Result}");
+        });
+        Assert.Contains("unpause EBUSY: creation finished=False, tot=512, in flight=0, populate ok 512", bug, StringComparison.Ordinal);
+    }
+
     /// <summary>A kill during the build's preempted populate: teardown frees the stash, or the stash refuses a dying domain.</summary>
     [Theory]
     [InlineData("xen-4.22")]
