@@ -136,14 +136,32 @@ public static partial class Spec
     /// </summary>
     private static (Outcome, SpecState) PopulateExtent(Profile profile, SpecState s, Populate op)
     {
+        var wanted = new NodeWanted(op.Node, op.Exact);
         if (op.Node != Operation.AnyNode && profile.GuestNodeRequestsFiltered && !op.Caller.IsPrivileged)
         {
-            return op.Exact
-                ? Rules.Hit(Rules.AllocGuestExactNode, ((Outcome)Errno.EINVAL, s))
-                : AllocateForDomain(profile, s, op.Caller, op.DomId, op.Order, new(Operation.AnyNode, false), extra: false);
+            if (op.Exact)
+            {
+                return Rules.Hit(Rules.AllocGuestExactNode, ((Outcome)Errno.EINVAL, s));
+            }
+
+            wanted = new NodeWanted(Operation.AnyNode, false);
         }
 
-        return AllocateForDomain(profile, s, op.Caller, op.DomId, op.Order, new(op.Node, op.Exact), extra: false);
+        if (profile.StashesDuringBuild && op.Preempted && op.Order > 0 && s.Live(op.DomId) is { Started: false } d && !d.IsAlive)
+        {
+            // 4.22's stash refuses a dying domain (stash_allocation frees the extent), so the continuation allocates
+            // again: the extent is taken and given back twice, and last_alloc_node moves twice. The first time is
+            // assign_pages' refusal of a dying domain in effect (its pages back, no claim: kill released it).
+            var (first, afterFirst) = AllocateForDomain(profile, s, op.Caller, op.DomId, op.Order, wanted, extra: false);
+            if (first.Errno != Errno.EINVAL)
+            {
+                return (first, afterFirst);
+            }
+
+            s = afterFirst;
+        }
+
+        return AllocateForDomain(profile, s, op.Caller, op.DomId, op.Order, wanted, extra: false);
     }
 
     /// <summary>

@@ -94,7 +94,7 @@ public static class Builder
             world.Do(actor, new ClaimPages(Caller.Control, domid, 0));
         }
 
-        if (built && world.Profile.DeferredScrubPopulate)
+        if (built && world.Profile.StashesDuringBuild)
         {
             // xl's unpause once libxl_domain_create_new has built the domain: creation finishes, and 4.22's
             // populate stops stashing. Made only where it changes what a populate does (elsewhere it would only add
@@ -159,7 +159,7 @@ public static class Builder
     /// never is; and an extent larger than the host fails before any scrub (no coin is spent on it).
     /// </summary>
     private static bool MayBePreempted(World world, int order) =>
-        world.Profile.DeferredScrubPopulate && order > 0 && (1L << order) <= world.Config.TotalPages;
+        world.Profile.StashesDuringBuild && order > 0 && (1L << order) <= world.Config.TotalPages;
 
     /// <summary>Populates <paramref name="pages"/> on a node, largest extents first. Returns the pages done and whether all were.</summary>
     private static (long Done, bool Ok) Populate(World world, string actor, int domid, long pages, int node, long totBefore)

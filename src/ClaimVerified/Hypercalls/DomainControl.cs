@@ -203,7 +203,7 @@ public sealed partial class Host
                 }
             }
 
-            if (Profile.DeferredScrubPopulate)
+            if (Profile.StashesDuringBuild)
             {
                 FreeStash(d); // domain_teardown's first stage (domain_pending_scrub_free), after the claim's release.
             }

@@ -29,7 +29,7 @@ public sealed partial class Host
             node = AnyNode;
         }
 
-        return Profile.DeferredScrubPopulate
+        return Profile.StashesDuringBuild
             ? PopulateDuringBuild(caller, domid, order, new NodeRequest(node, exact), preempted)
             : AllocDomainPages(caller, domid, order, new NodeRequest(node, exact), noRefcount: false, tmemPage: false);
     }

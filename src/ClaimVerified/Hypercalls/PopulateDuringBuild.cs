@@ -1,7 +1,7 @@
 namespace ClaimVerified;
 
 /// <summary>
-/// Xen 4.22's populate during the build (83a784a15b, 009401506e, 3652268543; <see cref="Profiles.Profile.DeferredScrubPopulate"/>)
+/// Xen 4.22's populate during the build (83a784a15b, 009401506e, 3652268543; <see cref="Profiles.Profile.StashesDuringBuild"/>)
 /// and the unpause that ends it. Read at RELEASE-4.22.0 (d45d5687f1) in xen/common/memory.c (populate_physmap,
 /// stash_allocation, get_stashed_allocation), xen/common/page_alloc.c (alloc_domheap_pages with MEMF_keep_scrub) and
 /// xen/common/domain.c (domain_unpause_by_systemcontroller, domain_pending_scrub_free); docs/research/issue-14-xen-notes.md §1.
@@ -47,7 +47,7 @@ public sealed partial class Host
                 return Outcome.Ok();
             }
 
-            if (Profile.DeferredScrubPopulate && d.PendingScrubPages != 0)
+            if (Profile.StashesDuringBuild && d.PendingScrubPages != 0)
             {
                 // "cannot be started with pending unscrubbed pages, destroying": domain_crash, then the stash is freed.
                 FreeStash(d);

@@ -257,12 +257,21 @@ public sealed record Profile
     /// continuation, assigning it only once scrubbed (83a784a15b, 009401506e, 3652268543: Xen 4.22.0 and master,
     /// xen/common/memory.c populate_physmap, stash_allocation, get_stashed_allocation). The claim is consumed when the
     /// extent is allocated; a stash freed unassigned (a mismatching populate for the same domain, an occupied stash, a
-    /// dying domain, an unpause with a stash, teardown) returns its pages as unclaimed memory.
+    /// dying domain, an unpause with a stash, teardown) returns its pages as unclaimed memory. A profile whose allocations
+    /// are one critical section (<see cref="AllocatesInOneSection"/>) cannot scrub preemptibly between taking the pages
+    /// and assigning them, so there it has no effect.
     /// </summary>
     public bool DeferredScrubPopulate { get; init; }
 
     /// <summary>Whether the control domain can set a domain's node affinity, and what it refuses.</summary>
     public NodeAffinityDomctl NodeAffinity { get; init; } = NodeAffinityDomctl.RefusesDisjoint;
+
+    /// <summary>
+    /// Whether populate_physmap stashes during the build: <see cref="DeferredScrubPopulate"/> where allocations are not
+    /// one critical section (one section holds page_alloc_lock from the checks to assign_pages, where no preemptible
+    /// scrub fits, so such a design scrubs in the allocator).
+    /// </summary>
+    public bool StashesDuringBuild => DeferredScrubPopulate && !AllocatesInOneSection;
 
     /// <summary>Whether allocations run in one critical section, by themselves or with every other operation.</summary>
     public bool AllocatesInOneSection => OneCriticalSectionPerOperation || AllocationInOneSection;

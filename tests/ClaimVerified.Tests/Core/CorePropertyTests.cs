@@ -82,6 +82,8 @@ public sealed class CorePropertyTests(ITestOutputHelper output)
             (10, Gen.Select(domid, pages, rarely, rarely, (d, p, soft, guest) =>
                 (Operation)new ClaimPages(CallerFor(guest ? Who.Self : Who.Control, d), d, p, soft))),
             (16, Gen.Select(domid, order, node, guestOrControl, Gen.Bool, (d, o, n, w, exact) => (Operation)new Populate(CallerFor(w, d), d, o, n, exact && n != Host.AnyNode))),
+            (2, Gen.Select(domid, order, rarely, (d, o, preempted) => (Operation)new Populate(Caller.Control, d, o, Preempted: !preempted))),
+            (2, domid.Select(d => (Operation)new Unpause(Caller.Control, d))),
             (3, Gen.Select(domid, order, node, Gen.Bool, (d, o, n, exact) => (Operation)new AllocExtraPages(Caller.Control, d, o, n, exact && n != Host.AnyNode))),
             (6, Gen.Select(domid, order, guestOrControl, (d, o, w) => (Operation)new DecreaseReservation(CallerFor(w, d), d, o))),
             (3, domid.Select(d => (Operation)new SharePage(Caller.Control, d))),

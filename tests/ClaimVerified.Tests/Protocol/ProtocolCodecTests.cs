@@ -19,6 +19,8 @@ public sealed class ProtocolCodecTests
         new Populate(Caller.Control, 1, 0),
         new Populate(Caller.Guest(1), 1, 9, 1),
         new Populate(Caller.Control, 1, 0, 1, Exact: true),
+        new Populate(Caller.Control, 1, 9, Preempted: true),
+        new Unpause(Caller.Control, 1),
         new SetNodeAffinity(Caller.Control, 1, 0b101),
         new SetNodeAffinity(Caller.Control, 1, ulong.MaxValue),
         new SetNodeAffinity(Caller.Control, 1, 0),

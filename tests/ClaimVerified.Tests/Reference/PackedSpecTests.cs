@@ -33,6 +33,9 @@ public sealed class PackedSpecTests
 
             // domain_kill's continuations, where a claim, a populate or another kill meets a dying domain.
             data.Add(profile.Name, "nodes=1 pages=2 domains=2 sizes=1,2 without=offline,share,xenheap with=kill-step");
+
+            // The toolstack's one unpause (a second is EINVAL), on a domain alive, dying or destroyed.
+            data.Add(profile.Name, "nodes=1 pages=2 domains=2 sizes=1,2 without=offline,share,xenheap,maxmem with=unpause");
         }
 
         return data;
@@ -135,7 +138,8 @@ public sealed class PackedSpecTests
         var (_, one) = SpecModel.Step(profile, SpecModel.Init(profile, new HostConfig(1, 4)), new CreateDomain(Caller.Control, 4));
         var (_, two) = SpecModel.Step(profile, one, new CreateDomain(Caller.Control, 4));
         Assert.Contains("beyond the layout's 1 domains", Assert.Throws<ArgumentException>(() => layout.Encode(two, [0, 0, 0])).Message, StringComparison.Ordinal);
-        Assert.Equal("d1.pages[0]", new PackedLayout(2, 2).FieldName(new PackedLayout(2, 2).Domain(1) + 12));
+        Assert.Equal("d1.pages[0]", new PackedLayout(2, 2).FieldName(new PackedLayout(2, 2).Domain(1) + 13));
+        Assert.Equal("d1.started", new PackedLayout(2, 2).FieldName(new PackedLayout(2, 2).Domain(1) + PackedLayout.DomStarted));
     }
 
     [Fact]

@@ -87,7 +87,7 @@ public sealed class ScriptTests
             ],
             set.Uncovered);
         Assert.Equal(Rules.All.Count, set.RulesTotal);
-        Assert.Contains("89/115 rules", set.Render(), StringComparison.Ordinal);
+        Assert.Contains("93/119 rules", set.Render(), StringComparison.Ordinal);
     }
 
     private const string Good = """
@@ -166,7 +166,7 @@ public sealed class ScriptTests
     [InlineData("host nodes=1", 1, 13, "missing pages", "pages=<n>")]
     [InlineData("host nodes=1 pages=4\ncreate d1 max=4 -> okay", 2, 20, "unknown result 'okay'", "ok or an error code")]
     [InlineData("host nodes=1 pages=4\ncreate d1 max=4 -> ok tot=0", 2, 23, "the domain counter 'tot' on a create line", "domain counters only on domaininfo lines")]
-    [InlineData("host nodes=1 pages=4\ncreate d1 max=4\npopulate d1 order=0 colour=2", 3, 21, "unknown option 'colour'", "one of: order=, node=, exact, as=")]
+    [InlineData("host nodes=1 pages=4\ncreate d1 max=4\npopulate d1 order=0 colour=2", 3, 21, "unknown option 'colour'", "one of: order=, node=, exact, preempted, as=")]
     [InlineData("host nodes=1 pages=4\nprofile xen-9", 2, 9, "unknown profile 'xen-9'", "one of: no-claims")]
     [InlineData("host nodes=2 pages=4\ncreate d1 max=4\npopulate d1 order=0 exact", 3, 21, "'exact' without a node", "node=<k> exact")]
     [InlineData("host nodes=2 pages=4\ncreate d1 max=4\npopulate d1 order=0 node=1 exact exact", 3, 34, "option 'exact' given twice", "each option once")]

@@ -146,7 +146,8 @@ public static class SpecGen
                 (c, d, p, soft) => (S.Operation)new S.ClaimPages(c, d, p, soft))),
             (6, Gen.Select(Caller, DomId, Entry(config).Array[0, config.NodeCount + 2],
                 (c, d, e) => (S.Operation)new S.ClaimMemory(c, d, [.. e]))),
-            (16, Gen.Select(Caller, DomId, Order, node, Gen.Bool, (c, d, o, n, exact) => (S.Operation)new S.Populate(c, d, o, n, exact && n != Any))),
+            (16, Gen.Select(Caller, DomId, Order, node, Gen.Bool, Gen.Bool, (c, d, o, n, exact, preempted) => (S.Operation)new S.Populate(c, d, o, n, exact && n != Any, preempted))),
+            (2, Gen.Select(Caller, DomId, (c, d) => (S.Operation)new S.Unpause(c, d))),
             (3, Gen.Select(Caller, DomId, Order, node, Gen.Bool, (c, d, o, n, exact) => (S.Operation)new S.AllocExtraPages(c, d, o, n, exact && n != Any))),
             (3, Gen.Select(XenCaller, Order, node, Gen.Bool, (c, o, n, exact) => (S.Operation)new S.AllocXenHeap(c, o, n, exact && n != Any))),
             // Node affinity: one node, two, none, every one (the reset), and a node beyond every host.
