@@ -103,6 +103,29 @@ public sealed partial class Host
         return pages != 0;
     }
 
+    /// <summary>
+    /// The checks an extent call (populate_physmap, decrease_reservation, an extra allocation) makes before anything
+    /// else, in Xen's order: an order or node the model has no extent for (EINVAL), an unknown domain
+    /// (rcu_lock_domain_by_any_id: ESRCH), a caller that may not act on it (xsm_memory_adjust_reservation: EPERM). On Ok,
+    /// the domain and the extent's pages.
+    /// </summary>
+    private Errno CheckExtentCall(Caller caller, int domid, int order, int node, out Domain d, out long pages)
+    {
+        d = null!;
+        if (!TryPagesForOrder(order, out pages) || !IsValidNode(node))
+        {
+            return Errno.EINVAL;
+        }
+
+        if (FindDomain(domid) is not { } found)
+        {
+            return Errno.ESRCH;
+        }
+
+        d = found;
+        return caller.MayActOn(domid) ? Errno.Ok : Errno.EPERM;
+    }
+
     /// <summary>rcu_lock_domain_by_id: a live (not destroyed) domain, or null.</summary>
     private Domain? FindDomain(int domid) => liveDomains.GetValueOrDefault(domid);
 

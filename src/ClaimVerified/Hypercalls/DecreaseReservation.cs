@@ -10,20 +10,10 @@ public sealed partial class Host
     /// </summary>
     public Outcome DecreaseReservation(Caller caller, int domid, int order)
     {
-        if (!TryPagesForOrder(order, out var pages))
+        var refused = CheckExtentCall(caller, domid, order, AnyNode, out var d, out var pages);
+        if (refused != Errno.Ok)
         {
-            return Errno.EINVAL;
-        }
-
-        var d = FindDomain(domid);
-        if (d is null)
-        {
-            return Errno.ESRCH;
-        }
-
-        if (!caller.MayActOn(domid))
-        {
-            return Errno.EPERM;
+            return refused;
         }
 
         long[] perNode;

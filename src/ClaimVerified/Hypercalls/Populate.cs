@@ -98,18 +98,13 @@ public sealed partial class Host
 
     private Outcome AllocDomainPages(Caller caller, int domid, int order, NodeRequest node, bool noRefcount, bool tmemPage)
     {
-        if (!TryPagesForOrder(order, out var request) || !IsValidNode(node.Node))
+        var refused = CheckExtentCall(caller, domid, order, node.Node, out var d, out var request);
+        if (refused != Errno.Ok)
         {
-            return Errno.EINVAL;
+            return refused;
         }
 
-        var d = FindDomain(domid);
-        if (d is null)
-        {
-            return Errno.ESRCH;
-        }
-
-        if (!caller.MayActOn(domid) || (noRefcount && !caller.IsPrivileged))
+        if (noRefcount && !caller.IsPrivileged)
         {
             return Errno.EPERM;
         }

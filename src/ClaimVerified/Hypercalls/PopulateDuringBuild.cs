@@ -70,20 +70,10 @@ public sealed partial class Host
     /// </summary>
     private Outcome PopulateDuringBuild(Caller caller, int domid, int order, NodeRequest node, bool preempted)
     {
-        if (!TryPagesForOrder(order, out var request) || !IsValidNode(node.Node))
+        var refused = CheckExtentCall(caller, domid, order, node.Node, out var d, out var request);
+        if (refused != Errno.Ok)
         {
-            return Errno.EINVAL;
-        }
-
-        var d = FindDomain(domid);
-        if (d is null)
-        {
-            return Errno.ESRCH;
-        }
-
-        if (!caller.MayActOn(domid))
-        {
-            return Errno.EPERM;
+            return refused;
         }
 
         // A stash is looked up by order, and by node only for an exact request (populate_physmap's `node`).

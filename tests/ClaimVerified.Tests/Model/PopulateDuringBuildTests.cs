@@ -64,6 +64,9 @@ public sealed class PopulateDuringBuildTests
             var deviceModel = Task.Run(() => host.Populate(Caller.Control, domid, 0));
             await Task.WhenAll(new Task[] { builder, deviceModel });
             var d = host.Snapshot().Domains.Single();
+            // Positive space first: whatever happened to the stash, once both calls returned no page is on its way.
+            CoyoteSpecification.Assert(d.PagesInFlight == 0,
+                $"[{PropertyIds.Conservation}] d{domid}: {d.PagesInFlight} pages in flight after both calls returned");
             CoyoteSpecification.Assert(d.DomainTotPages + d.OutstandingPages == ClaimPages,
                 $"[{PropertyIds.Guarantee}] d{domid} claimed {ClaimPages} but has tot={d.DomainTotPages} + claim={d.OutstandingPages}");
         });
