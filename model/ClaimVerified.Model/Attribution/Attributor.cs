@@ -98,7 +98,7 @@ public static class Attributor
         Attributed attributed;
         try
         {
-            attributed = AttributeBy(profile, violation.Property, table, attempt);
+            attributed = AttributeBy(profile, violation.Property, table.Where(f => f.MayExplain(profile, violation.Property, attempt.Config)).ToArray(), attempt);
         }
         catch (ModelFailed failed)
         {
@@ -244,6 +244,9 @@ public static class Attributor
         private readonly string property;
         private readonly uint calibrationBudget;
         private readonly GeneratedConfig config;
+
+        /// <summary>The configuration of the violating run (given, or drawn by it).</summary>
+        public GeneratedConfig Config => config;
 
         /// <summary>The configuration as data, to see whether a fix's call change leaves it as it was.</summary>
         private readonly string configJson;

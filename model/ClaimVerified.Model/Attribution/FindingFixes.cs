@@ -10,13 +10,19 @@ namespace ClaimVerified.Model.Attribution;
 /// fix changes anything for a profile (a fix the profile already has cannot explain a violation). A fix that changes
 /// the calls is tried only for <see cref="OnlyFor"/>, the properties its finding breaks: a different call can remove
 /// any violation merely by making a build fail earlier (a per-node claim that does not fit is refused, and the build
-/// never stakes the claim an offlining would have unbacked), which explains nothing.
+/// never stakes the claim an offlining would have unbacked), which explains nothing. <see cref="Reaches"/> says whether
+/// a configuration can ever do what the fix changes: where it cannot, the fix changes only where control is handed over,
+/// and an exploration that no longer meets a rare violation with it would be an attribution by absence.
 /// </summary>
 public sealed record FindingFix(string Finding, string Fix, Func<Profile, bool> Applies, Func<Profile, Profile> ToProfile,
-    Func<GeneratedConfig, GeneratedConfig>? ToConfig = null, IReadOnlyList<string>? OnlyFor = null)
+    Func<GeneratedConfig, GeneratedConfig>? ToConfig = null, IReadOnlyList<string>? OnlyFor = null, Func<GeneratedConfig, bool>? Reaches = null)
 {
-    /// <summary>Whether this fix may explain a violation of <paramref name="property"/> on <paramref name="profile"/>.</summary>
-    public bool MayExplain(Profile profile, string property) => Applies(profile) && (OnlyFor is null || OnlyFor.Contains(property));
+    /// <summary>
+    /// Whether this fix may explain a violation of <paramref name="property"/> on <paramref name="profile"/>, in
+    /// <paramref name="config"/> when it is known (null: in some configuration).
+    /// </summary>
+    public bool MayExplain(Profile profile, string property, GeneratedConfig? config = null) =>
+        Applies(profile) && (OnlyFor is null || OnlyFor.Contains(property)) && (config is null || Reaches is null || Reaches(config));
 }
 
 /// <summary>The table finding -> its fix, one row per finding of the manifest (a test keeps them equal).</summary>
@@ -71,11 +77,14 @@ public static partial class FindingFixes
         // Tried only for what the stash breaks (an extent counted nowhere: no-leak; a claim freed with the stash: the
         // guarantee). Without the stash the schedules change (one page_alloc_lock section less a populate), so an
         // exploration may miss a rare violation of another finding for a while and call it removed: the in-flight
-        // claim (expiry) on a given configuration was so attributed to both fixes.
+        // claim (expiry) on a given configuration was so attributed to both fixes. And only where the host can hold an
+        // extent that can be stashed: on a host of a few pages nothing ever is, and without the stash lookup a rare
+        // violation of another finding was once not met again in the calibrated schedules and named this one.
         new("build-stash-escapes-accounting", "the allocator scrubs, inside the allocation's critical sections, as before 83a784a15b (reference)",
             p => p.StashesDuringBuild,
             p => p with { DeferredScrubPopulate = false },
-            OnlyFor: ["no-leak", "guarantee"]),
+            OnlyFor: ["no-leak", "guarantee"],
+            Reaches: c => c.TotalPages >= Host.SmallestStashPages),
     ];
 
     /// <summary>

@@ -15,6 +15,12 @@ public sealed partial class Host
     private const int PopulateEntriesLimit = 2;
 
     /// <summary>
+    /// The fewest pages a host must have for anything to be stashed: only an extent of order 9 or more can be (an
+    /// order-0 scrub is never preempted, see populate_physmap's scrub loop), and it is stashed only once allocated.
+    /// </summary>
+    public const long SmallestStashPages = 1L << 9;
+
+    /// <summary>
     /// XEN_DOMCTL_unpausedomain (domain_unpause_by_systemcontroller, under domctl_lock): the toolstack's one unpause of
     /// a new domain, which finishes its creation. With 4.22's stash, a domain that still has a stashed extent is crashed
     /// instead: the stash is freed (its claim is not restored) and the call fails with EBUSY, creation never finishing

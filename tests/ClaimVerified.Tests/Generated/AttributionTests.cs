@@ -82,6 +82,23 @@ public sealed class AttributionTests
         Assert.Empty(Attributor.CandidateFindings(Catalogue.Reference, violation.Property));
     }
 
+    [Fact]
+    public void A_fix_whose_mechanism_the_configuration_never_reaches_cannot_explain_its_violation()
+    {
+        // 4.22's stash holds an extent of 2 MiB or more: on a drawn host of a few pages nothing is ever stashed, and the
+        // stash's fix only moves where control is handed over. Once, a rare violation not met again without it was so
+        // attributed to the stash (time-to-finding/xen-4.22.md, December 5).
+        var stash = FindingFixes.Get("build-stash-escapes-accounting")!;
+        var small = Config(BuilderAndOffliner, Catalogue.Xen422);
+        var large = small with { PagesPerNode = ClaimVerified.Host.SmallestStashPages };
+        Assert.True(stash.MayExplain(Catalogue.Xen422, "no-leak"));
+        Assert.True(stash.MayExplain(Catalogue.Xen422, "no-leak", large));
+        Assert.False(stash.MayExplain(Catalogue.Xen422, "no-leak", small));
+        Assert.False(stash.MayExplain(Catalogue.Xen422, "conservation", large));
+        // A fix without a reach may explain a violation in any configuration.
+        Assert.True(FindingFixes.Get("offline-unbacks-claims")!.MayExplain(Catalogue.Xen422, "guarantee", small));
+    }
+
     [Theory]
     [InlineData("xen-4.21.0")] // the claim is consumed in assign_pages, so the page on its way consumes it when it lands
     [InlineData("reference")] // one critical section: the claim waits for the page to land
