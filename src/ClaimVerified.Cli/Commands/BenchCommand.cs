@@ -8,10 +8,10 @@ using ClaimVerified.Specification.Properties;
 namespace ClaimVerified.Cli.Commands;
 
 /// <summary>
-/// claimverify bench speed|ttfb|spec|findings: the checker's power, measured. spec: the exhaustive checker's engines on one bound. speed: schedules per second per scenario and the
+/// claimverify bench speed|ttfb|spec|findings|rates: the checker's power, measured. spec: the exhaustive checker's engines on one bound. speed: schedules per second per scenario and the
 /// share of time spent in our property checks; ttfb: schedules and seconds to the first bug of every expected
 /// violation, per strategy, median and worst over widely spaced seeds; findings: schedules to first meet each finding a
-/// drawn row expects, median and worst over seeds. Run from a Release build for figures that mean
+/// drawn row expects, median and worst over seeds; rates: violations of each property a thousand drawn schedules. Run from a Release build for figures that mean
 /// something: dotnet run -c Release --project src/ClaimVerified.Cli -- bench ...
 /// </summary>
 public static class BenchCommand
@@ -23,6 +23,7 @@ public static class BenchCommand
         command.Subcommands.Add(CreateTimeToFirstBug(output, error));
         command.Subcommands.Add(CreateSpecCheck(output, error));
         command.Subcommands.Add(CreateTimeToFinding(output, error));
+        command.Subcommands.Add(CreateRates(output, error));
         return command;
     }
 
@@ -194,6 +195,43 @@ public static class BenchCommand
                 Findings = asked,
             }, error.WriteLine);
             return Emit(output, TimeToFinding.Render(rows), parsed.GetValue(outFile));
+        }));
+        return command;
+    }
+
+    private static Command CreateRates(TextWriter output, TextWriter error)
+    {
+        var profiles = ProfileOption();
+        var scenario = new Option<string>("--scenario") { Description = "A drawn scenario", DefaultValueFactory = _ => "generated" };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per profile (spaced 1000003 apart; the first is the manifest's 17)", DefaultValueFactory = _ => 5 };
+        var schedules = new Option<uint>("--schedules") { Description = "Schedules each seed's run explores", DefaultValueFactory = _ => 1000 };
+        var outFile = Out();
+        var command = new Command("rates", "Violations of each property a thousand schedules of a drawn family, without attribution: a quick proxy to compare weight tables")
+        {
+            profiles, scenario, seeds, schedules, outFile,
+        };
+        command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
+        {
+            if (parsed.GetValue(seeds) is < 1 or > 1000 || parsed.GetValue(schedules) is 0 or > ExplorationOptions.MaxIterations)
+            {
+                throw new UsageException($"--seeds must be 1..1000 and --schedules 1..{ExplorationOptions.MaxIterations}", "give smaller numbers");
+            }
+
+            var profileNames = parsed.GetValue(profiles) ?? [];
+            _ = Names.Profiles(profileNames);
+            if (Names.Scenario(parsed.GetValue(scenario)!) is { Configure: null } staged)
+            {
+                throw new UsageException($"{staged.Name} is a staged scenario; bench rates measures the drawn ones", "give --scenario generated or random-ops");
+            }
+
+            var options = new ViolationRatesOptions
+            {
+                Profiles = profileNames,
+                Scenario = parsed.GetValue(scenario)!,
+                Seeds = parsed.GetValue(seeds),
+                Schedules = parsed.GetValue(schedules),
+            };
+            return Emit(output, ViolationRates.Render(ViolationRates.Measure(options, error.WriteLine), options), parsed.GetValue(outFile));
         }));
         return command;
     }
