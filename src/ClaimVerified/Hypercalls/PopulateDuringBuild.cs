@@ -157,24 +157,14 @@ public sealed partial class Host
     {
         lock (d.PageAllocLock)
         {
-            if (d.PendingScrubPages == 0)
+            var stashedNode = d.PendingScrubNode;
+            if (d.PendingScrubPages != 0 && d.PendingScrubOrder == order && (node == AnyNode || node == stashedNode))
             {
-                return -1;
-            }
-
-            var (pages, stashedNode) = (d.PendingScrubPages, d.PendingScrubNode);
-            var matches = d.PendingScrubOrder == order && (node == AnyNode || node == stashedNode);
-            ClearStash(d);
-            if (matches)
-            {
+                ClearStash(d);
                 return stashedNode;
             }
 
-            lock (heapLock)
-            {
-                ReturnUnassignedLocked(d, stashedNode, pages);
-            }
-
+            FreeStashLocked(d);
             return -1;
         }
     }
@@ -205,17 +195,23 @@ public sealed partial class Host
     {
         lock (d.PageAllocLock)
         {
-            if (d.PendingScrubPages == 0)
-            {
-                return;
-            }
+            FreeStashLocked(d);
+        }
+    }
 
-            var (pages, node) = (d.PendingScrubPages, d.PendingScrubNode);
-            ClearStash(d);
-            lock (heapLock)
-            {
-                ReturnUnassignedLocked(d, node, pages);
-            }
+    /// <summary>The stash, if any, cleared and its extent returned to the heap, unclaimed; page_alloc_lock held.</summary>
+    private void FreeStashLocked(Domain d)
+    {
+        if (d.PendingScrubPages == 0)
+        {
+            return;
+        }
+
+        var (pages, node) = (d.PendingScrubPages, d.PendingScrubNode);
+        ClearStash(d);
+        lock (heapLock)
+        {
+            ReturnUnassignedLocked(d, node, pages);
         }
     }
 
