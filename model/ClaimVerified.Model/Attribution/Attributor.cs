@@ -141,12 +141,22 @@ public static class Attributor
     /// the findings of the fixes that may explain it, and of those that apply once they are in. Whatever
     /// <see cref="Attribute"/> returns names only these (or none: new, inconclusive).
     /// </summary>
-    public static IReadOnlySet<string> CandidateFindings(Profile profile, string property, IReadOnlyList<FindingFix>? table = null)
+    public static IReadOnlySet<string> CandidateFindings(Profile profile, string property, IReadOnlyList<FindingFix>? table = null, GeneratedConfig? config = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        table ??= FindingFixes.All;
+        table = [.. (table ?? FindingFixes.All).Where(f => config is null || f.Reaches is null || f.Reaches(config))];
         var start = table.Where(f => f.MayExplain(profile, property)).ToArray();
         return Closure(profile, property, table, start).Select(f => f.Finding).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>The configuration a violation's run was given or drew (one replay of its schedule).</summary>
+    public static GeneratedConfig ConfigurationOf(Profile profile, Scenario scenario, MetViolation violation)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(violation);
+        return scenario.Given ?? (Explorer.Replay(profile, scenario, violation.Result.ReproducibleTrace!).World?.ConfigurationJson is { } json
+            ? GeneratedConfig.FromRecord(json)
+            : throw new InvalidOperationException($"the replay of {scenario.Name} drew no configuration"));
     }
 
     /// <summary>

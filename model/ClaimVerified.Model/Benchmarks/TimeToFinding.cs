@@ -163,8 +163,11 @@ public static class TimeToFinding
                 return false;
             }
 
-            var candidates = Attributor.CandidateFindings(profile, violation.Property);
-            if (!expected.Any(e => !first.ContainsKey(e.Finding) && candidates.Contains(e.Finding)))
+            bool MayMove(IReadOnlySet<string> candidates) => expected.Any(e => !first.ContainsKey(e.Finding) && candidates.Contains(e.Finding));
+            // Then with the configuration (one replay): a fix it cannot reach names nothing here (the stash, on a host
+            // of a few pages), so a finding only such a fix names is no reason to attribute.
+            if (!MayMove(Attributor.CandidateFindings(profile, violation.Property))
+                || !MayMove(Attributor.CandidateFindings(profile, violation.Property, config: Attributor.ConfigurationOf(profile, scenario, violation))))
             {
                 return false;
             }
