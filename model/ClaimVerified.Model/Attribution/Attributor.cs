@@ -141,16 +141,33 @@ public static class Attributor
     /// the findings of the fixes that may explain it, and of those that apply once they are in. Whatever
     /// <see cref="Attribute"/> returns names only these (or none: new, inconclusive).
     /// </summary>
-    public static IReadOnlySet<string> CandidateFindings(Profile profile, string property, IReadOnlyList<FindingFix>? table = null, GeneratedConfig? config = null)
+    public static IReadOnlySet<string> CandidateFindings(Profile profile, string property, IReadOnlyList<FindingFix>? table = null) =>
+        Candidates(profile, property, table ?? FindingFixes.All);
+
+    /// <summary>The same, in <paramref name="config"/>: a fix it cannot reach (<see cref="FindingFix.Reaches"/>) names nothing there.</summary>
+    public static IReadOnlySet<string> CandidateFindings(Profile profile, string property, GeneratedConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Candidates(profile, property, [.. FindingFixes.All.Where(f => f.Reaches is null || f.Reaches(config))]);
+    }
+
+    private static IReadOnlySet<string> Candidates(Profile profile, string property, IReadOnlyList<FindingFix> table)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        table = [.. (table ?? FindingFixes.All).Where(f => config is null || f.Reaches is null || f.Reaches(config))];
         var start = table.Where(f => f.MayExplain(profile, property)).ToArray();
         return Closure(profile, property, table, start).Select(f => f.Finding).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// <see cref="CandidateFindings(Profile, string, GeneratedConfig)"/> of a violation, in
+    /// the configuration its run was given or drew (one replay of its schedule): a fix that configuration cannot reach
+    /// names nothing there.
+    /// </summary>
+    public static IReadOnlySet<string> CandidateFindings(Profile profile, Scenario scenario, MetViolation violation) =>
+        CandidateFindings(profile, violation?.Property ?? throw new ArgumentNullException(nameof(violation)), ConfigurationOf(profile, scenario, violation));
+
     /// <summary>The configuration a violation's run was given or drew (one replay of its schedule).</summary>
-    public static GeneratedConfig ConfigurationOf(Profile profile, Scenario scenario, MetViolation violation)
+    private static GeneratedConfig ConfigurationOf(Profile profile, Scenario scenario, MetViolation violation)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(violation);

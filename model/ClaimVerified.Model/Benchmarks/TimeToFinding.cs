@@ -167,7 +167,7 @@ public static class TimeToFinding
             // Then with the configuration (one replay): a fix it cannot reach names nothing here (the stash, on a host
             // of a few pages), so a finding only such a fix names is no reason to attribute.
             if (!MayMove(Attributor.CandidateFindings(profile, violation.Property))
-                || !MayMove(Attributor.CandidateFindings(profile, violation.Property, config: Attributor.ConfigurationOf(profile, scenario, violation))))
+                || !MayMove(Attributor.CandidateFindings(profile, scenario, violation)))
             {
                 return false;
             }

@@ -96,8 +96,8 @@ public sealed class AttributionTests
         Assert.False(stash.MayExplain(Catalogue.Xen422, "no-leak", small));
         Assert.False(stash.MayExplain(Catalogue.Xen422, "conservation", large));
         Assert.Contains(stash.Finding, Attributor.CandidateFindings(Catalogue.Xen422, "no-leak"));
-        Assert.DoesNotContain(stash.Finding, Attributor.CandidateFindings(Catalogue.Xen422, "no-leak", config: small));
-        Assert.Contains(stash.Finding, Attributor.CandidateFindings(Catalogue.Xen422, "no-leak", config: large));
+        Assert.DoesNotContain(stash.Finding, Attributor.CandidateFindings(Catalogue.Xen422, "no-leak", small));
+        Assert.Contains(stash.Finding, Attributor.CandidateFindings(Catalogue.Xen422, "no-leak", large));
         // A fix without a reach may explain a violation in any configuration.
         Assert.True(FindingFixes.Get("offline-unbacks-claims")!.MayExplain(Catalogue.Xen422, "guarantee", small));
     }
