@@ -98,7 +98,9 @@ public static class Attributor
         Attributed attributed;
         try
         {
-            attributed = AttributeBy(profile, violation.Property, table.Where(f => f.MayExplain(profile, violation.Property, attempt.Config)).ToArray(), attempt);
+            // Only the fixes this configuration can reach, but every one of them: a fix that applies only once another is in
+            // (offlining's, before claims exist) must stay in the table for the smallest set.
+            attributed = AttributeBy(profile, violation.Property, table.Where(f => f.Reaches is null || f.Reaches(attempt.Config)).ToArray(), attempt);
         }
         catch (ModelFailed failed)
         {
