@@ -100,7 +100,7 @@ public static class Attributor
         {
             // Only the fixes this configuration can reach, but every one of them: a fix that applies only once another is in
             // (offlining's, before claims exist) must stay in the table for the smallest set.
-            attributed = AttributeBy(profile, violation.Property, table.Where(f => f.Reaches is null || f.Reaches(attempt.Config)).ToArray(), attempt);
+            attributed = AttributeBy(profile, violation.Property, table.Where(f => f.CanReach(attempt.Config)).ToArray(), attempt);
         }
         catch (ModelFailed failed)
         {
@@ -150,7 +150,7 @@ public static class Attributor
     public static IReadOnlySet<string> CandidateFindings(Profile profile, string property, GeneratedConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return Candidates(profile, property, [.. FindingFixes.All.Where(f => f.Reaches is null || f.Reaches(config))]);
+        return Candidates(profile, property, [.. FindingFixes.All.Where(f => f.CanReach(config))]);
     }
 
     private static IReadOnlySet<string> Candidates(Profile profile, string property, IReadOnlyList<FindingFix> table)
@@ -173,10 +173,13 @@ public static class Attributor
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(violation);
-        return scenario.Given ?? (Explorer.Replay(profile, scenario, violation.Result.ReproducibleTrace!).World?.ConfigurationJson is { } json
-            ? GeneratedConfig.FromRecord(json)
-            : throw new InvalidOperationException($"the replay of {scenario.Name} drew no configuration"));
+        return ConfigurationOf(scenario, Explorer.Replay(profile, scenario, violation.Result.ReproducibleTrace!).World);
     }
+
+    /// <summary>The configuration <paramref name="scenario"/> was given, else the one its replay in <paramref name="world"/> drew.</summary>
+    private static GeneratedConfig ConfigurationOf(Scenario scenario, Workloads.World? world) =>
+        scenario.Given ?? (world?.ConfigurationJson is { } json ? GeneratedConfig.FromRecord(json)
+            : throw new InvalidOperationException($"the replay of {scenario.Name} drew no configuration"));
 
     /// <summary>
     /// Whether the fixes of <paramref name="findings"/>, together, remove the violation: on the very schedule where the
@@ -293,8 +296,7 @@ public static class Attributor
         {
             (this.profile, this.scenario, this.trace, this.property, this.calibrationBudget) = (profile, scenario, trace, property, calibrationBudget);
             var (_, world) = Explorer.Replay(profile, scenario, trace);
-            config = scenario.Given ?? (world?.ConfigurationJson is { } json ? GeneratedConfig.FromRecord(json)
-                : throw new InvalidOperationException($"the replay of {scenario.Name} drew no configuration"));
+            config = ConfigurationOf(scenario, world);
             configJson = config.ToJson();
             calls = Calls(world);
             results = Results(world);

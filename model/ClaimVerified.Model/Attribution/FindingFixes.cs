@@ -22,7 +22,10 @@ public sealed record FindingFix(string Finding, string Fix, Func<Profile, bool> 
     /// <paramref name="config"/> when it is known (null: in some configuration).
     /// </summary>
     public bool MayExplain(Profile profile, string property, GeneratedConfig? config = null) =>
-        Applies(profile) && (OnlyFor is null || OnlyFor.Contains(property)) && (config is null || Reaches is null || Reaches(config));
+        Applies(profile) && (OnlyFor is null || OnlyFor.Contains(property)) && (config is null || CanReach(config));
+
+    /// <summary>Whether <paramref name="config"/> can ever do what this fix changes (a fix without <see cref="Reaches"/>: always).</summary>
+    public bool CanReach(GeneratedConfig config) => Reaches is null || Reaches(config);
 }
 
 /// <summary>The table finding -> its fix, one row per finding of the manifest (a test keeps them equal).</summary>
