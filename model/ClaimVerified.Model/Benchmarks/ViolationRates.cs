@@ -20,6 +20,9 @@ public sealed record ViolationRatesOptions
 
     /// <summary>A limit on everything: the schedules each seed's run explores.</summary>
     public uint Schedules { get; init; } = 1000;
+
+    /// <summary>Coyote's strategy (default: the portfolio every exploration uses).</summary>
+    public Strategy Strategy { get; init; } = Strategy.Portfolio;
 }
 
 /// <summary>One (profile, property): violations a thousand schedules, each seed's, and their median.</summary>
@@ -54,7 +57,7 @@ public static class ViolationRates
             var counts = new Dictionary<string, double[]>(StringComparer.Ordinal);
             for (var k = 0; k < options.Seeds; k++)
             {
-                var run = WholeBudget.Explore(profile, scenario, new ExplorationOptions(options.Schedules, Strategy.Portfolio, CheckerPower.SeedFor(k)));
+                var run = WholeBudget.Explore(profile, scenario, new ExplorationOptions(options.Schedules, options.Strategy, CheckerPower.SeedFor(k)));
                 foreach (var violation in run.Violations)
                 {
                     counts.TryAdd(violation.Property, new double[options.Seeds]);
@@ -77,7 +80,7 @@ public static class ViolationRates
         ArgumentNullException.ThrowIfNull(options);
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Violations a thousand schedules of {options.Scenario}, by property (no attribution), {options.Seeds} seeds of {options.Schedules} schedules:");
+            $"Violations a thousand schedules of {options.Scenario}, by property (no attribution), {options.Seeds} seeds of {options.Schedules} schedules, strategy {options.Strategy.ToString().ToLowerInvariant()}:");
         text.AppendLine();
         text.AppendLine("| profile | property | median | per seed |");
         text.AppendLine("|---|---|---:|---|");

@@ -205,10 +205,11 @@ public static class BenchCommand
         var scenario = new Option<string>("--scenario") { Description = "A drawn scenario", DefaultValueFactory = _ => "generated" };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per profile (spaced 1000003 apart; the first is the manifest's 17)", DefaultValueFactory = _ => 5 };
         var schedules = new Option<uint>("--schedules") { Description = "Schedules each seed's run explores", DefaultValueFactory = _ => 1000 };
+        var strategy = new Option<Strategy>("--strategy") { Description = "Coyote's strategy", DefaultValueFactory = _ => Strategy.Portfolio };
         var outFile = Out();
         var command = new Command("rates", "Violations of each property a thousand schedules of a drawn family, without attribution: a quick proxy to compare weight tables")
         {
-            profiles, scenario, seeds, schedules, outFile,
+            profiles, scenario, seeds, schedules, strategy, outFile,
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
@@ -230,6 +231,7 @@ public static class BenchCommand
                 Scenario = parsed.GetValue(scenario)!,
                 Seeds = parsed.GetValue(seeds),
                 Schedules = parsed.GetValue(schedules),
+                Strategy = parsed.GetValue(strategy),
             };
             return Emit(output, ViolationRates.Render(ViolationRates.Measure(options, error.WriteLine), options), parsed.GetValue(outFile));
         }));

@@ -293,12 +293,18 @@ public sealed class BenchCommandTests
         // xen-4.3's split consumption window and its claim bound break in a few schedules in a hundred; reference holds.
         var (exit, output, error) = CliRunner.Run("bench", "rates", "--profile", "xen-4.3", "--profile", "reference", "--seeds", "2", "--schedules", "100");
         Assert.True(exit == ExitCode.AsExpected, output + error);
-        Assert.Contains("2 seeds of 100 schedules", output, StringComparison.Ordinal);
+        Assert.Contains("2 seeds of 100 schedules, strategy portfolio", output, StringComparison.Ordinal);
         Assert.Matches(@"\| xen-4\.3 \| [a-z-]+ \| \d+\.\d \| \d+ \d+ \|", output);
         Assert.DoesNotContain("| reference |", output, StringComparison.Ordinal);
         Assert.Contains("reference x generated seed 17: 0 violations in 100 schedules", error, StringComparison.Ordinal);
 
-        foreach (var bad in new[] { new[] { "--scenario", "offline" }, ["--seeds", "0"], ["--schedules", "0"], ["--profile", "xen-9.9"] })
+        // Another strategy is another exploration: named in the output, and measured with it.
+        (exit, output, error) = CliRunner.Run("bench", "rates", "--profile", "xen-4.3", "--seeds", "1", "--schedules", "100", "--strategy", "random");
+        Assert.True(exit == ExitCode.AsExpected, output + error);
+        Assert.Contains("1 seeds of 100 schedules, strategy random", output, StringComparison.Ordinal);
+        Assert.Matches(@"\| xen-4\.3 \| [a-z-]+ \| \d+\.\d \| \d+ \|", output);
+
+        foreach (var bad in new[] { new[] { "--scenario", "offline" }, ["--seeds", "0"], ["--schedules", "0"], ["--profile", "xen-9.9"], ["--strategy", "fastest"] })
         {
             (exit, output, error) = CliRunner.Run(["bench", "rates", .. bad]);
             Assert.Equal(ExitCode.Usage, exit);
