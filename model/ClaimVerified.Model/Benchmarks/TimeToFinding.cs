@@ -95,10 +95,10 @@ public static class TimeToFinding
                 // A cell can take many minutes (each violation is attributed by exploring its fixes): say how each
                 // seed went as it ends, so a long run shows its progress and a stopped one keeps what it measured.
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                var met = FirstMet(profile, scenario, expected, CheckerPower.SeedFor(k), options, progress);
+                var (met, stop) = FirstMet(profile, scenario, expected, CheckerPower.SeedFor(k), options, progress);
                 progress?.Invoke($"{cell.Profile} x {cell.Scenario} seed {CheckerPower.SeedFor(k)}: "
                     + string.Join(", ", expected.Select(e => $"{e.Finding} {(met.TryGetValue(e.Finding, out var at) ? at.ToString(CultureInfo.InvariantCulture) : "-")}"))
-                    + $" ({clock.Elapsed.TotalSeconds:F0} s)");
+                    + $" ({clock.Elapsed.TotalSeconds:F0} s; {stop})");
                 return met;
             }).ToArray();
             foreach (var (finding, expectation) in expected)
@@ -146,13 +146,16 @@ public static class TimeToFinding
         return listed;
     }
 
-    /// <summary>One seed's run: the schedule at which each expected finding was first met.</summary>
-    private static Dictionary<string, int> FirstMet(Profile profile, Scenario scenario, IReadOnlyList<(string Finding, Expectation Expectation)> expected,
+    /// <summary>
+    /// One seed's run: the schedule at which each expected finding was first met, and why the run stopped (a "-" of a
+    /// seed that hit the attribution limit is not one that explored up to the cap).
+    /// </summary>
+    private static (Dictionary<string, int> First, string Stop) FirstMet(Profile profile, Scenario scenario, IReadOnlyList<(string Finding, Expectation Expectation)> expected,
         uint seed, TimeToFindingOptions options, Action<string>? progress)
     {
         var first = new Dictionary<string, int>();
         var attributions = 0;
-        WholeBudget.Explore(profile, scenario, new ExplorationOptions(options.Cap, Strategy.Portfolio, seed), violation =>
+        var run = WholeBudget.Explore(profile, scenario, new ExplorationOptions(options.Cap, Strategy.Portfolio, seed), violation =>
         {
             // A violation whose attribution can name no expected finding not yet met cannot move a figure: skip its
             // (costly) attribution. The figures are those of attributing every violation.
@@ -185,7 +188,10 @@ public static class TimeToFinding
 
             return first.Count == expected.Count || attributions >= options.MaxAttributions;
         });
-        return first;
+        var stop = first.Count == expected.Count ? $"every finding met by schedule {run.Schedules}"
+            : attributions >= options.MaxAttributions ? $"stopped at the attribution limit ({options.MaxAttributions}) at schedule {run.Schedules}"
+            : $"explored up to the cap ({run.Schedules} schedules)";
+        return (first, stop);
     }
 
     /// <summary>Markdown: one row per (profile, finding), with the targets checked, then a summary.</summary>

@@ -66,4 +66,25 @@ public sealed class TimeToFindingTests
         Assert.Contains("| xen-4.22 | generated | global-claims-cannot-place (in a compound) | 3/3 | 7 | 9 | met | 5 9 7 |", table, StringComparison.Ordinal);
         Assert.Contains("1 of 2 cells meet both targets.", table, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_seed_says_why_it_stopped_so_a_dash_of_the_attribution_limit_is_not_read_as_the_cap()
+    {
+        // One schedule: nothing met, the cap reached. One attribution allowed: the seed stops at the first violation
+        // that could name an unmet finding, well before the cap, and says so; its unmet findings are "-" all the same.
+        var lines = new List<string>();
+        var capped = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["xen-4.3"], Seeds = 1, Cap = 1 }, lines.Add);
+        Assert.Contains(lines, l => l.StartsWith("xen-4.3 x generated seed 17:", StringComparison.Ordinal)
+            && l.EndsWith("; explored up to the cap (1 schedules))", StringComparison.Ordinal));
+        Assert.All(capped, r => Assert.Equal([null], r.FirstMet));
+
+        lines.Clear();
+        var limited = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["xen-4.3"], Seeds = 1, Cap = 2000, MaxAttributions = 1 }, lines.Add);
+        var seed = Assert.Single(lines, l => l.StartsWith("xen-4.3 x generated seed 17:", StringComparison.Ordinal));
+        var at = System.Text.RegularExpressions.Regex.Match(seed, @"; stopped at the attribution limit \(1\) at schedule (\d+)\)$");
+        Assert.True(at.Success, seed);
+        Assert.InRange(int.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 1999);
+        Assert.Contains(limited, r => r.FirstMet[0] is null);
+        Assert.All(limited, r => Assert.True(r.FirstMet[0] is null || r.FirstMet[0] <= int.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+    }
 }
