@@ -139,6 +139,39 @@ public static class Attributor
     }
 
     /// <summary>
+    /// Whether the violation can be attributed to none of <paramref name="findings"/> alone, judged with a replay each:
+    /// a finding alone needs its fix in reach of the configuration, among those that may explain the property, and
+    /// removing the violation; a fix whose replay on the violating schedule breaks the property again does not remove it
+    /// (<see cref="Attribute"/> judges it so too). False as soon as one fix removes it on the replay, or the replay cannot
+    /// judge, or the model fails: then only the whole attribution can say. Two replays where an attribution explores
+    /// hundreds of schedules: what a time-to-finding run uses to pass over violations that cannot be a finding it still
+    /// waits for alone. It says nothing of compounds.
+    /// </summary>
+    public static bool CannotBeAlone(Profile profile, Scenario scenario, MetViolation violation, IReadOnlyCollection<string> findings)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(violation);
+        ArgumentNullException.ThrowIfNull(findings);
+        if (violation.Result.PropertyId is null)
+        {
+            return false;
+        }
+
+        var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property, CalibrationBudget);
+        var fixes = findings.Select(FindingFixes.Get).OfType<FindingFix>()
+            .Where(f => f.CanReach(attempt.Config) && f.MayExplain(profile, violation.Property));
+        try
+        {
+            return fixes.All(fix => attempt.Replay([fix]) == false);
+        }
+        catch (ModelFailed)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Every finding an attribution of a <paramref name="property"/> violation on <paramref name="profile"/> can name:
     /// the findings of the fixes that may explain it, and of those that apply once they are in. Whatever
     /// <see cref="Attribute"/> returns names only these (or none: new, inconclusive).

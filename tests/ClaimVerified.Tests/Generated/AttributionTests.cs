@@ -52,6 +52,27 @@ public sealed class AttributionTests
     }
 
     [Theory]
+    [InlineData("xen-4.3", TwoBuilders, "split-consumption-window")]
+    [InlineData("xen-4.22", BuilderAndOffliner, "offline-unbacks-claims")]
+    public void A_replay_each_rules_out_the_findings_a_violation_cannot_be_alone_and_never_the_one_it_is(string profileName, string json, string finding)
+    {
+        var profile = Catalogue.Get(profileName);
+        var scenario = ScenarioCatalogue.Given(Config(json, profile));
+        var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(300), _ => true).Violations.Single();
+        Assert.Equal(finding, Attributor.Attribute(profile, scenario, violation).Label);
+        // Positive space: some other candidate's fix leaves the violation standing on its schedule, so it is ruled out,
+        // alone and with the findings no fix of which may explain the property; the right finding never is, alone or
+        // among others.
+        var candidates = Attributor.CandidateFindings(profile, violation.Property).Where(f => f != finding).ToArray();
+        var ruledOut = candidates.Where(f => Attributor.CannotBeAlone(profile, scenario, violation, [f])).ToArray();
+        Assert.Contains(ruledOut, f => FindingFixes.Get(f)!.MayExplain(profile, violation.Property)); // by its replay, not by its table
+        Assert.True(Attributor.CannotBeAlone(profile, scenario, violation, [.. ruledOut, "no-such-finding"]));
+        Assert.True(Attributor.CannotBeAlone(profile, scenario, violation, []));
+        Assert.False(Attributor.CannotBeAlone(profile, scenario, violation, [finding]));
+        Assert.False(Attributor.CannotBeAlone(profile, scenario, violation, [.. ruledOut, finding]));
+    }
+
+    [Theory]
     [InlineData("claim-sets")]
     [InlineData("xen-4.22")]
     public void A_fixed_profile_allocating_in_one_section_survives_a_kill_racing_its_build(string profileName)
