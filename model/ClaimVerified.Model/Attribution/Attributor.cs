@@ -159,8 +159,7 @@ public static class Attributor
         }
 
         var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property, CalibrationBudget);
-        var fixes = findings.Select(FindingFixes.Get).OfType<FindingFix>()
-            .Where(f => f.CanReach(attempt.Config) && f.MayExplain(profile, violation.Property));
+        var fixes = findings.Select(FindingFixes.Get).OfType<FindingFix>().Where(f => f.MayExplain(profile, violation.Property, attempt.Config));
         try
         {
             return fixes.All(fix => attempt.Replay([fix]) == false);
