@@ -59,6 +59,12 @@ public static class Attributor
     public const uint CalibrationBudget = 2000;
 
     /// <summary>
+    /// A limit on everything: the most schedules a caller may give the calibration (explore --calibration), to
+    /// attribute a violation so rare in its configuration that the default left it inconclusive.
+    /// </summary>
+    public const uint MaxCalibrationBudget = 100_000;
+
+    /// <summary>
     /// An explored fix removes a violation when the fixed configuration does not meet the property in this many times
     /// the schedules the unfixed one needed (clamped to <see cref="MinFixedBudget"/>..<see cref="MaxFixedBudget"/>):
     /// "not met in a few schedules" says nothing about a violation that takes hundreds to meet.
@@ -85,6 +91,7 @@ public static class Attributor
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(violation);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(calibrationBudget, MaxCalibrationBudget);
         table ??= FindingFixes.All;
         if (violation.Result.PropertyId is null)
         {
@@ -119,7 +126,9 @@ public static class Attributor
         var untried = $"{violation.Property} was not met again in {calibrationBudget} schedules of the unfixed configuration, "
             + $"so {attempt.Unjudged} tr{(attempt.Unjudged == 1 ? "y" : "ies")} that needed exploring could not be made";
         return attributed.IsNew
-            ? new Attributed(Attributed.Inconclusive, [], $"{untried}; explore the configuration longer (explore --config) to attribute it")
+            ? new Attributed(Attributed.Inconclusive, [], $"{untried}; to attribute it, give the calibration more schedules "
+                + $"(explore --config FILE --calibration N, N above {calibrationBudget}, with the configuration as FILE): "
+                + "exploring longer alone does not, since every attribution of it calibrates on the same schedules")
             : attributed with { Why = $"{attributed.Why}; {untried}" };
     }
 

@@ -51,7 +51,7 @@ public static class GeneratedCell
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(chunk);
         var stopwatch = Stopwatch.StartNew();
-        var (whole, distinct) = Meet(profile, scenario, new ExplorationOptions(chunk.Schedules, options.Strategy, chunk.Seed));
+        var (whole, distinct) = Meet(profile, scenario, new ExplorationOptions(chunk.Schedules, options.Strategy, chunk.Seed), options.CalibrationBudget);
         var root = SeedChunk.TracesRoot(options.TracesRoot, profile, scenario, chunk.Index);
         var examples = new Dictionary<(string, string), Counterexample>();
         var met = new List<ChunkFinding>();
@@ -62,8 +62,8 @@ public static class GeneratedCell
             {
                 var example = Counterexample.Replay(profile, scenario, violation.Result);
                 folder = options.Shrink && example.Configuration is { } config
-                    ? WriteShrunk(root, manifest, profile, scenario.Name, config, violation, attributed, options.Iterations, ref example)
-                    : TraceFolder.Write(root, example, manifest, attributed, budget: options.Iterations);
+                    ? WriteShrunk(root, manifest, profile, scenario.Name, config, violation, attributed, options, ref example)
+                    : TraceFolder.Write(root, example, manifest, attributed, budget: options.Iterations, calibration: Chosen(options));
                 examples[(found.Property, found.Label)] = example;
             }
 
@@ -172,16 +172,21 @@ public static class GeneratedCell
     /// counterexample, is written as it is.
     /// </summary>
     private static string WriteShrunk(string root, ExpectedResults manifest, Profile profile, string family, GeneratedConfig config,
-        MetViolation violation, Attributed attributed, uint? budget, ref Counterexample example)
+        MetViolation violation, Attributed attributed, MatrixOptions options, ref Counterexample example)
     {
-        if (Shrinker.Shrink(profile, config, violation, attributed) is not { } shrunk)
+        if (Shrinker.Shrink(profile, config, violation, attributed, options.CalibrationBudget) is not { } shrunk)
         {
-            return TraceFolder.Write(root, example, manifest, attributed, budget: budget);
+            return TraceFolder.Write(root, example, manifest, attributed, budget: options.Iterations, calibration: Chosen(options));
         }
 
         example = Counterexample.Replay(profile, shrunk.Scenario, shrunk.Violation.Result);
-        return TraceFolder.Write(root, example, manifest, shrunk.Attributed, new ShrinkNote(family, shrunk.Describe(config)), budget);
+        return TraceFolder.Write(root, example, manifest, shrunk.Attributed, new ShrinkNote(family, shrunk.Describe(config)), options.Iterations,
+            Chosen(options));
     }
+
+    /// <summary>The calibration the run chose, when it is not the default: recorded so that the regenerate command attributes alike.</summary>
+    private static uint? Chosen(MatrixOptions options) =>
+        options.CalibrationBudget == Attributor.CalibrationBudget ? null : options.CalibrationBudget;
 
     /// <summary>
     /// A limit on the attribution's cost: the first this many violations of each property are attributed; the later
@@ -199,12 +204,12 @@ public static class GeneratedCell
     /// (property, finding) in the order they were met, with how often each was met.
     /// </summary>
     public static (WholeBudgetResult Whole, IReadOnlyList<(MetViolation Violation, Attributed Attributed, MetFinding Met)> Distinct) Meet(
-        Profile profile, Scenario scenario, ExplorationOptions options)
+        Profile profile, Scenario scenario, ExplorationOptions options, uint calibrationBudget = Attributor.CalibrationBudget)
     {
         var whole = WholeBudget.Explore(profile, scenario, options);
         var met = whole.Violations
             .Select((v, i) => (Violation: v, Attributed: whole.Violations.Take(i).Count(o => o.Property == v.Property) < MaxAttributedPerProperty
-                ? Attributor.Attribute(profile, scenario, v)
+                ? Attributor.Attribute(profile, scenario, v, calibrationBudget: calibrationBudget)
                 : NotAttributed))
             .ToArray();
         var distinct = met.GroupBy(m => (m.Violation.Property, m.Attributed.Label))

@@ -13,6 +13,8 @@ namespace ClaimVerified.Model.Matrix;
 /// <param name="Attempts">Explorations per violating cell; the shortest counterexample is kept.</param>
 /// <param name="TracesRoot">Where trace folders are written.</param>
 /// <param name="ChunkSize">Schedules per chunk of a drawn cell's seed space (<see cref="SeedChunk"/>): the unit a shard takes.</param>
+/// <param name="CalibrationBudget">Schedules an attribution gives the unfixed configuration to meet a property again
+/// (<see cref="Attribution.Attributor.CalibrationBudget"/> unless a user raises it to attribute an inconclusive violation).</param>
 public sealed record MatrixOptions(
     IReadOnlyList<Profile> Profiles,
     IReadOnlyList<Scenario> Scenarios,
@@ -24,7 +26,8 @@ public sealed record MatrixOptions(
     Shard? Shard = null,
     bool Shrink = false,
     uint? DrawnBudget = null,
-    uint ChunkSize = SeedChunk.DefaultSize)
+    uint ChunkSize = SeedChunk.DefaultSize,
+    uint CalibrationBudget = Attribution.Attributor.CalibrationBudget)
 {
     /// <summary>
     /// The budget the main job (explore with no scenario and no --iterations) gives each cell of a drawn scenario, below

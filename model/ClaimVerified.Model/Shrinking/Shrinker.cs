@@ -43,7 +43,9 @@ public static partial class Shrinker
     public const int MaxShortestCandidates = 8;
 
     /// <summary>The smaller counterexample, or null when no smaller configuration keeps the property broken by the same finding.</summary>
-    public static Shrunk? Shrink(Profile profile, GeneratedConfig config, MetViolation violation, Attributed attributed)
+    /// <param name="calibrationBudget">What every attribution of the shrinking gives its calibration (the run's).</param>
+    public static Shrunk? Shrink(Profile profile, GeneratedConfig config, MetViolation violation, Attributed attributed,
+        uint calibrationBudget = Attributor.CalibrationBudget)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(config);
@@ -63,7 +65,7 @@ public static partial class Shrinker
                     break;
                 }
 
-                if (StillBreaks(profile, candidate, property, attributed))
+                if (StillBreaks(profile, candidate, property, attributed, calibrationBudget))
                 {
                     chain.Add(candidate);
                     improved = true;
@@ -77,7 +79,7 @@ public static partial class Shrinker
         for (var i = chain.Count - 1; i > 0 && i >= chain.Count - MaxFallbacks; i--)
         {
             var scenario = ScenarioCatalogue.Given(chain[i]);
-            if (Shortest(profile, scenario, property, attributed) is { } found)
+            if (Shortest(profile, scenario, property, attributed, calibrationBudget) is { } found)
             {
                 return new Shrunk(chain[i], scenario, found.Violation, found.Attributed, Math.Min(tried, MaxTries), i);
             }
@@ -91,13 +93,13 @@ public static partial class Shrinker
     /// replayed with them, else the configuration explored with them); for a new or inconclusive violation, one no known
     /// finding explains still (a smaller configuration that meets it more readily may turn inconclusive into new).
     /// </summary>
-    private static bool StillBreaks(Profile profile, GeneratedConfig config, string property, Attributed attributed)
+    private static bool StillBreaks(Profile profile, GeneratedConfig config, string property, Attributed attributed, uint calibrationBudget)
     {
         var scenario = ScenarioCatalogue.Given(config);
         var met = WholeBudget.Explore(profile, scenario, new ExplorationOptions(CandidateBudget), v => v.Property == property)
             .Violations.FirstOrDefault(v => v.Property == property);
         return met is not null && (attributed.IsUnexplained
-            ? Keeps(attributed, Attributor.Attribute(profile, scenario, met))
+            ? Keeps(attributed, Attributor.Attribute(profile, scenario, met, calibrationBudget: calibrationBudget))
             : Attributor.Removes(profile, scenario, met, attributed.Findings, CandidateBudget));
     }
 
@@ -116,14 +118,15 @@ public static partial class Shrinker
     }
 
     /// <summary>The violation of the property with the fewest operations, among the first few met, attributed as the original.</summary>
-    private static (MetViolation Violation, Attributed Attributed)? Shortest(Profile profile, Scenario scenario, string property, Attributed original)
+    private static (MetViolation Violation, Attributed Attributed)? Shortest(Profile profile, Scenario scenario, string property, Attributed original,
+        uint calibrationBudget)
     {
         var met = WholeBudget.Explore(profile, scenario, new ExplorationOptions(CandidateBudget))
             .Violations.Where(v => v.Property == property).Take(MaxShortestCandidates)
             .OrderBy(v => Counterexample.Replay(profile, scenario, v.Result).History.Count).ThenBy(v => v.ScheduleIndex);
         foreach (var violation in met)
         {
-            var attributed = Attributor.Attribute(profile, scenario, violation);
+            var attributed = Attributor.Attribute(profile, scenario, violation, calibrationBudget: calibrationBudget);
             if (Keeps(original, attributed))
             {
                 return (violation, attributed);

@@ -44,11 +44,13 @@ public static class TraceFolder
     {
         ArgumentNullException.ThrowIfNull(meta);
         var shrink = meta.ShrunkFrom is null ? "" : " --shrink";
+        var calibration = meta.Calibration is { } c ? $" --calibration {c.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "";
         return (meta.ShrunkFrom ?? meta.Scenario) == ScenarioCatalogue.GivenName
-            ? $"dotnet run --project src/ClaimVerified.Cli -- explore --config FILE --profile {meta.Profile}{shrink} (FILE: the "
+            ? $"dotnet run --project src/ClaimVerified.Cli -- explore --config FILE --profile {meta.Profile}{shrink}{calibration} (FILE: the "
                 + "configuration of meta.json, as JSON)"
             : RegenerateCommand(meta.Profile, meta.ShrunkFrom ?? meta.Scenario) + shrink
-                + (meta.Budget is { } budget ? $" --iterations {budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "");
+                + (meta.Budget is { } budget ? $" --iterations {budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "")
+                + calibration;
     }
 
     /// <summary>
@@ -59,8 +61,10 @@ public static class TraceFolder
     /// family's, and its README says what it was shrunk from.</param>
     /// <param name="budget">The schedules the run gave the cell, when it chose them (explore --iterations): recorded so
     /// that the regenerate command explores as far.</param>
+    /// <param name="calibration">The schedules its attributions gave their calibration, when the run chose them
+    /// (explore --calibration): recorded so that the regenerate command attributes alike.</param>
     public static string Write(string root, Counterexample counterexample, ExpectedResults? manifest = null, Attributed? attributed = null,
-        ShrinkNote? shrunk = null, uint? budget = null)
+        ShrinkNote? shrunk = null, uint? budget = null, uint? calibration = null)
     {
         ArgumentNullException.ThrowIfNull(counterexample);
         var result = counterexample.Result;
@@ -73,7 +77,7 @@ public static class TraceFolder
         var findingId = attributed?.Label ?? row?.Finding;
         var meta = new TraceMeta(TraceMeta.CurrentFormatVersion, result.ProfileName, result.ScenarioName, property, findingId,
             result.BugMessage!, result.Strategy.ToString().ToLowerInvariant(), result.Seed, result.Iterations,
-            counterexample.History.Count, CoyoteVersion, Fingerprint.Current, config, shrunk?.Family, budget);
+            counterexample.History.Count, CoyoteVersion, Fingerprint.Current, config, shrunk?.Family, budget, calibration);
         var timeline = counterexample.Timeline;
         File.WriteAllText(Path.Combine(folder, TraceFileName(scenario)), result.ReproducibleTrace);
         File.WriteAllText(Path.Combine(folder, TraceMeta.FileName), meta.ToJson());

@@ -14,7 +14,9 @@ namespace ClaimVerified.Model.Traces;
 /// family whose drawn configuration was shrunk to it (absent unless <c>explore --shrink</c> wrote the folder: then
 /// <see cref="Scenario"/> is the given configuration's name and the replay does not draw); <see cref="Budget"/>, the
 /// schedules a cell was given when the run that wrote the folder chose them (<c>explore --iterations</c>; absent: the
-/// manifest's budget), so that the folder's regenerate command explores as far.
+/// manifest's budget), so that the folder's regenerate command explores as far; <see cref="Calibration"/>, the
+/// schedules its attributions gave their calibration when the run chose them (<c>explore --calibration</c>; absent: the
+/// default), so that the regenerate command attributes alike.
 /// </summary>
 public sealed record TraceMeta(
     int FormatVersion,
@@ -31,7 +33,8 @@ public sealed record TraceMeta(
     string CodeFingerprint,
     GeneratedConfig? Configuration = null,
     string? ShrunkFrom = null,
-    uint? Budget = null)
+    uint? Budget = null,
+    uint? Calibration = null)
 {
     /// <summary>Bumped whenever the folder layout or meta.json changes meaning.</summary>
     public const int CurrentFormatVersion = 1;

@@ -45,6 +45,12 @@ public static class ExploreCommand
         {
             Description = "Minimise each counterexample of a drawn or given configuration (generated, random-ops, --config) before it is written",
         };
+        var calibration = new Option<uint>("--calibration")
+        {
+            Description = "Schedules an attribution gives the unfixed configuration to meet a property again before it explores a fix; "
+                + "raise it to attribute a violation reported inconclusive",
+            DefaultValueFactory = _ => Model.Attribution.Attributor.CalibrationBudget,
+        };
         var merge = new Option<string[]>("--merge")
         {
             Description = "Merge the reports of shards run elsewhere (explore --shard i/n --json > FILE), given the same options, instead of exploring",
@@ -53,7 +59,7 @@ public static class ExploreCommand
         var json = ListCommands.JsonOption();
         var command = new Command("explore", "Explore the claim designs: profile x scenario, with counterexamples and a report")
         {
-            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, jobs, chunkSize, shrink, merge, json,
+            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, jobs, chunkSize, shrink, calibration, merge, json,
         };
         command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
@@ -65,7 +71,16 @@ public static class ExploreCommand
                 throw new UsageException($"--chunk-size must be 1..{ExplorationOptions.MaxIterations}", "give a smaller number (default 1000)");
             }
 
-            options = options with { Shrink = parsed.GetValue(shrink), ChunkSize = parsed.GetValue(chunkSize) };
+            if (parsed.GetValue(calibration) is 0 or > Model.Attribution.Attributor.MaxCalibrationBudget)
+            {
+                throw new UsageException($"--calibration must be 1..{Model.Attribution.Attributor.MaxCalibrationBudget}",
+                    $"give a number of schedules (default {Model.Attribution.Attributor.CalibrationBudget})");
+            }
+
+            options = options with
+            {
+                Shrink = parsed.GetValue(shrink), ChunkSize = parsed.GetValue(chunkSize), CalibrationBudget = parsed.GetValue(calibration),
+            };
             if (parsed.GetValue(scenarios) is not { Length: > 0 } && parsed.GetValue(iterations) is null && parsed.GetValue(config) is null)
             {
                 // The main job: the staged cells at their budgets, the drawn families at a smaller one (README).

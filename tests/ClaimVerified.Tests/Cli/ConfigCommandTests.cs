@@ -43,6 +43,39 @@ public sealed class ConfigCommandTests() : CliTestBase("config")
     }
 
     [Fact]
+    public void A_calibration_the_user_chooses_is_recorded_so_the_regenerate_command_attributes_alike()
+    {
+        var config = ScratchFile("calibrated.json", Offlining);
+        var (exit, output, error) = Run("explore", "--config", config, "--profile", "xen-4.22", "--iterations", "100", "--calibration", "3000",
+            "--out", Scratch);
+        Assert.True(exit == ExitCode.AsExpected, output + error);
+        var folder = Directory.GetDirectories(Path.Combine(Scratch, "traces", "xen-4.22"))
+            .First(d => d.EndsWith("--offline-unbacks-claims", StringComparison.Ordinal));
+        var replayed = TraceFolder.Replay(folder);
+        Assert.Equal(3000u, replayed.Meta.Calibration);
+        Assert.Contains("--calibration 3000", File.ReadAllText(Path.Combine(folder, TraceFolder.ReadmeFile)), StringComparison.Ordinal);
+
+        // The default is not recorded: a folder written without the option regenerates without it.
+        (exit, output, error) = Run("explore", "--config", config, "--profile", "xen-4.22", "--iterations", "100", "--out", Scratch);
+        Assert.True(exit == ExitCode.AsExpected, output + error);
+        Assert.Null(TraceFolder.Replay(folder).Meta.Calibration);
+        Assert.DoesNotContain("--calibration", File.ReadAllText(Path.Combine(folder, TraceFolder.ReadmeFile)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("100001")]
+    [InlineData("-5")]
+    public void A_calibration_out_of_range_is_a_usage_error(string value)
+    {
+        var (exit, output, error) = Run("explore", "--config", ScratchFile("c.json", Offlining), "--profile", "xen-4.22", "--calibration", value,
+            "--out", Scratch);
+        Assert.Equal(ExitCode.Usage, exit);
+        Assert.Contains("--calibration", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Config_and_scenario_together_are_refused()
     {
         var (exit, output, error) = Run("explore", "--config", ScratchFile("c.json", Offlining), "--scenario", "offline", "--out", Scratch);

@@ -200,6 +200,9 @@ public sealed class AttributionTests
         Assert.False(starved.IsNew);
         Assert.Empty(starved.Findings);
         Assert.Contains("not met again in 0 schedules", starved.Why, StringComparison.Ordinal);
+        // What to do about it is something that works: a longer calibration (a longer exploration alone calibrates on
+        // the same schedules again).
+        Assert.Contains("--calibration N, N above 0", starved.Why, StringComparison.Ordinal);
 
         // With the usual calibration the same violation is attributed, so "inconclusive" is the calibration's doing.
         var calibrated = Attributor.Attribute(profile, scenario, violation, table);
