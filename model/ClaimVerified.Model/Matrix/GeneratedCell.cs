@@ -63,7 +63,7 @@ public static class GeneratedCell
                 var example = Counterexample.Replay(profile, scenario, violation.Result);
                 folder = options.Shrink && example.Configuration is { } config
                     ? WriteShrunk(root, manifest, profile, scenario.Name, config, violation, attributed, options, ref example)
-                    : TraceFolder.Write(root, example, manifest, attributed, budget: options.Iterations, calibration: Chosen(options));
+                    : Write(root, example, manifest, attributed, options);
                 examples[(found.Property, found.Label)] = example;
             }
 
@@ -176,17 +176,21 @@ public static class GeneratedCell
     {
         if (Shrinker.Shrink(profile, config, violation, attributed, options.CalibrationBudget) is not { } shrunk)
         {
-            return TraceFolder.Write(root, example, manifest, attributed, budget: options.Iterations, calibration: Chosen(options));
+            return Write(root, example, manifest, attributed, options);
         }
 
         example = Counterexample.Replay(profile, shrunk.Scenario, shrunk.Violation.Result);
-        return TraceFolder.Write(root, example, manifest, shrunk.Attributed, new ShrinkNote(family, shrunk.Describe(config)), options.Iterations,
-            Chosen(options));
+        return Write(root, example, manifest, shrunk.Attributed, options, new ShrinkNote(family, shrunk.Describe(config)));
     }
 
-    /// <summary>The calibration the run chose, when it is not the default: recorded so that the regenerate command attributes alike.</summary>
-    private static uint? Chosen(MatrixOptions options) =>
-        options.CalibrationBudget == Attributor.CalibrationBudget ? null : options.CalibrationBudget;
+    /// <summary>
+    /// Writes a trace folder with what the run chose (its budget, a calibration other than the default), so that the
+    /// folder's regenerate command explores as far and attributes alike.
+    /// </summary>
+    private static string Write(string root, Counterexample example, ExpectedResults manifest, Attributed attributed, MatrixOptions options,
+        ShrinkNote? shrunk = null) =>
+        TraceFolder.Write(root, example, manifest, attributed, shrunk, options.Iterations,
+            options.CalibrationBudget == Attributor.CalibrationBudget ? null : options.CalibrationBudget);
 
     /// <summary>
     /// A limit on the attribution's cost: the first this many violations of each property are attributed; the later
