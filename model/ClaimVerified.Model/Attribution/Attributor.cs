@@ -65,6 +65,17 @@ public static class Attributor
     public const uint MaxCalibrationBudget = 100_000;
 
     /// <summary>
+    /// An attribution that would be inconclusive is calibrated once more, with this many times the schedules (up to
+    /// <see cref="MaxCalibrationBudget"/>), before it says so. How long a configuration takes to meet a property again
+    /// is heavy-tailed: the first meeting can be a lucky early schedule (xen-4.21.1's in-flight claim, met at the second
+    /// schedule of a drawn run, came back in the calibration only at 2,222), and "inconclusive" then says only that the
+    /// default was short, which fails a row that no known finding fails. The retry costs only where the first
+    /// calibration missed (it stops at its first meeting); a violation still inconclusive after it is reported so, with
+    /// the way to give it more (explore --calibration).
+    /// </summary>
+    public const int CalibrationRetryFactor = 10;
+
+    /// <summary>
     /// An explored fix removes a violation when the fixed configuration does not meet the property in this many times
     /// the schedules the unfixed one needed (clamped to <see cref="MinFixedBudget"/>..<see cref="MaxFixedBudget"/>):
     /// "not met in a few schedules" says nothing about a violation that takes hundreds to meet.
@@ -101,6 +112,20 @@ public static class Attributor
                 $"the model failed on {profile.Name} in the explored run itself (no property broke): {violation.Result.BugMessage}");
         }
 
+        var attributed = AttributeCalibrated(profile, scenario, violation, table, calibrationBudget);
+        var retry = (uint)Math.Min((ulong)calibrationBudget * CalibrationRetryFactor, MaxCalibrationBudget);
+        if (!attributed.IsInconclusive || retry <= calibrationBudget)
+        {
+            return attributed;
+        }
+
+        var again = AttributeCalibrated(profile, scenario, violation, table, retry);
+        return again with { Why = $"{again.Why} (calibrated again with {retry} schedules: {calibrationBudget} had not met {violation.Property})" };
+    }
+
+    /// <summary><see cref="Attribute"/> with one calibration budget.</summary>
+    private static Attributed AttributeCalibrated(Profile profile, Scenario scenario, MetViolation violation, IReadOnlyList<FindingFix> table, uint calibrationBudget)
+    {
         var attempt = new Attempt(profile, scenario, violation.Result.ReproducibleTrace!, violation.Property, calibrationBudget);
         Attributed attributed;
         try

@@ -209,6 +209,35 @@ public sealed class AttributionTests
         Assert.Equal("split-consumption-window", calibrated.Label);
     }
 
+    [Fact]
+    public void A_calibration_that_missed_is_tried_again_longer_before_the_violation_is_called_inconclusive()
+    {
+        // The same story as above, given a calibration just short of the schedule where the configuration meets the
+        // property again: the first calibration misses, the retry (ten times the schedules) meets it, and the fix is
+        // judged. Only a calibration that misses the retry too leaves the violation inconclusive.
+        var profile = Catalogue.Xen43;
+        var scenario = ScenarioCatalogue.Given(Config(TwoBuilders, profile));
+        var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(300), _ => true).Violations.First();
+        var table = new[] { FindingFixes.Get("split-consumption-window")! with
+        {
+            ToConfig = c => c with { Actors = [.. c.Actors.Select(a => a.Kind == ActorKind.Observer ? a with { Steps = a.Steps + 1 } : a)] },
+        } };
+        // Where the calibration (the configuration explored unfixed, judged by this property alone) meets it again.
+        var again = WholeBudget.Explore(profile, scenario, new ExplorationOptions(2000, Only: violation.Property), v => v.Property == violation.Property)
+            .Violations.First(v => v.Property == violation.Property).ScheduleIndex;
+        Assert.True(again > 1, $"met again at schedule {again}: a calibration one short of it would have no schedule");
+        var short1 = (uint)(again - 1);
+
+        var retried = Attributor.Attribute(profile, scenario, violation, table, calibrationBudget: short1);
+        Assert.Equal("split-consumption-window", retried.Label);
+        Assert.Contains($"calibrated again with {short1 * Attributor.CalibrationRetryFactor} schedules: {short1} had not met", retried.Why,
+            StringComparison.Ordinal);
+
+        // Negative space: a calibration that meets it at once is not retried, and one of no schedules has nothing to retry.
+        Assert.DoesNotContain("calibrated again", Attributor.Attribute(profile, scenario, violation, table).Why, StringComparison.Ordinal);
+        Assert.True(Attributor.Attribute(profile, scenario, violation, table, calibrationBudget: 0).IsInconclusive);
+    }
+
     /// <summary>
     /// A seed-2012 configuration of random-ops (waiting actors, December 3) where max-pages-ignores-claim breaks
     /// claim-bound in 42% of the schedules: judged by every property, that violation ends the schedule first and the
