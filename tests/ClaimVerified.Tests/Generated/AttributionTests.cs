@@ -181,12 +181,12 @@ public sealed class AttributionTests
         Assert.Equal("split-consumption-window", Attributor.Attribute(profile, scenario, violation, table).Label);
     }
 
-    [Fact]
-    public void A_violation_not_met_again_before_its_fix_could_be_explored_is_inconclusive_not_new()
+    /// <summary>
+    /// Two builders on 4.3 meet the split window, and its fix is given a call change (the observer looks once more), so
+    /// that the same schedule cannot judge it: only exploring the configuration, after a calibration, can.
+    /// </summary>
+    private static (Profile Profile, Scenario Scenario, MetViolation Violation, FindingFix[] Table) SplitWindowJudgedOnlyByExploring()
     {
-        // A fix that changes how the configuration calls (here split-consumption-window's, given a call change: the
-        // observer looks once more) can be judged only by exploring. Given no schedule to meet the property again in,
-        // the configuration does not (none here: a calibration of no schedules meets nothing), and nothing was tried.
         var profile = Catalogue.Xen43;
         var scenario = ScenarioCatalogue.Given(Config(TwoBuilders, profile));
         var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(300), _ => true).Violations.First();
@@ -194,6 +194,16 @@ public sealed class AttributionTests
         {
             ToConfig = c => c with { Actors = [.. c.Actors.Select(a => a.Kind == ActorKind.Observer ? a with { Steps = a.Steps + 1 } : a)] },
         } };
+        return (profile, scenario, violation, table);
+    }
+
+    [Fact]
+    public void A_violation_not_met_again_before_its_fix_could_be_explored_is_inconclusive_not_new()
+    {
+        // A fix that changes how the configuration calls (here split-consumption-window's, given a call change: the
+        // observer looks once more) can be judged only by exploring. Given no schedule to meet the property again in,
+        // the configuration does not (none here: a calibration of no schedules meets nothing), and nothing was tried.
+        var (profile, scenario, violation, table) = SplitWindowJudgedOnlyByExploring();
 
         var starved = Attributor.Attribute(profile, scenario, violation, table, calibrationBudget: 0);
         Assert.True(starved.IsInconclusive, starved.Label + ": " + starved.Why);
@@ -215,13 +225,7 @@ public sealed class AttributionTests
         // The same story as above, given a calibration just short of the schedule where the configuration meets the
         // property again: the first calibration misses, the retry (ten times the schedules) meets it, and the fix is
         // judged. Only a calibration that misses the retry too leaves the violation inconclusive.
-        var profile = Catalogue.Xen43;
-        var scenario = ScenarioCatalogue.Given(Config(TwoBuilders, profile));
-        var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(300), _ => true).Violations.First();
-        var table = new[] { FindingFixes.Get("split-consumption-window")! with
-        {
-            ToConfig = c => c with { Actors = [.. c.Actors.Select(a => a.Kind == ActorKind.Observer ? a with { Steps = a.Steps + 1 } : a)] },
-        } };
+        var (profile, scenario, violation, table) = SplitWindowJudgedOnlyByExploring();
         // Where the calibration (the configuration explored unfixed, judged by this property alone) meets it again.
         var again = WholeBudget.Explore(profile, scenario, new ExplorationOptions(2000, Only: violation.Property), v => v.Property == violation.Property)
             .Violations.First(v => v.Property == violation.Property).ScheduleIndex;
