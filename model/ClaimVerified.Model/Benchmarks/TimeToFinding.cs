@@ -31,6 +31,12 @@ public sealed record TimeToFindingOptions
     /// of it lists at its budget, such as the in-flight claim on xen-4.22 once the seed's draws stopped meeting it.
     /// </summary>
     public IReadOnlyList<string> Findings { get; init; } = [];
+
+    /// <summary>
+    /// Where each measured seed is kept as it ends, and whence seeds this build measured for the same question are
+    /// reused (`--ledger`): a stopped run resumes instead of starting over (null: none).
+    /// </summary>
+    public SeedLedger? Ledger { get; init; }
 }
 
 /// <summary>How a finding is expected of a drawn row, and so what counts as meeting it.</summary>
@@ -90,15 +96,30 @@ public static class TimeToFinding
             var profile = Catalogue.Get(cell.Profile);
             var scenario = ScenarioCatalogue.Get(cell.Scenario);
             var expected = Expected(cell, options.Findings);
+            var described = SeedLedger.Describe(expected);
+            if (options.Ledger?.Foreign(cell.Profile, cell.Scenario, options.Cap, options.MaxAttributions, described) is > 0 and var foreign)
+            {
+                progress?.Invoke($"{cell.Profile} x {cell.Scenario}: {foreign} seed(s) in the ledger were measured by another build, cap, "
+                    + "attribution limit or set of expected findings; each is measured again");
+            }
+
             var perSeed = Enumerable.Range(0, options.Seeds).Select(k =>
             {
                 // A cell can take many minutes (each violation is attributed by exploring its fixes): say how each
-                // seed went as it ends, so a long run shows its progress and a stopped one keeps what it measured.
+                // seed went as it ends, so a long run shows its progress, and keep it in the ledger, so a stopped one
+                // resumes from it.
+                if (options.Ledger?.Find(cell.Profile, cell.Scenario, k, options.Cap, options.MaxAttributions, described) is { } kept)
+                {
+                    progress?.Invoke(SeedLine(cell, expected, kept.Seed, kept.FirstMet, $"{kept.Seconds:F0} s; {kept.Stop}; from the ledger"));
+                    return new Dictionary<string, int>(kept.FirstMet);
+                }
+
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var (met, stop) = FirstMet(profile, scenario, expected, CheckerPower.SeedFor(k), options, progress);
-                progress?.Invoke($"{cell.Profile} x {cell.Scenario} seed {CheckerPower.SeedFor(k)}: "
-                    + string.Join(", ", expected.Select(e => $"{e.Finding} {(met.TryGetValue(e.Finding, out var at) ? at.ToString(CultureInfo.InvariantCulture) : "-")}"))
-                    + $" ({clock.Elapsed.TotalSeconds:F0} s; {stop})");
+                var seconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
+                options.Ledger?.Append(new LedgerSeed(Traces.Fingerprint.Current, cell.Profile, cell.Scenario, k, CheckerPower.SeedFor(k), options.Cap,
+                    options.MaxAttributions, described, met, stop, seconds));
+                progress?.Invoke(SeedLine(cell, expected, CheckerPower.SeedFor(k), met, $"{seconds:F0} s; {stop}"));
                 return met;
             }).ToArray();
             foreach (var (finding, expectation) in expected)
@@ -113,6 +134,12 @@ public static class TimeToFinding
 
         return rows;
     }
+
+    private static string SeedLine(ExpectedResult cell, IReadOnlyList<(string Finding, Expectation Expectation)> expected, uint seed,
+        IReadOnlyDictionary<string, int> met, string how) =>
+        $"{cell.Profile} x {cell.Scenario} seed {seed}: "
+        + string.Join(", ", expected.Select(e => $"{e.Finding} {(met.TryGetValue(e.Finding, out var at) ? at.ToString(CultureInfo.InvariantCulture) : "-")}"))
+        + $" ({how})";
 
     /// <summary>The drawn rows that expect findings, in manifest order, as the options select them.</summary>
     public static IReadOnlyList<ExpectedResult> Select(TimeToFindingOptions options)

@@ -167,10 +167,15 @@ public static class BenchCommand
         {
             Description = "A finding to time besides those the rows expect (repeatable), e.g. one no row of the profile lists at its budget",
         };
+        var ledger = new Option<string?>("--ledger")
+        {
+            Description = "Keep each measured seed in this file (one JSON line) as it ends, and reuse the seeds it holds that this build measured "
+                + "with the same cap and expected findings: a stopped run resumes",
+        };
         var outFile = Out();
         var command = new Command("findings", "Schedules to first meet each finding a drawn row of the manifest expects: median and worst over seeds")
         {
-            profiles, scenarios, seeds, cap, findings, outFile,
+            profiles, scenarios, seeds, cap, findings, ledger, outFile,
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
@@ -186,6 +191,7 @@ public static class BenchCommand
             }
 
             var asked = Names.Findings(parsed.GetValue(findings));
+            var kept = OpenLedger(parsed.GetValue(ledger));
             var rows = TimeToFinding.Measure(new TimeToFindingOptions
             {
                 Profiles = profileNames,
@@ -193,6 +199,7 @@ public static class BenchCommand
                 Seeds = parsed.GetValue(seeds),
                 Cap = parsed.GetValue(cap),
                 Findings = asked,
+                Ledger = kept,
             }, error.WriteLine);
             return Emit(output, TimeToFinding.Render(rows), parsed.GetValue(outFile));
         }));
@@ -245,6 +252,19 @@ public static class BenchCommand
         var scenarioNames = parsed.GetValue(scenarios) ?? [];
         _ = (Names.Profiles(profileNames), Names.Scenarios(scenarioNames));
         return (profileNames, scenarioNames);
+    }
+
+    /// <summary>The ledger to keep seeds in (none: null); one that is not a ledger is a usage error, before anything is measured.</summary>
+    private static SeedLedger? OpenLedger(string? path)
+    {
+        try
+        {
+            return path is null ? null : SeedLedger.Open(path);
+        }
+        catch (SeedLedgerException e)
+        {
+            throw new UsageException(e.Message, "give a ledger bench findings wrote, or a new file");
+        }
     }
 
     private static int Emit(TextWriter output, string markdown, string? path)

@@ -87,4 +87,82 @@ public sealed class TimeToFindingTests
         Assert.Contains(limited, r => r.FirstMet[0] is null);
         Assert.All(limited, r => Assert.True(r.FirstMet[0] is null || r.FirstMet[0] <= int.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
     }
+
+    [Fact]
+    public void A_stopped_run_resumes_from_its_ledger_and_reuses_only_what_this_build_measured_for_the_same_question()
+    {
+        var folder = Directory.CreateTempSubdirectory("ledger-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "seeds.jsonl");
+            var first = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["xen-4.3"], Seeds = 2, Cap = 3, Ledger = SeedLedger.Open(path) });
+            Assert.Equal(2, File.ReadAllLines(path).Length);
+
+            // The same question with one seed more: the two kept are reused (said so), the third measured and kept.
+            var lines = new List<string>();
+            var resumed = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["xen-4.3"], Seeds = 3, Cap = 3, Ledger = SeedLedger.Open(path) }, lines.Add);
+            Assert.Equal(2, lines.Count(l => l.EndsWith("; from the ledger)", StringComparison.Ordinal)));
+            Assert.Single(lines, l => l.StartsWith($"xen-4.3 x generated seed {CheckerPower.SeedFor(2)}:", StringComparison.Ordinal)
+                && !l.EndsWith("; from the ledger)", StringComparison.Ordinal));
+            Assert.Equal(3, File.ReadAllLines(path).Length);
+            Assert.Equal(first.Select(r => (r.Finding, Seeds: string.Join(",", r.FirstMet))),
+                resumed.Select(r => (r.Finding, Seeds: string.Join(",", r.FirstMet.Take(2)))));
+
+            // Negative space: another cap is another question; nothing is reused, and the run says why.
+            lines.Clear();
+            TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["xen-4.3"], Seeds = 1, Cap = 2, Ledger = SeedLedger.Open(path) }, lines.Add);
+            Assert.DoesNotContain(lines, l => l.EndsWith("; from the ledger)", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("3 seed(s) in the ledger were measured by another build, cap", StringComparison.Ordinal));
+
+            // Nor is a seed another build measured (its source fingerprint differs), though everything else matches.
+            var ledger = SeedLedger.Open(path);
+            var kept = ledger.Seeds[0];
+            Assert.NotNull(ledger.Find(kept.Profile, kept.Scenario, kept.SeedIndex, kept.Cap, kept.MaxAttributions, kept.Expected));
+            File.WriteAllLines(path, [File.ReadAllLines(path)[0].Replace(kept.Fingerprint, "0123456789abcdef", StringComparison.Ordinal)]);
+            Assert.Null(SeedLedger.Open(path).Find(kept.Profile, kept.Scenario, kept.SeedIndex, kept.Cap, kept.MaxAttributions, kept.Expected));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("not json", "is not a seed of bench findings")]
+    [InlineData("{\"profile\":\"xen-4.3\"}", "a field is missing")]
+    [InlineData("SEED", "is not the seed of index")]
+    [InlineData("MET", "outside 1..3 or not expected")]
+    [InlineData("EXTRA", "is not a seed of bench findings")]
+    public void A_ledger_line_that_is_not_a_seed_is_refused_by_its_number_before_anything_is_measured(string line, string why)
+    {
+        var folder = Directory.CreateTempSubdirectory("ledger-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "seeds.jsonl");
+            var good = new LedgerSeed("0123456789abcdef", "xen-4.3", "generated", 1, CheckerPower.SeedFor(1), 3, 60,
+                ["split-consumption-window:Alone"], new Dictionary<string, int> { ["split-consumption-window"] = 2 }, "every finding met", 1.5);
+            var json = System.Text.Json.JsonSerializer.Serialize(good, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase });
+            var bad = line switch
+            {
+                "SEED" => json.Replace("\"seedIndex\":1", "\"seedIndex\":2", StringComparison.Ordinal),
+                "MET" => json.Replace("\"split-consumption-window\":2", "\"split-consumption-window\":4", StringComparison.Ordinal),
+                "EXTRA" => json.Replace("{\"fingerprint\"", "{\"surprise\":1,\"fingerprint\"", StringComparison.Ordinal),
+                _ => line,
+            };
+            Assert.NotEqual(json, bad);
+            File.WriteAllLines(path, [json, bad]);
+            var refused = Assert.Throws<SeedLedgerException>(() => SeedLedger.Open(path));
+            Assert.Contains("line 2", refused.Message, StringComparison.Ordinal);
+            Assert.Contains(why, refused.Message, StringComparison.Ordinal);
+            Assert.Equal([json, bad], File.ReadAllLines(path)); // changes nothing
+
+            File.WriteAllLines(path, [json]);
+            Assert.Single(SeedLedger.Open(path).Seeds); // the good line alone is a ledger
+            Assert.ThrowsAny<IOException>(() => SeedLedger.Open(Path.Combine(folder.FullName, "no-such-folder", "seeds.jsonl")));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
 }
