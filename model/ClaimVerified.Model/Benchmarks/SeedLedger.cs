@@ -55,8 +55,10 @@ public sealed class SeedLedger
             throw new SeedLedgerException($"{path} has {lines.Length} lines, more than a ledger's {MaxLines}: is it a seed ledger?");
         }
 
+        // Each seed is appended with its newline in one write: a file that does not end in one was stopped mid-line.
+        var torn = lines.Length > 0 && !File.ReadAllText(path).EndsWith('\n');
         var seeds = lines.Select((line, i) => (Line: line, Number: i + 1)).Where(l => l.Line.Length > 0)
-            .Select(l => Parse(path, l.Number, l.Line)).ToList();
+            .Select(l => Parse(path, l.Number, l.Line, torn && l.Number == lines.Length)).ToList();
         // Appending nothing proves the file (or its folder) can be written, so a run that cannot keep its seeds says so
         // before its first hour, not after.
         using (new FileStream(path, FileMode.Append, FileAccess.Write))
@@ -66,7 +68,7 @@ public sealed class SeedLedger
         return new SeedLedger(path, seeds);
     }
 
-    private static LedgerSeed Parse(string path, int number, string line)
+    private static LedgerSeed Parse(string path, int number, string line, bool last)
     {
         LedgerSeed? seed;
         try
@@ -75,7 +77,9 @@ public sealed class SeedLedger
         }
         catch (JsonException e)
         {
-            throw new SeedLedgerException($"{path} line {number} is not a seed of bench findings: {e.Message}");
+            throw new SeedLedgerException(last
+                ? $"{path} line {number} is incomplete: a run was stopped while writing it; delete that line and run again to resume"
+                : $"{path} line {number} is not a seed of bench findings: {e.Message}");
         }
 
         var problem = seed is null ? "it is empty"

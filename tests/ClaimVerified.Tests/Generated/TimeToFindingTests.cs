@@ -156,6 +156,11 @@ public sealed class TimeToFindingTests
             Assert.Contains(why, refused.Message, StringComparison.Ordinal);
             Assert.Equal([json, bad], File.ReadAllLines(path)); // changes nothing
 
+            // A run stopped while writing its last line: said so, and how to resume.
+            File.WriteAllText(path, json + "\n" + json[..(json.Length / 2)]);
+            Assert.Contains("line 2 is incomplete: a run was stopped while writing it; delete that line",
+                Assert.Throws<SeedLedgerException>(() => SeedLedger.Open(path)).Message, StringComparison.Ordinal);
+
             File.WriteAllLines(path, [json]);
             Assert.Single(SeedLedger.Open(path).Seeds); // the good line alone is a ledger
             Assert.ThrowsAny<IOException>(() => SeedLedger.Open(Path.Combine(folder.FullName, "no-such-folder", "seeds.jsonl")));
