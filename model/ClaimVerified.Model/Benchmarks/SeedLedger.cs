@@ -49,14 +49,15 @@ public sealed class SeedLedger
     public static SeedLedger Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var lines = File.Exists(path) ? File.ReadAllLines(path) : [];
+        var text = File.Exists(path) ? File.ReadAllText(path) : "";
+        // Each seed is appended with its newline in one write: a file that does not end in one was stopped mid-line.
+        var torn = text.Length > 0 && !text.EndsWith('\n');
+        var lines = text.Length == 0 ? [] : text.TrimEnd('\n').Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         if (lines.Length > MaxLines)
         {
             throw new SeedLedgerException($"{path} has {lines.Length} lines, more than a ledger's {MaxLines}: is it a seed ledger?");
         }
 
-        // Each seed is appended with its newline in one write: a file that does not end in one was stopped mid-line.
-        var torn = lines.Length > 0 && !File.ReadAllText(path).EndsWith('\n');
         var seeds = lines.Select((line, i) => (Line: line, Number: i + 1)).Where(l => l.Line.Length > 0)
             .Select(l => Parse(path, l.Number, l.Line, torn && l.Number == lines.Length)).ToList();
         // Appending nothing proves the file (or its folder) can be written, so a run that cannot keep its seeds says so
