@@ -24,7 +24,7 @@ public static class ExploreCommand
         var iterations = new Option<uint?>("--iterations") { Description = "Schedules per cell (default: the manifest's budget for the cell)" };
         var strategy = new Option<Strategy>("--strategy") { Description = "Coyote's strategy", DefaultValueFactory = _ => Strategy.Portfolio };
         var seed = new Option<uint>("--seed") { Description = "The first seed", DefaultValueFactory = _ => 17 };
-        var attempts = new Option<int>("--attempts") { Description = "Explorations per violating cell; the shortest counterexample is kept", DefaultValueFactory = _ => 3 };
+        var attempts = new Option<int>("--attempts") { Description = "Explorations per violating cell; the shortest counterexample is kept (each after the first explores at most the schedules the first needed, and at least 200)", DefaultValueFactory = _ => 3 };
         var outDir = new Option<string>("--out") { Description = "Where the report goes", DefaultValueFactory = _ => "claimverify-out" };
         var traces = new Option<string?>("--traces") { Description = "Where trace folders go (default: OUT/traces)" };
         var config = new Option<string?>("--config")
