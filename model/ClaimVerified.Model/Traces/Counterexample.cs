@@ -42,11 +42,10 @@ public sealed record Counterexample(ExplorationResult Result, IReadOnlyList<Hist
         for (var attempt = 0; attempt < attempts; attempt++)
         {
             var seed = (uint)(1000003L * attempt + 17);
-            var reused = explored is { } known && known.Seed == seed;
-            var result = reused
-                ? (!explored!.Value.Result.BugFound || explored.Value.Result.Iterations <= limit ? explored.Value.Result : null)
-                : Explorer.Explore(profile, scenario, new ExplorationOptions(limit, strategy, seed));
-            schedules += reused ? 0 : result!.Iterations;
+            var known = explored is { } given && given.Seed == seed ? given.Result : null;
+            var result = known is null ? Explorer.Explore(profile, scenario, new ExplorationOptions(limit, strategy, seed))
+                : !known.BugFound || known.Iterations <= limit ? known : null;
+            schedules += known is null ? result!.Iterations : 0;
             if (result is not { BugFound: true })
             {
                 continue;
@@ -64,8 +63,8 @@ public sealed record Counterexample(ExplorationResult Result, IReadOnlyList<Hist
     }
 
     /// <summary>
-    /// The fewest schedules a later attempt of <see cref="FindShortest"/> gets (as many as a cell the manifest does not
-    /// list): a violation found in the first schedule or two says nothing of how long a shorter one takes to find.
+    /// The fewest schedules a later attempt of <see cref="FindShortest"/> gets: a violation found in the first schedule
+    /// or two says nothing of how long a shorter one takes to find.
     /// </summary>
     public const uint LaterAttemptFloor = 200;
 
