@@ -22,7 +22,7 @@ public static class ConfigDraw
         var kinds = ActorKinds.Swarm(profile);
         for (var draw = 0; draw < W.MaxRedraws; draw++)
         {
-            var present = kinds.Where(_ => OneIn(choose, W.PresentOneIn)).ToArray();
+            var present = kinds.Where(_ => !OneIn(choose, W.AbsentOneIn)).ToArray();
             if (present.Count(ActorKinds.ChangesState) >= W.MinStateChangers)
             {
                 return host with { Actors = Actors(profile, host, present, choose) };

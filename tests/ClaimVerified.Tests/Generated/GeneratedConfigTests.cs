@@ -46,14 +46,15 @@ public sealed class GeneratedConfigTests
     [InlineData("xen-4.3")]
     [InlineData("xen-4.22")]
     [InlineData("reference")]
-    public void Swarm_each_applicable_kind_is_in_about_half_of_the_configurations(string name)
+    public void Swarm_each_applicable_kind_is_in_about_three_quarters_of_the_configurations_and_out_of_the_rest(string name)
     {
         var profile = Catalogue.Get(name);
         var configs = DrawMany(profile, 100);
         foreach (var kind in ActorKinds.Swarm(profile))
         {
+            // In with 1 - 1/AbsentOneIn; never in all of them, so that what a kind hides is found without it.
             var share = configs.Count(c => c.Actors.Any(a => a.Kind == kind)) / (double)configs.Length;
-            Assert.InRange(share, 0.35, 0.8);
+            Assert.InRange(share, 0.6, 0.9);
         }
     }
 
