@@ -100,8 +100,11 @@ public static class Attributor
     /// <param name="table">The known fixes (default: <see cref="FindingFixes.All"/>; tests pass fewer to see "new").</param>
     /// <param name="calibrationBudget">Schedules the unfixed configuration gets to meet the property again before a fix
     /// is explored (tests pass fewer to see "inconclusive").</param>
+    /// <param name="retryCalibration">Whether a calibration that missed is made again with <see cref="CalibrationRetryFactor"/>
+    /// times the schedules before "inconclusive" (false: the main job's quick look, which says so instead).</param>
     public static Attributed Attribute(
-        Profile profile, Scenario scenario, MetViolation violation, IReadOnlyList<FindingFix>? table = null, uint calibrationBudget = CalibrationBudget)
+        Profile profile, Scenario scenario, MetViolation violation, IReadOnlyList<FindingFix>? table = null, uint calibrationBudget = CalibrationBudget,
+        bool retryCalibration = true)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(scenario);
@@ -121,6 +124,11 @@ public static class Attributor
         if (!attributed.IsInconclusive || retry <= calibrationBudget)
         {
             return attributed;
+        }
+
+        if (!retryCalibration)
+        {
+            return attributed with { Why = $"{attributed.Why} (not calibrated again with {retry} schedules: a quick look; a run at the manifest's budget does)" };
         }
 
         var again = AttributeCalibrated(profile, scenario, violation, table, retry);

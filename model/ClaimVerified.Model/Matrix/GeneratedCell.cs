@@ -51,7 +51,8 @@ public static class GeneratedCell
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(chunk);
         var stopwatch = Stopwatch.StartNew();
-        var (whole, distinct) = Meet(profile, scenario, new ExplorationOptions(chunk.Schedules, options.Strategy, chunk.Seed), options.CalibrationBudget);
+        var (whole, distinct) = Meet(profile, scenario, new ExplorationOptions(chunk.Schedules, options.Strategy, chunk.Seed), options.CalibrationBudget,
+            options.RetryCalibration);
         var root = SeedChunk.TracesRoot(options.TracesRoot, profile, scenario, chunk.Index);
         var examples = new Dictionary<(string, string), Counterexample>();
         var met = new List<ChunkFinding>();
@@ -110,7 +111,8 @@ public static class GeneratedCell
 
         var met = distinct.Select(d => new MetFinding(d.First.Found.Property, d.First.Found.Label, d.First.Found.FirstSchedule, d.Count, d.First.Found.Why))
             .ToArray();
-        var judged = row?.JudgeFindings([.. distinct.Select(d => (d.First.Found.Label, d.First.Found.Findings, d.First.Found.Property))], schedules) ?? Judged.NoExpectation;
+        var judged = row?.JudgeFindings([.. distinct.Select(d => (d.First.Found.Label, d.First.Found.Findings, d.First.Found.Property))], schedules,
+            options.RetryCalibration ? null : [Attributed.Inconclusive]) ?? Judged.NoExpectation;
         var verdict = met.Length == 0 ? "holds" : "violates " + string.Join(", ", met.Select(f => $"{f.Property} ({f.Label})"));
         var notYet = (row?.Findings ?? []).Where(f => met.All(m => m.Label != f)).ToArray();
         if (row is not null && schedules < row.Budget && notYet.Length > 0)
@@ -208,12 +210,12 @@ public static class GeneratedCell
     /// (property, finding) in the order they were met, with how often each was met.
     /// </summary>
     public static (WholeBudgetResult Whole, IReadOnlyList<(MetViolation Violation, Attributed Attributed, MetFinding Met)> Distinct) Meet(
-        Profile profile, Scenario scenario, ExplorationOptions options, uint calibrationBudget = Attributor.CalibrationBudget)
+        Profile profile, Scenario scenario, ExplorationOptions options, uint calibrationBudget = Attributor.CalibrationBudget, bool retryCalibration = true)
     {
         var whole = WholeBudget.Explore(profile, scenario, options);
         var met = whole.Violations
             .Select((v, i) => (Violation: v, Attributed: whole.Violations.Take(i).Count(o => o.Property == v.Property) < MaxAttributedPerProperty
-                ? Attributor.Attribute(profile, scenario, v, calibrationBudget: calibrationBudget)
+                ? Attributor.Attribute(profile, scenario, v, calibrationBudget: calibrationBudget, retryCalibration: retryCalibration)
                 : NotAttributed))
             .ToArray();
         var distinct = met.GroupBy(m => (m.Violation.Property, m.Attributed.Label))

@@ -84,7 +84,7 @@ public static class ExploreCommand
             if (parsed.GetValue(scenarios) is not { Length: > 0 } && parsed.GetValue(iterations) is null && parsed.GetValue(config) is null)
             {
                 // The main job: the staged cells at their budgets, the drawn families at a smaller one (README).
-                options = options with { DrawnBudget = MatrixOptions.MainJobDrawnBudget };
+                options = options with { DrawnBudget = MatrixOptions.MainJobDrawnBudget, RetryCalibration = false };
             }
 
             if (parsed.GetValue(config) is { } configPath)
@@ -267,7 +267,8 @@ public static class ExploreCommand
         if (options.DrawnBudget is { } drawn)
         {
             output.WriteLine($"The drawn scenarios (generated, random-ops) ran at {drawn} schedules a cell, below the manifest's: a finding "
-                + "they have not met yet is not counted against them. Their full budget: explore --scenario generated --scenario random-ops.");
+                + "they have not met yet, or could not attribute without calibrating again (inconclusive), is not counted against them. "
+                + "Their full budget: explore --scenario generated --scenario random-ops.");
         }
         output.WriteLine($"Report: {markdownPath} and {htmlPath}; traces under {options.TracesRoot}");
         return result.ExitCode;

@@ -237,6 +237,11 @@ public sealed class AttributionTests
         Assert.Contains($"calibrated again with {short1 * Attributor.CalibrationRetryFactor} schedules: {short1} had not met", retried.Why,
             StringComparison.Ordinal);
 
+        // The main job's quick look does not calibrate again: the same violation stays inconclusive, and says why.
+        var quick = Attributor.Attribute(profile, scenario, violation, table, calibrationBudget: short1, retryCalibration: false);
+        Assert.True(quick.IsInconclusive, quick.Label);
+        Assert.Contains($"not calibrated again with {short1 * Attributor.CalibrationRetryFactor} schedules", quick.Why, StringComparison.Ordinal);
+
         // Negative space: a calibration that meets it at once is not retried, and one of no schedules has nothing to retry.
         Assert.DoesNotContain("calibrated again", Attributor.Attribute(profile, scenario, violation, table).Why, StringComparison.Ordinal);
         Assert.True(Attributor.Attribute(profile, scenario, violation, table, calibrationBudget: 0).IsInconclusive);

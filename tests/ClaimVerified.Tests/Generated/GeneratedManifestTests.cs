@@ -115,4 +115,22 @@ public sealed class FindingsJudgementTests
         Assert.Equal(Judgement.UnexpectedViolation, newOne.Judgement);
         Assert.Contains("met new [claims-backed], which the manifest does not expect", newOne.Deviation, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_attribution_a_quick_look_left_unsettled_is_no_contradiction_below_the_budget_and_one_at_it()
+    {
+        // The main job calibrates once (MatrixOptions.RetryCalibration false): an in-flight claim met by luck at its
+        // second schedule stays "inconclusive" there, which says only that the quick look did not settle it.
+        var inconclusive = (ClaimVerified.Model.Attribution.Attributed.Inconclusive, (IReadOnlyList<string>)[], "expiry");
+        string[] unsettled = [ClaimVerified.Model.Attribution.Attributed.Inconclusive];
+        Assert.Equal(Judgement.AsExpected, Row.JudgeFindings([Alone("max-pages-ignores-claim"), inconclusive], 50, unsettled).Judgement);
+        // Negative space: a run that did not ask for it, or a run at the row's budget, counts it as unexpected.
+        Assert.Equal(Judgement.UnexpectedViolation, Row.JudgeFindings([inconclusive], 50).Judgement);
+        var atBudget = Row.JudgeFindings([Alone("max-pages-ignores-claim"), Alone("unlocked-dying-check"), inconclusive], 200, unsettled);
+        Assert.Equal(Judgement.UnexpectedViolation, atBudget.Judgement);
+        Assert.Contains("met inconclusive [expiry]", atBudget.Deviation, StringComparison.Ordinal);
+        // Only the labels named are passed over: a new violation below the budget still differs.
+        Assert.Equal(Judgement.UnexpectedViolation,
+            Row.JudgeFindings([(ClaimVerified.Model.Attribution.Attributed.New, [], "claims-backed")], 50, unsettled).Judgement);
+    }
 }
