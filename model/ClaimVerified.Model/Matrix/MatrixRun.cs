@@ -15,8 +15,6 @@ namespace ClaimVerified.Model.Matrix;
 /// <param name="ChunkSize">Schedules per chunk of a drawn cell's seed space (<see cref="SeedChunk"/>): the unit a shard takes.</param>
 /// <param name="CalibrationBudget">Schedules an attribution gives the unfixed configuration to meet a property again
 /// (<see cref="Attribution.Attributor.CalibrationBudget"/> unless a user raises it to attribute an inconclusive violation).</param>
-/// <param name="RetryCalibration">Whether an attribution whose calibration missed calibrates again, longer, before it says
-/// "inconclusive" (false in the main job: <see cref="MainJobDrawnBudget"/>).</param>
 public sealed record MatrixOptions(
     IReadOnlyList<Profile> Profiles,
     IReadOnlyList<Scenario> Scenarios,
@@ -29,9 +27,14 @@ public sealed record MatrixOptions(
     bool Shrink = false,
     uint? DrawnBudget = null,
     uint ChunkSize = SeedChunk.DefaultSize,
-    uint CalibrationBudget = Attribution.Attributor.CalibrationBudget,
-    bool RetryCalibration = true)
+    uint CalibrationBudget = Attribution.Attributor.CalibrationBudget)
 {
+    /// <summary>
+    /// Whether an attribution whose calibration missed calibrates again, longer, before it says "inconclusive": not in a
+    /// run that gives the drawn scenarios a budget of their own (the main job's quick look, <see cref="MainJobDrawnBudget"/>).
+    /// </summary>
+    public bool RetryCalibration => DrawnBudget is null;
+
     /// <summary>
     /// The budget the main job (explore with no scenario and no --iterations) gives each cell of a drawn scenario, below
     /// the manifest's: what it meets is judged as in CI, what it has not met yet is not counted against it. Its

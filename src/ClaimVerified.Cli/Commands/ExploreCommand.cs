@@ -84,7 +84,7 @@ public static class ExploreCommand
             if (parsed.GetValue(scenarios) is not { Length: > 0 } && parsed.GetValue(iterations) is null && parsed.GetValue(config) is null)
             {
                 // The main job: the staged cells at their budgets, the drawn families at a smaller one (README).
-                options = options with { DrawnBudget = MatrixOptions.MainJobDrawnBudget, RetryCalibration = false };
+                options = options with { DrawnBudget = MatrixOptions.MainJobDrawnBudget };
             }
 
             if (parsed.GetValue(config) is { } configPath)
