@@ -100,9 +100,9 @@ public static class GeneratedCell
         {
             var chunkRoot = SeedChunk.TracesRoot(options.TracesRoot, profile, scenario, d.First.Chunk);
             var folder = Rebase(d.First.Found.TraceFolder, chunkRoot);
-            return d.First.Chunk == 0 || folder is null || options.Shard is not null ? folder : MoveOutOfStaging(folder, chunkRoot, options.TracesRoot);
+            return d.First.Chunk == 0 || folder is null || options.IsPart ? folder : MoveOutOfStaging(folder, chunkRoot, options.TracesRoot);
         }).ToArray();
-        if (options.Shard is null && Directory.Exists(stagingRoot))
+        if (!options.IsPart && Directory.Exists(stagingRoot))
         {
             Directory.Delete(stagingRoot, recursive: true);
             DeleteIfEmpty(Path.GetDirectoryName(stagingRoot)!);

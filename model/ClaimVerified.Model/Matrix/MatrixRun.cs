@@ -27,8 +27,15 @@ public sealed record MatrixOptions(
     bool Shrink = false,
     uint? DrawnBudget = null,
     uint ChunkSize = SeedChunk.DefaultSize,
-    uint CalibrationBudget = Attribution.Attributor.CalibrationBudget)
+    uint CalibrationBudget = Attribution.Attributor.CalibrationBudget,
+    UnitQueue? Queue = null)
 {
+    /// <summary>
+    /// Whether this run explores part of the matrix for a merge elsewhere (a <see cref="Shard"/>, or the units it takes
+    /// from a <see cref="Queue"/>): it reports its drawn chunks, and leaves their staged trace folders to the merge.
+    /// </summary>
+    public bool IsPart => Shard is not null || Queue is not null;
+
     /// <summary>
     /// Whether an attribution whose calibration missed calibrates again, longer, before it says "inconclusive": not in a
     /// run that gives the drawn scenarios a budget of their own (the main job's quick look, <see cref="MainJobDrawnBudget"/>).
@@ -121,9 +128,9 @@ public static class MatrixRun
         var timelines = new List<Timeline>();
         var chunkReports = new List<ChunkReport>();
         var stopwatch = Stopwatch.StartNew();
-        foreach (var cell in options.Units(manifest).GroupBy(unit => (unit.Profile, unit.Scenario)))
+        foreach (var cell in Batches(options, manifest))
         {
-            var (profile, scenario) = cell.Key;
+            var (profile, scenario) = (cell[0].Profile, cell[0].Scenario);
             if (scenario.Configure is null)
             {
                 starting?.Invoke($"{profile.Name} x {scenario.Name}");
@@ -150,6 +157,15 @@ public static class MatrixRun
 
         return new MatrixResult(cells, timelines, stopwatch.Elapsed, chunkReports);
     }
+
+    /// <summary>
+    /// The units this run explores, a cell's together: its slice of the matrix, or (from a queue) each unit as it is
+    /// taken, alone, since the next one may go to another process.
+    /// </summary>
+    private static IEnumerable<IReadOnlyList<WorkUnit>> Batches(MatrixOptions options, ExpectedResults manifest) =>
+        options.Queue is { } queue
+            ? queue.Take(options.AllUnits(manifest)).Select(unit => (IReadOnlyList<WorkUnit>)[unit])
+            : options.Units(manifest).GroupBy(unit => (unit.Profile, unit.Scenario)).Select(cell => (IReadOnlyList<WorkUnit>)[.. cell]);
 
     /// <summary>One cell: explore, find the shortest counterexample if there is one, judge, write its trace folder.</summary>
     public static (CellReport Cell, Counterexample? Example) ExploreCell(

@@ -36,6 +36,15 @@ public static class ExploreCommand
         {
             Description = "Explore the cells in N child processes, merged in cell order (default: the machine's cores)",
         };
+        var queue = new Option<string?>("--queue")
+        {
+            Description = "Take units (staged cells, chunks of drawn ones) from a queue folder shared with other explore processes, "
+                + "each the next none has taken (what --jobs gives its children); report them as a shard does",
+        };
+        var cpu = new Option<int?>("--cpu")
+        {
+            Description = "Run this process on one CPU only (Linux; one process: what --jobs gives each child where there are as many CPUs as jobs)",
+        };
         var chunkSize = new Option<uint>("--chunk-size")
         {
             Description = "Schedules per chunk of a drawn cell's seed space, the unit a shard or job takes (the same chunks give the same result)",
@@ -59,7 +68,7 @@ public static class ExploreCommand
         var json = ListCommands.JsonOption();
         var command = new Command("explore", "Explore the claim designs: profile x scenario, with counterexamples and a report")
         {
-            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, jobs, chunkSize, shrink, calibration, merge, json,
+            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, queue, jobs, cpu, chunkSize, shrink, calibration, merge, json,
         };
         command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
@@ -97,20 +106,30 @@ public static class ExploreCommand
                 options = options with { Shard = Shard.Parse(shardText, out var problem) ?? throw new UsageException(problem!, "for example --shard 0/2") };
             }
 
+            if (parsed.GetValue(queue) is { } queueFolder)
+            {
+                if (options.Shard is not null || !Directory.Exists(queueFolder))
+                {
+                    throw new UsageException($"--queue takes a folder that exists and no --shard: '{queueFolder}'", "give the queue folder the other processes use");
+                }
+
+                options = options with { Queue = new UnitQueue(queueFolder) };
+            }
+
             if (parsed.GetValue(merge) is { Length: > 0 } files)
             {
-                if (options.Shard is not null || parsed.GetValue(jobs) is > 1)
+                if (options.IsPart || parsed.GetValue(jobs) is > 1)
                 {
-                    throw new UsageException("--merge explores nothing: it takes no --shard or --jobs", "give the shard reports and the options the shards ran with");
+                    throw new UsageException("--merge explores nothing: it takes no --shard, --queue or --jobs", "give the shard reports and the options the shards ran with");
                 }
 
                 return Report(ExploreJobs.MergeFiles(options, files), options, parsed.GetValue(outDir)!, parsed.GetValue(json), output);
             }
 
-            if (options.Shard is null)
+            if (!options.IsPart)
             {
-                // An interrupted run leaves its drawn cells' chunk staging behind; a whole run (not a shard, whose
-                // siblings may be writing there, and not a merge, which reads it) starts without it.
+                // An interrupted run leaves its drawn cells' chunk staging behind; a whole run (not a shard or a queue's
+                // process, whose siblings may be writing there, and not a merge, which reads it) starts without it.
                 var staging = Path.Combine(options.TracesRoot, Model.Matrix.SeedChunk.StagingFolder);
                 if (Directory.Exists(staging))
                 {
@@ -118,10 +137,16 @@ public static class ExploreCommand
                 }
             }
 
-            var jobCount = parsed.GetValue(jobs) ?? ExploreJobs.DefaultJobs();
-            if (jobCount is < 1 or > ExploreJobs.MaxJobs || (jobCount > 1 && options.Shard is not null))
+            var jobCount = parsed.GetValue(jobs) ?? (!options.IsPart && parsed.GetValue(cpu) is null ? ExploreJobs.DefaultJobs() : 1);
+            if (jobCount is < 1 or > ExploreJobs.MaxJobs || (jobCount > 1 && (options.IsPart || parsed.GetValue(cpu) is not null)))
             {
-                throw new UsageException($"--jobs takes 1..{ExploreJobs.MaxJobs}, and a --shard runs in one process", "give --jobs 1 with --shard");
+                throw new UsageException($"--jobs takes 1..{ExploreJobs.MaxJobs}, and a --shard, a --queue or a --cpu runs in one process",
+                    "give --jobs 1 with --shard, --queue or --cpu");
+            }
+
+            if (parsed.GetValue(cpu) is { } core)
+            {
+                CorePinning.PinSelf(core);
             }
 
             var units = options.Units(ExpectedResults.Load()).Count;
@@ -215,7 +240,7 @@ public static class ExploreCommand
         var arguments = new List<string> { "explore" };
         for (var i = 0; i < tokens.Count; i++)
         {
-            if (tokens[i] is "--jobs" or "--out" or "--traces")
+            if (tokens[i] is "--jobs" or "--out" or "--traces" or "--cpu" or "--queue")
             {
                 i++;
             }
@@ -251,7 +276,7 @@ public static class ExploreCommand
             {
                 cells = result.Cells,
                 shard = options.Shard?.ToString(),
-                chunks = options.Shard is null ? null : result.Chunks,
+                chunks = options.IsPart ? result.Chunks : null,
                 report = new { markdown = markdownPath, html = htmlPath },
                 seconds = result.Elapsed.TotalSeconds,
                 exitCode = result.ExitCode,

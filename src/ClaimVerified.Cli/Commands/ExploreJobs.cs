@@ -7,10 +7,12 @@ using ClaimVerified.Model.Traces;
 namespace ClaimVerified.Cli.Commands;
 
 /// <summary>
-/// explore --jobs N: the matrix's units of work (staged cells, chunks of drawn cells) split into N shards
-/// (<see cref="Shard"/>), each explored by a child claimverify process (explore --shard i/N --json), merged back in cell
-/// and chunk order. A unit's result depends only on its own options, so the merged matrix, its traces and its exit code
-/// are the same whatever N; only the time differs.
+/// explore --jobs N: the matrix's units of work (staged cells, chunks of drawn cells) explored by N child claimverify
+/// processes (explore --queue FOLDER --json), each taking the next unit none has taken (<see cref="UnitQueue"/>), each
+/// on a CPU of its own where there are enough (<see cref="CorePinning"/>), merged back in cell and chunk order. A unit's
+/// result depends only on its own options, so the merged matrix, its traces and its exit code are the same whatever N
+/// and whichever child took which unit; only the time differs. Fixed slices of the units (explore --shard i/n) are for
+/// runs spread over machines and merged with explore --merge.
 /// </summary>
 public static class ExploreJobs
 {
@@ -21,21 +23,35 @@ public static class ExploreJobs
     public static int DefaultJobs() =>
         System.Reflection.Assembly.GetEntryAssembly() == typeof(ExploreJobs).Assembly ? Math.Min(Environment.ProcessorCount, MaxJobs) : 1;
 
-    /// <summary>Runs the shards as child processes with <paramref name="childArguments"/> plus each one's --shard and --out.</summary>
+    /// <summary>Runs the children with <paramref name="childArguments"/> plus the queue and each one's --out and --cpu.</summary>
     public static MatrixResult Run(MatrixOptions options, int jobs, IReadOnlyList<string> childArguments, string outDir)
     {
         ArgumentNullException.ThrowIfNull(options);
         var stopwatch = Stopwatch.StartNew();
-        var children = Enumerable.Range(0, jobs).Select(index => Start(childArguments, new Shard(index, jobs), outDir)).ToArray();
+        // Each child on a CPU of its own where there are enough (CorePinning says why); else the kernel places them.
+        var cpus = CorePinning.Allowed();
+        var queue = Path.Combine(outDir, QueueFolder);
+        if (Directory.Exists(queue))
+        {
+            Directory.Delete(queue, recursive: true);
+        }
+
+        Directory.CreateDirectory(queue);
+        var children = Enumerable.Range(0, jobs)
+            .Select(index => Start(childArguments, index, queue, outDir, cpus.Count >= jobs ? cpus[index] : null)).ToArray();
         var outputs = new List<ShardOutput>();
-        foreach (var (process, shard) in children)
+        foreach (var (process, index) in children)
         {
             var text = process.StandardOutput.ReadToEnd();
             var problem = process.StandardError.ReadToEnd();
             process.WaitForExit();
-            outputs.Add(new ShardOutput($"shard {shard}", text, problem, process.ExitCode));
+            outputs.Add(new ShardOutput($"job {index}", text, problem, process.ExitCode));
             process.Dispose();
+            // The child's own report is of the units it happened to take; the merged one is the run's.
+            Directory.Delete(Path.Combine(outDir, $"job-{index}"), recursive: true);
         }
+
+        Directory.Delete(queue, recursive: true);
 
         return Merge(options, outputs, stopwatch);
     }
@@ -101,7 +117,7 @@ public static class ExploreJobs
         return new MatrixResult(merged, timelines, stopwatch.Elapsed);
     }
 
-    /// <summary>One shard's report: where it came from (for messages), its stdout and stderr, and its exit code.</summary>
+    /// <summary>One child's or shard's report: where it came from (for messages), its stdout and stderr, and its exit code.</summary>
     private sealed record ShardOutput(string Label, string Text, string Problem, int ExitCode);
 
     private static Shard ShardOf(ShardOutput output)
@@ -123,7 +139,10 @@ public static class ExploreJobs
         throw new UsageException($"{output.Label} is not the report of a shard (explore --shard i/n --json)", "give the JSON each shard printed");
     }
 
-    private static (Process Process, Shard Shard) Start(IReadOnlyList<string> arguments, Shard shard, string outDir)
+    /// <summary>The folder under the output folder where the children of one run take their units (<see cref="UnitQueue"/>).</summary>
+    public const string QueueFolder = ".queue";
+
+    private static (Process Process, int Index) Start(IReadOnlyList<string> arguments, int index, string queue, string outDir, int? cpu)
     {
         var host = Environment.ProcessPath ?? "dotnet";
         var start = new ProcessStartInfo(host)
@@ -142,12 +161,18 @@ public static class ExploreJobs
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var argument in new[] { "--shard", shard.ToString(), "--jobs", "1", "--json", "--out", Path.Combine(outDir, $"shard-{shard.Index}") })
+        foreach (var argument in new[] { "--queue", queue, "--jobs", "1", "--json", "--out", Path.Combine(outDir, $"job-{index}") })
         {
             start.ArgumentList.Add(argument);
         }
 
-        return (Process.Start(start) ?? throw new UsageException($"cannot start {host} for shard {shard}", "run claimverify from its build output"), shard);
+        if (cpu is { } core)
+        {
+            start.ArgumentList.Add("--cpu");
+            start.ArgumentList.Add(core.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return (Process.Start(start) ?? throw new UsageException($"cannot start {host} for job {index}", "run claimverify from its build output"), index);
     }
 
     private static (IReadOnlyList<CellReport> Cells, IReadOnlyList<ChunkReport> Chunks) Parse(ShardOutput output)
@@ -168,6 +193,6 @@ public static class ExploreJobs
             // Falls through to the error below: a child that printed no report failed before it could explore.
         }
 
-        throw new UsageException($"{output.Label} failed (exit {output.ExitCode}): {(output.Problem + " " + output.Text).Trim()}", "run that shard alone with --shard to see why");
+        throw new UsageException($"{output.Label} failed (exit {output.ExitCode}): {(output.Problem + " " + output.Text).Trim()}", "run that part alone (explore --shard i/n --jobs 1) to see why");
     }
 }

@@ -4,7 +4,10 @@ using ClaimVerified.Model.Matrix;
 
 namespace ClaimVerified.Tests.Cli;
 
-/// <summary>explore --shard and --jobs: slices of the cells, child processes, one merged matrix whatever the count.</summary>
+/// <summary>
+/// explore --shard, --queue, --cpu and --jobs: slices of the cells, units taken from a queue, child processes each on a
+/// CPU of its own, one merged matrix whatever the count.
+/// </summary>
 public sealed class JobsCommandTests() : CliTestBase("jobs")
 {
     private static readonly string[] Cells = ["--profile", "xen-4.22", "--profile", "reference", "--scenario", "offline", "--scenario", "kill-during-claim", "--attempts", "1"];
@@ -71,6 +74,75 @@ public sealed class JobsCommandTests() : CliTestBase("jobs")
         using var json = JsonDocument.Parse(output);
         var cells = json.RootElement.GetProperty("cells").EnumerateArray().Select(c => $"{c.GetProperty("profile").GetString()} x {c.GetProperty("scenario").GetString()}");
         Assert.Equal(["reference x offline", "reference x kill-during-claim"], cells);
+    }
+
+    [Fact]
+    public void A_process_given_a_queue_explores_only_the_units_no_other_took_and_leaves_none_untaken()
+    {
+        var queue = Path.Combine(Scratch, "queue");
+        Directory.CreateDirectory(queue);
+        // Another process took the first unit offered (Cells are four staged cells, offered in matrix order).
+        File.WriteAllText(Path.Combine(queue, "0"), "");
+        Assert.Equal(["reference x offline", "xen-4.22 x kill-during-claim", "reference x kill-during-claim"], Taken(queue, "q1"));
+        Assert.Equal(["0", "1", "2", "3"], Directory.GetFiles(queue).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // A process that comes to the same queue later finds every unit taken, and explores nothing.
+        Assert.Empty(Taken(queue, "q2"));
+    }
+
+    private string[] Taken(string queue, string name)
+    {
+        var (exit, output, error) = Run(["explore", .. Cells, "--queue", queue, "--out", Path.Combine(Scratch, name), "--json"]);
+        Assert.True(exit == ExitCode.AsExpected, output + error);
+        using var json = JsonDocument.Parse(output);
+        return [.. json.RootElement.GetProperty("cells").EnumerateArray().Select(c => $"{c.GetProperty("profile").GetString()} x {c.GetProperty("scenario").GetString()}")];
+    }
+
+    [Fact]
+    public void A_queue_offers_the_drawn_chunks_first_then_the_staged_cells_in_matrix_order()
+    {
+        var generated = ClaimVerified.Model.Scenarios.ScenarioCatalogue.Get("generated");
+        var offline = ClaimVerified.Model.Scenarios.ScenarioCatalogue.Get("offline");
+        var chunks = SeedChunk.Of(20, 10, 17);
+        var profile = ClaimVerified.Profiles.Catalogue.Reference;
+        WorkUnit[] units = [new(profile, offline, null), new(profile, generated, chunks[0]), new(profile, offline, null), new(profile, generated, chunks[1])];
+        Assert.Equal([1, 3, 0, 2], UnitQueue.Order(units));
+    }
+
+    [SkippableFact]
+    public void A_process_pinned_to_a_cpu_explores_with_every_thread_on_it()
+    {
+        Skip.IfNot(ClaimVerified.Cli.Commands.CorePinning.Supported, "pinning to a CPU is Linux only");
+        // In a child: pinning this test host would hold every other test to one CPU. The child checks each of its
+        // threads as the kernel reports it after pinning, and fails otherwise.
+        var cpu = ClaimVerified.Cli.Commands.CorePinning.Allowed()[^1].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var child = ChildProcess.Run("dotnet", [typeof(ClaimVerified.Cli.Commands.ExploreJobs).Assembly.Location, "explore", .. Cells, "--cpu", cpu,
+            "--out", Path.Combine(Scratch, "pinned"), "--json"], TimeSpan.FromMinutes(5));
+        Assert.True(child.ExitCode == ExitCode.AsExpected, child.Output);
+        Assert.Equal(4, JsonDocument.Parse(child.Stdout).RootElement.GetProperty("cells").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("--cpu", "4096")]
+    [InlineData("--queue", "/nonexistent/queue")]
+    public void A_cpu_this_process_may_not_use_and_a_queue_folder_that_is_not_there_are_usage_errors(string option, string value)
+    {
+        var (exit, output, error) = Run(["explore", .. Cells, option, value, "--out", Scratch]);
+        Assert.Equal(ExitCode.Usage, exit);
+        Assert.Contains(option, output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--queue", "--shard", "0/2")]
+    [InlineData("--queue", "--jobs", "2")]
+    [InlineData("--cpu", "--jobs", "2")]
+    public void A_queue_or_a_cpu_is_for_one_process(string option, string other, string value)
+    {
+        Directory.CreateDirectory(Scratch);
+        var (exit, output, error) = Run(["explore", .. Cells, option, option == "--queue" ? Scratch : "0", other, value, "--out", Scratch]);
+        Assert.Equal(ExitCode.Usage, exit);
+        Assert.Contains(option, output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
     }
 
     [Theory]
