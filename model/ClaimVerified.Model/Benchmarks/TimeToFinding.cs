@@ -17,8 +17,14 @@ public sealed record TimeToFindingOptions
     /// <summary>Drawn scenarios (empty: generated).</summary>
     public IReadOnlyList<string> Scenarios { get; init; } = [];
 
-    /// <summary>Seeds per cell: <see cref="CheckerPower.SeedFor"/> k, k = 0 .. Seeds-1 (k = 0 is the manifest's 17).</summary>
+    /// <summary>Seeds per cell: <see cref="CheckerPower.SeedFor"/> k, k = FirstSeed .. FirstSeed+Seeds-1 (k = 0 is the manifest's 17).</summary>
     public int Seeds { get; init; } = 20;
+
+    /// <summary>
+    /// The first seed's k: a table's later seeds measured apart from its first ones (each seed's figures depend on the
+    /// seed alone, so they add up to what one run over all of them gives).
+    /// </summary>
+    public int FirstSeed { get; init; }
 
     /// <summary>A limit on everything: a seed's run stops after this many schedules, met or not.</summary>
     public uint Cap { get; init; } = 4000;
@@ -84,7 +90,7 @@ public static class TimeToFinding
     public static IReadOnlyList<TimeToFindingRow> Measure(TimeToFindingOptions options, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Seeds < 1 || options.Cap < 1 || options.MaxAttributions < 1)
+        if (options.Seeds < 1 || options.FirstSeed < 0 || options.Cap < 1 || options.MaxAttributions < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "at least one seed, one schedule and one attribution");
         }
@@ -103,7 +109,7 @@ public static class TimeToFinding
                     + "attribution limit or set of expected findings; each is measured again");
             }
 
-            var perSeed = Enumerable.Range(0, options.Seeds).Select(k =>
+            var perSeed = Enumerable.Range(options.FirstSeed, options.Seeds).Select(k =>
             {
                 // A cell can take many minutes (each violation is attributed by exploring its fixes): say how each
                 // seed went as it ends, so a long run shows its progress, and keep it in the ledger, so a stopped one

@@ -172,16 +172,22 @@ public static class BenchCommand
             Description = "Keep each measured seed in this file (one JSON line) as it ends, and reuse the seeds it holds that this build measured "
                 + "with the same cap and expected findings: a stopped run resumes",
         };
+        var firstSeed = new Option<int>("--first-seed")
+        {
+            Description = "The first seed's number (1: the manifest's 17): measure a table's later seeds apart from its first ones",
+            DefaultValueFactory = _ => 1,
+        };
+        var cpu = new Option<int?>("--cpu") { Description = "Run on one CPU only (Linux): two benches on two cores each on its own" };
         var outFile = Out();
         var command = new Command("findings", "Schedules to first meet each finding a drawn row of the manifest expects: median and worst over seeds")
         {
-            profiles, scenarios, seeds, cap, findings, ledger, outFile,
+            profiles, scenarios, seeds, firstSeed, cap, findings, ledger, cpu, outFile,
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
-            if (parsed.GetValue(seeds) is < 1 or > 1000 || parsed.GetValue(cap) is 0 or > ExplorationOptions.MaxIterations)
+            if (parsed.GetValue(seeds) is < 1 or > 1000 || parsed.GetValue(firstSeed) is < 1 or > 1000 || parsed.GetValue(cap) is 0 or > ExplorationOptions.MaxIterations)
             {
-                throw new UsageException($"--seeds must be 1..1000 and --cap 1..{ExplorationOptions.MaxIterations}", "give smaller numbers");
+                throw new UsageException($"--seeds and --first-seed must be 1..1000 and --cap 1..{ExplorationOptions.MaxIterations}", "give smaller numbers");
             }
 
             var (profileNames, scenarioNames) = Selection(parsed, profiles, scenarios);
@@ -192,11 +198,17 @@ public static class BenchCommand
 
             var asked = Names.Findings(parsed.GetValue(findings));
             var kept = OpenLedger(parsed.GetValue(ledger));
+            if (parsed.GetValue(cpu) is { } core)
+            {
+                CorePinning.PinSelf(core);
+            }
+
             var rows = TimeToFinding.Measure(new TimeToFindingOptions
             {
                 Profiles = profileNames,
                 Scenarios = scenarioNames,
                 Seeds = parsed.GetValue(seeds),
+                FirstSeed = parsed.GetValue(firstSeed) - 1,
                 Cap = parsed.GetValue(cap),
                 Findings = asked,
                 Ledger = kept,
