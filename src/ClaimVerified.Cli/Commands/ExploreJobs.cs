@@ -47,8 +47,13 @@ public static class ExploreJobs
             process.WaitForExit();
             outputs.Add(new ShardOutput($"job {index}", text, problem, process.ExitCode));
             process.Dispose();
-            // The child's own report is of the units it happened to take; the merged one is the run's.
-            Directory.Delete(Path.Combine(outDir, $"job-{index}"), recursive: true);
+            // The child's own report is of the units it happened to take; the merged one is the run's. (A child that
+            // failed before it wrote one has no folder; its output says why, below.)
+            var childOut = Path.Combine(outDir, $"job-{index}");
+            if (Directory.Exists(childOut))
+            {
+                Directory.Delete(childOut, recursive: true);
+            }
         }
 
         Directory.Delete(queue, recursive: true);
