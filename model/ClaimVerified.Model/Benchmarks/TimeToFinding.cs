@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using ClaimVerified.Model.Attribution;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
@@ -66,17 +67,39 @@ public enum Expectation
 
 /// <summary>
 /// One (profile, drawn scenario, finding) the manifest expects: the schedule at which each seed's run first met it
-/// (null: not within the cap or the attribution limit), and the median and worst of those.
+/// (null: not within the cap or the attribution limit), and the median and worst of those (a seed that did not meet it
+/// counted as never). <paramref name="StoppedAt"/>, per seed: the schedule at which a seed that did not meet it stopped
+/// at the attribution limit, short of the cap (null: it met it, or explored up to the cap without); such a seed is
+/// unmeasured past that schedule, not a miss of the cap, so it can leave the targets unknown rather than missed.
 /// </summary>
 public sealed record TimeToFindingRow(string Profile, string Scenario, string Finding, Expectation Expectation, IReadOnlyList<int?> FirstMet,
-    double? Median, int? Worst, uint Cap)
+    double? Median, int? Worst, uint Cap, IReadOnlyList<int?>? StoppedAt = null)
 {
     /// <summary>Item 7's targets: a median of at most 100 schedules and a worst of at most 2,000.</summary>
     public const int MedianTarget = 100;
 
     public const int WorstTarget = 2000;
 
+    /// <summary>Met: every seed counted as never where it did not meet it, and still within both.</summary>
     public bool MeetsTargets => Median is <= MedianTarget && Worst is <= WorstTarget;
+
+    /// <summary>Seeds that stopped at the attribution limit without meeting it.</summary>
+    public int LimitStops => StoppedAt?.Count(s => s is not null) ?? 0;
+
+    /// <summary>
+    /// The least each seed could have needed: what it met it at, the schedule after the one where it stopped at the
+    /// attribution limit, or never (null: it explored up to the cap without meeting it).
+    /// </summary>
+    private IEnumerable<int?> LeastPerSeed => FirstMet.Select((f, i) => f ?? (StoppedAt?[i] is { } at ? at + 1 : null));
+
+    /// <summary>The least the median could be, had each seed stopped at the limit met it at the next schedule.</summary>
+    public double? LeastMedian => CheckerPower.Median(LeastPerSeed.Select(f => (double?)f));
+
+    /// <summary>The least the worst could be (null: some seed explored up to the cap without meeting it).</summary>
+    public int? LeastWorst => LeastPerSeed.Any(f => f is null) ? null : LeastPerSeed.Max();
+
+    /// <summary>Missed whatever the seeds stopped at the limit would have shown: even at their least, a target is exceeded.</summary>
+    public bool MissesTargets => !(LeastMedian is <= MedianTarget && LeastWorst is <= WorstTarget);
 }
 
 /// <summary>
@@ -117,7 +140,7 @@ public static class TimeToFinding
                 if (options.Ledger?.Find(cell.Profile, cell.Scenario, k, options.Cap, options.MaxAttributions, described) is { } kept)
                 {
                     progress?.Invoke(SeedLine(cell, expected, kept.Seed, kept.FirstMet, $"{kept.Seconds:F0} s; {kept.Stop}; from the ledger"));
-                    return new Dictionary<string, int>(kept.FirstMet);
+                    return (Met: new Dictionary<string, int>(kept.FirstMet), kept.Stop);
                 }
 
                 var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -126,13 +149,14 @@ public static class TimeToFinding
                 options.Ledger?.Append(new LedgerSeed(Traces.Fingerprint.Current, cell.Profile, cell.Scenario, k, CheckerPower.SeedFor(k), options.Cap,
                     options.MaxAttributions, described, met, stop, seconds));
                 progress?.Invoke(SeedLine(cell, expected, CheckerPower.SeedFor(k), met, $"{seconds:F0} s; {stop}"));
-                return met;
+                return (Met: met, Stop: stop);
             }).ToArray();
             foreach (var (finding, expectation) in expected)
             {
-                var firsts = perSeed.Select(seed => seed.TryGetValue(finding, out var at) ? at : (int?)null).ToArray();
+                var firsts = perSeed.Select(seed => seed.Met.TryGetValue(finding, out var at) ? at : (int?)null).ToArray();
+                var stopped = perSeed.Select(seed => seed.Met.ContainsKey(finding) ? null : LimitStop(seed.Stop)).ToArray();
                 var row = new TimeToFindingRow(cell.Profile, cell.Scenario, finding, expectation, firsts,
-                    CheckerPower.Median(firsts.Select(f => (double?)f)), firsts.Any(f => f is null) ? null : firsts.Max(), options.Cap);
+                    CheckerPower.Median(firsts.Select(f => (double?)f)), firsts.Any(f => f is null) ? null : firsts.Max(), options.Cap, stopped);
                 rows.Add(row);
                 progress?.Invoke($"{row.Profile} x {row.Scenario} {finding}: median {Show(row.Median, row.Cap)}, worst {Show(row.Worst, row.Cap)}");
             }
@@ -233,9 +257,20 @@ public static class TimeToFinding
             return first.Count == expected.Count || attributions >= options.MaxAttributions;
         });
         var stop = first.Count == expected.Count ? $"every finding met by schedule {run.Schedules}"
-            : attributions >= options.MaxAttributions ? $"stopped at the attribution limit ({options.MaxAttributions}) at schedule {run.Schedules}"
+            : attributions >= options.MaxAttributions ? AtLimit(options.MaxAttributions, run.Schedules)
             : $"explored up to the cap ({run.Schedules} schedules)";
         return (first, stop);
+    }
+
+    /// <summary>How a seed says it stopped at the attribution limit (in its progress line and its ledger line).</summary>
+    private static string AtLimit(int limit, int schedule) =>
+        string.Create(CultureInfo.InvariantCulture, $"stopped at the attribution limit ({limit}) at schedule {schedule}");
+
+    /// <summary>The schedule at which a seed stopped at the attribution limit, read back from its stop (null: it did not).</summary>
+    internal static int? LimitStop(string stop)
+    {
+        var at = Regex.Match(stop ?? throw new ArgumentNullException(nameof(stop)), @"^stopped at the attribution limit \(\d+\) at schedule (\d+)$");
+        return at.Success ? int.Parse(at.Groups[1].Value, CultureInfo.InvariantCulture) : null;
     }
 
     /// <summary>Markdown: one row per (profile, finding), with the targets checked, then a summary.</summary>
@@ -244,9 +279,12 @@ public static class TimeToFinding
         ArgumentNullException.ThrowIfNull(rows);
         var text = new StringBuilder();
         var seeds = rows.Count == 0 ? 0 : rows[0].FirstMet.Count;
-        text.AppendLine(CultureInfo.InvariantCulture,
-            $"Schedules to first meet each expected finding, over {seeds} seeds (default strategy): median and worst; `>C` = not met "
-            + $"within the cap C (or the attribution limit) by that seed. Targets: median <= {TimeToFindingRow.MedianTarget}, worst <= {TimeToFindingRow.WorstTarget}.");
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"Schedules to first meet each expected finding, over {seeds} seeds (default strategy): median and worst; per seed, `-` = not ")
+            + "met within the cap, `>N` = the seed stopped at the attribution limit at schedule N without meeting it (not measured "
+            + string.Create(CultureInfo.InvariantCulture,
+                $"past N); `>C` = more than the cap C. Targets: median <= {TimeToFindingRow.MedianTarget}, worst <= {TimeToFindingRow.WorstTarget}; ")
+            + "*unknown* where only the seeds stopped at the limit could still bring the cell within them.");
         text.AppendLine();
         text.AppendLine("| profile | scenario | finding | met by | median | worst | targets | per seed |");
         text.AppendLine("|---|---|---|---:|---:|---:|---|---|");
@@ -260,14 +298,31 @@ public static class TimeToFinding
                 _ => r.Finding,
             };
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Profile} | {r.Scenario} | {finding} | {r.FirstMet.Count(f => f is not null)}/{r.FirstMet.Count} | {Show(r.Median, r.Cap)} | "
-                + $"{Show(r.Worst, r.Cap)} | {(r.MeetsTargets ? "met" : "**missed**")} | {string.Join(" ", r.FirstMet.Select(f => f?.ToString(CultureInfo.InvariantCulture) ?? "-"))} |");
+                $"| {r.Profile} | {r.Scenario} | {finding} | {r.FirstMet.Count(f => f is not null)}/{r.FirstMet.Count} | {ShowMedian(r)} | "
+                + $"{ShowWorst(r)} | {Targets(r)} | {string.Join(" ", r.FirstMet.Select((f, i) => ShowSeed(f, r.StoppedAt?[i])))} |");
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{rows.Count(r => r.MeetsTargets)} of {rows.Count} cells meet both targets.");
+        var unknown = rows.Count(r => !r.MeetsTargets && !r.MissesTargets);
+        var summary = string.Create(CultureInfo.InvariantCulture, $"{rows.Count(r => r.MeetsTargets)} of {rows.Count} cells meet both targets");
+        text.AppendLine(summary + (unknown == 0 ? "." : string.Create(CultureInfo.InvariantCulture, $"; {unknown} unknown (seeds stopped at the attribution limit).")));
         return text.ToString();
     }
+
+    private static string Targets(TimeToFindingRow r) =>
+        r.MeetsTargets ? "met" : r.MissesTargets ? "**missed**" : $"unknown ({r.LimitStops} at the limit)";
+
+    private static string ShowSeed(int? met, int? stoppedAt) =>
+        met?.ToString(CultureInfo.InvariantCulture) ?? (stoppedAt is { } at ? $">{at.ToString(CultureInfo.InvariantCulture)}" : "-");
+
+    /// <summary>The median, or the range it lies in where seeds stopped at the limit could move it.</summary>
+    private static string ShowMedian(TimeToFindingRow r) =>
+        r.LimitStops == 0 || r.LeastMedian == r.Median ? Show(r.Median, r.Cap)
+        : r.Median is null ? $">={Show(r.LeastMedian, r.Cap)}" : $"{Show(r.LeastMedian, r.Cap)}-{Show(r.Median, r.Cap)}";
+
+    /// <summary>The worst; where seeds stopped at the limit and none explored the cap without meeting it, the least it can be.</summary>
+    private static string ShowWorst(TimeToFindingRow r) =>
+        r.LimitStops > 0 && r.LeastWorst is { } least ? $">={least.ToString(CultureInfo.InvariantCulture)}" : Show(r.Worst, r.Cap);
 
     private static string Show(double? value, uint cap) =>
         value is { } v ? v.ToString(v % 1 == 0 ? "F0" : "F1", CultureInfo.InvariantCulture) : $">{cap}";

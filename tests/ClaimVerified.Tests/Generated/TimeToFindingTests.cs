@@ -85,7 +85,38 @@ public sealed class TimeToFindingTests
         Assert.True(at.Success, seed);
         Assert.InRange(int.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 1999);
         Assert.Contains(limited, r => r.FirstMet[0] is null);
-        Assert.All(limited, r => Assert.True(r.FirstMet[0] is null || r.FirstMet[0] <= int.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        var stop = int.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.All(limited, r => Assert.True(r.FirstMet[0] is null || r.FirstMet[0] <= stop));
+        // The table carries it too: an unmet finding of that seed is ">stop", not "-", and its cell is not "missed".
+        Assert.All(limited, r => Assert.Equal(r.FirstMet[0] is null ? stop : null, r.StoppedAt![0]));
+        Assert.Contains($" | unknown (1 at the limit) | >{stop} |", TimeToFinding.Render(limited), StringComparison.Ordinal);
+        Assert.All(capped, r => Assert.Equal([null], r.StoppedAt!));
+        Assert.DoesNotContain("at the limit)", TimeToFinding.Render(capped), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_seed_stopped_at_the_attribution_limit_leaves_the_targets_unknown_unless_they_are_missed_even_at_its_least()
+    {
+        var rows = new[]
+        {
+            // Met at 12 and 30; the middle seed stopped at 343: the median is 30 whatever it needed, the worst at least 344.
+            new TimeToFindingRow("xen-4.3", "generated", "claim-regrows-unbacked", Expectation.Staged, [12, null, 30], 30, null, 2000, [null, 343, null]),
+            // Even had the middle seed met it at 51, the median would be 150: missed.
+            new TimeToFindingRow("xen-4.3", "generated", "offline-unbacks-claims", Expectation.Alone, [200, null, 150], 200, null, 2000, [null, 50, null]),
+            // Negative space: a seed that explored up to the cap without meeting it is a miss, not unknown.
+            new TimeToFindingRow("xen-4.3", "generated", "max-pages-ignores-claim", Expectation.Alone, [12, null, 30], 30, null, 2000, [null, null, null]),
+        };
+        Assert.False(rows[0].MeetsTargets);
+        Assert.False(rows[0].MissesTargets);
+        Assert.Equal(344, rows[0].LeastWorst);
+        Assert.True(rows[1].MissesTargets);
+        Assert.Equal(150, rows[1].LeastMedian);
+        Assert.True(rows[2].MissesTargets);
+        var table = TimeToFinding.Render(rows);
+        Assert.Contains("| claim-regrows-unbacked (staged; alone or in a compound) | 2/3 | 30 | >=344 | unknown (1 at the limit) | 12 >343 30 |", table, StringComparison.Ordinal);
+        Assert.Contains("| offline-unbacks-claims | 2/3 | 150-200 | >=200 | **missed** | 200 >50 150 |", table, StringComparison.Ordinal);
+        Assert.Contains("| max-pages-ignores-claim | 2/3 | 30 | >2000 | **missed** | 12 - 30 |", table, StringComparison.Ordinal);
+        Assert.Contains("0 of 3 cells meet both targets; 1 unknown (seeds stopped at the attribution limit).", table, StringComparison.Ordinal);
     }
 
     [Fact]
