@@ -73,6 +73,30 @@ public sealed class AttributionTests
     }
 
     [Theory]
+    [InlineData("xen-4.22", BuilderAndOffliner, "offline-unbacks-claims", true)]
+    [InlineData("xen-4.3", TwoBuilders, "split-consumption-window", true)]
+    [InlineData("xen-4.22", SampleConfigs.ClaimDuringPopulate, "claim-ignores-inflight-pages", false)]
+    [InlineData("seed-2012", SampleConfigs.ClaimDuringPopulate, "claim-ignores-inflight-pages", false)]
+    public void A_replay_each_rules_out_the_findings_a_violation_cannot_name_even_in_a_compound_only_when_another_fix_removes_it_there(
+        string profileName, string json, string finding, bool removedOnItsSchedule)
+    {
+        var profile = Catalogue.Get(profileName);
+        var scenario = ScenarioCatalogue.Given(Config(json, profile));
+        var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(300), _ => true).Violations.Single();
+        var others = Attributor.CandidateFindings(profile, violation.Property).Where(f => f != finding).ToArray();
+        var ruledOut = others.Where(f => Attributor.CannotBeAlone(profile, scenario, violation, [f])).ToArray();
+        Assert.NotEmpty(ruledOut);
+        // Positive space: the finding's own fix removes the violation on its schedule, so the others, whose fixes leave it
+        // standing, are named in no compound either. Negative space: where its fix makes the allocation one section (the
+        // in-flight claim's), the schedule cannot be replayed under it, and a finding that removes nothing alone could
+        // still join a smallest set: nothing is ruled out, though the same findings cannot be named alone.
+        Assert.Equal(removedOnItsSchedule, Attributor.CannotBeNamed(profile, scenario, violation, ruledOut));
+        Assert.Equal(removedOnItsSchedule, Attributor.CannotBeNamed(profile, scenario, violation, []));
+        Assert.False(Attributor.CannotBeNamed(profile, scenario, violation, [finding]));
+        Assert.False(Attributor.CannotBeNamed(profile, scenario, violation, [.. ruledOut, finding]));
+    }
+
+    [Theory]
     [InlineData("claim-sets")]
     [InlineData("xen-4.22")]
     public void A_fixed_profile_allocating_in_one_section_survives_a_kill_racing_its_build(string profileName)
