@@ -5,16 +5,19 @@
 # seed kept in a ledger as it ends. A stopped run resumes: run the same command again (a seed measured by another
 # build of the model is measured again, never reused).
 #
-#   scripts/time-to-finding.sh OUT [FIRST_SEED [SEEDS]]      e.g. OUT 1 20 (the whole table), OUT 11 10 (seeds 11-20)
+#   scripts/time-to-finding.sh OUT [FIRST_SEED [SEEDS [LIMIT]]]   e.g. OUT 1 20 (the whole table), OUT 11 10 (seeds 11-20),
+#                                                                  OUT 1 20 300 (attribution limit 300: of the seeds a ledger
+#                                                                  holds at 60, only those that stopped at it are measured again)
 #
 # OUT gets, per profile P: ledger-P.jsonl (one line a seed), P.md (the table) and log-P.txt (each seed as it ended).
 # The profiles go to the CPUs longest first, by the seconds their first 10 seeds took on December 5 (RESULTS.md), so
 # that the benches end close together. The tool is copied to OUT/tool first: a rebuild during the run (hours) does not
 # change what is measured.
 set -euo pipefail
-out=${1:?usage: scripts/time-to-finding.sh OUT [FIRST_SEED [SEEDS]]}
+out=${1:?usage: scripts/time-to-finding.sh OUT [FIRST_SEED [SEEDS [LIMIT]]]}
 first=${2:-1}
 seeds=${3:-20}
+limit=${4:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -56,7 +59,7 @@ run_list() {
   local cpu=$1; shift
   for profile in "$@"; do
     "$out/tool/claimverify" bench findings --profile "$profile" --scenario generated --first-seed "$first" --seeds "$seeds" \
-      --cap 2000 --ledger "$out/ledger-$profile.jsonl" --cpu "$cpu" --out "$out/$profile.md" > "$out/log-$profile.txt" 2>&1 \
+      --cap 2000 --attribution-limit "$limit" --ledger "$out/ledger-$profile.jsonl" --cpu "$cpu" --out "$out/$profile.md" > "$out/log-$profile.txt" 2>&1 \
       || echo "bench findings on $profile failed: see $out/log-$profile.txt" >&2
   done
 }

@@ -100,11 +100,13 @@ public sealed class SeedLedger
 
     /// <summary>
     /// The seed measured by this build for the same question (profile, scenario, seed, cap, attribution limit, expected
-    /// findings), if the ledger has it (the last such line).
+    /// findings), if the ledger has it (the last such line). A seed measured with a lower attribution limit that it never
+    /// reached answers a higher one too: its run ended (every finding met, or the cap) before the limit could matter.
     /// </summary>
     public LedgerSeed? Find(string profile, string scenario, int seedIndex, uint cap, int maxAttributions, IReadOnlyList<string> expected) =>
         seeds.LastOrDefault(s => s.Fingerprint == Fingerprint.Current && s.Profile == profile && s.Scenario == scenario
-            && s.SeedIndex == seedIndex && s.Cap == cap && s.MaxAttributions == maxAttributions && s.Expected.SequenceEqual(expected));
+            && s.SeedIndex == seedIndex && s.Cap == cap && s.Expected.SequenceEqual(expected)
+            && (s.MaxAttributions == maxAttributions || (s.MaxAttributions < maxAttributions && TimeToFinding.LimitStop(s.Stop) is null)));
 
     /// <summary>Seeds of the cell that this build cannot reuse (another build, cap, limit or expectation).</summary>
     public int Foreign(string profile, string scenario, uint cap, int maxAttributions, IReadOnlyList<string> expected) =>

@@ -33,6 +33,9 @@ public sealed record TimeToFindingOptions
     /// <summary>A limit on everything: a seed's run attributes at most this many violations, then stops.</summary>
     public int MaxAttributions { get; init; } = 60;
 
+    /// <summary>A limit on everything: the most <see cref="MaxAttributions"/> may be (a seed of 10,000 attributions is days).</summary>
+    public const int MaxAttributionLimit = 10_000;
+
     /// <summary>
     /// Findings to time besides the row's and the staged ones (`--finding`): one a profile is known to have that no row
     /// of it lists at its budget, such as the in-flight claim on xen-4.22 once the seed's draws stopped meeting it.
@@ -113,9 +116,9 @@ public static class TimeToFinding
     public static IReadOnlyList<TimeToFindingRow> Measure(TimeToFindingOptions options, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Seeds < 1 || options.FirstSeed < 0 || options.Cap < 1 || options.MaxAttributions < 1)
+        if (options.Seeds < 1 || options.FirstSeed < 0 || options.Cap < 1 || options.MaxAttributions is < 1 or > TimeToFindingOptions.MaxAttributionLimit)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), "at least one seed, one schedule and one attribution");
+            throw new ArgumentOutOfRangeException(nameof(options), $"at least one seed, one schedule and 1..{TimeToFindingOptions.MaxAttributionLimit} attributions");
         }
 
         Explorer.EnsureRewritten();

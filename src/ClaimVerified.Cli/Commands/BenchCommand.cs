@@ -177,17 +177,28 @@ public static class BenchCommand
             Description = "The first seed's number (1: the manifest's 17): measure a table's later seeds apart from its first ones",
             DefaultValueFactory = _ => 1,
         };
+        var limit = new Option<int>("--attribution-limit")
+        {
+            Description = "Violations a seed's run may attribute before it stops short of the cap (its unmet findings then show as >N, not "
+                + "as misses of the cap); a seed the ledger holds at a lower limit that it never reached is reused",
+            DefaultValueFactory = _ => new TimeToFindingOptions().MaxAttributions,
+        };
         var cpu = new Option<int?>("--cpu") { Description = "Run on one CPU only (Linux): two benches on two cores each on its own" };
         var outFile = Out();
         var command = new Command("findings", "Schedules to first meet each finding a drawn row of the manifest expects: median and worst over seeds")
         {
-            profiles, scenarios, seeds, firstSeed, cap, findings, ledger, cpu, outFile,
+            profiles, scenarios, seeds, firstSeed, cap, limit, findings, ledger, cpu, outFile,
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
             if (parsed.GetValue(seeds) is < 1 or > 1000 || parsed.GetValue(firstSeed) is < 1 or > 1000 || parsed.GetValue(cap) is 0 or > ExplorationOptions.MaxIterations)
             {
                 throw new UsageException($"--seeds and --first-seed must be 1..1000 and --cap 1..{ExplorationOptions.MaxIterations}", "give smaller numbers");
+            }
+
+            if (parsed.GetValue(limit) is < 1 or > TimeToFindingOptions.MaxAttributionLimit)
+            {
+                throw new UsageException($"--attribution-limit must be 1..{TimeToFindingOptions.MaxAttributionLimit}", "give a number in that range");
             }
 
             var (profileNames, scenarioNames) = Selection(parsed, profiles, scenarios);
@@ -210,6 +221,7 @@ public static class BenchCommand
                 Seeds = parsed.GetValue(seeds),
                 FirstSeed = parsed.GetValue(firstSeed) - 1,
                 Cap = parsed.GetValue(cap),
+                MaxAttributions = parsed.GetValue(limit),
                 Findings = asked,
                 Ledger = kept,
             }, error.WriteLine);

@@ -286,6 +286,15 @@ public sealed class BenchCommandTests
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
         Assert.Empty(output);
 
+        foreach (var limit in new[] { "0", "10001", "-3" })
+        {
+            (exit, output, error) = CliRunner.Run("bench", "findings", "--profile", "xen-4.22", "--attribution-limit", limit, "--seeds", "1");
+            Assert.Equal(ExitCode.Usage, exit);
+            Assert.Contains("--attribution-limit must be 1..10000", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+            Assert.Empty(output);
+        }
+
         // A ledger that is not one, or cannot be written: a usage error before any seed is measured, the file untouched.
         var folder = Directory.CreateTempSubdirectory("ledger-");
         try

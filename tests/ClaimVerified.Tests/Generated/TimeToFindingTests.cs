@@ -134,6 +134,41 @@ public sealed class TimeToFindingTests
     }
 
     [Fact]
+    public void A_higher_attribution_limit_measures_again_only_the_seeds_that_stopped_at_the_lower_one()
+    {
+        var folder = Directory.CreateTempSubdirectory("ledger-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "seeds.jsonl");
+            var low = new TimeToFindingOptions { Profiles = ["xen-4.3"], Seeds = 4, Cap = 2, MaxAttributions = 1, Ledger = SeedLedger.Open(path) };
+            var lines = new List<string>();
+            TimeToFinding.Measure(low, lines.Add);
+            var atLimit = lines.Count(l => l.Contains("; stopped at the attribution limit (1) at schedule", StringComparison.Ordinal));
+            Assert.InRange(atLimit, 1, 3); // both kinds of seed, so the test can tell them apart
+
+            // Raised: the seeds that ended before the limit mattered are reused, the others measured again and kept.
+            lines.Clear();
+            var high = low with { MaxAttributions = 1000, Ledger = SeedLedger.Open(path) };
+            TimeToFinding.Measure(high, lines.Add);
+            Assert.Equal(4 - atLimit, lines.Count(l => l.EndsWith("; from the ledger)", StringComparison.Ordinal)));
+            Assert.Equal(4 + atLimit, File.ReadAllLines(path).Length);
+            Assert.DoesNotContain(lines, l => l.Contains("stopped at the attribution limit", StringComparison.Ordinal));
+
+            // Negative space: lowered again, a seed measured only at the higher limit is not reused (it may have used more).
+            lines.Clear();
+            var path2 = Path.Combine(folder.FullName, "high-only.jsonl");
+            TimeToFinding.Measure(high with { Seeds = 1, Ledger = SeedLedger.Open(path2) });
+            TimeToFinding.Measure(low with { Seeds = 1, Ledger = SeedLedger.Open(path2) }, lines.Add);
+            Assert.DoesNotContain(lines, l => l.EndsWith("; from the ledger)", StringComparison.Ordinal));
+            Assert.Throws<ArgumentOutOfRangeException>(() => TimeToFinding.Measure(low with { MaxAttributions = TimeToFindingOptions.MaxAttributionLimit + 1 }));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_stopped_run_resumes_from_its_ledger_and_reuses_only_what_this_build_measured_for_the_same_question()
     {
         var folder = Directory.CreateTempSubdirectory("ledger-");
