@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using ClaimVerified.Model.Traces;
 
@@ -10,7 +12,19 @@ namespace ClaimVerified.Model.Benchmarks;
 /// </summary>
 public sealed record LedgerSeed(
     string Fingerprint, string Profile, string Scenario, int SeedIndex, uint Seed, uint Cap, int MaxAttributions,
-    IReadOnlyList<string> Expected, IReadOnlyDictionary<string, int> FirstMet, string Stop, double Seconds);
+    IReadOnlyList<string> Expected, IReadOnlyDictionary<string, int> FirstMet, string Stop, double Seconds)
+{
+    /// <summary>How a seed says it stopped at the attribution limit (in its progress line and its <see cref="Stop"/>).</summary>
+    public static string AtLimit(int limit, int schedule) =>
+        string.Create(CultureInfo.InvariantCulture, $"stopped at the attribution limit ({limit}) at schedule {schedule}");
+
+    /// <summary>The schedule at which a seed stopped at the attribution limit, read back from its stop (null: it did not).</summary>
+    public static int? LimitStop(string stop)
+    {
+        var at = Regex.Match(stop ?? throw new ArgumentNullException(nameof(stop)), @"^stopped at the attribution limit \(\d+\) at schedule (\d+)$");
+        return at.Success ? int.Parse(at.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+    }
+}
 
 /// <summary>A seed ledger that cannot be read as one: the line and what is wrong with it.</summary>
 public sealed class SeedLedgerException(string message) : Exception(message);
@@ -106,7 +120,7 @@ public sealed class SeedLedger
     public LedgerSeed? Find(string profile, string scenario, int seedIndex, uint cap, int maxAttributions, IReadOnlyList<string> expected) =>
         seeds.LastOrDefault(s => s.Fingerprint == Fingerprint.Current && s.Profile == profile && s.Scenario == scenario
             && s.SeedIndex == seedIndex && s.Cap == cap && s.Expected.SequenceEqual(expected)
-            && (s.MaxAttributions == maxAttributions || (s.MaxAttributions < maxAttributions && TimeToFinding.LimitStop(s.Stop) is null)));
+            && (s.MaxAttributions == maxAttributions || (s.MaxAttributions < maxAttributions && LedgerSeed.LimitStop(s.Stop) is null)));
 
     /// <summary>Seeds of the cell that this build cannot reuse (another build, cap, limit or expectation).</summary>
     public int Foreign(string profile, string scenario, uint cap, int maxAttributions, IReadOnlyList<string> expected) =>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using ClaimVerified.Model.Attribution;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
@@ -157,7 +156,7 @@ public static class TimeToFinding
             foreach (var (finding, expectation) in expected)
             {
                 var firsts = perSeed.Select(seed => seed.Met.TryGetValue(finding, out var at) ? at : (int?)null).ToArray();
-                var stopped = perSeed.Select(seed => seed.Met.ContainsKey(finding) ? null : LimitStop(seed.Stop)).ToArray();
+                var stopped = perSeed.Select(seed => seed.Met.ContainsKey(finding) ? null : LedgerSeed.LimitStop(seed.Stop)).ToArray();
                 var row = new TimeToFindingRow(cell.Profile, cell.Scenario, finding, expectation, firsts,
                     CheckerPower.Median(firsts.Select(f => (double?)f)), firsts.Any(f => f is null) ? null : firsts.Max(), options.Cap, stopped);
                 rows.Add(row);
@@ -265,20 +264,9 @@ public static class TimeToFinding
             return first.Count == expected.Count || attributions >= options.MaxAttributions;
         });
         var stop = first.Count == expected.Count ? $"every finding met by schedule {run.Schedules}"
-            : attributions >= options.MaxAttributions ? AtLimit(options.MaxAttributions, run.Schedules)
+            : attributions >= options.MaxAttributions ? LedgerSeed.AtLimit(options.MaxAttributions, run.Schedules)
             : $"explored up to the cap ({run.Schedules} schedules)";
         return (first, stop);
-    }
-
-    /// <summary>How a seed says it stopped at the attribution limit (in its progress line and its ledger line).</summary>
-    private static string AtLimit(int limit, int schedule) =>
-        string.Create(CultureInfo.InvariantCulture, $"stopped at the attribution limit ({limit}) at schedule {schedule}");
-
-    /// <summary>The schedule at which a seed stopped at the attribution limit, read back from its stop (null: it did not).</summary>
-    internal static int? LimitStop(string stop)
-    {
-        var at = Regex.Match(stop ?? throw new ArgumentNullException(nameof(stop)), @"^stopped at the attribution limit \(\d+\) at schedule (\d+)$");
-        return at.Success ? int.Parse(at.Groups[1].Value, CultureInfo.InvariantCulture) : null;
     }
 
     /// <summary>Markdown: one row per (profile, finding), with the targets checked, then a summary.</summary>
