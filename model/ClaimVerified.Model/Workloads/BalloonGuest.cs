@@ -50,7 +50,7 @@ public static class BalloonGuest
         var floorPages = Math.Min(1, maxPages);
         for (var step = 0; step < steps; step++)
         {
-            await Task.Yield();
+            await Turn.PassAsync();
             var committedPages = world.Choose((int)Math.Min(maxPages, int.MaxValue - 1) + 1);
             var targetPages = Math.Max(floorPages, Target(currentPages, committedPages));
             for (var call = 0; call < MaxCallsPerStep && targetPages != currentPages; call++)

@@ -55,7 +55,7 @@ public static class Builder
 
         var domid = (int)created.Value;
         world.Publish(actor, domid);
-        await Task.Yield();
+        await Turn.PassAsync();
 
         if (placed && nodePages.Length == 1)
         {

@@ -21,7 +21,7 @@ public static class CallerThread
         ArgumentNullException.ThrowIfNull(calls);
         foreach (var call in calls)
         {
-            await Task.Yield();
+            await Turn.PassAsync();
             if (call is Specification.PhysInfo)
             {
                 world.ObservePhysInfo(actor);
@@ -61,7 +61,7 @@ public static class CallerThread
                 return;
             }
 
-            await Task.Yield();
+            await Turn.PassAsync();
         }
 
         throw new InvalidOperationException($"the kill of d{domid} did not finish in {MaxKillContinuations} continuations");

@@ -35,7 +35,7 @@ public static class ClaimToolstack
                 world.DoVoidingBuild(actor, domid, new ClaimPages(Caller.Control, domid, pages));
             }
 
-            await Task.Yield();
+            await Turn.PassAsync();
         }
     }
 }

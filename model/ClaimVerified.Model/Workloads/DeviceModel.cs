@@ -17,11 +17,11 @@ public static class DeviceModel
         {
             for (var page = 0; page < videoPages; page++)
             {
-                await Task.Yield();
+                await Turn.PassAsync();
                 world.Do(actor, new Populate(Caller.Control, domid, 0), $"video-ram d{domid} order=0");
             }
 
-            await Task.Yield();
+            await Turn.PassAsync();
             world.Do(actor, new Unpause(Caller.Control, domid));
         });
 }

@@ -23,7 +23,7 @@ public static class MaxMemAdmin
 
     private static Task ActAsync(World world, string actor, DomainTarget target) => world.OnPublishedDomainAsync(async domid =>
     {
-        await Task.Yield();
+        await Turn.PassAsync();
         if (world.Host.GetDomainInfo(domid) is { } info)
         {
             var newMaxPages = target == DomainTarget.Published ? info.MaxPages / 2

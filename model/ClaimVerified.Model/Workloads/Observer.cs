@@ -11,7 +11,7 @@ public static class Observer
     {
         for (var i = 0; i < looks; i++)
         {
-            await Task.Yield();
+            await Turn.PassAsync();
             world.ObservePhysInfo(actor);
             world.Audit(actor);
         }
@@ -27,7 +27,7 @@ public static class Observer
     {
         for (var i = 0; i < looks; i++)
         {
-            await Task.Yield();
+            await Turn.PassAsync();
             world.Audit(actor);
         }
     }

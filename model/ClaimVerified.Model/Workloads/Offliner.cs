@@ -9,7 +9,7 @@ public static class Offliner
     {
         for (var i = 0; i < pages; i++)
         {
-            await Task.Yield();
+            await Turn.PassAsync();
             var node = world.Choose(world.Host.NodeCount);
             world.Do(actor, new OfflinePage(Caller.Xen, node), $"offline node={node}");
         }

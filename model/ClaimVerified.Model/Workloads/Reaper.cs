@@ -13,7 +13,7 @@ public static class Reaper
         var steps = world.Choose(4);
         for (var i = 0; i < steps; i++)
         {
-            await Task.Yield();
+            await Turn.PassAsync();
         }
 
         world.DoVoidingBuild(actor, domid, new DomainKill(Caller.Control, domid));

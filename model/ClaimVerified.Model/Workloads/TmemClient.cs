@@ -21,7 +21,7 @@ public static class TmemClient
         var self = Caller.Guest(domid);
         for (var step = 0; step < steps; step++)
         {
-            await Task.Yield();
+            await Turn.PassAsync();
             var pool = world.Choose(4) == 0 ? TmemPool.Persistent : TmemPool.Ephemeral;
             var name = pool.ToString().ToLowerInvariant();
             if (world.Choose(3) > 0)

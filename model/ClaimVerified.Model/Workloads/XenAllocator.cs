@@ -10,7 +10,7 @@ public static class XenAllocator
         long heldPages = 0;
         for (var i = 0; i < steps; i++)
         {
-            await Task.Yield();
+            await Turn.PassAsync();
             var order = world.Coin() ? 9 : 0;
             var taken = world.Do(actor, new AllocXenHeap(Caller.Xen, order), $"xen-alloc order={order}");
             heldPages += taken.IsOk ? taken.Value : 0;

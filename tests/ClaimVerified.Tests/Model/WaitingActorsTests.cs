@@ -28,7 +28,7 @@ public sealed class WaitingActorsTests
                 {
                     for (var i = 0; i < LateYields; i++)
                     {
-                        await Task.Yield();
+                        await Turn.PassAsync();
                     }
 
                     w.Do("maker", new CreateDomain(Caller.Control, 4));
