@@ -201,18 +201,19 @@ public static class TimeToFinding
         ArgumentNullException.ThrowIfNull(cell);
         var listed = (cell.Findings ?? []).Select(f => (Finding: f, Expectation: Expectation.Alone))
             .Concat((cell.InCompounds ?? []).Select(f => (Finding: f, Expectation: Expectation.InCompound))).ToList();
+        void AddUnlisted(IEnumerable<string> findings, Expectation expectation) =>
+            listed.AddRange(findings.Distinct(StringComparer.Ordinal).Where(f => listed.All(l => l.Finding != f)).Select(f => (f, expectation)));
+
         if (cell.Scenario == ScenarioCatalogue.Generated.Name)
         {
-            var staged = ExpectedResults.Load().Results
-                .Where(r => r.Profile == cell.Profile && ScenarioCatalogue.Get(r.Scenario).Configure is null && r.Finding is not null)
-                .Select(r => r.Finding!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-            listed.AddRange(staged.Where(f => listed.All(l => l.Finding != f)).Select(f => (f, Expectation.Staged)));
-            var randomOps = ExpectedResults.Load().Results.Where(r => r.Profile == cell.Profile && r.Scenario == ScenarioCatalogue.RandomOperations.Name)
-                .SelectMany(r => (r.Findings ?? []).Concat(r.InCompounds ?? [])).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-            listed.AddRange(randomOps.Where(f => listed.All(l => l.Finding != f)).Select(f => (f, Expectation.RandomOps)));
+            var rows = ExpectedResults.Load().Results.Where(r => r.Profile == cell.Profile).ToArray();
+            AddUnlisted(rows.Where(r => ScenarioCatalogue.Get(r.Scenario).Configure is null && r.Finding is not null)
+                .Select(r => r.Finding!).Order(StringComparer.Ordinal), Expectation.Staged);
+            AddUnlisted(rows.Where(r => r.Scenario == ScenarioCatalogue.RandomOperations.Name)
+                .SelectMany(r => (r.Findings ?? []).Concat(r.InCompounds ?? [])).Order(StringComparer.Ordinal), Expectation.RandomOps);
         }
 
-        listed.AddRange((asked ?? []).Distinct(StringComparer.Ordinal).Where(f => listed.All(l => l.Finding != f)).Select(f => (f, Expectation.Asked)));
+        AddUnlisted(asked ?? [], Expectation.Asked);
         return listed;
     }
 

@@ -110,6 +110,9 @@ public sealed record MatrixResult(IReadOnlyList<CellReport> Cells, IReadOnlyList
     IReadOnlyList<ChunkReport>? Chunks = null)
 {
     public int ExitCode => Manifest.ExitCode.Of(Cells.Select(c => c.Judgement));
+
+    /// <summary>The trace folders written by this run that did not replay (each with why): the report has no timeline of them.</summary>
+    public IReadOnlyList<string> Unreplayed { get; init; } = [];
 }
 
 /// <summary>

@@ -279,6 +279,7 @@ public static class ExploreCommand
                 chunks = options.IsPart ? result.Chunks : null,
                 report = new { markdown = markdownPath, html = htmlPath },
                 seconds = result.Elapsed.TotalSeconds,
+                unreplayed = result.Unreplayed,
                 exitCode = result.ExitCode,
             });
             return result.ExitCode;
@@ -295,6 +296,11 @@ public static class ExploreCommand
                 + "they have not met yet, or could not attribute without calibrating again (inconclusive), is not counted against them. "
                 + "Their full budget: explore --scenario generated --scenario random-ops.");
         }
+        foreach (var folder in result.Unreplayed)
+        {
+            output.WriteLine($"A trace this run wrote does not replay, so the report has no timeline of it: {folder}");
+        }
+
         output.WriteLine($"Report: {markdownPath} and {htmlPath}; traces under {options.TracesRoot}");
         return result.ExitCode;
     }

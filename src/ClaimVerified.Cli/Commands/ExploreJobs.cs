@@ -118,8 +118,24 @@ public static class ExploreJobs
             }
         }
 
-        var timelines = folders.Select(f => TraceFolder.Replay(f).Timeline).ToArray();
-        return new MatrixResult(merged, timelines, stopwatch.Elapsed);
+        // The timelines come from replaying the folders the children wrote. One that does not replay ran on something
+        // Coyote does not control (a potential deadlock reported by the wall clock did, before December 6): the run says
+        // which, and reports the rest, instead of ending in an exception.
+        var timelines = new List<Timeline>();
+        var unreplayed = new List<string>();
+        foreach (var folder in folders)
+        {
+            try
+            {
+                timelines.Add(TraceFolder.Replay(folder).Timeline);
+            }
+            catch (TraceException e)
+            {
+                unreplayed.Add($"{folder}: {e.Message}");
+            }
+        }
+
+        return new MatrixResult(merged, timelines, stopwatch.Elapsed) { Unreplayed = unreplayed };
     }
 
     /// <summary>One child's or shard's report: where it came from (for messages), its stdout and stderr, and its exit code.</summary>

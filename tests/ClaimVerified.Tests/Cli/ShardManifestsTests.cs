@@ -79,6 +79,28 @@ public sealed class ShardManifestsTests() : CliTestBase("shard-manifests")
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_merge_whose_trace_does_not_replay_says_which_and_reports_the_rest()
+    {
+        var folder = Path.Combine(Scratch, "unreplayed");
+        Shell($"dotnet run -- explore {SmallExplore} --shard 0/2 --jobs 1 --json --out o0 --traces t > s0.json", folder);
+        Shell($"dotnet run -- explore {SmallExplore} --shard 1/2 --jobs 1 --json --out o1 --traces t > s1.json", folder);
+        string[] merge = ["explore", .. SmallExplore.Split(' '), "--merge", Path.Combine(folder, "s0.json"), Path.Combine(folder, "s1.json"),
+            "--out", Path.Combine(folder, "m"), "--traces", Path.Combine(folder, "t")];
+
+        // The staged cell's trace now says another message broke: what a run that depended on the clock leaves behind.
+        var meta = Directory.GetFiles(Path.Combine(folder, "t"), "meta.json", SearchOption.AllDirectories)
+            .Single(f => f.Contains("offline--", StringComparison.Ordinal));
+        File.WriteAllText(meta, File.ReadAllText(meta).Replace("\"message\": \"", "\"message\": \"not what broke: ", StringComparison.Ordinal));
+        var (exit, output, error) = Run(merge);
+        Assert.True(exit == ExitCode.AsExpected, output + error);
+        Assert.Contains("2 cells in", output, StringComparison.Ordinal);
+        Assert.Contains($"A trace this run wrote does not replay, so the report has no timeline of it: {Path.GetDirectoryName(meta)}", output, StringComparison.Ordinal);
+        Assert.Contains("the replay found a different violation", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder, "m", "report.md")));
+    }
+
     /// <summary>The merge against one run over the same seeds: the same exit code, cells and trace files.</summary>
     private void AssertLikeOneRun((int Exit, string Cells) merged, string mergedTraces)
     {
