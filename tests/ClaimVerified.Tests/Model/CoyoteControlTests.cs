@@ -124,5 +124,6 @@ public sealed class CoyoteControlTests
 
     private static (string Output, int ExitCode) RunCoyote(string assembly, string profile, string method, int iterations) =>
         CoyoteCli.Run(profile, "test", assembly, "-m", $"ClaimVerified.Model.Scenarios.CoyoteEntryPoints.{method}",
-            "-i", iterations.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            "-i", iterations.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--deadlock-timeout", Explorer.HangTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
