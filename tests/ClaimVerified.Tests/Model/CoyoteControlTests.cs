@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CoyoteSpecification = Microsoft.Coyote.Specifications.Specification;
 using Microsoft.Coyote.Rewriting;
 using Microsoft.Coyote.SystematicTesting;
@@ -67,8 +68,8 @@ public sealed class CoyoteControlTests
     {
         await Task.Run(() =>
         {
-            var until = System.Diagnostics.Stopwatch.GetTimestamp() + (System.Diagnostics.Stopwatch.Frequency * 5 / 2);
-            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            var until = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 5 / 2);
+            while (Stopwatch.GetTimestamp() < until)
             {
                 // Spins without a scheduling point, as a method being compiled does.
             }
