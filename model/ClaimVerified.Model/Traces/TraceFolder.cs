@@ -79,7 +79,16 @@ public static class TraceFolder
             result.BugMessage!, result.Strategy.ToString().ToLowerInvariant(), result.Seed, result.Iterations,
             counterexample.History.Count, CoyoteVersion, Fingerprint.Current, config, shrunk?.Family, budget, calibration);
         var timeline = counterexample.Timeline;
-        File.WriteAllText(Path.Combine(folder, TraceFileName(scenario)), result.ReproducibleTrace);
+        var traceFile = Path.Combine(folder, TraceFileName(scenario));
+        // An earlier write into the same folder may have come from another scenario method (a drawn cell's, then a given
+        // configuration's shrunk one): its .trace would stay beside the new one, and `dotnet coyote replay` (or a reader
+        // choosing by name) could take the stale one.
+        foreach (var stale in Directory.GetFiles(folder, "*.trace").Where(f => Path.GetFileName(f) != Path.GetFileName(traceFile)))
+        {
+            File.Delete(stale);
+        }
+
+        File.WriteAllText(traceFile, result.ReproducibleTrace);
         File.WriteAllText(Path.Combine(folder, TraceMeta.FileName), meta.ToJson());
         File.WriteAllText(Path.Combine(folder, TimelineFile), TimelineText.Render(timeline));
         File.WriteAllText(Path.Combine(folder, MermaidFile), TimelineMermaid.Render(timeline));

@@ -49,6 +49,25 @@ public sealed class TraceErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_written_again_keeps_only_its_own_coyote_trace()
+    {
+        var folder = CopyOfATrace();
+        var outcome = TraceFolder.Replay(folder);
+        var (_, _, profile, scenario) = TraceFolder.Load(folder);
+        var root = Path.Combine(scratch, "again");
+        var example = Counterexample.Replay(profile, scenario, outcome.Result);
+        var written = TraceFolder.Write(root, example);
+        var own = Directory.GetFiles(written, "*.trace").Single();
+        File.WriteAllText(Path.Combine(written, "AnotherScenarioAsync.trace"), "{}");
+        File.WriteAllText(Path.Combine(written, "notes.txt"), "kept");
+
+        Assert.Equal(written, TraceFolder.Write(root, example));
+        Assert.Equal([own], Directory.GetFiles(written, "*.trace"));
+        Assert.True(File.Exists(Path.Combine(written, "notes.txt")));
+        Assert.Equal(outcome.Result.BugMessage, TraceFolder.Replay(written).Result.BugMessage);
+    }
+
+    [Fact]
     public void A_missing_folder_is_refused_with_what_to_do()
     {
         var e = Refused(Path.Combine(scratch, "nowhere"), "no trace folder");
