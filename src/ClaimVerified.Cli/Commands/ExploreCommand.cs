@@ -77,7 +77,7 @@ public static class ExploreCommand
                 parsed.GetValue(seed), parsed.GetValue(attempts), parsed.GetValue(outDir)!, parsed.GetValue(traces));
             if (parsed.GetValue(chunkSize) is 0 or > ExplorationOptions.MaxIterations)
             {
-                throw new UsageException($"--chunk-size must be 1..{ExplorationOptions.MaxIterations}", "give a smaller number (default 1000)");
+                throw new UsageException($"--chunk-size must be 1..{ExplorationOptions.MaxIterations}", $"give a smaller number (default {Model.Matrix.SeedChunk.DefaultSize})");
             }
 
             if (parsed.GetValue(calibration) is 0 or > Model.Attribution.Attributor.MaxCalibrationBudget)
