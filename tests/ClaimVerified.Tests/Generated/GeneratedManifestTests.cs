@@ -42,6 +42,34 @@ public sealed class GeneratedManifestTests
                 Manifest.Results.Where(r => r.Scenario == scenario.Name).Select(r => r.Profile).Order(StringComparer.Ordinal));
             Assert.Equal("holds", Manifest.For(Catalogue.Reference.Name, scenario.Name).Expect);
         }
+
+        // One chunk a row: it attributes as the time-to-finding table's run of the manifest's seed does (SeedChunk.DefaultSize).
+        Assert.All(Manifest.Results.Where(r => Drawn.Any(s => s.Name == r.Scenario)), r => Assert.InRange(r.Budget, 1u, SeedChunk.DefaultSize));
+    }
+
+    [Fact]
+    public void Each_staged_finding_of_a_profile_is_expected_of_its_generated_row_or_said_why_not()
+    {
+        var row = Manifest.For("xen-4.3", ScenarioCatalogue.Generated.Name);
+        Assert.Contains("offline-unbacks-claims", row.NotMet!.Keys);
+        Assert.EndsWith("; staged, not met: offline-unbacks-claims, tmem-backed-claims-exceed-free", row.Describe(), StringComparison.Ordinal);
+        Manifest.Validate();
+
+        // Negative space: the gap left silent, a reason left blank, a finding both expected and not met, one the staged
+        // stories do not show, a random-operations row that says what it does not meet.
+        string Refused(ExpectedResult changed) => Assert.Throws<InvalidOperationException>(() =>
+            (Manifest with { Results = [.. Manifest.Results.Select(r => r.Profile == changed.Profile && r.Scenario == changed.Scenario ? changed : r)] })
+            .Validate()).Message;
+        Assert.Contains("says nothing of offline-unbacks-claims, tmem-backed-claims-exceed-free", Refused(row with { NotMet = null }), StringComparison.Ordinal);
+        var blank = new Dictionary<string, string>(row.NotMet) { ["offline-unbacks-claims"] = " " };
+        Assert.Contains("notMet names offline-unbacks-claims", Refused(row with { NotMet = blank }), StringComparison.Ordinal);
+        var both = new Dictionary<string, string>(row.NotMet) { ["split-consumption-window"] = "why" };
+        Assert.Contains("notMet names split-consumption-window", Refused(row with { NotMet = both }), StringComparison.Ordinal);
+        var notStaged = new Dictionary<string, string>(row.NotMet) { ["unlocked-dying-check"] = "why" };
+        Assert.Contains("notMet names unlocked-dying-check", Refused(row with { NotMet = notStaged }), StringComparison.Ordinal);
+        var randomOps = Manifest.For("xen-4.3", ScenarioCatalogue.RandomOperations.Name);
+        Assert.Contains("only the generated family's rows say what they do not meet",
+            Refused(randomOps with { NotMet = new Dictionary<string, string> { ["offline-unbacks-claims"] = "why" } }), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -33,12 +33,17 @@ public sealed class ReadmeTests
         Assert.Equal(manifest.Results.Count, checkedCells);
     }
 
-    /// <summary>A drawn row's cell: what it meets on its own in bold, then what it meets only within compounds.</summary>
+    /// <summary>
+    /// A drawn row's cell: what it meets on its own in bold, then what it meets only within compounds, and the staged
+    /// findings of the profile it does not meet at its budget.
+    /// </summary>
     private static string Findings(ExpectedResult row)
     {
         var alone = row.Findings is { Count: > 0 } ? $"**{string.Join(", ", row.Findings)}**" : null;
-        var together = row.InCompounds is { Count: > 0 } ? $"in compounds: {string.Join(", ", row.InCompounds)}" : null;
-        return alone is null ? together! : together is null ? alone : $"{alone} ({together})";
+        string?[] notes = [row.InCompounds is { Count: > 0 } ? $"in compounds: {string.Join(", ", row.InCompounds)}" : null,
+            row.NotMet is { Count: > 0 } ? $"staged, not met: {string.Join(", ", row.NotMet.Keys)}" : null];
+        var said = string.Join("; ", notes.OfType<string>());
+        return alone is null ? said : said.Length == 0 ? alone : $"{alone} ({said})";
     }
 
     private static string[] Cells(string line) => line.Trim('|').Split('|').Select(c => c.Trim()).ToArray();
