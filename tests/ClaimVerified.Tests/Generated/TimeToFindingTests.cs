@@ -131,13 +131,13 @@ public sealed class TimeToFindingTests
     public void A_tables_later_seeds_measured_apart_are_what_one_run_over_all_of_them_measures()
     {
         // bench findings --first-seed: seeds 11-20 of a table measured after (or beside) seeds 1-10.
-        var longer = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["xen-4.3"], Seeds = 2, FirstSeed = 1, Cap = 10 });
+        var longer = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["no-claims"], Seeds = 2, FirstSeed = 1, Cap = 10 });
         var lines = new List<string>();
-        var later = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["xen-4.3"], Seeds = 1, FirstSeed = 2, Cap = 10 }, lines.Add);
+        var later = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["no-claims"], Seeds = 1, FirstSeed = 2, Cap = 10 }, lines.Add);
         Assert.Equal(longer.Select(r => (r.Finding, r.FirstMet[1])), later.Select(r => (r.Finding, r.FirstMet.Single())));
         Assert.Contains(longer, r => r.FirstMet[1] is not null); // something to compare: the second seed meets a finding by 10
-        Assert.Single(lines, l => l.StartsWith($"xen-4.3 x generated seed {CheckerPower.SeedFor(2)}:", StringComparison.Ordinal));
-        Assert.DoesNotContain(lines, l => l.StartsWith($"xen-4.3 x generated seed {CheckerPower.SeedFor(1)}:", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith($"no-claims x generated seed {CheckerPower.SeedFor(2)}:", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.StartsWith($"no-claims x generated seed {CheckerPower.SeedFor(1)}:", StringComparison.Ordinal));
         Assert.Throws<ArgumentOutOfRangeException>(() => TimeToFinding.Measure(new TimeToFindingOptions { Seeds = 1, FirstSeed = -1 }));
     }
 
@@ -184,14 +184,14 @@ public sealed class TimeToFindingTests
         try
         {
             var path = Path.Combine(folder.FullName, "seeds.jsonl");
-            var first = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["xen-4.3"], Seeds = 2, Cap = 3, Ledger = SeedLedger.Open(path) });
+            var first = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["no-claims"], Seeds = 2, Cap = 3, Ledger = SeedLedger.Open(path) });
             Assert.Equal(2, File.ReadAllLines(path).Length);
 
             // The same question with one seed more: the two kept are reused (said so), the third measured and kept.
             var lines = new List<string>();
-            var resumed = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["xen-4.3"], Seeds = 3, Cap = 3, Ledger = SeedLedger.Open(path) }, lines.Add);
+            var resumed = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["no-claims"], Seeds = 3, Cap = 3, Ledger = SeedLedger.Open(path) }, lines.Add);
             Assert.Equal(2, lines.Count(l => l.EndsWith("; from the ledger)", StringComparison.Ordinal)));
-            Assert.Single(lines, l => l.StartsWith($"xen-4.3 x generated seed {CheckerPower.SeedFor(2)}:", StringComparison.Ordinal)
+            Assert.Single(lines, l => l.StartsWith($"no-claims x generated seed {CheckerPower.SeedFor(2)}:", StringComparison.Ordinal)
                 && !l.EndsWith("; from the ledger)", StringComparison.Ordinal));
             Assert.Equal(3, File.ReadAllLines(path).Length);
             Assert.Equal(first.Select(r => (r.Finding, Seeds: string.Join(",", r.FirstMet))),
@@ -199,7 +199,7 @@ public sealed class TimeToFindingTests
 
             // Negative space: another cap is another question; nothing is reused, and the run says why.
             lines.Clear();
-            TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["xen-4.3"], Seeds = 1, Cap = 2, Ledger = SeedLedger.Open(path) }, lines.Add);
+            TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["no-claims"], Seeds = 1, Cap = 2, Ledger = SeedLedger.Open(path) }, lines.Add);
             Assert.DoesNotContain(lines, l => l.EndsWith("; from the ledger)", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.Contains("3 seed(s) in the ledger were measured by another build, cap", StringComparison.Ordinal));
 
