@@ -296,27 +296,20 @@ public sealed class BenchCommandTests
         }
 
         // A ledger that is not one, or cannot be written: a usage error before any seed is measured, the file untouched.
-        var folder = Directory.CreateTempSubdirectory("ledger-");
-        try
-        {
-            var ledger = Path.Combine(folder.FullName, "seeds.jsonl");
-            File.WriteAllText(ledger, "{\"profile\": \"xen-4.22\"\n");
-            (exit, output, error) = CliRunner.Run("bench", "findings", "--profile", "xen-4.22", "--seeds", "1", "--ledger", ledger);
-            Assert.Equal(ExitCode.Usage, exit);
-            Assert.Contains("line 1 is not a seed of bench findings", error, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
-            Assert.DoesNotContain("seed 17", error, StringComparison.Ordinal);
-            Assert.Equal("{\"profile\": \"xen-4.22\"\n", File.ReadAllText(ledger));
+        using var folder = new ScratchFolder("ledger");
+        var ledger = Path.Combine(folder.FullName, "seeds.jsonl");
+        File.WriteAllText(ledger, "{\"profile\": \"xen-4.22\"\n");
+        (exit, output, error) = CliRunner.Run("bench", "findings", "--profile", "xen-4.22", "--seeds", "1", "--ledger", ledger);
+        Assert.Equal(ExitCode.Usage, exit);
+        Assert.Contains("line 1 is not a seed of bench findings", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("seed 17", error, StringComparison.Ordinal);
+        Assert.Equal("{\"profile\": \"xen-4.22\"\n", File.ReadAllText(ledger));
 
-            (exit, _, error) = CliRunner.Run("bench", "findings", "--profile", "xen-4.22", "--seeds", "1", "--ledger", Path.Combine(folder.FullName, "gone", "seeds.jsonl"));
-            Assert.Equal(ExitCode.Usage, exit);
-            Assert.Contains("check the path", error, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        (exit, _, error) = CliRunner.Run("bench", "findings", "--profile", "xen-4.22", "--seeds", "1", "--ledger", Path.Combine(folder.FullName, "gone", "seeds.jsonl"));
+        Assert.Equal(ExitCode.Usage, exit);
+        Assert.Contains("check the path", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -83,23 +83,13 @@ public sealed class GeneratedManifestTests
     private static void Check(string profile, string scenario)
     {
         var row = Manifest.For(profile, scenario);
-        var traces = Path.Combine(Path.GetTempPath(), "claimverify-row-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var defaults = new ExplorationOptions(row.Budget);
-            var options = new MatrixOptions([Catalogue.Get(profile)], [ScenarioCatalogue.Get(scenario)], Iterations: null, defaults.Strategy,
-                defaults.Seed, Attempts: 1, traces);
-            var cell = MatrixRun.Run(options).Cells.Single();
-            Assert.Equal((int)row.Budget, cell.Schedules);
-            Assert.True(cell.Judgement == Judgement.AsExpected, $"{profile} x {scenario}: {cell.Verdict}; {cell.Deviation}");
-        }
-        finally
-        {
-            if (Directory.Exists(traces))
-            {
-                Directory.Delete(traces, recursive: true);
-            }
-        }
+        using var traces = new ScratchFolder("row");
+        var defaults = new ExplorationOptions(row.Budget);
+        var options = new MatrixOptions([Catalogue.Get(profile)], [ScenarioCatalogue.Get(scenario)], Iterations: null, defaults.Strategy,
+            defaults.Seed, Attempts: 1, traces.FullName);
+        var cell = MatrixRun.Run(options).Cells.Single();
+        Assert.Equal((int)row.Budget, cell.Schedules);
+        Assert.True(cell.Judgement == Judgement.AsExpected, $"{profile} x {scenario}: {cell.Verdict}; {cell.Deviation}");
     }
 
     /// <summary>The random-operations mode's rows, judged as the swarm's are.</summary>

@@ -144,76 +144,62 @@ public sealed class TimeToFindingTests
     [Fact]
     public void A_higher_attribution_limit_measures_again_only_the_seeds_that_stopped_at_the_lower_one()
     {
-        var folder = Directory.CreateTempSubdirectory("ledger-");
-        try
-        {
-            var path = Path.Combine(folder.FullName, "seeds.jsonl");
-            var low = new TimeToFindingOptions { Profiles = ["xen-4.22"], Seeds = 4, Cap = 2, MaxAttributions = 1, Ledger = SeedLedger.Open(path) };
-            var lines = new List<string>();
-            TimeToFinding.Measure(low, lines.Add);
-            var atLimit = lines.Count(l => l.Contains("; stopped at the attribution limit (1) at schedule", StringComparison.Ordinal));
-            Assert.InRange(atLimit, 1, 3); // both kinds of seed, so the test can tell them apart
-            // (xen-4.22: cheap attributions, and both kinds of seed at a cap of 2; on xen-4.3 the test took 100 s)
+        using var folder = new ScratchFolder("ledger");
+        var path = Path.Combine(folder.FullName, "seeds.jsonl");
+        var low = new TimeToFindingOptions { Profiles = ["xen-4.22"], Seeds = 4, Cap = 2, MaxAttributions = 1, Ledger = SeedLedger.Open(path) };
+        var lines = new List<string>();
+        TimeToFinding.Measure(low, lines.Add);
+        var atLimit = lines.Count(l => l.Contains("; stopped at the attribution limit (1) at schedule", StringComparison.Ordinal));
+        Assert.InRange(atLimit, 1, 3); // both kinds of seed, so the test can tell them apart
+        // (xen-4.22: cheap attributions, and both kinds of seed at a cap of 2; on xen-4.3 the test took 100 s)
 
-            // Raised: the seeds that ended before the limit mattered are reused, the others measured again and kept.
-            lines.Clear();
-            var high = low with { MaxAttributions = 1000, Ledger = SeedLedger.Open(path) };
-            TimeToFinding.Measure(high, lines.Add);
-            Assert.Equal(4 - atLimit, lines.Count(l => l.EndsWith("; from the ledger)", StringComparison.Ordinal)));
-            Assert.Equal(4 + atLimit, File.ReadAllLines(path).Length);
-            Assert.DoesNotContain(lines, l => l.Contains("stopped at the attribution limit", StringComparison.Ordinal));
+        // Raised: the seeds that ended before the limit mattered are reused, the others measured again and kept.
+        lines.Clear();
+        var high = low with { MaxAttributions = 1000, Ledger = SeedLedger.Open(path) };
+        TimeToFinding.Measure(high, lines.Add);
+        Assert.Equal(4 - atLimit, lines.Count(l => l.EndsWith("; from the ledger)", StringComparison.Ordinal)));
+        Assert.Equal(4 + atLimit, File.ReadAllLines(path).Length);
+        Assert.DoesNotContain(lines, l => l.Contains("stopped at the attribution limit", StringComparison.Ordinal));
 
-            // Negative space: lowered again, a seed measured only at the higher limit is not reused (it may have used more).
-            lines.Clear();
-            var path2 = Path.Combine(folder.FullName, "high-only.jsonl");
-            TimeToFinding.Measure(high with { Seeds = 1, Ledger = SeedLedger.Open(path2) });
-            TimeToFinding.Measure(low with { Seeds = 1, Ledger = SeedLedger.Open(path2) }, lines.Add);
-            Assert.DoesNotContain(lines, l => l.EndsWith("; from the ledger)", StringComparison.Ordinal));
-            Assert.Throws<ArgumentOutOfRangeException>(() => TimeToFinding.Measure(low with { MaxAttributions = TimeToFindingOptions.MaxAttributionLimit + 1 }));
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        // Negative space: lowered again, a seed measured only at the higher limit is not reused (it may have used more).
+        lines.Clear();
+        var path2 = Path.Combine(folder.FullName, "high-only.jsonl");
+        TimeToFinding.Measure(high with { Seeds = 1, Ledger = SeedLedger.Open(path2) });
+        TimeToFinding.Measure(low with { Seeds = 1, Ledger = SeedLedger.Open(path2) }, lines.Add);
+        Assert.DoesNotContain(lines, l => l.EndsWith("; from the ledger)", StringComparison.Ordinal));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TimeToFinding.Measure(low with { MaxAttributions = TimeToFindingOptions.MaxAttributionLimit + 1 }));
     }
 
     [Fact]
     public void A_stopped_run_resumes_from_its_ledger_and_reuses_only_what_this_build_measured_for_the_same_question()
     {
-        var folder = Directory.CreateTempSubdirectory("ledger-");
-        try
-        {
-            var path = Path.Combine(folder.FullName, "seeds.jsonl");
-            var first = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["no-claims"], Seeds = 2, Cap = 3, Ledger = SeedLedger.Open(path) });
-            Assert.Equal(2, File.ReadAllLines(path).Length);
+        using var folder = new ScratchFolder("ledger");
+        var path = Path.Combine(folder.FullName, "seeds.jsonl");
+        var first = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["no-claims"], Seeds = 2, Cap = 3, Ledger = SeedLedger.Open(path) });
+        Assert.Equal(2, File.ReadAllLines(path).Length);
 
-            // The same question with one seed more: the two kept are reused (said so), the third measured and kept.
-            var lines = new List<string>();
-            var resumed = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["no-claims"], Seeds = 3, Cap = 3, Ledger = SeedLedger.Open(path) }, lines.Add);
-            Assert.Equal(2, lines.Count(l => l.EndsWith("; from the ledger)", StringComparison.Ordinal)));
-            Assert.Single(lines, l => l.StartsWith($"no-claims x generated seed {CheckerPower.SeedFor(2)}:", StringComparison.Ordinal)
-                && !l.EndsWith("; from the ledger)", StringComparison.Ordinal));
-            Assert.Equal(3, File.ReadAllLines(path).Length);
-            Assert.Equal(first.Select(r => (r.Finding, Seeds: string.Join(",", r.FirstMet))),
-                resumed.Select(r => (r.Finding, Seeds: string.Join(",", r.FirstMet.Take(2)))));
+        // The same question with one seed more: the two kept are reused (said so), the third measured and kept.
+        var lines = new List<string>();
+        var resumed = TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["no-claims"], Seeds = 3, Cap = 3, Ledger = SeedLedger.Open(path) }, lines.Add);
+        Assert.Equal(2, lines.Count(l => l.EndsWith("; from the ledger)", StringComparison.Ordinal)));
+        Assert.Single(lines, l => l.StartsWith($"no-claims x generated seed {CheckerPower.SeedFor(2)}:", StringComparison.Ordinal)
+            && !l.EndsWith("; from the ledger)", StringComparison.Ordinal));
+        Assert.Equal(3, File.ReadAllLines(path).Length);
+        Assert.Equal(first.Select(r => (r.Finding, Seeds: string.Join(",", r.FirstMet))),
+            resumed.Select(r => (r.Finding, Seeds: string.Join(",", r.FirstMet.Take(2)))));
 
-            // Negative space: another cap is another question; nothing is reused, and the run says why.
-            lines.Clear();
-            TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["no-claims"], Seeds = 1, Cap = 2, Ledger = SeedLedger.Open(path) }, lines.Add);
-            Assert.DoesNotContain(lines, l => l.EndsWith("; from the ledger)", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.Contains("3 seed(s) in the ledger were measured by another build, cap", StringComparison.Ordinal));
+        // Negative space: another cap is another question; nothing is reused, and the run says why.
+        lines.Clear();
+        TimeToFinding.Measure(new TimeToFindingOptions { Profiles = ["no-claims"], Seeds = 1, Cap = 2, Ledger = SeedLedger.Open(path) }, lines.Add);
+        Assert.DoesNotContain(lines, l => l.EndsWith("; from the ledger)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("3 seed(s) in the ledger were measured by another build, cap", StringComparison.Ordinal));
 
-            // Nor is a seed another build measured (its source fingerprint differs), though everything else matches.
-            var ledger = SeedLedger.Open(path);
-            var kept = ledger.Seeds[0];
-            Assert.NotNull(ledger.Find(kept.Profile, kept.Scenario, kept.SeedIndex, kept.Cap, kept.MaxAttributions, kept.Expected));
-            File.WriteAllLines(path, [File.ReadAllLines(path)[0].Replace(kept.Fingerprint, "0123456789abcdef", StringComparison.Ordinal)]);
-            Assert.Null(SeedLedger.Open(path).Find(kept.Profile, kept.Scenario, kept.SeedIndex, kept.Cap, kept.MaxAttributions, kept.Expected));
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        // Nor is a seed another build measured (its source fingerprint differs), though everything else matches.
+        var ledger = SeedLedger.Open(path);
+        var kept = ledger.Seeds[0];
+        Assert.NotNull(ledger.Find(kept.Profile, kept.Scenario, kept.SeedIndex, kept.Cap, kept.MaxAttributions, kept.Expected));
+        File.WriteAllLines(path, [File.ReadAllLines(path)[0].Replace(kept.Fingerprint, "0123456789abcdef", StringComparison.Ordinal)]);
+        Assert.Null(SeedLedger.Open(path).Find(kept.Profile, kept.Scenario, kept.SeedIndex, kept.Cap, kept.MaxAttributions, kept.Expected));
     }
 
     [Theory]
@@ -224,39 +210,32 @@ public sealed class TimeToFindingTests
     [InlineData("EXTRA", "is not a seed of bench findings")]
     public void A_ledger_line_that_is_not_a_seed_is_refused_by_its_number_before_anything_is_measured(string line, string why)
     {
-        var folder = Directory.CreateTempSubdirectory("ledger-");
-        try
+        using var folder = new ScratchFolder("ledger");
+        var path = Path.Combine(folder.FullName, "seeds.jsonl");
+        var good = new LedgerSeed("0123456789abcdef", "xen-4.3", "generated", 1, CheckerPower.SeedFor(1), 3, 60,
+            ["split-consumption-window:Alone"], new Dictionary<string, int> { ["split-consumption-window"] = 2 }, "every finding met", 1.5);
+        var json = System.Text.Json.JsonSerializer.Serialize(good, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase });
+        var bad = line switch
         {
-            var path = Path.Combine(folder.FullName, "seeds.jsonl");
-            var good = new LedgerSeed("0123456789abcdef", "xen-4.3", "generated", 1, CheckerPower.SeedFor(1), 3, 60,
-                ["split-consumption-window:Alone"], new Dictionary<string, int> { ["split-consumption-window"] = 2 }, "every finding met", 1.5);
-            var json = System.Text.Json.JsonSerializer.Serialize(good, new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase });
-            var bad = line switch
-            {
-                "SEED" => json.Replace("\"seedIndex\":1", "\"seedIndex\":2", StringComparison.Ordinal),
-                "MET" => json.Replace("\"split-consumption-window\":2", "\"split-consumption-window\":4", StringComparison.Ordinal),
-                "EXTRA" => json.Replace("{\"fingerprint\"", "{\"surprise\":1,\"fingerprint\"", StringComparison.Ordinal),
-                _ => line,
-            };
-            Assert.NotEqual(json, bad);
-            File.WriteAllLines(path, [json, bad]);
-            var refused = Assert.Throws<SeedLedgerException>(() => SeedLedger.Open(path));
-            Assert.Contains("line 2", refused.Message, StringComparison.Ordinal);
-            Assert.Contains(why, refused.Message, StringComparison.Ordinal);
-            Assert.Equal([json, bad], File.ReadAllLines(path)); // changes nothing
+            "SEED" => json.Replace("\"seedIndex\":1", "\"seedIndex\":2", StringComparison.Ordinal),
+            "MET" => json.Replace("\"split-consumption-window\":2", "\"split-consumption-window\":4", StringComparison.Ordinal),
+            "EXTRA" => json.Replace("{\"fingerprint\"", "{\"surprise\":1,\"fingerprint\"", StringComparison.Ordinal),
+            _ => line,
+        };
+        Assert.NotEqual(json, bad);
+        File.WriteAllLines(path, [json, bad]);
+        var refused = Assert.Throws<SeedLedgerException>(() => SeedLedger.Open(path));
+        Assert.Contains("line 2", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(why, refused.Message, StringComparison.Ordinal);
+        Assert.Equal([json, bad], File.ReadAllLines(path)); // changes nothing
 
-            // A run stopped while writing its last line: said so, and how to resume.
-            File.WriteAllText(path, json + "\n" + json[..(json.Length / 2)]);
-            Assert.Contains("line 2 is incomplete: a run was stopped while writing it; delete that line",
-                Assert.Throws<SeedLedgerException>(() => SeedLedger.Open(path)).Message, StringComparison.Ordinal);
+        // A run stopped while writing its last line: said so, and how to resume.
+        File.WriteAllText(path, json + "\n" + json[..(json.Length / 2)]);
+        Assert.Contains("line 2 is incomplete: a run was stopped while writing it; delete that line",
+            Assert.Throws<SeedLedgerException>(() => SeedLedger.Open(path)).Message, StringComparison.Ordinal);
 
-            File.WriteAllLines(path, [json]);
-            Assert.Single(SeedLedger.Open(path).Seeds); // the good line alone is a ledger
-            Assert.ThrowsAny<IOException>(() => SeedLedger.Open(Path.Combine(folder.FullName, "no-such-folder", "seeds.jsonl")));
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        File.WriteAllLines(path, [json]);
+        Assert.Single(SeedLedger.Open(path).Seeds); // the good line alone is a ledger
+        Assert.ThrowsAny<IOException>(() => SeedLedger.Open(Path.Combine(folder.FullName, "no-such-folder", "seeds.jsonl")));
     }
 }
