@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
+using ClaimVerified.Model.Matrix;
 using ClaimVerified.Model.Traces;
 
 namespace ClaimVerified.Model.Benchmarks;

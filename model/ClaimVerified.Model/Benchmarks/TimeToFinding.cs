@@ -3,6 +3,7 @@ using System.Text;
 using ClaimVerified.Model.Attribution;
 using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Manifest;
+using ClaimVerified.Model.Matrix;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 
@@ -46,33 +47,6 @@ public sealed record TimeToFindingOptions
     /// reused (`--ledger`): a stopped run resumes instead of starting over (null: none).
     /// </summary>
     public SeedLedger? Ledger { get; init; }
-}
-
-/// <summary>How a finding is expected of a drawn row, and so what counts as meeting it.</summary>
-public enum Expectation
-{
-    /// <summary>The row lists it as met on its own: met by a violation attributed to it alone.</summary>
-    Alone,
-
-    /// <summary>The row lists it in a compound: met by the first attribution that names it.</summary>
-    InCompound,
-
-    /// <summary>
-    /// A staged row of the profile shows it and the generated row does not list it (yet): the generated family should
-    /// rediscover every staged finding (item 5), so its time is measured too; met by the first attribution that names it.
-    /// </summary>
-    Staged,
-
-    /// <summary>
-    /// The profile's random-operations row expects it and neither the generated row nor a staged row lists it: measured
-    /// too, so that a finding stays in the table when the generated row's one seed stops meeting it within its budget
-    /// (rows are judged at seed 17 / 200, and a change of the schedules moves what that one seed meets: December 6,
-    /// second session); met by the first attribution that names it.
-    /// </summary>
-    RandomOps,
-
-    /// <summary>Asked for by name (`--finding`), listed by no row of the profile: met by the first attribution that names it.</summary>
-    Asked,
 }
 
 /// <summary>
@@ -134,7 +108,7 @@ public static class TimeToFinding
         {
             var profile = Catalogue.Get(cell.Profile);
             var scenario = ScenarioCatalogue.Get(cell.Scenario);
-            var expected = Expected(cell, options.Findings);
+            var expected = AwaitedFindings.Of(ExpectedResults.Load(), cell, options.Findings);
             var described = SeedLedger.Describe(expected);
             if (options.Ledger?.Foreign(cell.Profile, cell.Scenario, options.Cap, options.MaxAttributions, described) is > 0 and var foreign)
             {
@@ -193,43 +167,16 @@ public static class TimeToFinding
     }
 
     /// <summary>
-    /// What a drawn row expects: its findings alone, its compounds, for the generated family every finding a staged
-    /// row or the random-operations row of the profile shows that the row does not list, and any finding <paramref name="asked"/> names besides.
-    /// </summary>
-    public static IReadOnlyList<(string Finding, Expectation Expectation)> Expected(ExpectedResult cell, IReadOnlyCollection<string>? asked = null)
-    {
-        ArgumentNullException.ThrowIfNull(cell);
-        var listed = (cell.Findings ?? []).Select(f => (Finding: f, Expectation: Expectation.Alone))
-            .Concat((cell.InCompounds ?? []).Select(f => (Finding: f, Expectation: Expectation.InCompound))).ToList();
-        void AddUnlisted(IEnumerable<string> findings, Expectation expectation) =>
-            listed.AddRange(findings.Distinct(StringComparer.Ordinal).Where(f => listed.All(l => l.Finding != f)).Select(f => (f, expectation)));
-
-        if (cell.Scenario == ScenarioCatalogue.Generated.Name)
-        {
-            var rows = ExpectedResults.Load().Results.Where(r => r.Profile == cell.Profile).ToArray();
-            AddUnlisted(rows.Where(r => ScenarioCatalogue.Get(r.Scenario).Configure is null && r.Finding is not null)
-                .Select(r => r.Finding!).Order(StringComparer.Ordinal), Expectation.Staged);
-            AddUnlisted(rows.Where(r => r.Scenario == ScenarioCatalogue.RandomOperations.Name)
-                .SelectMany(r => (r.Findings ?? []).Concat(r.InCompounds ?? [])).Order(StringComparer.Ordinal), Expectation.RandomOps);
-        }
-
-        AddUnlisted(asked ?? [], Expectation.Asked);
-        return listed;
-    }
-
-    /// <summary>
     /// One seed's run: the schedule at which each expected finding was first met, and why the run stopped (a "-" of a
     /// seed that hit the attribution limit is not one that explored up to the cap).
     /// </summary>
     private static (Dictionary<string, int> First, string Stop) FirstMet(Profile profile, Scenario scenario, IReadOnlyList<(string Finding, Expectation Expectation)> expected,
         uint seed, TimeToFindingOptions options, Action<string>? progress)
     {
-        var first = new Dictionary<string, int>();
+        var awaited = new AwaitedFindings(expected);
         var attributions = 0;
         var run = WholeBudget.Explore(profile, scenario, new ExplorationOptions(options.Cap, Strategy.Portfolio, seed), violation =>
         {
-            // A violation whose attribution can name no expected finding not yet met cannot move a figure: skip its
-            // (costly) attribution. The figures are those of attributing every violation.
             if (violation.Result.PropertyId is null)
             {
                 // The model itself failed (an exception or a deadlock): no finding to time, and a bug to look at.
@@ -237,44 +184,18 @@ public static class TimeToFinding
                 return false;
             }
 
-            (string Finding, Expectation Expectation)[] Waiting(IReadOnlySet<string> candidates) =>
-                [.. expected.Where(e => !first.ContainsKey(e.Finding) && candidates.Contains(e.Finding))];
-            // Then with the configuration (one replay): a fix it cannot reach names nothing here (the stash, on a host
-            // of a few pages), so a finding only such a fix names is no reason to attribute.
-            if (Waiting(Attributor.CandidateFindings(profile, violation.Property)).Length == 0)
+            // A violation whose attribution can meet no expected finding not yet met cannot move a figure: skip its
+            // (costly) attribution. The figures are those of attributing every violation.
+            if (!awaited.MayMeetOne(profile, scenario, violation))
             {
                 return false;
             }
 
-            var waiting = Waiting(Attributor.CandidateFindings(profile, scenario, violation));
-            // Where every finding still waited for is expected alone, a violation none of whose fixes removes it on its
-            // own schedule cannot be any of them (a replay each): without this, the violations of findings met long
-            // before used up the attribution limit, and the seed stopped with the rare one unmet (xen-4.21.0's extra
-            // pages, unmet on 17 seeds in 20: one of them, run again, had stopped at schedule 685 of 2,000).
-            // Where some finding still waited for counts in a compound too, a violation some other fix removes on its own
-            // schedule, and none of theirs, cannot name any of them (a replay a fix). It passes over few: the violations
-            // that use up the limit there are mostly a finding's met long before whose fix cannot be replayed (39 of 60
-            // attributions of xen-4.21.0's seed 11 were claim-on-dying-domain-leaks', December 6), so they still count.
-            if (waiting.Length == 0 || (waiting.All(e => e.Expectation == Expectation.Alone)
-                ? Attributor.CannotBeAlone(profile, scenario, violation, [.. waiting.Select(e => e.Finding)])
-                : Attributor.CannotBeNamed(profile, scenario, violation, [.. waiting.Select(e => e.Finding)])))
-            {
-                return false;
-            }
-
-            var attributed = Attributor.Attribute(profile, scenario, violation);
+            awaited.Record(Attributor.Attribute(profile, scenario, violation), violation.ScheduleIndex);
             attributions++;
-            foreach (var (finding, expectation) in expected)
-            {
-                var met = expectation == Expectation.Alone ? attributed.Label == finding : attributed.Findings.Contains(finding);
-                if (met && !first.ContainsKey(finding))
-                {
-                    first[finding] = violation.ScheduleIndex;
-                }
-            }
-
-            return first.Count == expected.Count || attributions >= options.MaxAttributions;
+            return awaited.AllMet || attributions >= options.MaxAttributions;
         });
+        var first = new Dictionary<string, int>(awaited.First);
         var stop = first.Count == expected.Count ? $"every finding met by schedule {run.Schedules}"
             : attributions >= options.MaxAttributions ? LedgerSeed.AtLimit(options.MaxAttributions, run.Schedules)
             : $"explored up to the cap ({run.Schedules} schedules)";

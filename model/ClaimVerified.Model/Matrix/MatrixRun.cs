@@ -43,6 +43,13 @@ public sealed record MatrixOptions(
     public bool RetryCalibration => DrawnBudget is null;
 
     /// <summary>
+    /// Whether a drawn cell attributes, past the first few violations of a property, those that could still meet a
+    /// finding its row awaits (<see cref="GeneratedCell.Meet"/>): a run at the row's budget does, to judge the row as CI
+    /// does; the main job's quick look does not, as it retries no calibration.
+    /// </summary>
+    public bool AttributeAwaited => DrawnBudget is null;
+
+    /// <summary>
     /// The budget the main job (explore with no scenario and no --iterations) gives each cell of a drawn scenario, below
     /// the manifest's: what it meets is judged as in CI, what it has not met yet is not counted against it. Its
     /// attributions do not calibrate again where the first calibration missed (a violation once in 2,000 schedules of

@@ -1,4 +1,5 @@
 using ClaimVerified.Model.Benchmarks;
+using ClaimVerified.Model.Matrix;
 
 namespace ClaimVerified.Tests.Generated;
 
@@ -23,7 +24,7 @@ public sealed class TimeToFindingTests
         var manifest = ClaimVerified.Model.Manifest.ExpectedResults.Load();
         foreach (var row in manifest.Results.Where(r => r.Scenario == "generated" && r.ExpectsFindings))
         {
-            var expected = TimeToFinding.Expected(row);
+            var expected = AwaitedFindings.Of(manifest, row);
             var staged = manifest.Results.Where(r => r.Profile == row.Profile && r.Scenario is not ("generated" or "random-ops") && r.Finding is not null)
                 .Select(r => r.Finding!).ToHashSet();
             Assert.Superset(staged, expected.Select(e => e.Finding).ToHashSet());
@@ -35,15 +36,15 @@ public sealed class TimeToFindingTests
 
         // Negative space: random-ops makes public calls only, so it is timed on its own row and nothing staged.
         var randomOps = manifest.For("xen-4.13", "random-ops");
-        Assert.DoesNotContain(TimeToFinding.Expected(randomOps), e => e.Expectation == Expectation.Staged);
-        Assert.Contains(("build-stash-escapes-accounting", Expectation.Staged), TimeToFinding.Expected(manifest.For("xen-4.22", "generated")));
+        Assert.DoesNotContain(AwaitedFindings.Of(manifest, randomOps), e => e.Expectation == Expectation.Staged);
+        Assert.Contains(("build-stash-escapes-accounting", Expectation.Staged), AwaitedFindings.Of(manifest, manifest.For("xen-4.22", "generated")));
         // The in-flight claim, which seed 17 of xen-4.21.1's generated row stopped meeting within 200 schedules when
         // the actors' scheduling points moved to their own threads, stays in its table through the random-ops row.
-        Assert.Contains(("claim-ignores-inflight-pages", Expectation.RandomOps), TimeToFinding.Expected(manifest.For("xen-4.21.1", "generated")));
-        Assert.DoesNotContain(TimeToFinding.Expected(randomOps), e => e.Expectation == Expectation.RandomOps);
+        Assert.Contains(("claim-ignores-inflight-pages", Expectation.RandomOps), AwaitedFindings.Of(manifest, manifest.For("xen-4.21.1", "generated")));
+        Assert.DoesNotContain(AwaitedFindings.Of(manifest, randomOps), e => e.Expectation == Expectation.RandomOps);
         var rendered = TimeToFinding.Render([new TimeToFindingRow("xen-4.21.1", "generated", "claim-ignores-inflight-pages", Expectation.RandomOps, [null], null, null, 2000)]);
         Assert.Contains("claim-ignores-inflight-pages (random-ops row; alone or in a compound)", rendered, StringComparison.Ordinal);
-        Assert.Contains(("free-check-race", Expectation.InCompound), TimeToFinding.Expected(manifest.For("no-claims", "generated")));
+        Assert.Contains(("free-check-race", Expectation.InCompound), AwaitedFindings.Of(manifest, manifest.For("no-claims", "generated")));
     }
 
     [Fact]
@@ -51,8 +52,8 @@ public sealed class TimeToFindingTests
     {
         var manifest = ClaimVerified.Model.Manifest.ExpectedResults.Load();
         var row = manifest.For("xen-4.22", "generated");
-        Assert.DoesNotContain(TimeToFinding.Expected(row), e => e.Finding == "claim-ignores-inflight-pages");
-        var asked = TimeToFinding.Expected(row, ["claim-ignores-inflight-pages", "claim-ignores-inflight-pages", "max-pages-ignores-claim"]);
+        Assert.DoesNotContain(AwaitedFindings.Of(manifest, row), e => e.Finding == "claim-ignores-inflight-pages");
+        var asked = AwaitedFindings.Of(manifest, row, ["claim-ignores-inflight-pages", "claim-ignores-inflight-pages", "max-pages-ignores-claim"]);
         Assert.Single(asked, e => e == ("claim-ignores-inflight-pages", Expectation.Asked));
         // One the row already expects keeps the row's (stricter) expectation: asking cannot loosen "alone".
         Assert.Single(asked, e => e.Finding == "max-pages-ignores-claim");
