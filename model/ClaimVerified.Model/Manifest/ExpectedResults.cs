@@ -209,6 +209,7 @@ public sealed record ExpectedResults(
             throw new InvalidOperationException($"manifest: {duplicate.Key} appears twice");
         }
     }
+
     /// <summary>
     /// Item 5 of the generated exploration: on each profile, every finding a staged story shows is met by the generated
     /// row, alone or in a compound, or named in its <see cref="ExpectedResult.NotMet"/> with why. Only the swarm's rows
