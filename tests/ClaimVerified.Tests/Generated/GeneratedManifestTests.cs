@@ -14,6 +14,7 @@ namespace ClaimVerified.Tests.Generated;
 /// <see cref="SwarmRowsOdd"/>, each about a quarter of the suite's time), and the random-operations rows are in
 /// <see cref="RandomOperationsRows"/>, so that no one class is left running alone at the end of CI.
 /// </summary>
+[TakesMinutes]
 public sealed class GeneratedManifestTests
 {
     private static readonly ExpectedResults Manifest = ExpectedResults.Load();
@@ -106,6 +107,7 @@ public sealed class GeneratedManifestTests
     }
 
     /// <summary>The swarm's rows in odd places of the manifest, judged beside the even ones.</summary>
+    [TakesMinutes]
     public sealed class SwarmRowsOdd
     {
         public static TheoryData<string, string> Rows() => RowsOf(ScenarioCatalogue.Generated.Name, 1);
