@@ -64,11 +64,20 @@ public sealed class CoyoteControlTests
     }
 
     /// <summary>One step of 2.5 s of wall clock: what a cold first schedule (the JIT) takes on a loaded machine.</summary>
-    private static async Task SlowStepAsync()
+    private static Task SlowStepAsync() => SpinAsync(2_500);
+
+    /// <summary>
+    /// One step of 6 s: Coyote's monitor reports a hang only after two of its periods without a step (its Task.Delay
+    /// loop; CoyoteRuntime.CheckIfExecutionHasDeadlockedAsync), 2 s at its default, and on a loaded machine its timer
+    /// can fire late: 2.5 s left it unreported once in a CI run (December 6).
+    /// </summary>
+    private static Task HangingStepAsync() => SpinAsync(6_000);
+
+    private static async Task SpinAsync(int durationMs)
     {
         await Task.Run(() =>
         {
-            var until = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 5 / 2);
+            var until = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * durationMs / 1000);
             while (Stopwatch.GetTimestamp() < until)
             {
                 // Spins without a scheduling point, as a method being compiled does.
@@ -83,8 +92,9 @@ public sealed class CoyoteControlTests
         engine.Run();
         Assert.Equal(0, engine.TestReport.NumOfFoundBugs);
 
-        // Coyote's default of 1,000 ms, which the main job and bench findings ran with until December 6, reports it.
-        using var coyoteDefault = TestingEngine.Create(Explorer.Configure(new ExplorationOptions(1)).WithDeadlockTimeout(1000), SlowStepAsync);
+        // Coyote's default of 1,000 ms, which the main job and bench findings ran with until December 6, reports a step
+        // as slow (two of its periods, with room for a late timer).
+        using var coyoteDefault = TestingEngine.Create(Explorer.Configure(new ExplorationOptions(1)).WithDeadlockTimeout(1000), HangingStepAsync);
         coyoteDefault.Run();
         Assert.Contains("Potential deadlock or hang detected", coyoteDefault.TestReport.BugReports.Single(), StringComparison.Ordinal);
     }
