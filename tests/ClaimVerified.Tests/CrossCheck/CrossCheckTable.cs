@@ -70,13 +70,6 @@ public static class Tools
             : throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {result.ExitCode}:\n{output}");
     }
 
-    public static string ScratchDirectory(string name)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"claimverified-crosscheck-{name}-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(path);
-        return path;
-    }
-
     public static long Number(string output, string pattern, string what) => ExternalCheckers.Number(output, pattern, what);
 
     /// <summary>cc's flags: no optimisation (the models are tiny; compiling dominates), cmpxchg16b for rumur on x86-64.</summary>

@@ -59,49 +59,43 @@ public sealed class CrossCheckTests
     {
         Skip.If(Tools.Missing("spin") is not null, Tools.Missing("spin"));
         var row = CrossCheckTable.Rows[index];
-        var dir = Tools.ScratchDirectory("spin");
-        try
+        using var scratch = new ScratchFolder("crosscheck-spin");
+        var dir = scratch.FullName;
+        foreach (var file in new[] { "claims.pml", "domops.pml" })
         {
-            foreach (var file in new[] { "claims.pml", "domops.pml" })
-            {
-                File.Copy(Path.Combine(CrossCheckTable.Folder, "promela", file), Path.Combine(dir, file));
-            }
-
-            var defines = CrossCheckTable.Parameters(row.Profile, row.ParsedBound)
-                .Select(p => string.Create(CultureInfo.InvariantCulture, $"-D{p.Name}={p.Value}")).ToArray();
-            Tools.Run(dir, "spin", [.. defines, "-a", "claims.pml"]);
-            Tools.Run(dir, "cc", [.. Tools.CcFlags(rumur: false), "-DNOREDUCE", "-DVECTORSZ=1024", "-o", "pan", "pan.c"]);
-            // -c0: go on past assertion violations (pan still expands the violating state); -m: no depth limit hit.
-            var output = Tools.Run(dir, Path.Combine(dir, "pan"), "-c0", "-m1000000", "-w20");
-            Assert.Contains("Full statespace search", output, StringComparison.Ordinal);
-            Assert.DoesNotContain("Search not completed", output, StringComparison.Ordinal);
-            Assert.DoesNotContain("max search depth too small", output, StringComparison.Ordinal);
-            Assert.Equal(row.States, Tools.Number(output, @"^\s*(\d+) states, stored", "states, stored"));
-            Assert.Equal(row.Spin.StateVectorBytes, Tools.Number(output, @"State-vector (\d+) byte", "state vector"));
-            // Each assertion names its property (claims_backed); pan prints each distinct violated assertion at least once.
-            var violated = Regex.Matches(output, @"assertion violated (\w+)").Select(m => m.Groups[1].Value.Replace('_', '-')).Distinct();
-            Assert.Equal(row.Violated.Order(StringComparer.Ordinal), violated.Order(StringComparer.Ordinal));
-
-            // Each violation replayed through the C# specification: pan's search is deterministic, so -cK stops at the
-            // K-th error, the first of that property, and writes its trail; spin -t replays it, printing the steps.
-            var bound = row.ParsedBound;
-            var profile = Catalogue.Get(row.Profile);
-            foreach (var property in row.Violated)
-            {
-                var name = property.Replace('-', '_');
-                var k = Tools.Number(output, $@"^pan:(\d+): assertion violated {name} ", "the first error of " + property);
-                var stopped = Tools.Run(dir, Path.Combine(dir, "pan"), string.Create(CultureInfo.InvariantCulture, $"-c{k}"), "-m1000000", "-w20");
-                Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"pan:{k}: assertion violated {name} "), stopped, StringComparison.Ordinal);
-                var replay = Tools.Run(dir, "spin", [.. defines, "-t", "claims.pml"]);
-                var trace = Regex.Matches(replay, @"^\s*@ (.+)$", RegexOptions.Multiline)
-                    .Select(m => Replay.SpinStep(m.Groups[1].Value.Trim(), bound.LargestCreate)).ToArray();
-                Assert.NotEmpty(trace);
-                Assert.Contains(property, Replay.ViolatedAfter(profile, bound.Config, bound.MaxDomains, trace));
-            }
+            File.Copy(Path.Combine(CrossCheckTable.Folder, "promela", file), Path.Combine(dir, file));
         }
-        finally
+
+        var defines = CrossCheckTable.Parameters(row.Profile, row.ParsedBound)
+            .Select(p => string.Create(CultureInfo.InvariantCulture, $"-D{p.Name}={p.Value}")).ToArray();
+        Tools.Run(dir, "spin", [.. defines, "-a", "claims.pml"]);
+        Tools.Run(dir, "cc", [.. Tools.CcFlags(rumur: false), "-DNOREDUCE", "-DVECTORSZ=1024", "-o", "pan", "pan.c"]);
+        // -c0: go on past assertion violations (pan still expands the violating state); -m: no depth limit hit.
+        var output = Tools.Run(dir, Path.Combine(dir, "pan"), "-c0", "-m1000000", "-w20");
+        Assert.Contains("Full statespace search", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Search not completed", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("max search depth too small", output, StringComparison.Ordinal);
+        Assert.Equal(row.States, Tools.Number(output, @"^\s*(\d+) states, stored", "states, stored"));
+        Assert.Equal(row.Spin.StateVectorBytes, Tools.Number(output, @"State-vector (\d+) byte", "state vector"));
+        // Each assertion names its property (claims_backed); pan prints each distinct violated assertion at least once.
+        var violated = Regex.Matches(output, @"assertion violated (\w+)").Select(m => m.Groups[1].Value.Replace('_', '-')).Distinct();
+        Assert.Equal(row.Violated.Order(StringComparer.Ordinal), violated.Order(StringComparer.Ordinal));
+
+        // Each violation replayed through the C# specification: pan's search is deterministic, so -cK stops at the
+        // K-th error, the first of that property, and writes its trail; spin -t replays it, printing the steps.
+        var bound = row.ParsedBound;
+        var profile = Catalogue.Get(row.Profile);
+        foreach (var property in row.Violated)
         {
-            Directory.Delete(dir, recursive: true);
+            var name = property.Replace('-', '_');
+            var k = Tools.Number(output, $@"^pan:(\d+): assertion violated {name} ", "the first error of " + property);
+            var stopped = Tools.Run(dir, Path.Combine(dir, "pan"), string.Create(CultureInfo.InvariantCulture, $"-c{k}"), "-m1000000", "-w20");
+            Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"pan:{k}: assertion violated {name} "), stopped, StringComparison.Ordinal);
+            var replay = Tools.Run(dir, "spin", [.. defines, "-t", "claims.pml"]);
+            var trace = Regex.Matches(replay, @"^\s*@ (.+)$", RegexOptions.Multiline)
+                .Select(m => Replay.SpinStep(m.Groups[1].Value.Trim(), bound.LargestCreate)).ToArray();
+            Assert.NotEmpty(trace);
+            Assert.Contains(property, Replay.ViolatedAfter(profile, bound.Config, bound.MaxDomains, trace));
         }
     }
 
@@ -113,31 +107,25 @@ public sealed class CrossCheckTests
         var row = CrossCheckTable.Rows[index];
         var bound = row.ParsedBound;
         var profile = Catalogue.Get(row.Profile);
-        var dir = Tools.ScratchDirectory("rumur");
-        try
+        using var scratch = new ScratchFolder("crosscheck-rumur");
+        var dir = scratch.FullName;
+        // rumur does not expand a state that violates a checked invariant and names only the first it finds there,
+        // so: one run checking the properties that hold (every state expanded: the count), one per violated one.
+        var all = Verify(dir, row, row.Holding);
+        Assert.Equal(row.States, Tools.Number(all, @"^\s*(\d+) states, \d+ rules fired", "states"));
+        Assert.Contains("No error found", all, StringComparison.Ordinal);
+        Assert.Equal(row.Rumur.StateBits, Tools.Number(all, @"size of each state is (\d+) bits", "state size"));
+        Assert.Equal(row.Rumur.StateBytes, Tools.Number(all, @"rounded up to (\d+) bytes", "state size"));
+        var sizes = bound.CreateSizes.Distinct().ToArray();
+        var specCheck = row.Violated.Count == 0 ? null : SpecChecker.Check(profile, bound, SpecCheckLimits.Default with { Threads = 1 });
+        foreach (var property in row.Violated)
         {
-            // rumur does not expand a state that violates a checked invariant and names only the first it finds there,
-            // so: one run checking the properties that hold (every state expanded: the count), one per violated one.
-            var all = Verify(dir, row, row.Holding);
-            Assert.Equal(row.States, Tools.Number(all, @"^\s*(\d+) states, \d+ rules fired", "states"));
-            Assert.Contains("No error found", all, StringComparison.Ordinal);
-            Assert.Equal(row.Rumur.StateBits, Tools.Number(all, @"size of each state is (\d+) bits", "state size"));
-            Assert.Equal(row.Rumur.StateBytes, Tools.Number(all, @"rounded up to (\d+) bytes", "state size"));
-            var sizes = bound.CreateSizes.Distinct().ToArray();
-            var specCheck = row.Violated.Count == 0 ? null : SpecChecker.Check(profile, bound, SpecCheckLimits.Default with { Threads = 1 });
-            foreach (var property in row.Violated)
-            {
-                var output = Verify(dir, row, [property]);
-                Assert.Contains($"invariant \"{property}\" failed", output, StringComparison.Ordinal);
-                var trace = Replay.RumurTrace(output)
-                    .Select(step => Replay.RumurRule(step.Rule, step.Parameters, sizes, bound.LargestCreate)).ToArray();
-                Assert.Contains(property, Replay.ViolatedAfter(profile, bound.Config, bound.MaxDomains, trace));
-                Assert.Equal(specCheck!.Violations.Single(v => v.Property == property).Length, trace.Length);
-            }
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
+            var output = Verify(dir, row, [property]);
+            Assert.Contains($"invariant \"{property}\" failed", output, StringComparison.Ordinal);
+            var trace = Replay.RumurTrace(output)
+                .Select(step => Replay.RumurRule(step.Rule, step.Parameters, sizes, bound.LargestCreate)).ToArray();
+            Assert.Contains(property, Replay.ViolatedAfter(profile, bound.Config, bound.MaxDomains, trace));
+            Assert.Equal(specCheck!.Violations.Single(v => v.Property == property).Length, trace.Length);
         }
     }
 

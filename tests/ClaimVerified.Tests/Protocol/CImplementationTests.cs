@@ -39,7 +39,6 @@ public sealed class CImplementationTests(CImplementationTests.Builds builds) : I
                 return;
             }
 
-            Directory.CreateDirectory(Folder);
             var sources = Sources();
             Compile(sources, "claimref");
             foreach (var name in BrokenNames)
@@ -56,7 +55,9 @@ public sealed class CImplementationTests(CImplementationTests.Builds builds) : I
         /// <summary>Why the tests cannot run here, or null.</summary>
         public string? Missing { get; }
 
-        public string Folder { get; } = Path.Combine(Path.GetTempPath(), $"claimverified-cimpl-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        private readonly ScratchFolder folder = new("cimpl");
+
+        public string Folder => folder.FullName;
 
         public string Honest => Path.Combine(Folder, "claimref");
 
@@ -66,13 +67,7 @@ public sealed class CImplementationTests(CImplementationTests.Builds builds) : I
         public string Compile(IEnumerable<string> sources, string output, params string[] defines) =>
             Tools.Run(Folder, "cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-pthread", .. defines, "-o", output, .. sources]);
 
-        public void Dispose()
-        {
-            if (Directory.Exists(Folder))
-            {
-                Directory.Delete(Folder, recursive: true);
-            }
-        }
+        public void Dispose() => folder.Dispose();
     }
 
     private void SkipWithoutCc() => Skip.If(builds.Missing is not null, builds.Missing);

@@ -72,7 +72,6 @@ public sealed class XenRunnerTests(XenRunnerTests.Builds builds, ITestOutputHelp
                 return;
             }
 
-            Directory.CreateDirectory(Scratch);
             var probe = Path.Combine(Scratch, "probe.c");
             File.WriteAllText(probe, "#include <xenctrl.h>\nint main(void) { return 0; }\n");
             try
@@ -91,7 +90,9 @@ public sealed class XenRunnerTests(XenRunnerTests.Builds builds, ITestOutputHelp
         /// <summary>Why the real &lt;xenctrl.h&gt; cannot be used here, or null.</summary>
         public string? MissingHeader { get; }
 
-        public string Scratch { get; } = Path.Combine(Path.GetTempPath(), $"claimverified-xenrunner-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        private readonly ScratchFolder scratch = new("xenrunner");
+
+        public string Scratch => scratch.FullName;
 
         /// <summary>The header the stand-in builds use: the real one where it is installed, else the minimal one.</summary>
         public string DefaultHeader => MissingHeader is null ? "system" : "minimal";
@@ -129,13 +130,7 @@ public sealed class XenRunnerTests(XenRunnerTests.Builds builds, ITestOutputHelp
             return path;
         }
 
-        public void Dispose()
-        {
-            if (Directory.Exists(Scratch))
-            {
-                Directory.Delete(Scratch, recursive: true);
-            }
-        }
+        public void Dispose() => scratch.Dispose();
     }
 
     private void SkipWithoutCc() => Skip.If(builds.MissingCc is not null, builds.MissingCc);

@@ -6,27 +6,22 @@ namespace ClaimVerified.Tests.Traces;
 /// <summary>A trace that cannot be used says what is wrong and what to do, and never replays something else.</summary>
 public sealed class TraceErrorTests : IDisposable
 {
-    private readonly string scratch = Path.Combine(Path.GetTempPath(), "claimverify-trace-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchFolder folder = new("trace-tests");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(scratch))
-        {
-            Directory.Delete(scratch, recursive: true);
-        }
-    }
+    private string Scratch => folder.FullName;
+
+    public void Dispose() => folder.Dispose();
 
     /// <summary>A private copy of one committed trace folder, to break.</summary>
     private string CopyOfATrace()
     {
         var source = Repository.TraceFolders().First(f => f.Replace('\\', '/').Contains("/xen-4.22/kill-during-claim--", StringComparison.Ordinal));
-        Directory.CreateDirectory(scratch);
         foreach (var file in Directory.GetFiles(source))
         {
-            File.Copy(file, Path.Combine(scratch, Path.GetFileName(file)));
+            File.Copy(file, Path.Combine(Scratch, Path.GetFileName(file)));
         }
 
-        return scratch;
+        return Scratch;
     }
 
     /// <summary>Replays a copy of a committed trace whose meta.json <paramref name="edit"/> has changed (see <see cref="Refused"/>).</summary>
@@ -54,7 +49,7 @@ public sealed class TraceErrorTests : IDisposable
         var folder = CopyOfATrace();
         var outcome = TraceFolder.Replay(folder);
         var (_, _, profile, scenario) = TraceFolder.Load(folder);
-        var root = Path.Combine(scratch, "again");
+        var root = Path.Combine(Scratch, "again");
         var example = Counterexample.Replay(profile, scenario, outcome.Result);
         var written = TraceFolder.Write(root, example);
         var own = Directory.GetFiles(written, "*.trace").Single();
@@ -70,7 +65,7 @@ public sealed class TraceErrorTests : IDisposable
     [Fact]
     public void A_missing_folder_is_refused_with_what_to_do()
     {
-        var e = Refused(Path.Combine(scratch, "nowhere"), "no trace folder");
+        var e = Refused(Path.Combine(Scratch, "nowhere"), "no trace folder");
         Assert.False(string.IsNullOrWhiteSpace(e.Remedy));
     }
 
