@@ -195,11 +195,10 @@ public static class TimeToFinding
             attributions++;
             return awaited.AllMet || attributions >= options.MaxAttributions;
         });
-        var first = new Dictionary<string, int>(awaited.First);
-        var stop = first.Count == expected.Count ? $"every finding met by schedule {run.Schedules}"
+        var stop = awaited.AllMet ? $"every finding met by schedule {run.Schedules}"
             : attributions >= options.MaxAttributions ? LedgerSeed.AtLimit(options.MaxAttributions, run.Schedules)
             : $"explored up to the cap ({run.Schedules} schedules)";
-        return (first, stop);
+        return (new Dictionary<string, int>(awaited.First), stop);
     }
 
     /// <summary>Markdown: one row per (profile, finding), with the targets checked, then a summary.</summary>

@@ -27,8 +27,8 @@ public sealed class TimedPropertyJudge : PropertyJudge
 
     public override PropertyViolation? Final(HostSnapshot snapshot, Profile profile) => Timed(() => base.Final(snapshot, profile));
 
-    public override PropertyViolation? Guarantee(AllocationFailed failed, BuildAdmitted? build) =>
-        Timed(() => base.Guarantee(failed, build));
+    public override PropertyViolation? Guarantee(AllocationFailed failed, BuildAdmitted? build, long othersPages = 0) =>
+        Timed(() => base.Guarantee(failed, build, othersPages));
 
     private T Timed<T>(Func<T> check)
     {

@@ -32,6 +32,12 @@ public enum ActorKind
     /// <summary>A device model giving any domain no-refcount "extra" pages.</summary>
     ExtraPages,
 
+    /// <summary>
+    /// A device model and the toolstack thread that started it: populates a few pages of video RAM in a domain another
+    /// actor is building, then unpauses it (xen_ram_alloc, XEN_DOMCTL_unpausedomain; every Xen has both calls).
+    /// </summary>
+    DeviceModel,
+
     /// <summary>An administrator lowering (or raising) any domain's max_pages (xl mem-max).</summary>
     MaxMemAdmin,
 
@@ -63,7 +69,8 @@ public static class ActorKinds
 
     /// <summary>Whether the actor is a privileged caller acting on a domain someone else owns.</summary>
     public static bool ActsOnOthers(ActorKind kind) =>
-        kind is ActorKind.ClaimToolstack or ActorKind.Reaper or ActorKind.Sharer or ActorKind.ExtraPages or ActorKind.MaxMemAdmin;
+        kind is ActorKind.ClaimToolstack or ActorKind.Reaper or ActorKind.Sharer or ActorKind.ExtraPages or ActorKind.DeviceModel
+            or ActorKind.MaxMemAdmin;
 
     /// <summary>Why no code of <paramref name="profile"/>'s Xen makes this kind's calls; null when some code does.</summary>
     public static string? NotApplicable(ActorKind kind, Profile profile)

@@ -6,8 +6,8 @@ namespace ClaimVerified.Model.Generation;
 
 /// <summary>
 /// Draws a generated configuration for a profile from a source of choices (Coyote's controlled generator in a run, so
-/// that a replay draws the same one): the host, then each applicable actor kind in or out, then how many of each and
-/// their parameters, all from <see cref="GenerationWeights"/>.
+/// that a replay draws the same one): the host (its nodes, their few pages, and on some hosts 2 MiB extents), then each
+/// applicable actor kind in or out, then how many of each and their parameters, all from <see cref="GenerationWeights"/>.
 /// </summary>
 public static class ConfigDraw
 {
@@ -18,7 +18,8 @@ public static class ConfigDraw
         ArgumentNullException.ThrowIfNull(choose);
         var nodes = OneIn(choose, W.TwoNodesOneIn) ? 2 : 1;
         var pagesPerNode = W.PagesPerNode[choose(W.PagesPerNode.Length)];
-        var host = new GeneratedConfig(nodes, pagesPerNode, []);
+        var extents = OneIn(choose, W.ExtentHostOneIn) ? 1 + choose(W.MaxExtentsPerNode) : 0;
+        var host = new GeneratedConfig(nodes, pagesPerNode, [], ExtentsPerNode: extents);
         var kinds = ActorKinds.Swarm(profile);
         for (var draw = 0; draw < W.MaxRedraws; draw++)
         {
@@ -50,12 +51,13 @@ public static class ConfigDraw
 
     private static ActorSpec Actor(Profile profile, GeneratedConfig host, ActorKind kind, string name, Func<int, int> choose)
     {
-        var total = host.TotalPages;
         var steps = 1 + choose(W.MaxActorSteps);
         return kind switch
         {
             ActorKind.Builder => Builder(profile, host, name, choose),
-            ActorKind.BalloonGuest => new ActorSpec(kind, name, MaxPages: 1 + choose((int)total), Steps: steps),
+            // A guest sizes itself against the few pages: on an extent host they are what it competes for with builds.
+            ActorKind.BalloonGuest => new ActorSpec(kind, name, MaxPages: 1 + choose((int)host.FewPages), Steps: steps),
+            ActorKind.DeviceModel => new ActorSpec(kind, name, Steps: 1 + choose(W.MaxVideoPages)),
             ActorKind.TmemClient => new ActorSpec(kind, name, MaxPages: 1 + choose((int)W.MaxTmemPages), Steps: steps),
             ActorKind.Reaper => new ActorSpec(kind, name),
             _ => new ActorSpec(kind, name, Steps: steps),
@@ -65,7 +67,11 @@ public static class ConfigDraw
     private static ActorSpec Builder(Profile profile, GeneratedConfig host, string name, Func<int, int> choose)
     {
         var total = host.TotalPages;
-        var size = OneIn(choose, W.BuilderPastHostOneIn) ? total + 1 + choose(2) : 1 + choose((int)total);
+        // On an extent host a build is of whole 2 MiB extents (a guest's RAM is, but for the few pages a device model
+        // adds), so that it populates one extent a call and its scrub may be preempted; elsewhere of pages.
+        var unit = host.ExtentsPerNode > 0 ? GeneratedConfig.ExtentPages : 1;
+        var nodeUnits = host.ExtentsPerNode > 0 ? host.ExtentsPerNode : host.PagesPerNode;
+        var size = OneIn(choose, W.BuilderPastHostOneIn) ? total + 1 + choose(2) : unit * (1 + choose((int)(host.Nodes * nodeUnits)));
         var style = ClaimStyle.Legacy;
         IReadOnlyList<long> nodePages = [size];
         if (host.Nodes > 1 && size <= host.TotalPages && OneIn(choose, W.VnumaOneIn))
@@ -73,9 +79,11 @@ public static class ConfigDraw
             // A vNUMA guest: its pages go to given nodes, each virtual node within the node it is placed on (libxl
             // places vnodes on pnodes that can hold them; a vnode larger than its pnode can never be built, whatever
             // the claim). Its toolstack claims per node where Xen has claim sets (a global claim promises no
-            // placement), else it can only make the global claim (the staged numa-placement).
-            var low = Math.Max(0, size - host.PagesPerNode);
-            var first = low + choose((int)(Math.Min(size, host.PagesPerNode) - low + 1));
+            // placement), else it can only make the global claim (the staged numa-placement). On an extent host each
+            // virtual node is whole extents too.
+            var sizeUnits = size / unit;
+            var low = Math.Max(0, sizeUnits - nodeUnits);
+            var first = unit * (low + choose((int)(Math.Min(sizeUnits, nodeUnits) - low + 1)));
             nodePages = [first, size - first];
             style = profile.NodeClaims ? ClaimStyle.PerNode : ClaimStyle.Legacy;
         }

@@ -35,6 +35,7 @@ public static class GeneratedActors
         ActorKind.Sharer => Sharer.RunAsync(world, a.Name, a.Steps, DomainTarget.Any),
         ActorKind.XenAllocator => XenAllocator.RunAsync(world, a.Name, a.Steps),
         ActorKind.ExtraPages => ExtraPagesAllocator.RunAsync(world, a.Name, a.Steps, DomainTarget.Any),
+        ActorKind.DeviceModel => DeviceModel.RunAsync(world, a.Name, a.Steps),
         ActorKind.MaxMemAdmin => MaxMemAdmin.RunAsync(world, a.Name, DomainTarget.Any, Math.Max(1, a.Steps)),
         ActorKind.Observer => Observer.RunAsync(world, a.Name, a.Steps),
         ActorKind.Caller => CallerThread.RunAsync(world, a.Name,

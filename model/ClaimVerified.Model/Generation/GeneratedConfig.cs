@@ -15,6 +15,7 @@ namespace ClaimVerified.Model.Generation;
 /// <item>BalloonGuest: <see cref="StartPages"/>, <see cref="MaxPages"/>, <see cref="Steps"/> adjustments;</item>
 /// <item>TmemClient: <see cref="MaxPages"/>, <see cref="Steps"/> puts and flushes;</item>
 /// <item>ClaimToolstack, Offliner, Sharer, XenAllocator, ExtraPages, Observer: <see cref="Steps"/> calls;</item>
+/// <item>DeviceModel: <see cref="Steps"/> pages of video RAM, then the unpause;</item>
 /// <item>Reaper: one act, on a domain chosen when it acts;</item>
 /// <item>MaxMemAdmin: <see cref="Steps"/> acts (0: one, as recorded before acts were drawn), each on a domain chosen when it acts;</item>
 /// <item>Caller: <see cref="Calls"/>, script lines on the configuration's domains (<see cref="CallScript"/>).</item>
@@ -46,6 +47,7 @@ public sealed record ActorSpec(
         ActorKind.BalloonGuest => $"{Name}: self-ballooning guest from {StartPages} pages, max_pages {MaxPages}, {Steps} adjustments",
         ActorKind.TmemClient => $"{Name}: tmem guest, max_pages {MaxPages}, {Steps} puts/flushes",
         ActorKind.Reaper => $"{Name}: {KindName(Kind)}, once, on any domain",
+        ActorKind.DeviceModel => $"{Name}: {KindName(Kind)}, {Steps} page(s) of video RAM then unpause, on a domain being built",
         ActorKind.MaxMemAdmin => $"{Name}: {KindName(Kind)}, {Math.Max(1, Steps)} act(s), each on any domain",
         ActorKind.Caller => $"{Name}: {string.Join("; ", Calls ?? [])}",
         _ => $"{Name}: {KindName(Kind)}, {Steps} calls" + (ActorKinds.ActsOnOthers(Kind) ? ", on any domain" : ""),
@@ -59,15 +61,27 @@ public sealed record ActorSpec(
 /// start of an iteration (so a replay of the Coyote trace reproduces it), printed at the top of a generated trace's
 /// timeline, recorded in its meta.json, and what <c>explore --config FILE</c> reads. <see cref="Domains"/> (optional) are
 /// the max_pages of domains the control domain creates before the actors start, named d1, d2, ...: what callers act on.
+/// A node has <see cref="PagesPerNode"/> pages and, on a host of 2 MiB extents, <see cref="ExtentsPerNode"/> x 512 more
+/// (recorded only when there are some, so a configuration written before extents existed reads as it did).
 /// </summary>
-public sealed record GeneratedConfig(int Nodes, long PagesPerNode, IReadOnlyList<ActorSpec> Actors, IReadOnlyList<long>? Domains = null)
+public sealed record GeneratedConfig(
+    int Nodes,
+    long PagesPerNode,
+    IReadOnlyList<ActorSpec> Actors,
+    IReadOnlyList<long>? Domains = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int ExtentsPerNode = 0)
 {
-    /// <summary>A limit on everything: at most this many actors, nodes, pages a node.</summary>
+    /// <summary>A limit on everything: at most this many actors, nodes, pages a node, extents a node.</summary>
     public const int MaxActors = 12;
 
     public const int MaxNodes = 2;
 
     public const long MaxPagesPerNode = 64;
+
+    public const int MaxExtentsPerNode = 4;
+
+    /// <summary>Pages of a 2 MiB extent (order 9), the unit of an extent host and of its builds.</summary>
+    public const long ExtentPages = 1L << 9;
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -79,15 +93,25 @@ public sealed record GeneratedConfig(int Nodes, long PagesPerNode, IReadOnlyList
     };
 
     [JsonIgnore]
-    public HostConfig Host => new(Nodes, PagesPerNode);
+    public HostConfig Host => new(Nodes, NodePages);
 
+    /// <summary>Pages a node has in all: its few pages and its extents.</summary>
     [JsonIgnore]
-    public long TotalPages => Nodes * PagesPerNode;
+    public long NodePages => PagesPerNode + (ExtentsPerNode * ExtentPages);
+
+    /// <summary>Pages the host has in all.</summary>
+    [JsonIgnore]
+    public long TotalPages => Nodes * NodePages;
+
+    /// <summary>The host's few pages, outside its extents: what actors other than builders size themselves against.</summary>
+    [JsonIgnore]
+    public long FewPages => Nodes * PagesPerNode;
 
     /// <summary>The lines printed at the top of a generated timeline.</summary>
     public IReadOnlyList<string> Describe() =>
     [
-        $"host: {Nodes} node(s) x {PagesPerNode} pages",
+        $"host: {Nodes} node(s) x {PagesPerNode} pages"
+            + (ExtentsPerNode > 0 ? $" + {ExtentsPerNode} extent(s) of {ExtentPages} pages ({NodePages} pages a node)" : ""),
         .. Domains is { Count: > 0 } domains
             ? [$"domains: {string.Join(", ", domains.Select((max, i) => $"{CallScript.DomainName(i)} max_pages {max}"))}"]
             : Array.Empty<string>(),
@@ -103,6 +127,11 @@ public sealed record GeneratedConfig(int Nodes, long PagesPerNode, IReadOnlyList
         if (Nodes is < 1 or > MaxNodes || PagesPerNode is < 1 or > MaxPagesPerNode)
         {
             return $"the host must have 1..{MaxNodes} nodes of 1..{MaxPagesPerNode} pages, not {Nodes} x {PagesPerNode}";
+        }
+
+        if (ExtentsPerNode is < 0 or > MaxExtentsPerNode)
+        {
+            return $"a node has 0..{MaxExtentsPerNode} extents of {ExtentPages} pages besides its pages, not {ExtentsPerNode}";
         }
 
         if (Actors is null || Actors.Count is 0 or > MaxActors)

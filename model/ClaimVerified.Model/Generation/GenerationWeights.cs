@@ -26,6 +26,18 @@ public static class GenerationWeights
     /// <summary>Pages a node: one of these (a window of one page is as real as one of 512).</summary>
     public static readonly long[] PagesPerNode = [4, 8, 12, 16];
 
+    /// <summary>
+    /// A host holds 2 MiB extents (512 pages each) on every node, besides its few pages, with probability 1 / this:
+    /// what a build of whole extents needs, and what 4.22's stash needs (only a preempted scrub of an extent of order 9
+    /// or more is stashed, PopulateDuringBuild.SmallestStashPages). Not more often: an extent host's builds are
+    /// hundreds of pages, and a 2 MiB extent that finds no 512 pages falls back to hundreds of 4 KiB calls, as
+    /// libxenguest does; the few pages are still where most findings are met soonest.
+    /// </summary>
+    public const int ExtentHostOneIn = 4;
+
+    /// <summary>2 MiB extents a node of an extent host: 1 .. this.</summary>
+    public const int MaxExtentsPerNode = 2;
+
     /// <summary>Two nodes with probability 1 / this.</summary>
     public const int TwoNodesOneIn = 2;
 
@@ -52,6 +64,9 @@ public static class GenerationWeights
 
     /// <summary>Calls of an actor with steps: 1 .. this.</summary>
     public const int MaxActorSteps = 3;
+
+    /// <summary>A device model's video RAM, populated one page at a time before it unpauses the domain: 1 .. this pages.</summary>
+    public const int MaxVideoPages = 3;
 
     /// <summary>A tmem guest's max_pages: 1 .. this.</summary>
     public const long MaxTmemPages = 8;

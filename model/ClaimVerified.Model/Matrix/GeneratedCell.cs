@@ -51,10 +51,10 @@ public static class GeneratedCell
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(chunk);
         var stopwatch = Stopwatch.StartNew();
-        var awaited = options.AttributeAwaited && manifest.Find(profile.Name, scenario.Name) is { } row
+        var awaited = options.AtRowBudgets && manifest.Find(profile.Name, scenario.Name) is { } row
             ? new AwaitedFindings(AwaitedFindings.Of(manifest, row)) : null;
         var (whole, distinct) = Meet(profile, scenario, new ExplorationOptions(chunk.Schedules, options.Strategy, chunk.Seed), options.CalibrationBudget,
-            options.RetryCalibration, awaited);
+            options.AtRowBudgets, awaited);
         var root = SeedChunk.TracesRoot(options.TracesRoot, profile, scenario, chunk.Index);
         var examples = new Dictionary<(string, string), Counterexample>();
         var met = new List<ChunkFinding>();
@@ -114,7 +114,7 @@ public static class GeneratedCell
         var met = distinct.Select(d => new MetFinding(d.First.Found.Property, d.First.Found.Label, d.First.Found.FirstSchedule, d.Count, d.First.Found.Why))
             .ToArray();
         var judged = row?.JudgeFindings([.. distinct.Select(d => (d.First.Found.Label, d.First.Found.Findings, d.First.Found.Property))], schedules,
-            options.RetryCalibration ? null : [Attributed.Inconclusive]) ?? Judged.NoExpectation;
+            options.AtRowBudgets ? null : [Attributed.Inconclusive]) ?? Judged.NoExpectation;
         var verdict = met.Length == 0 ? "holds" : "violates " + string.Join(", ", met.Select(f => $"{f.Property} ({f.Label})"));
         var notYet = (row?.Findings ?? []).Where(f => met.All(m => m.Label != f)).ToArray();
         if (row is not null && schedules < row.Budget && notYet.Length > 0)

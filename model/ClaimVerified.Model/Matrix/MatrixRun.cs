@@ -37,17 +37,12 @@ public sealed record MatrixOptions(
     public bool IsPart => Shard is not null || Queue is not null;
 
     /// <summary>
-    /// Whether an attribution whose calibration missed calibrates again, longer, before it says "inconclusive": not in a
-    /// run that gives the drawn scenarios a budget of their own (the main job's quick look, <see cref="MainJobDrawnBudget"/>).
+    /// Whether the drawn cells run at their rows' budgets, to judge each row as CI does, rather than at a budget of
+    /// their own (the main job's quick look, <see cref="MainJobDrawnBudget"/>). Such a run calibrates again, longer, an
+    /// attribution whose calibration missed before it says "inconclusive", and attributes, past the first few
+    /// violations of a property, those that could still meet a finding its row awaits (<see cref="GeneratedCell.Meet"/>).
     /// </summary>
-    public bool RetryCalibration => DrawnBudget is null;
-
-    /// <summary>
-    /// Whether a drawn cell attributes, past the first few violations of a property, those that could still meet a
-    /// finding its row awaits (<see cref="GeneratedCell.Meet"/>): a run at the row's budget does, to judge the row as CI
-    /// does; the main job's quick look does not, as it retries no calibration.
-    /// </summary>
-    public bool AttributeAwaited => DrawnBudget is null;
+    public bool AtRowBudgets => DrawnBudget is null;
 
     /// <summary>
     /// The budget the main job (explore with no scenario and no --iterations) gives each cell of a drawn scenario, below

@@ -5,7 +5,9 @@ namespace ClaimVerified.Model.Monitors;
 /// admitted for how many pages, and which beliefs are void. A belief is void from a build's own release, and from the
 /// call of another caller's voiding operation on its domain (a kill, a lower max_pages, a changed claim). A build admitted
 /// while such an operation is in flight (called, not yet returned) is never believed: the operation may take effect after
-/// the admission, and then the promise was the caller's to take back. Pure bookkeeping, so it is tested as a story.
+/// the admission, and then the promise was the caller's to take back. It also counts the pages other callers populate
+/// in each domain (a device model's video RAM): from their call, and at their return what they did populate. Pure
+/// bookkeeping, so it is tested as a story.
 /// </summary>
 public sealed class BuildBeliefs
 {
@@ -14,6 +16,26 @@ public sealed class BuildBeliefs
 
     private readonly Dictionary<int, BuildAdmitted> admitted = [];
     private readonly Dictionary<int, int> voidingInFlight = [];
+    private readonly Dictionary<int, long> othersPages = [];
+
+    /// <summary>
+    /// Pages other callers have populated in <paramref name="domid"/>, or may be populating now (a call in flight counts
+    /// in full: which of its pages it has taken cannot be known without a racy read). Domain ids are never reused.
+    /// </summary>
+    public long OthersPages(int domid) => othersPages.GetValueOrDefault(domid);
+
+    /// <summary>Another caller's populate of <paramref name="domid"/> was called for <paramref name="pages"/>, or returned having populated <paramref name="donePages"/>.</summary>
+    public void OtherPopulate(int domid, long pages, long? donePages)
+    {
+        var counted = OthersPages(domid) + (donePages is { } done ? done - pages : pages);
+        if (pages < 0 || donePages is < 0 || donePages > pages || counted < 0)
+        {
+            throw new InvalidOperationException(
+                $"d{domid}: another caller's populate of {pages} pages returned {donePages} of them, with {OthersPages(domid)} counted before");
+        }
+
+        othersPages[domid] = counted;
+    }
 
     /// <summary>The build of <paramref name="domid"/> the toolstack believes in, or null (never admitted, or void).</summary>
     public BuildAdmitted? Of(int domid) => admitted.GetValueOrDefault(domid);

@@ -87,8 +87,27 @@ public sealed class BuildVoiding(int domid, bool returned) : Monitor.Event
     public bool Returned { get; } = returned;
 }
 
-/// <summary>An order-0 allocation for the domain failed: the last fallback of a build.</summary>
-public sealed class AllocationFailed(string actor, int domid, long totPages, Errno errno, int node) : Monitor.Event
+/// <summary>
+/// Another caller's populate of a domain (a device model's video RAM) was called for <see cref="Pages"/>, or has returned
+/// having populated <see cref="DonePages"/> of them. Those pages are the domain's, so they spend its claim as the
+/// builder's own do: a build that falls short by no more than them was not broken by anyone but its own toolstack.
+/// </summary>
+public sealed class OtherPopulate(int domid, long pages, long? donePages) : Monitor.Event
+{
+    public int Domid { get; } = domid;
+
+    public long Pages { get; } = pages;
+
+    /// <summary>Null at the call; at the return, the pages it populated.</summary>
+    public long? DonePages { get; } = donePages;
+}
+
+/// <summary>
+/// An order-0 allocation for the domain failed: the last fallback of a build, at <see cref="TotPages"/> of the build's
+/// own pages. <see cref="UpToPages"/> is what the build was admitted for up to and including the node it failed on (a
+/// build placed per node fills its nodes in turn and is held to each node's share; any other build: its whole target).
+/// </summary>
+public sealed class AllocationFailed(string actor, int domid, long totPages, Errno errno, int node, long upToPages = long.MaxValue) : Monitor.Event
 {
     public string Actor { get; } = actor;
 
@@ -99,4 +118,6 @@ public sealed class AllocationFailed(string actor, int domid, long totPages, Err
     public Errno Errno { get; } = errno;
 
     public int Node { get; } = node;
+
+    public long UpToPages { get; } = upToPages;
 }

@@ -6,7 +6,8 @@ namespace ClaimVerified.Model.Monitors;
 /// <summary>
 /// The seed's promise (<see cref="Guarantee"/>), as a Coyote monitor: it follows which domains a toolstack was
 /// admitted to build and up to what target (a claim, or without claims the weaker free-memory check), forgets a belief
-/// once it is void (<see cref="BuildBeliefs"/>), and hands every failed order-0 allocation to the run's judge.
+/// once it is void (<see cref="BuildBeliefs"/>), counts what other callers populate in each domain, and hands every
+/// failed order-0 allocation to the run's judge.
 /// </summary>
 public sealed class GuaranteeMonitor : Monitor
 {
@@ -18,6 +19,7 @@ public sealed class GuaranteeMonitor : Monitor
     [OnEventDoAction(typeof(BuildAdmitted), nameof(OnAdmitted))]
     [OnEventDoAction(typeof(BuildReleased), nameof(OnReleased))]
     [OnEventDoAction(typeof(BuildVoiding), nameof(OnVoiding))]
+    [OnEventDoAction(typeof(OtherPopulate), nameof(OnOtherPopulate))]
     [OnEventDoAction(typeof(AllocationFailed), nameof(OnAllocationFailed))]
     private sealed class Watching : State
     {
@@ -35,10 +37,16 @@ public sealed class GuaranteeMonitor : Monitor
         beliefs.Voiding(voiding.Domid, voiding.Returned);
     }
 
+    private void OnOtherPopulate(Event e)
+    {
+        var populate = (OtherPopulate)e;
+        beliefs.OtherPopulate(populate.Domid, populate.Pages, populate.DonePages);
+    }
+
     private void OnAllocationFailed(Event e)
     {
         var failed = (AllocationFailed)e;
-        if (run.Judge.Guarantee(failed, beliefs.Of(failed.Domid)) is { } violation)
+        if (run.Judge.Guarantee(failed, beliefs.Of(failed.Domid), beliefs.OthersPages(failed.Domid)) is { } violation)
         {
             Assert(false, run.Violated(violation, $"seen by {failed.Actor}"));
         }

@@ -78,9 +78,10 @@ public class PropertyJudge
 
     /// <summary>
     /// The guarantee, judged on a failed order-0 allocation given what <paramref name="build"/> was admitted for (null:
-    /// the domain was never admitted, or its belief was void): broken by ENOMEM below the admitted target.
+    /// the domain was never admitted, or its belief was void): broken by ENOMEM below the admitted target, less what
+    /// other callers populated in the domain (<paramref name="othersPages"/>).
     /// </summary>
-    public virtual PropertyViolation? Guarantee(AllocationFailed failed, BuildAdmitted? build)
+    public virtual PropertyViolation? Guarantee(AllocationFailed failed, BuildAdmitted? build, long othersPages = 0)
     {
         ArgumentNullException.ThrowIfNull(failed);
         if (!Judges(PropertyCatalogue.Guarantee))
@@ -89,7 +90,8 @@ public class PropertyJudge
         }
 
         var admitted = build is null ? (Admission?)null : new Admission(build.Basis, build.TargetPages);
-        return PropertyCatalogue.Guarantee.Check(admitted, failed.Domid, failed.Errno, failed.TotPages, failed.Node);
+        return PropertyCatalogue.Guarantee.Check(admitted, failed.Domid, failed.Errno, failed.TotPages, failed.Node, othersPages,
+            failed.UpToPages);
     }
 
     private PropertyViolation? FirstOnAudit(HostSnapshot snapshot, Profile profile)

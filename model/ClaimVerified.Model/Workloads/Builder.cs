@@ -73,12 +73,14 @@ public static class Builder
             world.Profile.ClaimsSupported ? "claim" : "free-memory check"));
 
         long totPages = 0;
+        long upToPages = 0;
         var perNode = nodePages.Length > 1;
         var built = true;
         for (var node = 0; node < nodePages.Length && built; node++)
         {
             var placedOn = perNode ? node : Host.AnyNode;
-            var (done, ok) = Populate(world, actor, domid, nodePages[node], placedOn, totPages);
+            upToPages += nodePages[node];
+            var (done, ok) = Populate(world, actor, domid, nodePages[node], placedOn, totPages, upToPages);
             totPages += done;
             built = ok;
         }
@@ -161,8 +163,11 @@ public static class Builder
     private static bool MayBePreempted(World world, int order) =>
         world.Profile.StashesDuringBuild && order > 0 && (1L << order) <= world.Config.TotalPages;
 
-    /// <summary>Populates <paramref name="pages"/> on a node, largest extents first. Returns the pages done and whether all were.</summary>
-    private static (long Done, bool Ok) Populate(World world, string actor, int domid, long pages, int node, long totBefore)
+    /// <summary>
+    /// Populates <paramref name="pages"/> on a node, largest extents first. Returns the pages done and whether all were.
+    /// <paramref name="upToPages"/>: the build's pages up to and including this node, what a failure here is judged against.
+    /// </summary>
+    private static (long Done, bool Ok) Populate(World world, string actor, int domid, long pages, int node, long totBefore, long upToPages)
     {
         long donePages = 0;
         var maxOrder = 18;
@@ -186,7 +191,7 @@ public static class Builder
                 continue;
             }
 
-            CoyoteSpecification.Monitor<GuaranteeMonitor>(new AllocationFailed(actor, domid, totBefore + donePages, result.Errno, node));
+            CoyoteSpecification.Monitor<GuaranteeMonitor>(new AllocationFailed(actor, domid, totBefore + donePages, result.Errno, node, upToPages));
             return (donePages, false);
         }
 

@@ -18,7 +18,7 @@ public static class DeviceModel
             for (var page = 0; page < videoPages; page++)
             {
                 await Turn.PassAsync();
-                world.Do(actor, new Populate(Caller.Control, domid, 0), $"video-ram d{domid} order=0");
+                world.DoOthersPopulate(actor, domid, new Populate(Caller.Control, domid, 0), $"video-ram d{domid} order=0");
             }
 
             await Turn.PassAsync();

@@ -118,6 +118,21 @@ public sealed class World
         return outcome;
     }
 
+    /// <summary>
+    /// Populates a domain someone else builds (a device model's video RAM): the guarantee monitor counts its pages as the
+    /// domain's from the call (they may spend the build's claim at any point until it returns) and, at the return, only
+    /// those it did populate.
+    /// </summary>
+    public Outcome DoOthersPopulate(string actor, int domid, Populate populate, string? text = null)
+    {
+        ArgumentNullException.ThrowIfNull(populate);
+        var pages = 1L << populate.Order;
+        CoyoteSpecification.Monitor<GuaranteeMonitor>(new OtherPopulate(domid, pages, donePages: null));
+        var outcome = Do(actor, populate, text);
+        CoyoteSpecification.Monitor<GuaranteeMonitor>(new OtherPopulate(domid, pages, outcome.IsOk ? pages : 0));
+        return outcome;
+    }
+
     /// <summary>A number in [0, bound): Coyote chooses, and a replay repeats the choice.</summary>
     public int Choose(int bound) => Random.NextInteger(bound);
 

@@ -16,17 +16,23 @@ public sealed class Guarantee() : Property(
     /// Judges an order-0 allocation for domain <paramref name="domid"/> that failed with <paramref name="errno"/> at
     /// <paramref name="totPages"/> (on <paramref name="node"/>, or -1 for any node), given what the toolstack was promised:
     /// <paramref name="admitted"/>, or null when the domain was never admitted or its belief is void.
+    /// <paramref name="othersPages"/> are pages other callers populated in the domain (a device model's video RAM): they
+    /// spend the same claim, so the build is held to its target less them. <paramref name="upToPages"/> is what the build
+    /// was admitted for up to the node it failed on (a build placed per node is held to each node's share in turn).
     /// </summary>
-    public PropertyViolation? Check(Admission? admitted, int domid, Errno errno, long totPages, int node)
+    public PropertyViolation? Check(Admission? admitted, int domid, Errno errno, long totPages, int node, long othersPages = 0,
+        long upToPages = long.MaxValue)
     {
-        if (errno != Errno.ENOMEM || admitted is not { } build || totPages >= build.TargetPages)
+        ArgumentOutOfRangeException.ThrowIfNegative(othersPages);
+        if (errno != Errno.ENOMEM || admitted is not { } build || totPages + othersPages >= Math.Min(build.TargetPages, upToPages))
         {
             return null;
         }
 
         var where = node >= 0 ? $" on node {node}" : "";
+        var others = othersPages > 0 ? $" (and other callers {othersPages} of its pages)" : "";
         return Violated($"d{domid} was admitted by its {build.Basis} for {build.TargetPages} pages, "
-            + $"but an order-0 allocation{where} at tot={totPages} failed with ENOMEM");
+            + $"but an order-0 allocation{where} at tot={totPages}{others} failed with ENOMEM");
     }
 }
 

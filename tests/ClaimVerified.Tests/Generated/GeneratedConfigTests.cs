@@ -78,8 +78,44 @@ public sealed class GeneratedConfigTests
         Assert.Contains(builders, x => x.a.MaxPages < x.a.TargetPages);
         Assert.Contains(builders, x => x.a.MaxPages > x.a.TargetPages);
         Assert.Contains(builders, x => x.a.NodePages!.Count == 2 && x.a.Style == ClaimStyle.PerNode);
-        Assert.All(builders.Where(x => x.a.NodePages!.Count == 2), x => Assert.All(x.a.NodePages!, pages => Assert.InRange(pages, 0, x.c.PagesPerNode)));
+        Assert.All(builders.Where(x => x.a.NodePages!.Count == 2), x => Assert.All(x.a.NodePages!, pages => Assert.InRange(pages, 0, x.c.NodePages)));
         Assert.DoesNotContain(DrawMany(Catalogue.Xen422, 7).SelectMany(c => c.Actors), a => a.Style == ClaimStyle.PerNode);
+    }
+
+    [Fact]
+    public void About_one_host_in_four_holds_2_mib_extents_and_its_builds_are_whole_extents()
+    {
+        var configs = DrawMany(Catalogue.ClaimSets, 13);
+        var extentHosts = configs.Where(c => c.ExtentsPerNode > 0).ToArray();
+        Assert.InRange(extentHosts.Length / (double)configs.Length, 0.2, 0.3);
+        Assert.All(extentHosts, c => Assert.InRange(c.ExtentsPerNode, 1, GenerationWeights.MaxExtentsPerNode));
+        Assert.Contains(extentHosts, c => c.ExtentsPerNode == GenerationWeights.MaxExtentsPerNode);
+        var builders = extentHosts.SelectMany(c => c.Actors.Where(a => a.Kind == ActorKind.Builder).Select(a => (c, a))).ToArray();
+        // A build within the host is whole extents, each virtual node too (and so its scrub may be preempted on 4.22).
+        Assert.All(builders.Where(x => x.a.TargetPages <= x.c.TotalPages),
+            x => Assert.All(x.a.NodePages!, pages => Assert.Equal(0, pages % GeneratedConfig.ExtentPages)));
+        Assert.Contains(builders, x => x.a.NodePages!.Count == 2 && x.a.NodePages.All(p => p > 0));
+        Assert.Contains(builders, x => x.a.TargetPages > x.c.TotalPages);
+        // The other actors size themselves against the few pages, what they compete for with the builds.
+        Assert.All(extentHosts.SelectMany(c => c.Actors.Where(a => a.Kind == ActorKind.BalloonGuest).Select(a => (c, a))),
+            x => Assert.InRange(x.a.MaxPages, 1, x.c.FewPages));
+        // The stash's fix reaches them, and no host without extents.
+        var stash = FindingFixes.Get("build-stash-escapes-accounting")!;
+        Assert.All(extentHosts, c => Assert.True(stash.CanReach(c)));
+        Assert.DoesNotContain(configs.Where(c => c.ExtentsPerNode == 0), stash.CanReach);
+    }
+
+    [Fact]
+    public void An_extent_host_says_so_in_its_json_and_its_description_and_a_host_without_extents_as_before()
+    {
+        var config = GeneratedConfig.FromRecord("""{"nodes":2,"pagesPerNode":4,"extentsPerNode":1,"actors":[{"kind":"observer","name":"o","steps":1}]}""");
+        Assert.Equal((516L, 1032L, 8L), (config.NodePages, config.TotalPages, config.FewPages));
+        Assert.Equal(new ClaimVerified.HostConfig(2, 516), config.Host);
+        Assert.Equal("host: 2 node(s) x 4 pages + 1 extent(s) of 512 pages (516 pages a node)", config.Describe()[0]);
+        Assert.Contains("\"extentsPerNode\": 1", config.ToJson(), StringComparison.Ordinal);
+        var few = config with { ExtentsPerNode = 0 };
+        Assert.DoesNotContain("extentsPerNode", few.ToJson(), StringComparison.Ordinal);
+        Assert.Equal("host: 2 node(s) x 4 pages", few.Describe()[0]);
     }
 
     [Fact]
@@ -107,6 +143,9 @@ public sealed class GeneratedConfigTests
     [InlineData("""{"nodes":1,"pagesPerNode":8,"actors":[{"kind":"builder","name":"b","nodePages":[4],"maxPages":4,"placed":true}]}""", "only a builder of one size on a host of several nodes is NUMA-placed")]
     [InlineData("""{"nodes":2,"pagesPerNode":8,"actors":[{"kind":"builder","name":"b","nodePages":[4,4],"maxPages":8,"placed":true}]}""", "only a builder of one size on a host of several nodes is NUMA-placed")]
     [InlineData("""{"nodes":2,"pagesPerNode":8,"actors":[{"kind":"observer","name":"o","steps":1,"placed":true}]}""", "only a builder has node pages or is NUMA-placed")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"extentsPerNode":5,"actors":[{"kind":"observer","name":"o","steps":1}]}""", "0..4 extents of 512 pages")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"extentsPerNode":-1,"actors":[{"kind":"observer","name":"o","steps":1}]}""", "0..4 extents of 512 pages")]
+    [InlineData("""{"nodes":1,"pagesPerNode":8,"extentsPerNode":"many","actors":[{"kind":"observer","name":"o","steps":1}]}""", "not a generated configuration")]
     public void A_bad_configuration_is_refused_with_what_is_wrong(string json, string expected)
     {
         var error = Assert.Throws<ArgumentException>(() => GeneratedConfig.Parse(json, Catalogue.Xen422));

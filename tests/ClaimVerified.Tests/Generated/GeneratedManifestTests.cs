@@ -179,7 +179,7 @@ public sealed class FindingsJudgementTests
     [Fact]
     public void An_attribution_a_quick_look_left_unsettled_is_no_contradiction_below_the_budget_and_one_at_it()
     {
-        // The main job calibrates once (MatrixOptions.RetryCalibration false): an in-flight claim met by luck at its
+        // The main job calibrates once (MatrixOptions.AtRowBudgets false): an in-flight claim met by luck at its
         // second schedule stays "inconclusive" there, which says only that the quick look did not settle it.
         var inconclusive = (ClaimVerified.Model.Attribution.Attributed.Inconclusive, (IReadOnlyList<string>)[], "expiry");
         string[] unsettled = [ClaimVerified.Model.Attribution.Attributed.Inconclusive];

@@ -18,7 +18,7 @@ public sealed partial class ShrinkingTests
 {
     private static int Size(GeneratedConfig c) =>
         c.Actors.Count + (c.Domains?.Count ?? 0) + c.Actors.Sum(a => (a.Calls?.Count ?? 0) + a.Steps)
-        + (int)c.PagesPerNode + (int)(c.Domains?.Sum() ?? 0) + (int)c.Actors.Sum(a => a.MaxPages + a.StartPages + (a.NodePages?.Sum() ?? 0))
+        + (int)c.NodePages + (int)(c.Domains?.Sum() ?? 0) + (int)c.Actors.Sum(a => a.MaxPages + a.StartPages + (a.NodePages?.Sum() ?? 0))
         + c.Actors.Sum(a => (a.Calls ?? []).Sum(call => call.Length + Numbers().Matches(call).Sum(m => int.Parse(m.Value, CultureInfo.InvariantCulture))));
 
     [GeneratedRegex(@"\d+")]
@@ -35,6 +35,25 @@ public sealed partial class ShrinkingTests
         Assert.Contains(candidates, c => c.Actors[0].Calls!.Contains("claim d1 2"));
         Assert.Contains(candidates, c => c.Actors[0].Calls!.Contains("populate d1 order=0") && c.Actors[0].Calls!.Count == 2);
         Assert.Contains(candidates, c => c.PagesPerNode == config.PagesPerNode - 1);
+    }
+
+    [Fact]
+    public void A_build_of_extents_shrinks_by_whole_extents_and_an_extent_host_by_an_extent()
+    {
+        var config = GeneratedConfig.FromRecord("""
+            {"nodes":2,"pagesPerNode":4,"extentsPerNode":2,"actors":[
+              {"kind":"builder","name":"builder1","nodePages":[1024,512],"maxPages":1536},
+              {"kind":"device-model","name":"device-model1","steps":2}]}
+            """);
+        var candidates = Shrinker.Candidates(config).ToArray();
+        Assert.All(candidates, c => Assert.True(Size(c) < Size(config), string.Join("; ", c.Describe())));
+        Assert.Contains(candidates, c => c.ExtentsPerNode == 1 && c.Actors.Count == 2);
+        var builds = candidates.Select(c => c.Actors[0]).Where(a => a.Kind == ActorKind.Builder).ToArray();
+        Assert.Contains(builds, a => a.NodePages!.SequenceEqual([512L, 512L]));
+        Assert.Contains(builds, a => a.NodePages!.SequenceEqual([1024L, 0L]));
+        Assert.Contains(builds, a => a.MaxPages == 1024);
+        // Never an extent less a page: libxenguest would populate the 511 pages left one call each.
+        Assert.DoesNotContain(builds, a => a.NodePages!.Any(p => p % GeneratedConfig.ExtentPages != 0) || a.MaxPages % GeneratedConfig.ExtentPages != 0);
     }
 
     [Fact]

@@ -69,6 +69,33 @@ public sealed class BuildBeliefsTests
     }
 
     [Fact]
+    public void Another_callers_populate_counts_from_its_call_and_at_its_return_only_what_it_populated()
+    {
+        // A device model populates video RAM in d1 while builder2 builds it: its page may spend d1's claim at any point
+        // of the call, so it counts from the call; one that failed counts for nothing once it returned.
+        var beliefs = new BuildBeliefs();
+        beliefs.OtherPopulate(1, 1, donePages: null);
+        Assert.Equal(1, beliefs.OthersPages(1));
+        beliefs.OtherPopulate(1, 1, donePages: 1);
+        beliefs.OtherPopulate(1, 1, donePages: null);
+        Assert.Equal(2, beliefs.OthersPages(1));
+        beliefs.OtherPopulate(1, 1, donePages: 0);
+        Assert.Equal(1, beliefs.OthersPages(1));
+        Assert.Equal(0, beliefs.OthersPages(2));
+    }
+
+    [Fact]
+    public void An_other_populate_that_returns_more_than_it_asked_or_was_never_called_is_refused()
+    {
+        var beliefs = new BuildBeliefs();
+        var refused = Assert.Throws<InvalidOperationException>(() => beliefs.OtherPopulate(1, 1, donePages: 0));
+        Assert.Contains("d1: another caller's populate of 1 pages returned 0 of them, with 0 counted before", refused.Message, StringComparison.Ordinal);
+        beliefs.OtherPopulate(1, 1, donePages: null);
+        Assert.Throws<InvalidOperationException>(() => beliefs.OtherPopulate(1, 1, donePages: 2));
+        Assert.Equal(1, beliefs.OthersPages(1));
+    }
+
+    [Fact]
     public void A_return_that_was_never_called_is_refused()
     {
         var beliefs = new BuildBeliefs();

@@ -229,6 +229,22 @@ public sealed class PropertyFixtureTests
     }
 
     [Fact]
+    public void The_guarantee_holds_a_build_to_its_target_less_what_other_callers_populated_and_a_node_to_its_share()
+    {
+        var guarantee = PropertyCatalogue.Guarantee;
+        // A device model populated 2 of the domain's pages from its claim of 10: a build failing at 8 of its own had them all.
+        Assert.Null(guarantee.Check(Claimed, 1, Errno.ENOMEM, 8, -1, othersPages: 2));
+        Assert.Equal(
+            new PropertyViolation(PropertyIds.Guarantee, "d1 was admitted by its claim for 10 pages, but an order-0 allocation at tot=7 (and other callers 2 of its pages) failed with ENOMEM"),
+            guarantee.Check(Claimed, 1, Errno.ENOMEM, 7, -1, othersPages: 2));
+        // A build of 6 + 4 pages placed per node fails on node 0 at 5: held to node 0's share, with another caller's page
+        // (which may have landed there) it was not short; without it, it was.
+        Assert.Null(guarantee.Check(Claimed, 1, Errno.ENOMEM, 5, 0, othersPages: 1, upToPages: 6));
+        Assert.NotNull(guarantee.Check(Claimed, 1, Errno.ENOMEM, 5, 0, othersPages: 0, upToPages: 6));
+        Assert.Throws<ArgumentOutOfRangeException>(() => guarantee.Check(Claimed, 1, Errno.ENOMEM, 5, 0, othersPages: -1));
+    }
+
+    [Fact]
     public void Violation_messages_name_the_property_the_profile_and_the_scenario()
     {
         var message = ViolationMessage.Format(new PropertyViolation(PropertyIds.ClaimsSum, "outstanding 3 but 2"), "xen-4.3", "sharing", "seen by admin");
