@@ -33,8 +33,9 @@ public enum ActorKind
     ExtraPages,
 
     /// <summary>
-    /// A device model and the toolstack thread that started it: populates a few pages of video RAM in a domain another
-    /// actor is building, then unpauses it (xen_ram_alloc, XEN_DOMCTL_unpausedomain; every Xen has both calls).
+    /// A device model and the toolstack thread that started it: populates a few pages of video RAM in a domain a builder
+    /// created (while it is built, or after), then unpauses it (xen_ram_alloc, XEN_DOMCTL_unpausedomain; every Xen has
+    /// both calls).
     /// </summary>
     DeviceModel,
 

@@ -47,7 +47,7 @@ public sealed record ActorSpec(
         ActorKind.BalloonGuest => $"{Name}: self-ballooning guest from {StartPages} pages, max_pages {MaxPages}, {Steps} adjustments",
         ActorKind.TmemClient => $"{Name}: tmem guest, max_pages {MaxPages}, {Steps} puts/flushes",
         ActorKind.Reaper => $"{Name}: {KindName(Kind)}, once, on any domain",
-        ActorKind.DeviceModel => $"{Name}: {KindName(Kind)}, {Steps} page(s) of video RAM then unpause, on a domain being built",
+        ActorKind.DeviceModel => $"{Name}: {KindName(Kind)}, {Steps} page(s) of video RAM then unpause, on a domain a builder created",
         ActorKind.MaxMemAdmin => $"{Name}: {KindName(Kind)}, {Math.Max(1, Steps)} act(s), each on any domain",
         ActorKind.Caller => $"{Name}: {string.Join("; ", Calls ?? [])}",
         _ => $"{Name}: {KindName(Kind)}, {Steps} calls" + (ActorKinds.ActsOnOthers(Kind) ? ", on any domain" : ""),

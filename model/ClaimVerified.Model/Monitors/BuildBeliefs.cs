@@ -17,6 +17,20 @@ public sealed class BuildBeliefs
     private readonly Dictionary<int, BuildAdmitted> admitted = [];
     private readonly Dictionary<int, int> voidingInFlight = [];
     private readonly Dictionary<int, long> othersPages = [];
+    private readonly Dictionary<int, long> othersDone = [];
+    private readonly Dictionary<int, long> othersDoneBeforeClaim = [];
+    private readonly Dictionary<int, long> othersBeforeTarget = [];
+
+    /// <summary>
+    /// Other callers' pages that spend what the believed build of <paramref name="domid"/> was promised: all of them
+    /// where its target counts the pages the domain already had (<see cref="BuildAdmitted.TargetCountsEarlierPages"/>),
+    /// else all but those whose call had returned before the build's claim was called (any later one may have been
+    /// served from the claim, and which was cannot be told without a racy read: counting it is the lenient side).
+    /// </summary>
+    public long OthersPagesAgainst(int domid) => Math.Max(0, OthersPages(domid) - othersBeforeTarget.GetValueOrDefault(domid));
+
+    /// <summary>The build of <paramref name="domid"/> is about to stake its claim (or check free memory).</summary>
+    public void Claiming(int domid) => othersDoneBeforeClaim[domid] = othersDone.GetValueOrDefault(domid);
 
     /// <summary>
     /// Pages other callers have populated in <paramref name="domid"/>, or may be populating now (a call in flight counts
@@ -35,6 +49,7 @@ public sealed class BuildBeliefs
         }
 
         othersPages[domid] = counted;
+        othersDone[domid] = othersDone.GetValueOrDefault(domid) + (donePages ?? 0);
     }
 
     /// <summary>The build of <paramref name="domid"/> the toolstack believes in, or null (never admitted, or void).</summary>
@@ -46,6 +61,7 @@ public sealed class BuildBeliefs
         if (voidingInFlight.GetValueOrDefault(build.Domid) == 0)
         {
             admitted[build.Domid] = build;
+            othersBeforeTarget[build.Domid] = build.TargetCountsEarlierPages ? 0 : othersDoneBeforeClaim.GetValueOrDefault(build.Domid);
         }
     }
 

@@ -57,8 +57,16 @@ public sealed class AllDomainsGone(HostSnapshot snapshot) : Monitor.Event
 /// A toolstack now believes the domain can reach <see cref="TargetPages"/>: its claim succeeded, or (without claims)
 /// its free-memory check passed.
 /// </summary>
-public sealed class BuildAdmitted(string actor, int domid, long targetPages, string basis) : Monitor.Event
+/// <param name="targetCountsEarlierPages">
+/// Whether the pages the domain already had count towards the target: XENMEM_claim_pages claims the target less
+/// tot_pages, so video RAM populated before it spends the same promise; a claim set claims its entries on top of what
+/// the domain has, and a free-memory check looks only at free memory, so there only pages populated by calls that had
+/// not returned before the claim was called (<see cref="BuildClaiming"/>) count.
+/// </param>
+public sealed class BuildAdmitted(string actor, int domid, long targetPages, string basis, bool targetCountsEarlierPages = true) : Monitor.Event
 {
+    public bool TargetCountsEarlierPages { get; } = targetCountsEarlierPages;
+
     public string Actor { get; } = actor;
 
     public int Domid { get; } = domid;
@@ -67,6 +75,12 @@ public sealed class BuildAdmitted(string actor, int domid, long targetPages, str
 
     /// <summary>"claim" or "free-memory check".</summary>
     public string Basis { get; } = basis;
+}
+
+/// <summary>A build is about to stake its claim (or check free memory): other callers' pages populated by now are the domain's already.</summary>
+public sealed class BuildClaiming(int domid) : Monitor.Event
+{
+    public int Domid { get; } = domid;
 }
 
 /// <summary>The belief is void from here on: the build cancelled its claim, or someone is killing or shrinking the domain.</summary>

@@ -16,6 +16,7 @@ public sealed class GuaranteeMonitor : Monitor
 
     [Start]
     [OnEventDoAction(typeof(RunStarted), nameof(OnRunStarted))]
+    [OnEventDoAction(typeof(BuildClaiming), nameof(OnClaiming))]
     [OnEventDoAction(typeof(BuildAdmitted), nameof(OnAdmitted))]
     [OnEventDoAction(typeof(BuildReleased), nameof(OnReleased))]
     [OnEventDoAction(typeof(BuildVoiding), nameof(OnVoiding))]
@@ -26,6 +27,8 @@ public sealed class GuaranteeMonitor : Monitor
     }
 
     private void OnRunStarted(Event e) => run = ((RunStarted)e).Run;
+
+    private void OnClaiming(Event e) => beliefs.Claiming(((BuildClaiming)e).Domid);
 
     private void OnAdmitted(Event e) => beliefs.Admitted((BuildAdmitted)e);
 
@@ -46,7 +49,7 @@ public sealed class GuaranteeMonitor : Monitor
     private void OnAllocationFailed(Event e)
     {
         var failed = (AllocationFailed)e;
-        if (run.Judge.Guarantee(failed, beliefs.Of(failed.Domid), beliefs.OthersPages(failed.Domid)) is { } violation)
+        if (run.Judge.Guarantee(failed, beliefs.Of(failed.Domid), beliefs.OthersPagesAgainst(failed.Domid)) is { } violation)
         {
             Assert(false, run.Violated(violation, $"seen by {failed.Actor}"));
         }

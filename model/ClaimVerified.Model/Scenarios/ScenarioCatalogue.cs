@@ -143,9 +143,10 @@ public static class ScenarioCatalogue
     /// </summary>
     public static readonly Scenario Generated = new(
         "generated", nameof(CoyoteEntryPoints.Generated),
-        "a configuration drawn at the start of the run: 1 or 2 nodes of a few pages, and a swarm of actors (builders, "
-        + "claim toolstacks, ballooning and tmem guests, reapers, the offliner, the sharer, Xen's own allocations, the "
-        + "device model, the max-mem administrator, observers) acting on any domain",
+        "a configuration drawn at the start of the run: 1 or 2 nodes of a few pages (one host in four with 2 MiB extents "
+        + "besides), and a swarm of actors (builders, claim toolstacks, ballooning and tmem guests, reapers, the offliner, "
+        + "the sharer, Xen's own allocations, the device model's extra pages and its video RAM, the max-mem administrator, "
+        + "observers) acting on any domain",
         new HostConfig(1, 16),
         _ => [])
     {

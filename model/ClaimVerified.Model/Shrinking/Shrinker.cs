@@ -242,8 +242,9 @@ public static partial class Shrinker
     /// <summary>
     /// A build of whole 2 MiB extents shrinks by a whole extent: a page less would leave an extent of 511 pages, which
     /// libxenguest populates as 511 calls of one page (a schedule hundreds of steps longer, not a smaller counterexample).
+    /// Any other size shrinks by a page.
     /// </summary>
-    private static long Step(long pages) => pages >= GeneratedConfig.ExtentPages ? GeneratedConfig.ExtentPages : 1;
+    private static long Step(long pages) => pages > 0 && pages % GeneratedConfig.ExtentPages == 0 ? GeneratedConfig.ExtentPages : 1;
 
     /// <summary>A call with one number lowered (a size, a claim-set entry) or its node choice left to the allocator.</summary>
     private static IEnumerable<string> SmallerCall(string call)

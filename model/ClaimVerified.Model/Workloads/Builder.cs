@@ -62,6 +62,7 @@ public static class Builder
             Place(world, actor, domid, targetPages);
         }
 
+        CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildClaiming(domid));
         var admitted = Admit(world, actor, domid, nodePages, style);
         if (!admitted.IsOk)
         {
@@ -70,7 +71,8 @@ public static class Builder
         }
 
         CoyoteSpecification.Monitor<GuaranteeMonitor>(new BuildAdmitted(actor, domid, targetPages,
-            world.Profile.ClaimsSupported ? "claim" : "free-memory check"));
+            world.Profile.ClaimsSupported ? "claim" : "free-memory check",
+            targetCountsEarlierPages: world.Profile.ClaimsSupported && !ClaimsPerNode(world, style)));
 
         long totPages = 0;
         long upToPages = 0;
@@ -128,6 +130,9 @@ public static class Builder
         }
     }
 
+    /// <summary>Whether the build stakes a claim set (XEN_DOMCTL_claim_memory, entries on top of the domain's pages).</summary>
+    private static bool ClaimsPerNode(World world, ClaimStyle style) => style == ClaimStyle.PerNode && world.Profile.NodeClaims;
+
     private static Outcome Admit(World world, string actor, int domid, long[] nodePages, ClaimStyle style)
     {
         var targetPages = nodePages.Sum();
@@ -144,7 +149,7 @@ public static class Builder
             return info.FreePages >= targetPages ? Outcome.Ok() : Errno.ENOMEM;
         }
 
-        if (style == ClaimStyle.PerNode && world.Profile.NodeClaims)
+        if (ClaimsPerNode(world, style))
         {
             var entries = nodePages.Select((pages, node) => new ClaimEntry(pages, node)).ToArray();
             return world.Do(actor, new ClaimMemory(Caller.Control, domid, [.. entries]),

@@ -60,7 +60,7 @@ public sealed class DeviceModelTests
 
         Assert.True(ActorKinds.ActsOnOthers(ActorKind.DeviceModel));
         var config = GeneratedConfig.Parse(PerNodeBuild, Catalogue.Reference);
-        Assert.Equal("device-model1: device-model, 2 page(s) of video RAM then unpause, on a domain being built", config.Actors[1].Describe());
+        Assert.Equal("device-model1: device-model, 2 page(s) of video RAM then unpause, on a domain a builder created", config.Actors[1].Describe());
     }
 
     /// <summary>Explores the configuration on reference with <paramref name="judge"/>; the first bug's text, or null.</summary>

@@ -85,6 +85,39 @@ public sealed class BuildBeliefsTests
     }
 
     [Fact]
+    public void Video_ram_populated_before_a_claim_set_does_not_spend_it_and_before_a_claim_of_the_target_does()
+    {
+        // XENMEM_claim_pages claims the target less tot_pages: a page the device model populated first is part of the
+        // target. A claim set claims its entries on top of what the domain has: only pages populated after it spend it.
+        foreach (var countsEarlier in new[] { true, false })
+        {
+            var beliefs = new BuildBeliefs();
+            beliefs.OtherPopulate(1, 1, donePages: null);
+            beliefs.OtherPopulate(1, 1, donePages: 1);
+            beliefs.Claiming(1);
+            beliefs.Admitted(new BuildAdmitted("builder1", 1, 16, "claim", countsEarlier));
+            Assert.Equal(countsEarlier ? 1 : 0, beliefs.OthersPagesAgainst(1));
+            beliefs.OtherPopulate(1, 1, donePages: null);
+            Assert.Equal(countsEarlier ? 2 : 1, beliefs.OthersPagesAgainst(1));
+            beliefs.OtherPopulate(1, 1, donePages: 0);
+            Assert.Equal(countsEarlier ? 1 : 0, beliefs.OthersPagesAgainst(1));
+        }
+    }
+
+    [Fact]
+    public void Video_ram_whose_call_was_in_flight_when_the_claim_set_was_called_counts_against_it()
+    {
+        // reference, a claim set of 16 + 16 on 2 x 16: the device model's populate was called before the claim and
+        // returned after it, served from the claim (free=32 out=32, then tot=1 out=31). Not counting it blamed the claim.
+        var beliefs = new BuildBeliefs();
+        beliefs.OtherPopulate(1, 1, donePages: null);
+        beliefs.Claiming(1);
+        beliefs.Admitted(new BuildAdmitted("builder1", 1, 32, "claim", targetCountsEarlierPages: false));
+        beliefs.OtherPopulate(1, 1, donePages: 1);
+        Assert.Equal(1, beliefs.OthersPagesAgainst(1));
+    }
+
+    [Fact]
     public void An_other_populate_that_returns_more_than_it_asked_or_was_never_called_is_refused()
     {
         var beliefs = new BuildBeliefs();
