@@ -1,5 +1,3 @@
-using Microsoft.Coyote.SystematicTesting;
-using ClaimVerified.Model.Exploration;
 using ClaimVerified.Model.Generation;
 using ClaimVerified.Model.Monitors;
 using ClaimVerified.Model.Scenarios;
@@ -68,13 +66,7 @@ public sealed class DeviceModelTests
     {
         var profile = Catalogue.Reference;
         var scenario = ScenarioCatalogue.Given(GeneratedConfig.Parse(json, profile));
-        Explorer.EnsureRewritten();
-        var watch = RunWatch.Monitored with { Judge = judge };
-        using var engine = TestingEngine.Create(Explorer.Configure(new ExplorationOptions(Schedules)), () => scenario.RunAsync(profile, watch));
-        engine.Run();
-        var report = engine.TestReport;
-        Assert.Empty(report.UncontrolledInvocations);
-        return report.NumOfFoundBugs == 0 ? null : report.BugReports.First();
+        return Stories.FirstBug(() => scenario.RunAsync(profile, RunWatch.Monitored with { Judge = judge }), Schedules);
     }
 
     /// <summary>The broken variant: judges the guarantee as if no one but the builder populated its domain.</summary>
