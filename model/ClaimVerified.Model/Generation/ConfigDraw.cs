@@ -18,7 +18,7 @@ public static class ConfigDraw
         ArgumentNullException.ThrowIfNull(choose);
         var nodes = OneIn(choose, W.TwoNodesOneIn) ? 2 : 1;
         var pagesPerNode = W.PagesPerNode[choose(W.PagesPerNode.Length)];
-        var extents = OneIn(choose, W.ExtentHostOneIn) ? 1 + choose(W.MaxExtentsPerNode) : 0;
+        var extents = OneIn(choose, W.ExtentHostOneIn) ? 1 + choose(W.MaxDrawnExtentsPerNode) : 0;
         var host = new GeneratedConfig(nodes, pagesPerNode, [], ExtentsPerNode: extents);
         var kinds = ActorKinds.Swarm(profile);
         for (var draw = 0; draw < W.MaxRedraws; draw++)

@@ -35,8 +35,11 @@ public static class GenerationWeights
     /// </summary>
     public const int ExtentHostOneIn = 4;
 
-    /// <summary>2 MiB extents a node of an extent host: 1 .. this.</summary>
-    public const int MaxExtentsPerNode = 2;
+    /// <summary>
+    /// 2 MiB extents a node of an extent host draws: 1 .. this. What is drawn, below what a configuration may hold
+    /// (<see cref="GeneratedConfig.MaxExtentsPerNode"/>, the limit a user's configuration is validated against).
+    /// </summary>
+    public const int MaxDrawnExtentsPerNode = 2;
 
     /// <summary>Two nodes with probability 1 / this.</summary>
     public const int TwoNodesOneIn = 2;

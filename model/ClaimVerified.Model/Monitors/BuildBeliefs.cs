@@ -14,12 +14,12 @@ public sealed class BuildBeliefs
     /// <summary>A limit on everything: at most this many voiding operations in flight on one domain.</summary>
     public const int MaxVoidingInFlight = 1024;
 
-    private readonly Dictionary<int, BuildAdmitted> admitted = [];
+    /// <summary>Each believed build, with the other callers' pages it does not answer for (fixed at its admission).</summary>
+    private readonly Dictionary<int, (BuildAdmitted Build, long OthersBeforeTarget)> admitted = [];
     private readonly Dictionary<int, int> voidingInFlight = [];
     private readonly Dictionary<int, long> othersPages = [];
     private readonly Dictionary<int, long> othersDone = [];
     private readonly Dictionary<int, long> othersDoneBeforeClaim = [];
-    private readonly Dictionary<int, long> othersBeforeTarget = [];
 
     /// <summary>
     /// Other callers' pages that spend what the believed build of <paramref name="domid"/> was promised: all of them
@@ -27,7 +27,7 @@ public sealed class BuildBeliefs
     /// else all but those whose call had returned before the build's claim was called (any later one may have been
     /// served from the claim, and which was cannot be told without a racy read: counting it is the lenient side).
     /// </summary>
-    public long OthersPagesAgainst(int domid) => Math.Max(0, OthersPages(domid) - othersBeforeTarget.GetValueOrDefault(domid));
+    public long OthersPagesAgainst(int domid) => Math.Max(0, OthersPages(domid) - (admitted.TryGetValue(domid, out var belief) ? belief.OthersBeforeTarget : 0));
 
     /// <summary>The build of <paramref name="domid"/> is about to stake its claim (or check free memory).</summary>
     public void Claiming(int domid) => othersDoneBeforeClaim[domid] = othersDone.GetValueOrDefault(domid);
@@ -53,15 +53,14 @@ public sealed class BuildBeliefs
     }
 
     /// <summary>The build of <paramref name="domid"/> the toolstack believes in, or null (never admitted, or void).</summary>
-    public BuildAdmitted? Of(int domid) => admitted.GetValueOrDefault(domid);
+    public BuildAdmitted? Of(int domid) => admitted.TryGetValue(domid, out var belief) ? belief.Build : null;
 
     public void Admitted(BuildAdmitted build)
     {
         ArgumentNullException.ThrowIfNull(build);
         if (voidingInFlight.GetValueOrDefault(build.Domid) == 0)
         {
-            admitted[build.Domid] = build;
-            othersBeforeTarget[build.Domid] = build.TargetCountsEarlierPages ? 0 : othersDoneBeforeClaim.GetValueOrDefault(build.Domid);
+            admitted[build.Domid] = (build, build.TargetCountsEarlierPages ? 0 : othersDoneBeforeClaim.GetValueOrDefault(build.Domid));
         }
     }
 

@@ -88,8 +88,8 @@ public sealed class GeneratedConfigTests
         var configs = DrawMany(Catalogue.ClaimSets, 13);
         var extentHosts = configs.Where(c => c.ExtentsPerNode > 0).ToArray();
         Assert.InRange(extentHosts.Length / (double)configs.Length, 0.2, 0.3);
-        Assert.All(extentHosts, c => Assert.InRange(c.ExtentsPerNode, 1, GenerationWeights.MaxExtentsPerNode));
-        Assert.Contains(extentHosts, c => c.ExtentsPerNode == GenerationWeights.MaxExtentsPerNode);
+        Assert.All(extentHosts, c => Assert.InRange(c.ExtentsPerNode, 1, GenerationWeights.MaxDrawnExtentsPerNode));
+        Assert.Contains(extentHosts, c => c.ExtentsPerNode == GenerationWeights.MaxDrawnExtentsPerNode);
         var builders = extentHosts.SelectMany(c => c.Actors.Where(a => a.Kind == ActorKind.Builder).Select(a => (c, a))).ToArray();
         // A build within the host is whole extents, each virtual node too (and so its scrub may be preempted on 4.22).
         Assert.All(builders.Where(x => x.a.TargetPages <= x.c.TotalPages),
