@@ -20,8 +20,13 @@ public sealed record MetFinding(string Property, string Label, int FirstSchedule
 public sealed record ChunkFinding(string Property, string Label, IReadOnlyList<string> Findings, int FirstSchedule, int Count, string Why,
     string Message, string? TraceFolder);
 
-/// <summary>One explored chunk of a drawn cell (<see cref="SeedChunk"/>): what a shard reports and a merge reads.</summary>
-public sealed record ChunkReport(string Profile, string Scenario, int Chunk, int Schedules, double Seconds, IReadOnlyList<ChunkFinding> Met);
+/// <summary>
+/// One explored chunk of a drawn cell (<see cref="SeedChunk"/>): what a shard reports and a merge reads, with the
+/// attributions it took from the cache (<see cref="Reused"/>) and those it made (<see cref="Made"/>, for the merge to
+/// record: explore --record-attributions).
+/// </summary>
+public sealed record ChunkReport(string Profile, string Scenario, int Chunk, int Schedules, double Seconds, IReadOnlyList<ChunkFinding> Met,
+    int Reused = 0, IReadOnlyList<CachedAttribution>? Made = null);
 
 /// <summary>
 /// A cell of the generated family: the whole budget is explored (it does not stop at the first violation), every
@@ -53,8 +58,8 @@ public static class GeneratedCell
         var stopwatch = Stopwatch.StartNew();
         var awaited = options.AtRowBudgets && manifest.Find(profile.Name, scenario.Name) is { } row
             ? new AwaitedFindings(AwaitedFindings.Of(manifest, row)) : null;
-        var (whole, distinct) = Meet(profile, scenario, new ExplorationOptions(chunk.Schedules, options.Strategy, chunk.Seed), options.CalibrationBudget,
-            options.AtRowBudgets, awaited);
+        var (whole, distinct, made, reused) = Meet(profile, scenario, new ExplorationOptions(chunk.Schedules, options.Strategy, chunk.Seed),
+            options.CalibrationBudget, options.AtRowBudgets, awaited, options.Attributions);
         var root = SeedChunk.TracesRoot(options.TracesRoot, profile, scenario, chunk.Index);
         var examples = new Dictionary<(string, string), Counterexample>();
         var met = new List<ChunkFinding>();
@@ -74,8 +79,8 @@ public static class GeneratedCell
                 found.Count, found.Why, violation.Result.BugMessage ?? "", folder));
         }
 
-        return (new ChunkReport(profile.Name, scenario.Name, chunk.Index, whole.Schedules, Math.Round(stopwatch.Elapsed.TotalSeconds, 2), met),
-            examples);
+        return (new ChunkReport(profile.Name, scenario.Name, chunk.Index, whole.Schedules, Math.Round(stopwatch.Elapsed.TotalSeconds, 2), met,
+            reused, made), examples);
     }
 
     /// <summary>
@@ -220,15 +225,20 @@ public static class GeneratedCell
     /// finding) in the order they were met, with how often each was met. The first <see cref="MaxAttributedPerProperty"/>
     /// of each property are attributed; past them, given <paramref name="awaited"/> (a run at the row's budget, not the
     /// main job's quick look), so is each that could still meet a finding the row awaits, up to
-    /// <see cref="MaxAttributedPerPropertyAwaiting"/> of the property. The others are counted, in the open.
+    /// <see cref="MaxAttributedPerPropertyAwaiting"/> of the property. The others are counted, in the open. Given
+    /// <paramref name="cache"/>, an attribution this code made before on the same schedule is taken from it (Reused), and
+    /// each one made is returned (Made).
     /// </summary>
-    public static (WholeBudgetResult Whole, IReadOnlyList<(MetViolation Violation, Attributed Attributed, MetFinding Met)> Distinct) Meet(
+    public static (WholeBudgetResult Whole, IReadOnlyList<(MetViolation Violation, Attributed Attributed, MetFinding Met)> Distinct,
+        IReadOnlyList<CachedAttribution> Made, int Reused) Meet(
         Profile profile, Scenario scenario, ExplorationOptions options, uint calibrationBudget = Attributor.CalibrationBudget, bool retryCalibration = true,
-        AwaitedFindings? awaited = null)
+        AwaitedFindings? awaited = null, AttributionCache? cache = null)
     {
         var whole = WholeBudget.Explore(profile, scenario, options);
         var attributed = new Dictionary<string, int>(StringComparer.Ordinal);
         var met = new List<(MetViolation Violation, Attributed Attributed)>();
+        var made = new List<CachedAttribution>();
+        var reused = 0;
         foreach (var violation in whole.Violations)
         {
             var count = attributed.GetValueOrDefault(violation.Property);
@@ -240,7 +250,10 @@ public static class GeneratedCell
             }
 
             attributed[violation.Property] = count + 1;
-            var attribution = Attributor.Attribute(profile, scenario, violation, calibrationBudget: calibrationBudget, retryCalibration: retryCalibration);
+            var (attribution, fresh, taken) = cache?.Attribute(profile, scenario, violation, calibrationBudget, retryCalibration)
+                ?? (Attributor.Attribute(profile, scenario, violation, calibrationBudget: calibrationBudget, retryCalibration: retryCalibration), null, false);
+            made.AddRange(fresh is null ? [] : [fresh]);
+            reused += taken ? 1 : 0;
             awaited?.Record(attribution, violation.ScheduleIndex);
             met.Add((violation, attribution));
         }
@@ -249,6 +262,6 @@ public static class GeneratedCell
             .Select(g => (g.First().Violation, g.First().Attributed,
                 new MetFinding(g.Key.Property, g.Key.Label, g.First().Violation.ScheduleIndex, g.Count(), g.First().Attributed.Why)))
             .OrderBy(d => d.Item3.FirstSchedule).ToArray();
-        return (whole, distinct);
+        return (whole, distinct, made, reused);
     }
 }

@@ -15,6 +15,8 @@ namespace ClaimVerified.Model.Matrix;
 /// <param name="ChunkSize">Schedules per chunk of a drawn cell's seed space (<see cref="SeedChunk"/>): the unit a shard takes.</param>
 /// <param name="CalibrationBudget">Schedules an attribution gives the unfixed configuration to meet a property again
 /// (<see cref="Attribution.Attributor.CalibrationBudget"/> unless a user raises it to attribute an inconclusive violation).</param>
+/// <param name="Attributions">Attributions this code made before (<see cref="AttributionCache"/>), to take
+/// instead of making them again; null: every attribution is made.</param>
 public sealed record MatrixOptions(
     IReadOnlyList<Profile> Profiles,
     IReadOnlyList<Scenario> Scenarios,
@@ -28,7 +30,8 @@ public sealed record MatrixOptions(
     uint? DrawnBudget = null,
     uint ChunkSize = SeedChunk.DefaultSize,
     uint CalibrationBudget = Attribution.Attributor.CalibrationBudget,
-    UnitQueue? Queue = null)
+    UnitQueue? Queue = null,
+    AttributionCache? Attributions = null)
 {
     /// <summary>
     /// Whether this run explores part of the matrix for a merge elsewhere (a <see cref="Shard"/>, or the units it takes

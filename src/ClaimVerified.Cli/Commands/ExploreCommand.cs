@@ -60,6 +60,15 @@ public static class ExploreCommand
                 + "raise it to attribute a violation reported inconclusive",
             DefaultValueFactory = _ => Model.Attribution.Attributor.CalibrationBudget,
         };
+        var attributionCache = new Option<string?>("--attribution-cache")
+        {
+            Description = "Attributions this code made before, taken instead of made again: a cache file (explore --record-attributions), "
+                + "or none to make every one (default: the cache committed with the model, model/ClaimVerified.Model/Manifest/attributions.jsonl)",
+        };
+        var recordAttributions = new Option<string?>("--record-attributions")
+        {
+            Description = "Write the cache's entries of this code, with every attribution this run made, to FILE (to commit: the path above)",
+        };
         var merge = new Option<string[]>("--merge")
         {
             Description = "Merge the reports of shards run elsewhere (explore --shard i/n --json > FILE), given the same options, instead of exploring",
@@ -68,7 +77,8 @@ public static class ExploreCommand
         var json = ListCommands.JsonOption();
         var command = new Command("explore", "Explore the claim designs: profile x scenario, with counterexamples and a report")
         {
-            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, queue, jobs, cpu, chunkSize, shrink, calibration, merge, json,
+            profiles, scenarios, iterations, strategy, seed, attempts, outDir, traces, config, shard, queue, jobs, cpu, chunkSize, shrink, calibration,
+            attributionCache, recordAttributions, merge, json,
         };
         command.SetAction(parsed => Names.Guard(output, error, parsed.GetValue(json), () =>
         {
@@ -89,7 +99,13 @@ public static class ExploreCommand
             options = options with
             {
                 Shrink = parsed.GetValue(shrink), ChunkSize = parsed.GetValue(chunkSize), CalibrationBudget = parsed.GetValue(calibration),
+                Attributions = Attributions(parsed.GetValue(attributionCache)),
             };
+            var record = parsed.GetValue(recordAttributions);
+            if (record is not null)
+            {
+                Files.EnsureFolder(Path.GetDirectoryName(Path.GetFullPath(record))!);
+            }
             if (parsed.GetValue(scenarios) is not { Length: > 0 } && parsed.GetValue(iterations) is null && parsed.GetValue(config) is null)
             {
                 // The main job: the staged cells at their budgets, the drawn families at a smaller one (README).
@@ -123,7 +139,7 @@ public static class ExploreCommand
                     throw new UsageException("--merge explores nothing: it takes no --shard, --queue or --jobs", "give the shard reports and the options the shards ran with");
                 }
 
-                return Report(ExploreJobs.MergeFiles(options, files), options, parsed.GetValue(outDir)!, parsed.GetValue(json), output);
+                return Report(ExploreJobs.MergeFiles(options, files), options, parsed.GetValue(outDir)!, parsed.GetValue(json), output, record);
             }
 
             if (!options.IsPart)
@@ -159,10 +175,10 @@ public static class ExploreCommand
                 }
 
                 var merged = ExploreJobs.Run(options, Math.Min(jobCount, units), childArguments, parsed.GetValue(outDir)!);
-                return Report(merged, options, parsed.GetValue(outDir)!, parsed.GetValue(json), output);
+                return Report(merged, options, parsed.GetValue(outDir)!, parsed.GetValue(json), output, record);
             }
 
-            return Run(options, parsed.GetValue(outDir)!, parsed.GetValue(json), output);
+            return Run(options, parsed.GetValue(outDir)!, parsed.GetValue(json), output, record);
         }));
         return command;
     }
@@ -191,6 +207,25 @@ public static class ExploreCommand
         Files.EnsureFolder(outDir);
         Files.EnsureFolder(tracesRoot);
         return new MatrixOptions(selectedProfiles, selectedScenarios, iterations, strategy, seed, attempts, tracesRoot);
+    }
+
+    /// <summary>The attribution cache a run takes: the committed one, none (empty), or a file's; a file that is not one is a usage error.</summary>
+    private static AttributionCache Attributions(string? choice)
+    {
+        try
+        {
+            return choice switch
+            {
+                null => AttributionCache.Committed(),
+                "none" => AttributionCache.Empty(),
+                _ when File.Exists(choice) => AttributionCache.Load(choice),
+                _ => throw new UsageException($"no attribution cache at {choice}", "give a file explore --record-attributions wrote, or none"),
+            };
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read the attribution cache: {e.Message}", "give a file explore --record-attributions wrote, or none");
+        }
     }
 
     /// <summary>
@@ -233,14 +268,15 @@ public static class ExploreCommand
 
     /// <summary>
     /// What a child of --jobs is given: this command's own arguments without --jobs, --json, --out and --traces (each
-    /// child gets its own --out, and every child writes its traces where this run writes them).
+    /// child gets its own --out, and every child writes its traces where this run writes them), and without
+    /// --record-attributions (the children report what they made with their chunks; this process writes the file).
     /// </summary>
     private static List<string> ChildArguments(IReadOnlyList<string> tokens, string tracesRoot)
     {
         var arguments = new List<string> { "explore" };
         for (var i = 0; i < tokens.Count; i++)
         {
-            if (tokens[i] is "--jobs" or "--out" or "--traces" or "--cpu" or "--queue")
+            if (tokens[i] is "--jobs" or "--out" or "--traces" or "--cpu" or "--queue" or "--record-attributions")
             {
                 i++;
             }
@@ -254,18 +290,27 @@ public static class ExploreCommand
         return arguments;
     }
 
-    private static int Run(MatrixOptions options, string outDir, bool json, TextWriter output)
+    private static int Run(MatrixOptions options, string outDir, bool json, TextWriter output, string? record)
     {
         var result = json || Console.IsOutputRedirected || output != Console.Out
             ? MatrixRun.Run(options, done: cell => WriteLine(output, json, cell))
             : RunWithProgressBar(options);
-        return Report(result, options, outDir, json, output);
+        return Report(result, options, outDir, json, output, record);
     }
 
     /// <summary>Writes the reports and prints the table (or the JSON) of a matrix run, merged or not; returns the exit code.</summary>
-    private static int Report(MatrixResult result, MatrixOptions options, string outDir, bool json, TextWriter output)
+    private static int Report(MatrixResult result, MatrixOptions options, string outDir, bool json, TextWriter output, string? record = null)
     {
         var manifest = ExpectedResults.Load();
+        var chunks = result.Chunks ?? [];
+        var (reused, made) = (chunks.Sum(c => c.Reused), chunks.Sum(c => c.Made?.Count ?? 0));
+        if (record is not null)
+        {
+            var cache = options.Attributions ?? AttributionCache.Empty();
+            cache.Add(chunks.SelectMany(c => c.Made ?? []));
+            cache.Save(record);
+        }
+
         var markdownPath = Path.Combine(outDir, "report.md");
         var htmlPath = Path.Combine(outDir, "report.html");
         Files.Write(markdownPath, MarkdownReport.Render(result.Cells, result.Timelines, manifest));
@@ -280,6 +325,7 @@ public static class ExploreCommand
                 report = new { markdown = markdownPath, html = htmlPath },
                 seconds = result.Elapsed.TotalSeconds,
                 unreplayed = result.Unreplayed,
+                attributions = new { reused, made, recorded = record },
                 exitCode = result.ExitCode,
             });
             return result.ExitCode;
@@ -296,6 +342,13 @@ public static class ExploreCommand
                 + "they have not met yet, or could not attribute without calibrating again (inconclusive), is not counted against them. "
                 + "Their full budget: explore --scenario generated --scenario random-ops.");
         }
+        if (reused + made > 0)
+        {
+            output.WriteLine($"Attributions: {made} made, {reused} taken from the cache of this code's earlier ones ({options.Attributions?.Source ?? "none"}, "
+                + $"model fingerprint {Model.Traces.Fingerprint.Current}; --attribution-cache none makes every one)"
+                + (record is null ? "." : $"; the cache is written to {record}."));
+        }
+
         foreach (var folder in result.Unreplayed)
         {
             output.WriteLine($"A trace this run wrote does not replay, so the report has no timeline of it: {folder}");

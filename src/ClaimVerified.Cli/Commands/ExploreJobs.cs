@@ -135,7 +135,7 @@ public static class ExploreJobs
             }
         }
 
-        return new MatrixResult(merged, timelines, stopwatch.Elapsed) { Unreplayed = unreplayed };
+        return new MatrixResult(merged, timelines, stopwatch.Elapsed, chunks) { Unreplayed = unreplayed };
     }
 
     /// <summary>One child's or shard's report: where it came from (for messages), its stdout and stderr, and its exit code.</summary>

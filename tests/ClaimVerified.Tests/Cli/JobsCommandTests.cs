@@ -43,6 +43,41 @@ public sealed class JobsCommandTests() : CliTestBase("jobs")
     }
 
     [Fact]
+    public void Two_jobs_record_the_attributions_one_job_records_and_a_run_given_them_makes_none()
+    {
+        var files = new[] { 1, 2 }.Select(jobs =>
+        {
+            var file = Path.Combine(Scratch, $"cache{jobs}.jsonl");
+            var (exit, output, error) = Run(["explore", .. DrawnCell, "--jobs", $"{jobs}", "--out", Path.Combine(Scratch, $"record{jobs}"),
+                "--attribution-cache", "none", "--record-attributions", file]);
+            Assert.True(exit != ExitCode.Usage, output + error);
+            Assert.Contains(" made, 0 taken from the cache of this code's earlier ones (none, model fingerprint ", output, StringComparison.Ordinal);
+            return File.ReadAllText(file);
+        }).ToArray();
+        Assert.NotEmpty(files[0]);
+        Assert.Equal(files[0], files[1]);
+
+        var (_, again, problem) = Run(["explore", .. DrawnCell, "--jobs", "2", "--out", Path.Combine(Scratch, "again"),
+            "--attribution-cache", Path.Combine(Scratch, "cache1.jsonl")]);
+        Assert.Contains("Attributions: 0 made, ", again + problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_cache_that_is_not_there_or_not_a_cache_is_refused_before_anything_is_explored()
+    {
+        var missing = Path.Combine(Scratch, "missing.jsonl");
+        var (exit, output, error) = Run(["explore", .. DrawnCell, "--out", Scratch, "--attribution-cache", missing]);
+        Assert.Equal(ExitCode.Usage, exit);
+        Assert.Contains($"no attribution cache at {missing}", output + error, StringComparison.Ordinal);
+        var bad = Path.Combine(Scratch, "bad.jsonl");
+        File.WriteAllText(bad, "[1, 2]\n");
+        (exit, output, error) = Run(["explore", .. DrawnCell, "--out", Scratch, "--attribution-cache", bad]);
+        Assert.Equal(ExitCode.Usage, exit);
+        Assert.Contains($"cannot read the attribution cache: {bad}, line 1: not an attribution", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_whole_run_starts_without_the_chunk_staging_an_interrupted_one_left()
     {
         var stale = Path.Combine(Scratch, "stale", "traces", SeedChunk.StagingFolder, "random-ops", "xen-4.22", "7");
