@@ -50,6 +50,7 @@ public sealed class AttributionCache
     private readonly object gate = new();
     private readonly Dictionary<string, CachedAttribution> entries = new(StringComparer.Ordinal);
     private readonly List<CachedAttribution> made = [];
+    private int hits;
 
     private AttributionCache(IEnumerable<CachedAttribution> loaded, string source)
     {
@@ -92,7 +93,16 @@ public sealed class AttributionCache
     public int Stale { get; }
 
     /// <summary>Attributions this cache answered.</summary>
-    public int Hits { get; private set; }
+    public int Hits
+    {
+        get
+        {
+            lock (gate)
+            {
+                return hits;
+            }
+        }
+    }
 
     /// <summary>The usable entries, as loaded, and those made since.</summary>
     public int Count
@@ -129,9 +139,10 @@ public sealed class AttributionCache
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(violation);
+        Attributed Make() => Attributor.Attribute(profile, scenario, violation, calibrationBudget: calibrationBudget, retryCalibration: retryCalibration);
         if (violation.Result.PropertyId is null || violation.Result.ReproducibleTrace is not { } trace)
         {
-            return (Attributor.Attribute(profile, scenario, violation, calibrationBudget: calibrationBudget, retryCalibration: retryCalibration), null, false);
+            return (Make(), null, false);
         }
 
         var probe = new CachedAttribution(Fingerprint.Current, TraceFolder.CoyoteVersion, profile.Name, scenario.Name, violation.Property,
@@ -140,15 +151,25 @@ public sealed class AttributionCache
         {
             if (entries.TryGetValue(probe.Key, out var found))
             {
-                Hits++;
+                hits++;
                 return (found.Attributed, null, true);
             }
         }
 
-        var attributed = Attributor.Attribute(profile, scenario, violation, calibrationBudget: calibrationBudget, retryCalibration: retryCalibration);
+        var attributed = Make();
         var made = probe with { Label = attributed.Label, Findings = attributed.Findings, Why = attributed.Why };
         Add([made]);
         return (attributed, made, false);
+    }
+
+    /// <summary>The usable entry of <paramref name="key"/> (<see cref="CachedAttribution.Key"/>), or null: what a caller checks a cache by.</summary>
+    public CachedAttribution? Lookup(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (gate)
+        {
+            return entries.GetValueOrDefault(key);
+        }
     }
 
     /// <summary>Adds entries made elsewhere (an explore child's, reported with its chunks), as if made here.</summary>

@@ -225,15 +225,16 @@ public static class GeneratedCell
     /// finding) in the order they were met, with how often each was met. The first <see cref="MaxAttributedPerProperty"/>
     /// of each property are attributed; past them, given <paramref name="awaited"/> (a run at the row's budget, not the
     /// main job's quick look), so is each that could still meet a finding the row awaits, up to
-    /// <see cref="MaxAttributedPerPropertyAwaiting"/> of the property. The others are counted, in the open. Given
-    /// <paramref name="cache"/>, an attribution this code made before on the same schedule is taken from it (Reused), and
-    /// each one made is returned (Made).
+    /// <see cref="MaxAttributedPerPropertyAwaiting"/> of the property. The others are counted, in the open. Every
+    /// attribution goes through <paramref name="cache"/> (an empty one when none is given): one this code made before on
+    /// the same schedule is taken from it (Reused), and each one made is returned (Made).
     /// </summary>
     public static (WholeBudgetResult Whole, IReadOnlyList<(MetViolation Violation, Attributed Attributed, MetFinding Met)> Distinct,
         IReadOnlyList<CachedAttribution> Made, int Reused) Meet(
         Profile profile, Scenario scenario, ExplorationOptions options, uint calibrationBudget = Attributor.CalibrationBudget, bool retryCalibration = true,
         AwaitedFindings? awaited = null, AttributionCache? cache = null)
     {
+        cache ??= AttributionCache.Empty();
         var whole = WholeBudget.Explore(profile, scenario, options);
         var attributed = new Dictionary<string, int>(StringComparer.Ordinal);
         var met = new List<(MetViolation Violation, Attributed Attributed)>();
@@ -250,8 +251,7 @@ public static class GeneratedCell
             }
 
             attributed[violation.Property] = count + 1;
-            var (attribution, fresh, taken) = cache?.Attribute(profile, scenario, violation, calibrationBudget, retryCalibration)
-                ?? (Attributor.Attribute(profile, scenario, violation, calibrationBudget: calibrationBudget, retryCalibration: retryCalibration), null, false);
+            var (attribution, fresh, taken) = cache.Attribute(profile, scenario, violation, calibrationBudget, retryCalibration);
             made.AddRange(fresh is null ? [] : [fresh]);
             reused += taken ? 1 : 0;
             awaited?.Record(attribution, violation.ScheduleIndex);
