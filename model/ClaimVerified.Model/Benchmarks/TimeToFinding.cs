@@ -173,31 +173,17 @@ public static class TimeToFinding
     private static (Dictionary<string, int> First, string Stop) FirstMet(Profile profile, Scenario scenario, IReadOnlyList<(string Finding, Expectation Expectation)> expected,
         uint seed, TimeToFindingOptions options, Action<string>? progress)
     {
+        // A violation whose attribution can meet no expected finding not yet met cannot move a figure, and is not
+        // attributed: the figures are those of attributing every violation.
         var awaited = new AwaitedFindings(expected);
-        var attributions = 0;
-        var run = WholeBudget.Explore(profile, scenario, new ExplorationOptions(options.Cap, Strategy.Portfolio, seed), violation =>
+        var (schedules, attributions) = AttributedRun.Explore(profile, scenario, options.Cap, seed, awaited, options.MaxAttributions, (violation, attribution) =>
         {
-            if (violation.Result.PropertyId is null)
-            {
-                // The model itself failed (an exception or a deadlock): no finding to time, and a bug to look at.
-                progress?.Invoke($"MODEL FAILURE: {profile.Name} x {scenario.Name} seed {seed}, schedule {violation.ScheduleIndex}: {violation.Result.BugMessage}");
-                return false;
-            }
-
-            // A violation whose attribution can meet no expected finding not yet met cannot move a figure: skip its
-            // (costly) attribution. The figures are those of attributing every violation.
-            if (!awaited.MayMeetOne(profile, scenario, violation))
-            {
-                return false;
-            }
-
-            awaited.Record(Attributor.Attribute(profile, scenario, violation), violation.ScheduleIndex);
-            attributions++;
-            return awaited.AllMet || attributions >= options.MaxAttributions;
-        });
-        var stop = awaited.AllMet ? $"every finding met by schedule {run.Schedules}"
-            : attributions >= options.MaxAttributions ? LedgerSeed.AtLimit(options.MaxAttributions, run.Schedules)
-            : $"explored up to the cap ({run.Schedules} schedules)";
+            awaited.Record(attribution, violation.ScheduleIndex);
+            return awaited.AllMet;
+        }, progress);
+        var stop = awaited.AllMet ? $"every finding met by schedule {schedules}"
+            : attributions >= options.MaxAttributions ? LedgerSeed.AtLimit(options.MaxAttributions, schedules)
+            : $"explored up to the cap ({schedules} schedules)";
         return (new Dictionary<string, int>(awaited.First), stop);
     }
 

@@ -126,14 +126,17 @@ public sealed class AwaitedFindings
     public void Record(Attributed attributed, int schedule)
     {
         ArgumentNullException.ThrowIfNull(attributed);
-        foreach (var (finding, expectation) in Expected)
+        foreach (var (finding, expectation) in Expected.Where(e => Meets(attributed, e.Expectation, e.Finding)))
         {
-            var met = expectation == Expectation.Alone ? attributed.Label == finding : attributed.Findings.Contains(finding);
-            if (met)
-            {
-                first.TryAdd(finding, schedule);
-            }
+            first.TryAdd(finding, schedule);
         }
+    }
+
+    /// <summary>Whether an attribution meets <paramref name="finding"/> as <paramref name="expectation"/> counts it: alone only where named alone.</summary>
+    public static bool Meets(Attributed attributed, Expectation expectation, string finding)
+    {
+        ArgumentNullException.ThrowIfNull(attributed);
+        return expectation == Expectation.Alone ? attributed.Label == finding : attributed.Findings.Contains(finding);
     }
 
     private (string Finding, Expectation Expectation)[] Waiting(IReadOnlySet<string> candidates) =>

@@ -18,12 +18,13 @@ public static class BenchCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("bench", "Measure the checker: exploration speed (speed), time to the first bug (ttfb), exhaustive checking (spec), time to each drawn finding (findings)");
+        var command = new Command("bench", "Measure the checker: exploration speed (speed), time to the first bug (ttfb), exhaustive checking (spec), time to each drawn finding (findings), violations (rates) and meetings of each finding (meetings) a thousand drawn schedules");
         command.Subcommands.Add(CreateSpeed(output, error));
         command.Subcommands.Add(CreateTimeToFirstBug(output, error));
         command.Subcommands.Add(CreateSpecCheck(output, error));
         command.Subcommands.Add(CreateTimeToFinding(output, error));
         command.Subcommands.Add(CreateRates(output, error));
+        command.Subcommands.Add(CreateMeetings(output, error));
         return command;
     }
 
@@ -265,6 +266,67 @@ public static class BenchCommand
                 Strategy = parsed.GetValue(strategy),
             };
             return Emit(output, ViolationRates.Render(ViolationRates.Measure(options, error.WriteLine), options), parsed.GetValue(outFile));
+        }));
+        return command;
+    }
+
+    private static Command CreateMeetings(TextWriter output, TextWriter error)
+    {
+        var profiles = ProfileOption();
+        var scenario = new Option<string>("--scenario") { Description = "A drawn scenario", DefaultValueFactory = _ => "generated" };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per profile (spaced 1000003 apart; the first is the manifest's 17)", DefaultValueFactory = _ => new MeetingRatesOptions().Seeds };
+        var schedules = new Option<uint>("--schedules") { Description = "Schedules each seed's run explores", DefaultValueFactory = _ => new MeetingRatesOptions().Schedules };
+        var limit = new Option<int>("--attribution-limit")
+        {
+            Description = "Violations a seed's run may attribute before it stops (its rates are then over the schedules it explored)",
+            DefaultValueFactory = _ => new MeetingRatesOptions().MaxAttributions,
+        };
+        var cpu = new Option<int?>("--cpu") { Description = "Run on one CPU only (Linux): two benches on two cores each on its own" };
+        var outFile = Out();
+        var command = new Command("meetings",
+            "Meetings of each finding a drawn row expects, a thousand schedules, every violation that could meet one attributed: weight tables compared, "
+            + "with the median and worst of 20 seeds each rate implies")
+        {
+            profiles, scenario, seeds, schedules, limit, cpu, outFile,
+        };
+        command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
+        {
+            if (parsed.GetValue(seeds) is < 1 or > 1000 || parsed.GetValue(schedules) is 0 or > ExplorationOptions.MaxIterations)
+            {
+                throw new UsageException($"--seeds must be 1..1000 and --schedules 1..{ExplorationOptions.MaxIterations}", "give smaller numbers");
+            }
+
+            if (parsed.GetValue(limit) is < 1 or > TimeToFindingOptions.MaxAttributionLimit)
+            {
+                throw new UsageException($"--attribution-limit must be 1..{TimeToFindingOptions.MaxAttributionLimit}", "give a number in that range");
+            }
+
+            var profileNames = parsed.GetValue(profiles) ?? [];
+            _ = Names.Profiles(profileNames);
+            if (Names.Scenario(parsed.GetValue(scenario)!) is { Configure: null } staged)
+            {
+                throw new UsageException($"{staged.Name} is a staged scenario; bench meetings measures the drawn ones", "give --scenario generated or random-ops");
+            }
+
+            var options = new MeetingRatesOptions
+            {
+                Profiles = profileNames,
+                Scenario = parsed.GetValue(scenario)!,
+                Seeds = parsed.GetValue(seeds),
+                Schedules = parsed.GetValue(schedules),
+                MaxAttributions = parsed.GetValue(limit),
+            };
+            if (TimeToFinding.Select(new TimeToFindingOptions { Profiles = profileNames, Scenarios = [options.Scenario] }).Count == 0)
+            {
+                throw new UsageException($"no {options.Scenario} row of the profiles given expects a finding: nothing to meet", "give a profile whose row expects findings");
+            }
+
+            if (parsed.GetValue(cpu) is { } core)
+            {
+                CorePinning.PinSelf(core);
+            }
+
+            return Emit(output, MeetingRates.Render(MeetingRates.Measure(options, error.WriteLine), options), parsed.GetValue(outFile));
         }));
         return command;
     }

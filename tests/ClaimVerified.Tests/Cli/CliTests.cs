@@ -313,6 +313,28 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public void Meetings_counts_each_expected_findings_meetings_and_refuses_bad_input()
+    {
+        var (exit, output, error) = CliRunner.Run("bench", "meetings", "--profile", "xen-4.13", "--seeds", "1", "--schedules", "60", "--attribution-limit", "3");
+        Assert.True(exit == ExitCode.AsExpected, output + error);
+        Assert.Matches(@"\| xen-4\.13 \| claim-on-dying-domain-leaks \| [1-3] \| \d+ \| \d+\.\d \| \d+ \| \d+ \| [1-3]/\d+ \|", output);
+        Assert.Contains("| xen-4.13 | claim-regrows-unbacked (named by any attribution) |", output, StringComparison.Ordinal);
+        Assert.Contains("1 seed(s) stopped at the attribution limit", output, StringComparison.Ordinal);
+
+        foreach (var bad in new[]
+        {
+            new[] { "--scenario", "offline" }, ["--seeds", "0"], ["--schedules", "0"], ["--attribution-limit", "0"], ["--attribution-limit", "10001"],
+            ["--profile", "xen-9.9"], ["--profile", "reference"],
+        })
+        {
+            (exit, output, error) = CliRunner.Run(["bench", "meetings", .. bad]);
+            Assert.Equal(ExitCode.Usage, exit);
+            Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+            Assert.Empty(output);
+        }
+    }
+
+    [Fact]
     public void Rates_counts_each_propertys_violations_without_attributing_and_refuses_bad_input()
     {
         // xen-4.3's split consumption window and its claim bound break in a few schedules in a hundred; reference holds.
