@@ -85,7 +85,7 @@ public static class MeetingRates
         Explorer.EnsureRewritten();
         var manifest = ExpectedResults.Load();
         var rows = new List<MeetingRateRow>();
-        foreach (var cell in TimeToFinding.Select(new TimeToFindingOptions { Profiles = options.Profiles, Scenarios = [options.Scenario] }))
+        foreach (var cell in TimeToFinding.Select(options.Profiles, [options.Scenario]))
         {
             var profile = Catalogue.Get(cell.Profile);
             var scenario = ScenarioCatalogue.Get(cell.Scenario);

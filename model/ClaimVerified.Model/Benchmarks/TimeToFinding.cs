@@ -159,10 +159,21 @@ public static class TimeToFinding
     public static IReadOnlyList<ExpectedResult> Select(TimeToFindingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var scenarios = options.Scenarios.Count > 0 ? options.Scenarios : [ScenarioCatalogue.Generated.Name];
+        return Select(options.Profiles, options.Scenarios);
+    }
+
+    /// <summary>
+    /// The drawn rows that expect findings, in manifest order, of <paramref name="profiles"/> (empty: every profile) and
+    /// <paramref name="scenarios"/> (empty: generated).
+    /// </summary>
+    public static IReadOnlyList<ExpectedResult> Select(IReadOnlyCollection<string> profiles, IReadOnlyCollection<string> scenarios)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        ArgumentNullException.ThrowIfNull(scenarios);
+        IReadOnlyCollection<string> drawn = scenarios.Count > 0 ? scenarios : [ScenarioCatalogue.Generated.Name];
         return ExpectedResults.Load().Results
-            .Where(r => r.ExpectsFindings && scenarios.Contains(r.Scenario, StringComparer.OrdinalIgnoreCase))
-            .Where(r => options.Profiles.Count == 0 || options.Profiles.Contains(r.Profile, StringComparer.OrdinalIgnoreCase))
+            .Where(r => r.ExpectsFindings && drawn.Contains(r.Scenario, StringComparer.OrdinalIgnoreCase))
+            .Where(r => profiles.Count == 0 || profiles.Contains(r.Profile, StringComparer.OrdinalIgnoreCase))
             .ToArray();
     }
 

@@ -245,17 +245,7 @@ public static class BenchCommand
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
-            if (parsed.GetValue(seeds) is < 1 or > 1000 || parsed.GetValue(schedules) is 0 or > ExplorationOptions.MaxIterations)
-            {
-                throw new UsageException($"--seeds must be 1..1000 and --schedules 1..{ExplorationOptions.MaxIterations}", "give smaller numbers");
-            }
-
-            var profileNames = parsed.GetValue(profiles) ?? [];
-            _ = Names.Profiles(profileNames);
-            if (Names.Scenario(parsed.GetValue(scenario)!) is { Configure: null } staged)
-            {
-                throw new UsageException($"{staged.Name} is a staged scenario; bench rates measures the drawn ones", "give --scenario generated or random-ops");
-            }
+            var profileNames = DrawnRun(parsed, profiles, scenario, seeds, schedules, "rates");
 
             var options = new ViolationRatesOptions
             {
@@ -291,21 +281,10 @@ public static class BenchCommand
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
-            if (parsed.GetValue(seeds) is < 1 or > 1000 || parsed.GetValue(schedules) is 0 or > ExplorationOptions.MaxIterations)
-            {
-                throw new UsageException($"--seeds must be 1..1000 and --schedules 1..{ExplorationOptions.MaxIterations}", "give smaller numbers");
-            }
-
+            var profileNames = DrawnRun(parsed, profiles, scenario, seeds, schedules, "meetings");
             if (parsed.GetValue(limit) is < 1 or > TimeToFindingOptions.MaxAttributionLimit)
             {
                 throw new UsageException($"--attribution-limit must be 1..{TimeToFindingOptions.MaxAttributionLimit}", "give a number in that range");
-            }
-
-            var profileNames = parsed.GetValue(profiles) ?? [];
-            _ = Names.Profiles(profileNames);
-            if (Names.Scenario(parsed.GetValue(scenario)!) is { Configure: null } staged)
-            {
-                throw new UsageException($"{staged.Name} is a staged scenario; bench meetings measures the drawn ones", "give --scenario generated or random-ops");
             }
 
             var options = new MeetingRatesOptions
@@ -316,7 +295,7 @@ public static class BenchCommand
                 Schedules = parsed.GetValue(schedules),
                 MaxAttributions = parsed.GetValue(limit),
             };
-            if (TimeToFinding.Select(new TimeToFindingOptions { Profiles = profileNames, Scenarios = [options.Scenario] }).Count == 0)
+            if (TimeToFinding.Select(profileNames, [options.Scenario]).Count == 0)
             {
                 throw new UsageException($"no {options.Scenario} row of the profiles given expects a finding: nothing to meet", "give a profile whose row expects findings");
             }
@@ -329,6 +308,27 @@ public static class BenchCommand
             return Emit(output, MeetingRates.Render(MeetingRates.Measure(options, error.WriteLine), options), parsed.GetValue(outFile));
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The checks of a bench over seeds of a drawn scenario (rates, meetings): seeds and schedules in range, the profiles
+    /// known, the scenario a drawn one. Returns the profiles named.
+    /// </summary>
+    private static string[] DrawnRun(ParseResult parsed, Option<string[]> profiles, Option<string> scenario, Option<int> seeds, Option<uint> schedules, string bench)
+    {
+        if (parsed.GetValue(seeds) is < 1 or > 1000 || parsed.GetValue(schedules) is 0 or > ExplorationOptions.MaxIterations)
+        {
+            throw new UsageException($"--seeds must be 1..1000 and --schedules 1..{ExplorationOptions.MaxIterations}", "give smaller numbers");
+        }
+
+        var profileNames = parsed.GetValue(profiles) ?? [];
+        _ = Names.Profiles(profileNames);
+        if (Names.Scenario(parsed.GetValue(scenario)!) is { Configure: null } staged)
+        {
+            throw new UsageException($"{staged.Name} is a staged scenario; bench {bench} measures the drawn ones", "give --scenario generated or random-ops");
+        }
+
+        return profileNames;
     }
 
     /// <summary>The profiles and scenarios named, each checked: an unknown name would silently select nothing.</summary>
