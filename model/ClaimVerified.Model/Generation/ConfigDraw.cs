@@ -46,7 +46,23 @@ public static class ConfigDraw
             }
         }
 
-        return [.. actors];
+        return WithVideoRamInMaxPages(actors);
+    }
+
+    /// <summary>
+    /// A builder whose max_pages fits its build also has room for the video RAM of the configuration's device model:
+    /// libxl sets a guest's max_pages to all its memory, video RAM included (libxl__build_pre: xc_domain_setmaxmem of
+    /// target_memkb plus the arch's constant), and the build populates that memory less the video RAM
+    /// (libxl__build_hvm: target_pages of target_memkb - video_memkb; tools/libs/light/libxl_dom.c, RELEASE-4.22.0),
+    /// which QEMU populates (xen_ram_alloc). Without the room, every domain a device model served ran out of max_pages, the
+    /// build or the video RAM failing there: a second "max_pages below the build" the draw did not mean, beside the one
+    /// it draws on purpose. Made after every
+    /// choice, so the draw is the same choice for choice; a builder drawn below or above its size keeps what it drew.
+    /// </summary>
+    private static ActorSpec[] WithVideoRamInMaxPages(List<ActorSpec> actors)
+    {
+        var videoPages = actors.Where(a => a.Kind == ActorKind.DeviceModel).Sum(a => (long)a.Steps);
+        return [.. actors.Select(a => a.Kind == ActorKind.Builder && a.MaxPages == a.TargetPages ? a with { MaxPages = a.MaxPages + videoPages } : a)];
     }
 
     private static ActorSpec Actor(Profile profile, GeneratedConfig host, ActorKind kind, string name, Func<int, int> choose)

@@ -71,6 +71,28 @@ public sealed class GeneratedConfigTests
     }
 
     [Fact]
+    public void A_builder_whose_max_pages_fits_its_build_has_room_for_the_device_models_video_ram_as_libxl_gives_it()
+    {
+        var configs = DrawMany(Catalogue.Xen422, 13);
+        var served = configs.Where(c => c.Actors.Any(a => a.Kind == ActorKind.DeviceModel)).ToArray();
+        var alone = configs.Except(served).ToArray();
+        Assert.NotEmpty(served);
+        Assert.NotEmpty(alone);
+        foreach (var config in served)
+        {
+            var videoPages = config.Actors.Single(a => a.Kind == ActorKind.DeviceModel).Steps;
+            Assert.InRange(videoPages, 1, GenerationWeights.MaxVideoPages);
+            // Never exactly its build: the device model's pages would take a build that fits to max_pages and fail it.
+            Assert.All(config.Actors.Where(a => a.Kind == ActorKind.Builder), b => Assert.NotEqual(b.TargetPages, b.MaxPages));
+        }
+
+        // Positive space: the room is there, exactly the video RAM, and without a device model a build fits max_pages.
+        Assert.Contains(served, c => c.Actors.Any(b => b.Kind == ActorKind.Builder
+            && b.MaxPages == b.TargetPages + c.Actors.Single(a => a.Kind == ActorKind.DeviceModel).Steps));
+        Assert.Contains(alone, c => c.Actors.Any(b => b.Kind == ActorKind.Builder && b.MaxPages == b.TargetPages));
+    }
+
+    [Fact]
     public void Builders_sometimes_exceed_the_host_or_their_max_pages_and_place_vnuma_guests_on_two_nodes()
     {
         var builders = DrawMany(Catalogue.ClaimSets, 7).SelectMany(c => c.Actors.Where(a => a.Kind == ActorKind.Builder).Select(a => (c, a))).ToArray();
