@@ -39,9 +39,15 @@ public sealed class TimeToFindingTests
         Assert.DoesNotContain(AwaitedFindings.Of(manifest, randomOps), e => e.Expectation == Expectation.Staged);
         Assert.Contains(("extra-pages-consume-claim", Expectation.Staged), AwaitedFindings.Of(manifest, manifest.For("xen-4.21.0", "generated")));
         Assert.Contains(("build-stash-escapes-accounting", Expectation.InCompound), AwaitedFindings.Of(manifest, manifest.For("xen-4.22", "generated")));
-        // The in-flight claim, which seed 17 of xen-4.21.1's generated row stopped meeting within 200 schedules when
-        // the actors' scheduling points moved to their own threads, stays in its table through the random-ops row.
-        Assert.Contains(("claim-ignores-inflight-pages", Expectation.RandomOps), AwaitedFindings.Of(manifest, manifest.For("xen-4.21.1", "generated")));
+        // A random-ops finding the generated row does not list stays in its table through the random-ops row: xen-4.21.1's
+        // in-flight claim, which seed 17 of its generated row stopped meeting within its budget on December 6 (second
+        // session) and met again on December 7 (tenth), is timed either way.
+        const string InFlight = "claim-ignores-inflight-pages";
+        var generated4211 = manifest.For("xen-4.21.1", "generated");
+        Assert.Contains((InFlight, Expectation.Alone), AwaitedFindings.Of(manifest, generated4211));
+        var unlisted = generated4211 with { Findings = [.. generated4211.Findings!.Where(f => f != InFlight)] };
+        var withoutIt = manifest with { Results = [.. manifest.Results.Select(r => r == generated4211 ? unlisted : r)] };
+        Assert.Contains((InFlight, Expectation.RandomOps), AwaitedFindings.Of(withoutIt, unlisted));
         Assert.DoesNotContain(AwaitedFindings.Of(manifest, randomOps), e => e.Expectation == Expectation.RandomOps);
         var rendered = TimeToFinding.Render([new TimeToFindingRow("xen-4.21.1", "generated", "claim-ignores-inflight-pages", Expectation.RandomOps, [null], null, null, 2000)]);
         Assert.Contains("claim-ignores-inflight-pages (random-ops row; alone or in a compound)", rendered, StringComparison.Ordinal);
