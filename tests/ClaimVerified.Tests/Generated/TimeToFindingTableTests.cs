@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ClaimVerified.Model.Benchmarks;
+using ClaimVerified.Tests.Traces;
+
+namespace ClaimVerified.Tests.Generated;
+
+/// <summary>
+/// Item 7's table of record and every place that quotes it. The tables are rendered by `bench findings` from their
+/// ledgers, and their totals are repeated in prose (the README's known limits, RESULTS.md's headline, the table's own
+/// README): these tests read the figures from the rendered tables and hold the ledgers and the prose to them, so that
+/// a seed measured again, or a table rendered again, cannot leave a stale count behind.
+/// </summary>
+public sealed partial class TimeToFindingTableTests
+{
+    /// <summary>The folder of the generator of record's table (when the generator changes, its new table's folder).</summary>
+    private const string OfRecord = "video-ram-room";
+
+    /// <summary>The table of record is rendered at this attribution limit; a line at another limit is a seed measured again beside it.</summary>
+    private const int TableLimit = 60;
+
+    private static readonly string Folder = Path.Combine(Repository.Root, "tests", "ClaimVerified.Benchmarks", "time-to-finding", OfRecord);
+
+    [Fact]
+    public void Each_table_says_its_own_count_of_cells()
+    {
+        foreach (var (profile, rows, summary) in Tables())
+        {
+            var (met, unknown, _) = Count(rows);
+            var expected = unknown == 0
+                ? $"{met} of {rows.Count} cells meet both targets."
+                : $"{met} of {rows.Count} cells meet both targets; {unknown} unknown (seeds stopped at the attribution limit).";
+            Assert.True(expected == summary, $"{profile}.md ends with \"{summary}\" where its rows count \"{expected}\"");
+        }
+    }
+
+    [Fact]
+    public void Each_seed_of_each_table_is_its_ledger_line()
+    {
+        var seedsChecked = 0;
+        foreach (var (profile, rows, _) in Tables())
+        {
+            var ledger = SeedLedger.Open(Path.Combine(Folder, "ledgers", profile + ".jsonl")).Seeds;
+            var atLimit = ledger.Where(s => s.MaxAttributions == TableLimit).ToList();
+            Assert.Single(ledger.Select(s => s.Fingerprint).Distinct());
+            Assert.All(ledger, s => Assert.Equal(profile, s.Profile));
+            foreach (var row in rows)
+            {
+                Assert.True(row.PerSeed.Count == row.Seeds, $"{profile} {row.Finding}: {row.PerSeed.Count} seeds shown, {row.Seeds} counted");
+                for (var k = 0; k < row.PerSeed.Count; k++)
+                {
+                    var seed = Assert.Single(atLimit, s => s.SeedIndex == k);
+                    Assert.Contains(seed.Expected, e => e.StartsWith(row.Finding + ":", StringComparison.Ordinal));
+                    var shown = seed.FirstMet.TryGetValue(row.Finding, out var at) ? at.ToString(CultureInfo.InvariantCulture)
+                        : LedgerSeed.LimitStop(seed.Stop) is { } stopped ? $">{stopped}"
+                        : "-";
+                    Assert.True(shown == row.PerSeed[k], $"{profile}.md shows {row.PerSeed[k]} for seed {k + 1} of {row.Finding}; its ledger line says {shown}");
+                    seedsChecked++;
+                }
+
+                Assert.Equal(row.PerSeed.Count(t => int.TryParse(t, CultureInfo.InvariantCulture, out _)), row.MetBy);
+            }
+        }
+
+        Assert.True(seedsChecked > 0, "no table of record was read");
+    }
+
+    [Fact]
+    public void The_readme_and_results_quote_the_tables_totals()
+    {
+        var all = Tables().SelectMany(t => t.Rows).ToList();
+        var (met, unknown, missed) = Count(all);
+        var readme = Prose(File.ReadAllText(Path.Combine(Repository.Root, "README.md")));
+        var results = Prose(File.ReadAllText(Path.Combine(Repository.Root, "tests", "ClaimVerified.Benchmarks", "RESULTS.md")));
+        var own = Prose(File.ReadAllText(Path.Combine(Folder, "README.md")));
+        Assert.Contains($"**{met} of {all.Count} cells meet both targets, {unknown} unknown**", readme, StringComparison.Ordinal);
+        Assert.Contains($"**{met} of {all.Count} cells meet median <= 100 and worst <= 2,000 schedules, {unknown} unknown**, {missed} missed", results, StringComparison.Ordinal);
+        Assert.Contains($"**{met} of the {all.Count} cells meet both targets**", own, StringComparison.Ordinal);
+        Assert.Contains($"{unknown} unknown", own, StringComparison.Ordinal);
+        Assert.Contains($"{missed} missed", own, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_tables_readme_summarises_every_row_as_rendered()
+    {
+        var lines = File.ReadAllLines(Path.Combine(Folder, "README.md"));
+        var header = Array.FindIndex(lines, l => l.StartsWith("| profile (seeds) | finding |", StringComparison.Ordinal));
+        Assert.True(header >= 0, $"{OfRecord}/README.md has no summary table");
+        var summary = lines.Skip(header + 2).TakeWhile(l => l.StartsWith('|')).ToList();
+        var rendered = Tables().SelectMany(t => t.Rows).Select(r => $"| {r.Profile} ({r.Seeds}) | {r.Cells[2]} | {r.Cells[3]} | {r.Cells[4]} | {r.Cells[5]} | {r.Cells[6]} |");
+        Assert.Equal(rendered, summary);
+    }
+
+    [Fact]
+    public void A_stale_count_is_seen()
+    {
+        // Negative space: the checks above fail on prose that says another count, and on a seed shown otherwise.
+        var rows = Tables().SelectMany(t => t.Rows).ToList();
+        var (met, unknown, _) = Count(rows);
+        var stale = $"**{met + 1} of {rows.Count} cells meet both targets, {unknown} unknown**";
+        Assert.DoesNotContain(stale, Prose(File.ReadAllText(Path.Combine(Repository.Root, "README.md"))), StringComparison.Ordinal);
+        Assert.Equal((1, 1, 1), Count([Row("met"), Row("unknown (2 at the limit)"), Row("**missed**")]));
+        Assert.Throws<InvalidDataException>(() => Count([Row("maybe")]));
+    }
+
+    private static TableRow Row(string targets) => new("p", "f", 1, 1, [], ["p", "generated", "f", "1/1", "1", "1", targets, "1"]);
+
+    private static (int Met, int Unknown, int Missed) Count(IReadOnlyList<TableRow> rows)
+    {
+        var unknownOrMissed = rows.Where(r => r.Targets != "met").ToList();
+        var unknown = unknownOrMissed.Count(r => r.Targets.StartsWith("unknown (", StringComparison.Ordinal));
+        var missed = unknownOrMissed.Count(r => r.Targets == "**missed**");
+        if (unknown + missed != unknownOrMissed.Count)
+        {
+            throw new InvalidDataException("a table's targets column says neither met, unknown nor missed: " + string.Join(", ", unknownOrMissed.Select(r => r.Targets)));
+        }
+
+        return (rows.Count - unknownOrMissed.Count, unknown, missed);
+    }
+
+    /// <summary>The prose as a reader sees it: a figure may be wrapped onto the next line.</summary>
+    private static string Prose(string markdown) => Whitespace().Replace(markdown, " ");
+
+    private sealed record TableRow(string Profile, string Finding, int MetBy, int Seeds, IReadOnlyList<string> PerSeed, string[] Cells)
+    {
+        public string Targets => Cells[6];
+    }
+
+    private static List<(string Profile, List<TableRow> Rows, string Summary)> Tables()
+    {
+        var tables = new List<(string, List<TableRow>, string)>();
+        foreach (var file in Directory.GetFiles(Folder, "*.md").Where(f => Path.GetFileName(f) != "README.md").Order(StringComparer.Ordinal))
+        {
+            var profile = Path.GetFileNameWithoutExtension(file);
+            var lines = File.ReadAllLines(file);
+            var rows = lines.Where(l => l.StartsWith($"| {profile} | generated |", StringComparison.Ordinal)).Select(l =>
+            {
+                var cells = l.Trim('|').Split('|').Select(c => c.Trim()).ToArray();
+                var metBy = cells[3].Split('/');
+                return new TableRow(profile, cells[2].Split(" (")[0], int.Parse(metBy[0], CultureInfo.InvariantCulture),
+                    int.Parse(metBy[1], CultureInfo.InvariantCulture), cells[7].Split(' '), cells);
+            }).ToList();
+            Assert.True(rows.Count > 0, $"{profile}.md has no row");
+            tables.Add((profile, rows, lines.Last(l => l.Length > 0)));
+        }
+
+        Assert.True(tables.Count >= 9, $"{OfRecord} holds {tables.Count} tables; every profile with findings has one");
+        // In the catalogue's order, as every table of profiles is (a table of an unknown profile fails here).
+        var order = ClaimVerified.Profiles.Catalogue.All.Select(p => p.Name).ToList();
+        Assert.All(tables, t => Assert.Contains(t.Item1, order));
+        return [.. tables.OrderBy(t => order.IndexOf(t.Item1))];
+    }
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+}
