@@ -103,7 +103,7 @@ public sealed partial class TimeToFindingTableTests
         Assert.Throws<InvalidDataException>(() => Count([Row("maybe")]));
     }
 
-    private static TableRow Row(string targets) => new("p", "f", 1, 1, [], ["p", "generated", "f", "1/1", "1", "1", targets, "1"]);
+    private static TableRow Row(string targets) => new(["p", "generated", "f", "1/1", "1", "1", targets, "1"]);
 
     private static (int Met, int Unknown, int Missed) Count(IReadOnlyList<TableRow> rows)
     {
@@ -121,9 +121,20 @@ public sealed partial class TimeToFindingTableTests
     /// <summary>The prose as a reader sees it: a figure may be wrapped onto the next line.</summary>
     private static string Prose(string markdown) => Whitespace().Replace(markdown, " ");
 
-    private sealed record TableRow(string Profile, string Finding, int MetBy, int Seeds, IReadOnlyList<string> PerSeed, string[] Cells)
+    /// <summary>A rendered row: profile, scenario, finding, met by, median, worst, targets, per seed.</summary>
+    private sealed record TableRow(string[] Cells)
     {
+        public string Profile => Cells[0];
+
+        public string Finding => Cells[2].Split(" (")[0];
+
+        public int MetBy => int.Parse(Cells[3].Split('/')[0], CultureInfo.InvariantCulture);
+
+        public int Seeds => int.Parse(Cells[3].Split('/')[1], CultureInfo.InvariantCulture);
+
         public string Targets => Cells[6];
+
+        public IReadOnlyList<string> PerSeed => Cells[7].Split(' ');
     }
 
     private static List<(string Profile, List<TableRow> Rows, string Summary)> Tables()
@@ -133,13 +144,8 @@ public sealed partial class TimeToFindingTableTests
         {
             var profile = Path.GetFileNameWithoutExtension(file);
             var lines = File.ReadAllLines(file);
-            var rows = lines.Where(l => l.StartsWith($"| {profile} | generated |", StringComparison.Ordinal)).Select(l =>
-            {
-                var cells = l.Trim('|').Split('|').Select(c => c.Trim()).ToArray();
-                var metBy = cells[3].Split('/');
-                return new TableRow(profile, cells[2].Split(" (")[0], int.Parse(metBy[0], CultureInfo.InvariantCulture),
-                    int.Parse(metBy[1], CultureInfo.InvariantCulture), cells[7].Split(' '), cells);
-            }).ToList();
+            var rows = lines.Where(l => l.StartsWith($"| {profile} | generated |", StringComparison.Ordinal))
+                .Select(l => new TableRow([.. l.Trim('|').Split('|').Select(c => c.Trim())])).ToList();
             Assert.True(rows.Count > 0, $"{profile}.md has no row");
             tables.Add((profile, rows, lines.Last(l => l.Length > 0)));
         }
