@@ -45,6 +45,9 @@ public static class LockSet
     {
         public object Lock { get; } = lockObject;
 
+        /// <summary>The run whose count of core locks held this holding is in (null: a lock taken outside any run).</summary>
+        public Quiescence? Run { get; init; }
+
         public Frame? Frame { get; } = frame;
 
         public int Site { get; } = site;
@@ -80,6 +83,12 @@ public static class LockSet
     [ThreadStatic]
     private static int ghostReaderDepth;
 
+    /// <summary>
+    /// The run this flow of execution belongs to. An async local, not a static: test classes run Coyote engines side by
+    /// side in one process, and each run's threads are the tasks its scenario started, which inherit it.
+    /// </summary>
+    private static readonly AsyncLocal<Quiescence?> CurrentRun = new();
+
     private static List<Holding> Held => held ??= [];
 
     private static List<Frame> Frames => frames ??= [];
@@ -107,9 +116,17 @@ public static class LockSet
         if (lockTaken)
         {
             var frame = site > 0 && Frames.Count > 0 ? Frames[^1] : null;
-            Held.Add(new Holding(lockObject, frame, site) { After = frame is null ? null : EarlierSection(frame, lockObject, site) });
+            var run = Named.TryGetValue(lockObject, out _) ? CurrentRun.Value : null;
+            run?.Take();
+            Held.Add(new Holding(lockObject, frame, site) { After = frame is null ? null : EarlierSection(frame, lockObject, site), Run = run });
         }
     }
+
+    /// <summary>
+    /// Makes <paramref name="run"/> the run of this flow of execution and of every task it starts from now on: its count
+    /// of core locks held by any of its threads, and what it does each time that count falls to zero (null: none).
+    /// </summary>
+    public static void BeginRun(Quiescence? run) => CurrentRun.Value = run;
 
     /// <summary>Replaces Monitor.Enter(object), which the core itself never calls (generated lock mutants do).</summary>
     public static void EnterSectionAlone(object lockObject, int site)
@@ -157,6 +174,18 @@ public static class LockSet
             }
 
             Held.RemoveAt(index);
+            if (holding.Run is { } run && run.Release())
+            {
+                BeginGhostReader();
+                try
+                {
+                    run.WhenQuiescent();
+                }
+                finally
+                {
+                    EndGhostReader();
+                }
+            }
         }
 
         LocksetMeter.End(start, check: false);

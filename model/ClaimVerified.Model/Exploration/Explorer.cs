@@ -107,11 +107,13 @@ public static class Explorer
         };
     }
 
-    public static ExplorationResult Explore(Profile profile, Scenario scenario, ExplorationOptions options)
+    /// <param name="watch">How each run is watched (default: monitored); <see cref="ExplorationOptions.Only"/> sets its judge.</param>
+    public static ExplorationResult Explore(Profile profile, Scenario scenario, ExplorationOptions options, RunWatch? watch = null)
     {
         EnsureRewritten();
         var stopwatch = Stopwatch.StartNew();
-        var watch = options.Only is { } only ? RunWatch.Monitored with { Judge = PropertyJudge.Only(only) } : RunWatch.Monitored;
+        watch ??= RunWatch.Monitored;
+        watch = options.Only is { } only ? watch with { Judge = PropertyJudge.Only(only) } : watch;
         // Disposed: a TestingEngine subscribes to AppDomain.UnhandledException when created and unsubscribes only in
         // Dispose, so an undisposed one stays rooted for the life of the process with its scheduler, strategies, last
         // runtime, execution graph and report. A long in-process run creates thousands (every whole-budget violation

@@ -83,8 +83,8 @@ public sealed class AwaitedFindings
         if (cell.Scenario == ScenarioCatalogue.Generated.Name)
         {
             var rows = manifest.Results.Where(r => r.Profile == cell.Profile).ToArray();
-            AddUnlisted(rows.Where(r => ScenarioCatalogue.Get(r.Scenario).Configure is null && r.Finding is not null)
-                .Select(r => r.Finding!).Order(StringComparer.Ordinal), Expectation.Staged);
+            AddUnlisted(rows.Where(r => ScenarioCatalogue.Get(r.Scenario).Configure is null)
+                .SelectMany(r => r.ShownFindings).Order(StringComparer.Ordinal), Expectation.Staged);
             AddUnlisted(rows.Where(r => r.Scenario == ScenarioCatalogue.RandomOperations.Name)
                 .SelectMany(r => (r.Findings ?? []).Concat(r.InCompounds ?? [])).Order(StringComparer.Ordinal), Expectation.RandomOps);
         }

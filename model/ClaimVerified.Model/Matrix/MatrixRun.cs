@@ -196,7 +196,7 @@ public static class MatrixRun
         var folder = example is null ? null : TraceFolder.Write(options.TracesRoot, example, manifest, budget: options.Iterations);
         var cell = new CellReport(profile.Name, scenario.Name, result.Verdict, row?.Describe() ?? "no expectation",
             judged.Judgement, judged.Deviation, result.Iterations, result.BugFound ? result.Iterations : null,
-            Math.Round(stopwatch.Elapsed.TotalSeconds, 2), result.BugMessage, folder, row?.Finding);
+            Math.Round(stopwatch.Elapsed.TotalSeconds, 2), result.BugMessage, folder, row?.FindingFor(result.PropertyId));
         return (cell, example);
     }
 

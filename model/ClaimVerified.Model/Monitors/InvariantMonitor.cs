@@ -8,8 +8,11 @@ namespace ClaimVerified.Model.Monitors;
 /// <summary>
 /// The accounting invariants, as a Coyote monitor. It judges every audit an observer makes (claims sum, claims backed,
 /// claim bound, conservation, expiry, release), every physinfo an administrator reads (admin view), and the final
-/// audit when every domain is gone (no leak). The checks themselves are the run's <see cref="PropertyJudge"/>. Observers audit at points the scheduler chooses, so an invariant that
-/// breaks only between two critical sections is caught exactly when a real observer could see it.
+/// audit when every domain is gone (no leak). The checks themselves are the run's <see cref="PropertyJudge"/>.
+/// Observers audit at points the scheduler chooses, so an invariant that breaks only between two critical sections is
+/// caught exactly when a real observer could see it; and at every point no core lock is held the world sends the state
+/// an audit started there would see (<see cref="ClaimVerified.Locks.Quiescence"/>, a ghost read: no scheduling point),
+/// so a state an audit could see is judged whether or not the scheduler placed an observer's look there.
 /// </summary>
 public sealed class InvariantMonitor : Monitor
 {

@@ -66,7 +66,7 @@ public sealed record Scenario(
         }
 
         var config = Configure?.Invoke(profile);
-        world = new World(profile, Name, config?.Host ?? Host) { ConfigurationJson = config?.ToJson() };
+        world = new World(profile, Name, config?.Host ?? Host, watch.IsMonitored && watch.AuditsWhenQuiescent) { ConfigurationJson = config?.ToJson() };
         watch.Started?.Invoke(world);
         var actors = (config is null ? Workloads(world) : GeneratedActors.Start(world, config)).Select(world.StartActor).ToArray();
         world.ActorsStarted();
@@ -88,7 +88,11 @@ public sealed record Scenario(
 /// How one run of a scenario is watched: whether the monitors judge it, with which judge, and who is handed the run's
 /// world when it starts (a replay that renders the execution, the linearizability check that judges its history).
 /// </summary>
-public sealed record RunWatch(bool IsMonitored = true, PropertyJudge? Judge = null, Action<World>? Started = null)
+/// <param name="AuditsWhenQuiescent">
+/// Whether the invariant monitor also judges the state at every point no core lock is held (<see cref="ClaimVerified.Locks.Quiescence"/>).
+/// Always, but in the test that keeps the model without it, to show a violation that only this audit sees.
+/// </param>
+public sealed record RunWatch(bool IsMonitored = true, PropertyJudge? Judge = null, Action<World>? Started = null, bool AuditsWhenQuiescent = true)
 {
     /// <summary>The ordinary run: monitored by the default judge.</summary>
     public static RunWatch Monitored { get; } = new();

@@ -39,7 +39,7 @@ public static class ScenarioCatalogue
     public static readonly Scenario ExtraPages = new(
         "extra-pages", nameof(CoyoteEntryPoints.ExtraPages),
         "a device-model thread gives the domain under construction no-refcount pages while a balloon guest competes"
-        + " (no observer: the claim-window scenario covers what one would add)",
+        + " (no observer: the audit at every point no lock is held judges its states, and claim-window covers what an observer's physinfo adds)",
         new HostConfig(1, 1536 + 16),
         w =>
         [

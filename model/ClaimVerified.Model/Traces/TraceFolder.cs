@@ -74,7 +74,7 @@ public static class TraceFolder
         var folder = Path.Combine(root, RelativePath(result.ProfileName, shrunk?.Family ?? result.ScenarioName, property, attributed?.Label));
         Directory.CreateDirectory(folder);
         var row = manifest?.Results.FirstOrDefault(r => r.Profile == result.ProfileName && r.Scenario == (shrunk?.Family ?? result.ScenarioName));
-        var findingId = attributed?.Label ?? row?.Finding;
+        var findingId = attributed?.Label ?? row?.FindingFor(property);
         var meta = new TraceMeta(TraceMeta.CurrentFormatVersion, result.ProfileName, result.ScenarioName, property, findingId,
             result.BugMessage!, result.Strategy.ToString().ToLowerInvariant(), result.Seed, result.Iterations,
             counterexample.History.Count, CoyoteVersion, Fingerprint.Current, config, shrunk?.Family, budget, calibration);

@@ -3,7 +3,9 @@ namespace ClaimVerified.Model.Workloads;
 /// <summary>
 /// An administrator watching the host: <c>xl info</c> (physinfo) and a full audit, at points the scheduler chooses.
 /// This is how properties that only hold outside critical sections are checked faithfully: exactly where a real
-/// observer could look.
+/// observer could look. The world also judges the state at every point no core lock is held (<see cref="World"/>'s
+/// quiescent audit), so what an observer adds is physinfo (the admin view) and its looks while another thread holds a
+/// lock (an audit that waited for it).
 /// </summary>
 public static class Observer
 {

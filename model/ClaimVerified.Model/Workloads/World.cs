@@ -45,7 +45,15 @@ public sealed class World
     /// </summary>
     private readonly List<(long FreePages, long OutstandingPages)> heapStates = [];
 
-    public World(Profile profile, string scenarioName, HostConfig config)
+    /// <summary>Who the invariant monitor names for a state judged where no core lock is held (<see cref="Quiescence"/>).</summary>
+    public const string QuiescentAuditor = "an audit at a point no lock is held";
+
+    /// <param name="auditWhenQuiescent">
+    /// Whether the invariant monitor judges, at every point no core lock is held, the state an audit started there
+    /// would see (<see cref="Quiescence"/>): what the model does; false only for the variant that shows what observers
+    /// alone miss.
+    /// </param>
+    public World(Profile profile, string scenarioName, HostConfig config, bool auditWhenQuiescent = true)
     {
         Profile = profile;
         ScenarioName = scenarioName;
@@ -60,6 +68,9 @@ public sealed class World
         // strategies: about 1 MB a second of a long in-process `bench findings`.
         var (host, states) = (Host, heapStates);
         LockSet.OnRelease(host.GhostHeapLock, () => states.Add(host.PeekHeapUnlocked()));
+        LockSet.BeginRun(auditWhenQuiescent
+            ? new Quiescence(() => CoyoteSpecification.Monitor<InvariantMonitor>(new Audited(host.PeekUnlocked(), QuiescentAuditor)))
+            : null);
     }
 
     public Host Host { get; }

@@ -268,11 +268,13 @@ public sealed class BenchCommandTests
     [Fact]
     public void Findings_measures_each_expected_finding_of_a_drawn_row_and_refuses_a_staged_scenario()
     {
-        // xen-4.21.1 x random-ops expects claim-ignores-inflight-pages and max-pages-ignores-claim; one seed, a small cap.
-        var (exit, output, error) = CliRunner.Run("bench", "findings", "--profile", "xen-4.21.1", "--scenario", "random-ops", "--seeds", "1", "--cap", "300");
+        // claim-sets x random-ops expects max-pages-ignores-claim and unlocked-dying-check alone, the in-flight claim in a
+        // compound; one seed, a small cap.
+        var (exit, output, error) = CliRunner.Run("bench", "findings", "--profile", "claim-sets", "--scenario", "random-ops", "--seeds", "1", "--cap", "300");
         Assert.True(exit == ExitCode.AsExpected, output + error);
-        Assert.Contains("| xen-4.21.1 | random-ops | max-pages-ignores-claim | ", output, StringComparison.Ordinal);
-        Assert.Contains("| xen-4.21.1 | random-ops | claim-ignores-inflight-pages | ", output, StringComparison.Ordinal);
+        Assert.Contains("| claim-sets | random-ops | max-pages-ignores-claim | ", output, StringComparison.Ordinal);
+        Assert.Contains("| claim-sets | random-ops | unlocked-dying-check | ", output, StringComparison.Ordinal);
+        Assert.Contains("| claim-sets | random-ops | claim-ignores-inflight-pages (in a compound) | ", output, StringComparison.Ordinal);
 
         (exit, _, error) = CliRunner.Run("bench", "findings", "--scenario", "offline", "--seeds", "1");
         Assert.Equal(ExitCode.Usage, exit);

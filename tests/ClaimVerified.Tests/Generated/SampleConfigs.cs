@@ -28,6 +28,17 @@ internal static class SampleConfigs
           {"kind":"caller","name":"guest","calls":["populate d1 order=0"]}]}
         """;
 
+    /// <summary>
+    /// A toolstack stakes and changes claims on a domain its builder populates, and nobody watches (builder2 and the
+    /// toolstack of xen-4.21.1's committed in-flight trace): on xen-4.21.1 a claim outlives its build (expiry) in about 1
+    /// schedule in 100, seen only by the audit at a point no lock is held.
+    /// </summary>
+    public const string ClaimOnABuildNobodyWatches = """
+        {"nodes":1,"pagesPerNode":4,"actors":[
+          {"kind":"builder","name":"builder2","nodePages":[1],"maxPages":4,"style":"legacy"},
+          {"kind":"claim-toolstack","name":"claim-toolstack1","steps":3}]}
+        """;
+
     /// <summary>A guest puts a page into its persistent tmem pool while the toolstack decreases its reservation.</summary>
     public const string PutRacesDecrease = """
         {"nodes":1,"pagesPerNode":2,"domains":[2],"actors":[

@@ -66,4 +66,36 @@ public sealed class JudgementTests
         Assert.Equal(ExitCode.UnexpectedViolation,
             ExitCode.Of([Judgement.ExpectedViolationMissing, Judgement.UnexpectedViolation, Judgement.NoExpectation]));
     }
+
+    [Fact]
+    public void A_staged_row_names_the_finding_of_each_property_its_story_may_show_first()
+    {
+        // The extra-pages story on xen-4.21.0: its own finding breaks the guarantee; the quiescent audit may first see
+        // the split window (claims-backed), which builders-race stages on the same profile.
+        var manifest = ExpectedResults.Load();
+        var row = manifest.For("xen-4.21.0", "extra-pages");
+        Assert.Equal("extra-pages-consume-claim", row.FindingFor("guarantee"));
+        Assert.Equal("split-consumption-window", row.FindingFor("claims-backed"));
+        Assert.Equal(["extra-pages-consume-claim", "split-consumption-window"], row.ShownFindings);
+        Assert.Equal("extra-pages-consume-claim", row.FindingFor(null));
+
+        // Negative space: a property the row does not list, an unknown finding, the row's own finding again, a row that holds.
+        string Refused(ExpectedResult changed) => Assert.Throws<InvalidOperationException>(() =>
+            (manifest with { Results = [.. manifest.Results.Select(r => r.Profile == changed.Profile && r.Scenario == changed.Scenario ? changed : r)] })
+            .Validate()).Message;
+        foreach (var bad in new Dictionary<string, string>[]
+            {
+                new() { ["admin-view"] = "split-consumption-window" },
+                new() { ["claims-backed"] = "no-such-finding" },
+                new() { ["claims-backed"] = "extra-pages-consume-claim" },
+            })
+        {
+            Assert.Contains("findingsByProperty names", Refused(row with { FindingsByProperty = bad }), StringComparison.Ordinal);
+        }
+
+        var holds = manifest.For("reference", "extra-pages");
+        Assert.Contains("findingsByProperty names",
+            Refused(holds with { FindingsByProperty = new Dictionary<string, string> { ["claims-backed"] = "split-consumption-window" } }),
+            StringComparison.Ordinal);
+    }
 }
