@@ -225,30 +225,30 @@ public sealed class AttributionTests
     /// Two builders on 4.3 meet the split window, and its fix is given a call change (the observer looks once more), so
     /// that the same schedule cannot judge it: only exploring the configuration, after a calibration, can.
     /// </summary>
-    private static (Profile Profile, Scenario Scenario, MetViolation Violation, FindingFix[] Table) SplitWindowJudgedOnlyByExploring()
-    {
-        var profile = Catalogue.Xen43;
-        var scenario = ScenarioCatalogue.Given(Config(TwoBuilders, profile));
-        var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(300), _ => true).Violations.First();
-        var table = new[] { FindingFixes.Get("split-consumption-window")! with
-        {
-            ToConfig = c => c with { Actors = [.. c.Actors.Select(a => a.Kind == ActorKind.Observer ? a with { Steps = a.Steps + 1 } : a)] },
-        } };
-        return (profile, scenario, violation, table);
-    }
+    private static (Profile Profile, Scenario Scenario, MetViolation Violation, FindingFix[] Table) SplitWindowJudgedOnlyByExploring() =>
+        JudgedOnlyByExploring(Catalogue.Xen43, TwoBuilders, new ExplorationOptions(300), "split-consumption-window", ActorKind.Observer);
 
     /// <summary>
     /// The in-flight claim on xen-4.21.1 (a claim staked while its domain's page is on its way outlives the build), met
     /// about once in 100 schedules, with its fix given a change of configuration so that it is judged by exploring.
     /// </summary>
-    private static (Profile Profile, Scenario Scenario, MetViolation Violation, FindingFix[] Table) InFlightClaimJudgedOnlyByExploring()
+    private static (Profile Profile, Scenario Scenario, MetViolation Violation, FindingFix[] Table) InFlightClaimJudgedOnlyByExploring() =>
+        JudgedOnlyByExploring(Catalogue.Xen4211, SampleConfigs.ClaimOnABuildNobodyWatches, new ExplorationOptions(3000, Only: "expiry"),
+            "claim-ignores-inflight-pages", ActorKind.ClaimToolstack);
+
+    /// <summary>
+    /// The first violation <paramref name="options"/> meet in <paramref name="json"/>'s configuration, and a table of one
+    /// fix, <paramref name="finding"/>'s, given a change of configuration (each <paramref name="bumped"/> actor acts once
+    /// more) so that the same schedule cannot judge it: only exploring the configuration, after a calibration, can.
+    /// </summary>
+    private static (Profile Profile, Scenario Scenario, MetViolation Violation, FindingFix[] Table) JudgedOnlyByExploring(
+        Profile profile, string json, ExplorationOptions options, string finding, ActorKind bumped)
     {
-        var profile = Catalogue.Xen4211;
-        var scenario = ScenarioCatalogue.Given(Config(SampleConfigs.ClaimOnABuildNobodyWatches, profile));
-        var violation = WholeBudget.Explore(profile, scenario, new ExplorationOptions(3000, Only: "expiry"), _ => true).Violations.Single();
-        var table = new[] { FindingFixes.Get("claim-ignores-inflight-pages")! with
+        var scenario = ScenarioCatalogue.Given(Config(json, profile));
+        var violation = WholeBudget.Explore(profile, scenario, options, _ => true).Violations.Single();
+        var table = new[] { FindingFixes.Get(finding)! with
         {
-            ToConfig = c => c with { Actors = [.. c.Actors.Select(a => a.Kind == ActorKind.ClaimToolstack ? a with { Steps = a.Steps + 1 } : a)] },
+            ToConfig = c => c with { Actors = [.. c.Actors.Select(a => a.Kind == bumped ? a with { Steps = a.Steps + 1 } : a)] },
         } };
         return (profile, scenario, violation, table);
     }

@@ -15,16 +15,14 @@ namespace ClaimVerified.Tests.Generated;
 /// </summary>
 public sealed class QuiescentAuditTests
 {
-    private const string ClaimOnABuildNobodyWatches = SampleConfigs.ClaimOnABuildNobodyWatches;
-
     private static readonly Profile Xen4211 = Catalogue.Xen4211;
 
-    private static Scenario Story => ScenarioCatalogue.Given(GeneratedConfig.Parse(ClaimOnABuildNobodyWatches, Xen4211));
+    private static Scenario Story(Profile profile) => ScenarioCatalogue.Given(GeneratedConfig.Parse(SampleConfigs.ClaimOnABuildNobodyWatches, profile));
 
     [Fact]
     public void An_audit_where_no_lock_is_held_sees_the_in_flight_claim_that_no_observer_watched()
     {
-        var result = Explorer.Explore(Xen4211, Story, new ExplorationOptions(3000, Only: "expiry"));
+        var result = Explorer.Explore(Xen4211, Story(Xen4211), new ExplorationOptions(3000, Only: "expiry"));
 
         Assert.True(result.BugFound, "3,000 schedules and the quiescent audit never saw the claim outlive its build");
         Assert.Contains("expiry", result.BugMessage, StringComparison.Ordinal);
@@ -35,7 +33,7 @@ public sealed class QuiescentAuditTests
     public void Without_it_the_same_schedules_never_see_it()
     {
         var observersOnly = RunWatch.Monitored with { AuditsWhenQuiescent = false };
-        var result = Explorer.Explore(Xen4211, Story, new ExplorationOptions(3000, Only: "expiry"), observersOnly);
+        var result = Explorer.Explore(Xen4211, Story(Xen4211), new ExplorationOptions(3000, Only: "expiry"), observersOnly);
 
         Assert.False(result.BugFound, result.BugMessage);
         Assert.Equal(3000, result.Iterations);
@@ -44,8 +42,7 @@ public sealed class QuiescentAuditTests
     [Fact]
     public void It_sees_nothing_on_reference_where_a_claim_counts_the_pages_in_flight()
     {
-        var result = Explorer.Explore(Catalogue.Reference, ScenarioCatalogue.Given(GeneratedConfig.Parse(ClaimOnABuildNobodyWatches, Catalogue.Reference)),
-            new ExplorationOptions(1000));
+        var result = Explorer.Explore(Catalogue.Reference, Story(Catalogue.Reference), new ExplorationOptions(1000));
 
         Assert.False(result.BugFound, result.BugMessage);
     }
