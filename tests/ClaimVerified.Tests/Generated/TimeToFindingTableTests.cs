@@ -145,7 +145,7 @@ public sealed partial class TimeToFindingTableTests
             var profile = Path.GetFileNameWithoutExtension(file);
             var lines = File.ReadAllLines(file);
             var rows = lines.Where(l => l.StartsWith($"| {profile} | generated |", StringComparison.Ordinal))
-                .Select(l => new TableRow([.. l.Trim('|').Split('|').Select(c => c.Trim())])).ToList();
+                .Select(l => new TableRow(MarkdownTable.Cells(l))).ToList();
             Assert.True(rows.Count > 0, $"{profile}.md has no row");
             tables.Add((profile, rows, lines.Last(l => l.Length > 0)));
         }

@@ -178,7 +178,7 @@ public sealed class PropertyFixtureTests
         var header = Array.FindIndex(lines, l => l.StartsWith("| property | judged on | statement |", StringComparison.Ordinal));
         Assert.True(header >= 0, "README.md has no properties table");
         var rows = lines.Skip(header + 2).TakeWhile(l => l.StartsWith('|'))
-            .Select(l => string.Join(" | ", l.Trim('|').Split('|').Select(c => c.Trim())));
+            .Select(l => string.Join(" | ", MarkdownTable.Cells(l)));
         Assert.Equal(PropertyCatalogue.All.Select(p => $"`{p.Id}` | {p.JudgedOn} | {p.Statement}"), rows);
     }
 

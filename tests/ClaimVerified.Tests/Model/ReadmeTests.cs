@@ -13,11 +13,11 @@ public sealed class ReadmeTests
         var lines = File.ReadAllLines(Path.Combine(Repository.Root, "README.md"));
         var header = Array.FindIndex(lines, l => l.StartsWith("| scenario | no-claims |", StringComparison.Ordinal));
         Assert.True(header >= 0, "README.md has no matrix table");
-        var profiles = Cells(lines[header]).Skip(1).ToArray();
+        var profiles = MarkdownTable.Cells(lines[header]).Skip(1).ToArray();
         var checkedCells = 0;
         foreach (var line in lines.Skip(header + 2).TakeWhile(l => l.StartsWith('|')))
         {
-            var cells = Cells(line);
+            var cells = MarkdownTable.Cells(line);
             for (var i = 1; i < cells.Length; i++)
             {
                 var row = manifest.For(profiles[i - 1], cells[0]);
@@ -45,6 +45,4 @@ public sealed class ReadmeTests
         var said = string.Join("; ", notes.OfType<string>());
         return alone is null ? said : said.Length == 0 ? alone : $"{alone} ({said})";
     }
-
-    private static string[] Cells(string line) => line.Trim('|').Split('|').Select(c => c.Trim()).ToArray();
 }
