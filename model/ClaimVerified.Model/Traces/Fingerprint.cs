@@ -6,7 +6,8 @@ namespace ClaimVerified.Model.Traces;
 
 /// <summary>
 /// The fingerprint of the code an execution ran on: the source hashes the build embeds in the core, the specification and the model
-/// (Directory.Build.targets, ClaimVerifiedSourceFingerprint). Two builds of the same sources agree, wherever they are.
+/// (Directory.Build.targets, ClaimVerifiedSourceFingerprint; the model's covers the lockset checks and their weaver too, which
+/// it runs without compiling). Two builds of the same sources agree, wherever they are.
 /// </summary>
 public static class Fingerprint
 {

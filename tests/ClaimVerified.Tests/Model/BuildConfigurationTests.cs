@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using ClaimVerified.Tests.Traces;
 
 namespace ClaimVerified.Tests.Model;
@@ -5,7 +6,8 @@ namespace ClaimVerified.Tests.Model;
 /// <summary>
 /// What the compiler enforces stays enforced: the projects whose code Coyote runs ban the constructs it cannot
 /// control, and the banned list names each of them (the new lock type, the reader-writer lock, the span overloads of
-/// WhenAll/WaitAll).
+/// WhenAll/WaitAll); and every project whose source decides what an explored schedule does is in the fingerprint that
+/// traces, ledgers and the attribution cache carry, so that a change to it is never mistaken for the same code.
 /// </summary>
 public sealed class BuildConfigurationTests
 {
@@ -43,4 +45,50 @@ public sealed class BuildConfigurationTests
         Assert.Contains("<TreatWarningsAsErrors>true</TreatWarningsAsErrors>", props, StringComparison.Ordinal);
         Assert.Contains("<Nullable>enable</Nullable>", props, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Every_project_the_model_build_runs_is_in_the_fingerprint_traces_carry()
+    {
+        var model = Path.Combine(Repository.Root, "model/ClaimVerified.Model/ClaimVerified.Model.csproj");
+        var alsoHashed = Items(model, "FingerprintSourceAlso")
+            .Select(include => Path.GetFullPath(Path.GetDirectoryName(Path.Combine(Path.GetDirectoryName(model)!, include))!))
+            .ToHashSet();
+        var unhashed = ProjectsReachedFrom(model)
+            .Where(project => !File.ReadAllText(project).Contains("<SourceFingerprint>true</SourceFingerprint>", StringComparison.Ordinal))
+            .Where(project => !alsoHashed.Contains(Path.GetDirectoryName(project)!))
+            .Select(project => Path.GetRelativePath(Repository.Root, project))
+            .ToList();
+
+        Assert.True(unhashed.Count == 0, $"the model build runs code no fingerprint covers: {string.Join(", ", unhashed)}");
+        // Positive space: the lockset checks and their weaver are among what the walk reached, and they are covered.
+        Assert.Contains(Path.GetFullPath(Path.Combine(Repository.Root, "model", "ClaimVerified.Locks")), alsoHashed);
+        Assert.Contains(Path.GetFullPath(Path.Combine(Repository.Root, "model", "ClaimVerified.Weaver")), alsoHashed);
+    }
+
+    /// <summary>The project and every project it references, built-only references (the weaver) included.</summary>
+    private static IReadOnlyList<string> ProjectsReachedFrom(string project)
+    {
+        var reached = new List<string>();
+        var pending = new Stack<string>([Path.GetFullPath(project)]);
+        while (pending.TryPop(out var next))
+        {
+            if (reached.Contains(next))
+            {
+                continue;
+            }
+
+            reached.Add(next);
+            foreach (var include in Items(next, "ProjectReference"))
+            {
+                pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(next)!, include)));
+            }
+        }
+
+        return reached;
+    }
+
+    private static IEnumerable<string> Items(string project, string itemName) =>
+        XDocument.Load(project).Descendants(itemName)
+            .SelectMany(item => ((string?)item.Attribute("Include") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+            .Select(include => include.Replace('\\', '/'));
 }
