@@ -152,15 +152,7 @@ public static class LockSet
     {
         if (ReleaseHooks.TryGetValue(lockObject, out var hook))
         {
-            BeginGhostReader();
-            try
-            {
-                hook();
-            }
-            finally
-            {
-                EndGhostReader();
-            }
+            AsGhostReader(hook);
         }
 
         var start = LocksetMeter.Begin();
@@ -176,20 +168,26 @@ public static class LockSet
             Held.RemoveAt(index);
             if (holding.Run is { } run && run.Release())
             {
-                BeginGhostReader();
-                try
-                {
-                    run.WhenQuiescent();
-                }
-                finally
-                {
-                    EndGhostReader();
-                }
+                AsGhostReader(run.WhenQuiescent);
             }
         }
 
         LocksetMeter.End(start, check: false);
         Monitor.Exit(lockObject);
+    }
+
+    /// <summary>Runs a model's observer (a release hook, the quiescent audit) as a ghost reader: it reads without the checks.</summary>
+    private static void AsGhostReader(Action observer)
+    {
+        BeginGhostReader();
+        try
+        {
+            observer();
+        }
+        finally
+        {
+            EndGhostReader();
+        }
     }
 
     /// <summary>Woven at the start and end of a declared unlocked reader (<see cref="GuardTable.UnlockedReaders"/>).</summary>

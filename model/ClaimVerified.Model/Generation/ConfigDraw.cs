@@ -56,8 +56,8 @@ public static class ConfigDraw
     /// (libxl__build_hvm: target_pages of target_memkb - video_memkb; tools/libs/light/libxl_dom.c, RELEASE-4.22.0),
     /// which QEMU populates (xen_ram_alloc). Without the room, every domain a device model served ran out of max_pages, the
     /// build or the video RAM failing there: a second "max_pages below the build" the draw did not mean, beside the one
-    /// it draws on purpose. Made after every
-    /// choice, so the draw is the same choice for choice; a builder drawn below or above its size keeps what it drew.
+    /// it draws on purpose. Made after every choice, so the draw is the same choice for choice; a builder drawn below or
+    /// above its size keeps what it drew.
     /// </summary>
     private static ActorSpec[] WithVideoRamInMaxPages(List<ActorSpec> actors)
     {
