@@ -8,20 +8,13 @@ using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Model.Benchmarks;
 
-/// <summary>What <see cref="MeetingRates.Measure"/> measures, and its limits.</summary>
-public sealed record MeetingRatesOptions
+/// <summary>What <see cref="MeetingRates.Measure"/> measures (profiles: empty for every one whose drawn row expects findings), and its limits.</summary>
+public sealed record MeetingRatesOptions : DrawnSeedsOptions
 {
-    /// <summary>Profiles (empty: every one whose drawn row expects findings).</summary>
-    public IReadOnlyList<string> Profiles { get; init; } = [];
-
-    /// <summary>A drawn scenario.</summary>
-    public string Scenario { get; init; } = ScenarioCatalogue.Generated.Name;
-
-    /// <summary>Seeds per profile: <see cref="CheckerPower.SeedFor"/> k, k = 0 .. Seeds-1.</summary>
-    public int Seeds { get; init; } = 3;
-
-    /// <summary>A limit on everything: the schedules each seed's run explores.</summary>
-    public uint Schedules { get; init; } = 2000;
+    public MeetingRatesOptions()
+        : base(seeds: 3, schedules: 2000)
+    {
+    }
 
     /// <summary>
     /// A limit on everything: a seed's run attributes at most this many violations, then stops; its rates are over the

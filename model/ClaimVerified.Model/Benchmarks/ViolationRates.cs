@@ -6,20 +6,13 @@ using ClaimVerified.Profiles;
 
 namespace ClaimVerified.Model.Benchmarks;
 
-/// <summary>What <see cref="ViolationRates.Measure"/> measures, and its limits.</summary>
-public sealed record ViolationRatesOptions
+/// <summary>What <see cref="ViolationRates.Measure"/> measures (profiles: empty for every profile), and its limits.</summary>
+public sealed record ViolationRatesOptions : DrawnSeedsOptions
 {
-    /// <summary>Profiles (empty: every profile).</summary>
-    public IReadOnlyList<string> Profiles { get; init; } = [];
-
-    /// <summary>A drawn scenario.</summary>
-    public string Scenario { get; init; } = ScenarioCatalogue.Generated.Name;
-
-    /// <summary>Seeds per profile: <see cref="CheckerPower.SeedFor"/> k, k = 0 .. Seeds-1.</summary>
-    public int Seeds { get; init; } = 5;
-
-    /// <summary>A limit on everything: the schedules each seed's run explores.</summary>
-    public uint Schedules { get; init; } = 1000;
+    public ViolationRatesOptions()
+        : base(seeds: 5, schedules: 1000)
+    {
+    }
 
     /// <summary>Coyote's strategy (default: the portfolio every exploration uses).</summary>
     public Strategy Strategy { get; init; } = Strategy.Portfolio;

@@ -233,28 +233,16 @@ public static class BenchCommand
 
     private static Command CreateRates(TextWriter output, TextWriter error)
     {
-        var profiles = ProfileOption();
-        var scenario = new Option<string>("--scenario") { Description = "A drawn scenario", DefaultValueFactory = _ => "generated" };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per profile (spaced 1000003 apart; the first is the manifest's 17)", DefaultValueFactory = _ => 5 };
-        var schedules = new Option<uint>("--schedules") { Description = "Schedules each seed's run explores", DefaultValueFactory = _ => 1000 };
+        var drawn = DrawnSeeds.Options(new ViolationRatesOptions());
         var strategy = new Option<Strategy>("--strategy") { Description = "Coyote's strategy", DefaultValueFactory = _ => Strategy.Portfolio };
         var outFile = Out();
         var command = new Command("rates", "Violations of each property a thousand schedules of a drawn family, without attribution: a quick proxy to compare weight tables")
         {
-            profiles, scenario, seeds, schedules, strategy, outFile,
+            drawn.Profiles, drawn.Scenario, drawn.Seeds, drawn.Schedules, strategy, outFile,
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
-            var profileNames = DrawnRun(parsed, profiles, scenario, seeds, schedules, "rates");
-
-            var options = new ViolationRatesOptions
-            {
-                Profiles = profileNames,
-                Scenario = parsed.GetValue(scenario)!,
-                Seeds = parsed.GetValue(seeds),
-                Schedules = parsed.GetValue(schedules),
-                Strategy = parsed.GetValue(strategy),
-            };
+            var options = drawn.Parse(parsed, new ViolationRatesOptions(), "rates") with { Strategy = parsed.GetValue(strategy) };
             return Emit(output, ViolationRates.Render(ViolationRates.Measure(options, error.WriteLine), options), parsed.GetValue(outFile));
         }));
         return command;
@@ -262,10 +250,7 @@ public static class BenchCommand
 
     private static Command CreateMeetings(TextWriter output, TextWriter error)
     {
-        var profiles = ProfileOption();
-        var scenario = new Option<string>("--scenario") { Description = "A drawn scenario", DefaultValueFactory = _ => "generated" };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per profile (spaced 1000003 apart; the first is the manifest's 17)", DefaultValueFactory = _ => new MeetingRatesOptions().Seeds };
-        var schedules = new Option<uint>("--schedules") { Description = "Schedules each seed's run explores", DefaultValueFactory = _ => new MeetingRatesOptions().Schedules };
+        var drawn = DrawnSeeds.Options(new MeetingRatesOptions());
         var limit = new Option<int>("--attribution-limit")
         {
             Description = "Violations a seed's run may attribute before it stops (its rates are then over the schedules it explored)",
@@ -277,25 +262,18 @@ public static class BenchCommand
             "Meetings of each finding a drawn row expects, a thousand schedules, every violation that could meet one attributed: weight tables compared, "
             + "with the median and worst of 20 seeds each rate implies")
         {
-            profiles, scenario, seeds, schedules, limit, cpu, outFile,
+            drawn.Profiles, drawn.Scenario, drawn.Seeds, drawn.Schedules, limit, cpu, outFile,
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
-            var profileNames = DrawnRun(parsed, profiles, scenario, seeds, schedules, "meetings");
+            var options = drawn.Parse(parsed, new MeetingRatesOptions(), "meetings");
             if (parsed.GetValue(limit) is < 1 or > TimeToFindingOptions.MaxAttributionLimit)
             {
                 throw new UsageException($"--attribution-limit must be 1..{TimeToFindingOptions.MaxAttributionLimit}", "give a number in that range");
             }
 
-            var options = new MeetingRatesOptions
-            {
-                Profiles = profileNames,
-                Scenario = parsed.GetValue(scenario)!,
-                Seeds = parsed.GetValue(seeds),
-                Schedules = parsed.GetValue(schedules),
-                MaxAttributions = parsed.GetValue(limit),
-            };
-            if (TimeToFinding.Select(profileNames, [options.Scenario]).Count == 0)
+            options = options with { MaxAttributions = parsed.GetValue(limit) };
+            if (TimeToFinding.Select([.. options.Profiles], [options.Scenario]).Count == 0)
             {
                 throw new UsageException($"no {options.Scenario} row of the profiles given expects a finding: nothing to meet", "give a profile whose row expects findings");
             }
@@ -310,25 +288,37 @@ public static class BenchCommand
         return command;
     }
 
-    /// <summary>
-    /// The checks of a bench over seeds of a drawn scenario (rates, meetings): seeds and schedules in range, the profiles
-    /// known, the scenario a drawn one. Returns the profiles named.
-    /// </summary>
-    private static string[] DrawnRun(ParseResult parsed, Option<string[]> profiles, Option<string> scenario, Option<int> seeds, Option<uint> schedules, string bench)
+    /// <summary>The options of a bench over seeds of a drawn scenario (rates, meetings), with the measure's own defaults.</summary>
+    private sealed record DrawnSeeds(Option<string[]> Profiles, Option<string> Scenario, Option<int> Seeds, Option<uint> Schedules)
     {
-        if (parsed.GetValue(seeds) is < 1 or > 1000 || parsed.GetValue(schedules) is 0 or > ExplorationOptions.MaxIterations)
-        {
-            throw new UsageException($"--seeds must be 1..1000 and --schedules 1..{ExplorationOptions.MaxIterations}", "give smaller numbers");
-        }
+        public static DrawnSeeds Options(DrawnSeedsOptions defaults) => new(
+            ProfileOption(),
+            new Option<string>("--scenario") { Description = "A drawn scenario", DefaultValueFactory = _ => defaults.Scenario },
+            new Option<int>("--seeds") { Description = "Seeds per profile (spaced 1000003 apart; the first is the manifest's 17)", DefaultValueFactory = _ => defaults.Seeds },
+            new Option<uint>("--schedules") { Description = "Schedules each seed's run explores", DefaultValueFactory = _ => defaults.Schedules });
 
-        var profileNames = parsed.GetValue(profiles) ?? [];
-        _ = Names.Profiles(profileNames);
-        if (Names.Scenario(parsed.GetValue(scenario)!) is { Configure: null } staged)
+        /// <summary>The options given, each checked (seeds and schedules in range, the profiles known, the scenario a drawn one), over <paramref name="defaults"/>.</summary>
+        public T Parse<T>(ParseResult parsed, T defaults, string bench)
+            where T : DrawnSeedsOptions
         {
-            throw new UsageException($"{staged.Name} is a staged scenario; bench {bench} measures the drawn ones", "give --scenario generated or random-ops");
-        }
+            if (parsed.GetValue(Seeds) is < 1 or > 1000 || parsed.GetValue(Schedules) is 0 or > ExplorationOptions.MaxIterations)
+            {
+                throw new UsageException($"--seeds must be 1..1000 and --schedules 1..{ExplorationOptions.MaxIterations}", "give smaller numbers");
+            }
 
-        return profileNames;
+            var profileNames = parsed.GetValue(Profiles) ?? [];
+            _ = Names.Profiles(profileNames);
+            if (Names.Scenario(parsed.GetValue(Scenario)!) is { Configure: null } staged)
+            {
+                throw new UsageException($"{staged.Name} is a staged scenario; bench {bench} measures the drawn ones", "give --scenario generated or random-ops");
+            }
+
+            // A with on the base record copies the measure's own record (its Clone is virtual): its other options kept.
+            return (T)((DrawnSeedsOptions)defaults with
+            {
+                Profiles = profileNames, Scenario = parsed.GetValue(Scenario)!, Seeds = parsed.GetValue(Seeds), Schedules = parsed.GetValue(Schedules),
+            });
+        }
     }
 
     /// <summary>The profiles and scenarios named, each checked: an unknown name would silently select nothing.</summary>
