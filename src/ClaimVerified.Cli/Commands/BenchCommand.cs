@@ -233,7 +233,7 @@ public static class BenchCommand
 
     private static Command CreateRates(TextWriter output, TextWriter error)
     {
-        var drawn = DrawnSeeds.Options(new ViolationRatesOptions());
+        var drawn = DrawnSeeds<ViolationRatesOptions>.Over(new ViolationRatesOptions());
         var strategy = new Option<Strategy>("--strategy") { Description = "Coyote's strategy", DefaultValueFactory = _ => Strategy.Portfolio };
         var outFile = Out();
         var command = new Command("rates", "Violations of each property a thousand schedules of a drawn family, without attribution: a quick proxy to compare weight tables")
@@ -242,7 +242,7 @@ public static class BenchCommand
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
-            var options = drawn.Parse(parsed, new ViolationRatesOptions(), "rates") with { Strategy = parsed.GetValue(strategy) };
+            var options = drawn.Parse(parsed, "rates") with { Strategy = parsed.GetValue(strategy) };
             return Emit(output, ViolationRates.Render(ViolationRates.Measure(options, error.WriteLine), options), parsed.GetValue(outFile));
         }));
         return command;
@@ -250,7 +250,7 @@ public static class BenchCommand
 
     private static Command CreateMeetings(TextWriter output, TextWriter error)
     {
-        var drawn = DrawnSeeds.Options(new MeetingRatesOptions());
+        var drawn = DrawnSeeds<MeetingRatesOptions>.Over(new MeetingRatesOptions());
         var limit = new Option<int>("--attribution-limit")
         {
             Description = "Violations a seed's run may attribute before it stops (its rates are then over the schedules it explored)",
@@ -266,7 +266,7 @@ public static class BenchCommand
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
-            var options = drawn.Parse(parsed, new MeetingRatesOptions(), "meetings");
+            var options = drawn.Parse(parsed, "meetings");
             if (parsed.GetValue(limit) is < 1 or > TimeToFindingOptions.MaxAttributionLimit)
             {
                 throw new UsageException($"--attribution-limit must be 1..{TimeToFindingOptions.MaxAttributionLimit}", "give a number in that range");
@@ -289,17 +289,18 @@ public static class BenchCommand
     }
 
     /// <summary>The options of a bench over seeds of a drawn scenario (rates, meetings), with the measure's own defaults.</summary>
-    private sealed record DrawnSeeds(Option<string[]> Profiles, Option<string> Scenario, Option<int> Seeds, Option<uint> Schedules)
+    private sealed record DrawnSeeds<T>(T Defaults, Option<string[]> Profiles, Option<string> Scenario, Option<int> Seeds, Option<uint> Schedules)
+        where T : DrawnSeedsOptions
     {
-        public static DrawnSeeds Options(DrawnSeedsOptions defaults) => new(
+        public static DrawnSeeds<T> Over(T defaults) => new(
+            defaults,
             ProfileOption(),
             new Option<string>("--scenario") { Description = "A drawn scenario", DefaultValueFactory = _ => defaults.Scenario },
             new Option<int>("--seeds") { Description = "Seeds per profile (spaced 1000003 apart; the first is the manifest's 17)", DefaultValueFactory = _ => defaults.Seeds },
             new Option<uint>("--schedules") { Description = "Schedules each seed's run explores", DefaultValueFactory = _ => defaults.Schedules });
 
-        /// <summary>The options given, each checked (seeds and schedules in range, the profiles known, the scenario a drawn one), over <paramref name="defaults"/>.</summary>
-        public T Parse<T>(ParseResult parsed, T defaults, string bench)
-            where T : DrawnSeedsOptions
+        /// <summary>The options given, each checked (seeds and schedules in range, the profiles known, the scenario a drawn one), over <see cref="Defaults"/>.</summary>
+        public T Parse(ParseResult parsed, string bench)
         {
             if (parsed.GetValue(Seeds) is < 1 or > 1000 || parsed.GetValue(Schedules) is 0 or > ExplorationOptions.MaxIterations)
             {
@@ -314,7 +315,7 @@ public static class BenchCommand
             }
 
             // A with on the base record copies the measure's own record (its Clone is virtual): its other options kept.
-            return (T)((DrawnSeedsOptions)defaults with
+            return (T)((DrawnSeedsOptions)Defaults with
             {
                 Profiles = profileNames, Scenario = parsed.GetValue(Scenario)!, Seeds = parsed.GetValue(Seeds), Schedules = parsed.GetValue(Schedules),
             });
