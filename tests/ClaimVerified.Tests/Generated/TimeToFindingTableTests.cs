@@ -14,7 +14,7 @@ namespace ClaimVerified.Tests.Generated;
 public sealed partial class TimeToFindingTableTests
 {
     /// <summary>The folder of the generator of record's table (when the generator changes, its new table's folder).</summary>
-    private const string OfRecord = "video-ram-room";
+    private const string OfRecord = "quiescent-audit";
 
     /// <summary>The table of record is rendered at this attribution limit; a line at another limit is a seed measured again beside it.</summary>
     private const int TableLimit = 60;
