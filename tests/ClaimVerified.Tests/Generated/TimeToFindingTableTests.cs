@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ClaimVerified.Model.Benchmarks;
+using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Tests.Traces;
 
 namespace ClaimVerified.Tests.Generated;
@@ -9,7 +10,8 @@ namespace ClaimVerified.Tests.Generated;
 /// Item 7's table of record and every place that quotes it. The tables are rendered by `bench findings` from their
 /// ledgers, and their totals are repeated in prose (the README's known limits, RESULTS.md's headline, the table's own
 /// README): these tests read the figures from the rendered tables and hold the ledgers and the prose to them, so that
-/// a seed measured again, or a table rendered again, cannot leave a stale count behind.
+/// a seed measured again, or a table rendered again, cannot leave a stale count behind. The manifest's generated rows
+/// take their budgets from the same tables, by a rule these tests apply too.
 /// </summary>
 public sealed partial class TimeToFindingTableTests
 {
@@ -90,6 +92,43 @@ public sealed partial class TimeToFindingTableTests
         var rendered = Tables().SelectMany(t => t.Rows).Select(r => $"| {r.Profile} ({r.Seeds}) | {r.Cells[2]} | {r.Cells[3]} | {r.Cells[4]} | {r.Cells[5]} | {r.Cells[6]} |");
         Assert.Equal(rendered, summary);
     }
+
+    [Fact]
+    public void Each_generated_rows_budget_is_the_rule_applied_to_the_table()
+    {
+        // The rule (README, the generated rows' budgets): worst x 1.5 over a profile's cells when every seed met each,
+        // else the cap x 1.5; a row without a table (reference) takes the largest, so its "holds" is said over as many.
+        var manifest = ClaimVerified.Model.Manifest.ExpectedResults.Load();
+        var tables = Tables();
+        var rows = manifest.Results.Where(r => r.Scenario == ScenarioCatalogue.Generated.Name).ToList();
+        Assert.True(rows.Count >= tables.Count, "a table of a profile without a generated row");
+        foreach (var row in rows)
+        {
+            var table = tables.SingleOrDefault(t => t.Profile == row.Profile);
+            var expected = table.Rows is null ? CapBudget : Budget(table.Rows);
+            Assert.True(expected == row.Budget, $"{row.Profile} x generated has budget {row.Budget}; its table ({OfRecord}/{row.Profile}.md) gives {expected}");
+        }
+    }
+
+    [Fact]
+    public void The_budget_rule_sees_a_seed_that_missed()
+    {
+        // Negative space: one seed short of every seed, or a worst that is not a number, takes the cap's budget.
+        Assert.Equal(221u, Budget([Worst("20/20", "147"), Worst("20/20", "82")]));
+        Assert.Equal(1506u, Budget([Worst("20/20", "1004")]));
+        Assert.Equal(CapBudget, Budget([Worst("20/20", "620"), Worst("19/20", ">=1428")]));
+        Assert.Equal(CapBudget, Budget([Worst("10/10", "100")]));
+    }
+
+    /// <summary>The cap of the table's seeds (2,000) x 1.5.</summary>
+    private const uint CapBudget = 3000;
+
+    private static uint Budget(IReadOnlyList<TableRow> rows) =>
+        rows.All(r => r.Seeds == 20 && r.MetBy == r.Seeds && int.TryParse(r.Cells[5], CultureInfo.InvariantCulture, out _))
+            ? (uint)Math.Ceiling(rows.Max(r => int.Parse(r.Cells[5], CultureInfo.InvariantCulture)) * 1.5)
+            : CapBudget;
+
+    private static TableRow Worst(string metBy, string worst) => new(["p", "generated", "f", metBy, "1", worst, "met", "1"]);
 
     [Fact]
     public void A_stale_count_is_seen()
