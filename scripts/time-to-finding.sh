@@ -1,73 +1,99 @@
 #!/usr/bin/env bash
 # The time-to-finding table of the generated family (issue 13, item 7; tests/ClaimVerified.Benchmarks/time-to-finding/):
 # `claimverify bench findings` on every profile whose generated row expects findings, default strategy, cap 2,000
-# schedules, one bench per CPU, each pinned to its CPU (--cpu) and working through its own list of profiles, every
-# seed kept in a ledger as it ends. A stopped run resumes: run the same command again (a seed measured by another
-# build of the model is measured again, never reused).
+# schedules, one bench per CPU at a time, each pinned to its CPU (--cpu). The work is cut into units of one
+# (profile, seed) and every CPU takes the next unit no other has taken, so the CPUs end close together whatever each
+# seed costs (a seed takes 5 s to 20 minutes). Every seed is kept in a ledger as it ends; a stopped run resumes: run
+# the same command again (a seed measured by another build of the model is measured again, never reused).
 #
 #   scripts/time-to-finding.sh OUT [FIRST_SEED [SEEDS [LIMIT]]]   e.g. OUT 1 20 (the whole table), OUT 11 10 (seeds 11-20),
 #                                                                  OUT 1 20 300 (attribution limit 300: of the seeds a ledger
 #                                                                  holds at 60, only those that stopped at it are measured again)
+#   PROFILES="xen-4.13 xen-4.22" scripts/time-to-finding.sh OUT    only these profiles
 #
-# OUT gets, per profile P: ledger-P.jsonl (one line a seed), P.md (the table) and log-P.txt (each seed as it ended).
-# The profiles go to the CPUs longest first, by the seconds their first 10 seeds took on December 5 (RESULTS.md), so
-# that the benches end close together. The tool is copied to OUT/tool first: a rebuild during the run (hours) does not
-# change what is measured.
+# OUT gets, per profile P: ledger-P.jsonl (one line a seed and limit, in seed order), P.md (the table of the seeds
+# asked for) and log-P.txt (each seed as it ended). While it runs, each unit keeps its own ledger in OUT/seeds/P/
+# (K.jsonl for seed K), so that two benches never write one file; ledger-P.jsonl is made from them at the end, and a
+# ledger-P.jsonl already in OUT (a committed table's, to resume it) is cut into them first. The tool is copied to
+# OUT/tool first: a rebuild during the run (hours) does not change what is measured.
 set -euo pipefail
 out=${1:?usage: scripts/time-to-finding.sh OUT [FIRST_SEED [SEEDS [LIMIT]]]}
 first=${2:-1}
 seeds=${3:-20}
 limit=${4:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$out"
+mkdir -p "$out/seeds"
 out=$(cd "$out" && pwd)
 
 dotnet build -c Release "$root/src/ClaimVerified.Cli" -nologo -v q
 rm -rf "$out/tool"
 cp -r "$root/src/ClaimVerified.Cli/bin/Release/net10.0" "$out/tool"
 
-# Seconds the first 10 seeds of each profile took (December 5, two unpinned benches on the 2 cores).
-weights="xen-4.21.0 4780
-no-claims 4455
-xen-4.21.1 4262
-xen-4.6 3993
-claim-sets 2889
-xen-4.3 2720
-xen-4.22 1964
-seed-2012 1733
-xen-4.13 1573"
+# Profiles longest first, by the mean seconds a seed took on the quiescent-audit table (December 7, fourteenth to
+# sixteenth sessions), so that the last units to start are short ones.
+profiles=${PROFILES:-"claim-sets xen-4.21.0 xen-4.22 xen-4.21.1 xen-4.6 xen-4.3 seed-2012 xen-4.13 no-claims"}
 
-# The CPUs this shell may use (Cpus_allowed_list: "0-1", "2,4-5", ...), one bench each.
+# A ledger already in OUT is cut into one ledger a seed (its lines in their order; a seed's file already there wins).
+for profile in $profiles; do
+  ledger="$out/ledger-$profile.jsonl"
+  [[ -s "$ledger" ]] || continue
+  mkdir -p "$out/seeds/$profile"
+  python3 - "$ledger" "$out/seeds/$profile" <<'PY'
+import json, os, sys
+ledger, folder = sys.argv[1:]
+lines = {}
+for line in open(ledger):
+    if line.strip():
+        lines.setdefault(json.loads(line)["seedIndex"] + 1, []).append(line if line.endswith("\n") else line + "\n")
+for seed, kept in lines.items():
+    path = os.path.join(folder, f"{seed}.jsonl")
+    if not os.path.exists(path):
+        open(path, "w").writelines(kept)
+PY
+done
+
+# The units, in the order they are taken: each profile's seeds, profiles longest first.
+units=()
+for profile in $profiles; do
+  for ((k = first; k < first + seeds; k++)); do units+=("$profile $k"); done
+done
+
+# The CPUs this shell may use (Cpus_allowed_list: "0-1", "2,4-5", ...), one bench each at a time.
 allowed=()
 IFS=, read -ra ranges <<< "$(awk '/^Cpus_allowed_list:/ {print $2}' /proc/self/status)"
 for range in "${ranges[@]}"; do
   for ((c = ${range%-*}; c <= ${range#*-}; c++)); do allowed+=("$c"); done
 done
-cpus=${#allowed[@]}
-declare -a lists loads
-for ((i = 0; i < cpus; i++)); do lists[i]=""; loads[i]=0; done
-while read -r profile weight; do
-  least=0
-  for ((i = 1; i < cpus; i++)); do
-    if ((loads[i] < loads[least])); then least=$i; fi
-  done
-  lists[least]="${lists[least]} $profile"
-  loads[least]=$((loads[least] + weight))
-done <<< "$weights"
 
-run_list() {
-  local cpu=$1; shift
-  for profile in "$@"; do
-    "$out/tool/claimverify" bench findings --profile "$profile" --scenario generated --first-seed "$first" --seeds "$seeds" \
-      --cap 2000 --attribution-limit "$limit" --ledger "$out/ledger-$profile.jsonl" --cpu "$cpu" --out "$out/$profile.md" > "$out/log-$profile.txt" 2>&1 \
-      || echo "bench findings on $profile failed: see $out/log-$profile.txt" >&2
+# A unit is taken by making its claim folder (mkdir is atomic); the claims are this run's alone.
+claims=$(mktemp -d "$out/.claims.XXXXXX")
+trap 'rm -rf "$claims"' EXIT
+
+work() {
+  local cpu=$1 unit profile k
+  for unit in "${units[@]}"; do
+    profile=${unit% *}; k=${unit#* }
+    mkdir "$claims/$profile.$k" 2> /dev/null || continue
+    mkdir -p "$out/seeds/$profile"
+    "$out/tool/claimverify" bench findings --profile "$profile" --scenario generated --first-seed "$k" --seeds 1 \
+      --cap 2000 --attribution-limit "$limit" --ledger "$out/seeds/$profile/$k.jsonl" --cpu "$cpu" >> "$out/log-$profile.txt" 2>&1 \
+      || echo "bench findings on $profile, seed $k failed: see $out/log-$profile.txt" >&2
   done
 }
 
-for ((i = 0; i < cpus; i++)); do
-  echo "CPU ${allowed[i]}:${lists[i]}"
-  # shellcheck disable=SC2086 # one word a profile
-  run_list "${allowed[i]}" ${lists[i]} &
+for cpu in "${allowed[@]}"; do
+  echo "CPU $cpu: takes the next unit of ${#units[@]}"
+  work "$cpu" &
 done
 wait
+
+# Each profile's ledger from its seeds' ledgers, in seed order; then its table of the seeds asked for, from that
+# ledger alone (every seed is in it, so nothing is measured again).
+for profile in $profiles; do
+  compgen -G "$out/seeds/$profile/*.jsonl" > /dev/null || continue
+  while read -r name; do cat "$out/seeds/$profile/$name"; done < <(ls "$out/seeds/$profile" | sort -n) > "$out/ledger-$profile.jsonl"
+  "$out/tool/claimverify" bench findings --profile "$profile" --scenario generated --first-seed "$first" --seeds "$seeds" \
+    --cap 2000 --attribution-limit "$limit" --ledger "$out/ledger-$profile.jsonl" --out "$out/$profile.md" > /dev/null \
+    || echo "rendering $profile failed" >&2
+done
 echo "tables: $out/*.md"
