@@ -69,14 +69,19 @@ done
 claims=$(mktemp -d "$out/.claims.XXXXXX")
 trap 'rm -rf "$claims"' EXIT
 
+# One bench findings of a profile on the generated family at the cap and limit, with the options given after it.
+findings() {
+  local profile=$1; shift
+  "$out/tool/claimverify" bench findings --profile "$profile" --scenario generated --cap 2000 --attribution-limit "$limit" "$@"
+}
+
 work() {
   local cpu=$1 unit profile k
   for unit in "${units[@]}"; do
     profile=${unit% *}; k=${unit#* }
     mkdir "$claims/$profile.$k" 2> /dev/null || continue
     mkdir -p "$out/seeds/$profile"
-    "$out/tool/claimverify" bench findings --profile "$profile" --scenario generated --first-seed "$k" --seeds 1 \
-      --cap 2000 --attribution-limit "$limit" --ledger "$out/seeds/$profile/$k.jsonl" --cpu "$cpu" >> "$out/log-$profile.txt" 2>&1 \
+    findings "$profile" --first-seed "$k" --seeds 1 --ledger "$out/seeds/$profile/$k.jsonl" --cpu "$cpu" >> "$out/log-$profile.txt" 2>&1 \
       || echo "bench findings on $profile, seed $k failed: see $out/log-$profile.txt" >&2
   done
 }
@@ -92,8 +97,7 @@ wait
 for profile in $profiles; do
   compgen -G "$out/seeds/$profile/*.jsonl" > /dev/null || continue
   while read -r name; do cat "$out/seeds/$profile/$name"; done < <(ls "$out/seeds/$profile" | sort -n) > "$out/ledger-$profile.jsonl"
-  "$out/tool/claimverify" bench findings --profile "$profile" --scenario generated --first-seed "$first" --seeds "$seeds" \
-    --cap 2000 --attribution-limit "$limit" --ledger "$out/ledger-$profile.jsonl" --out "$out/$profile.md" > /dev/null \
+  findings "$profile" --first-seed "$first" --seeds "$seeds" --ledger "$out/ledger-$profile.jsonl" --out "$out/$profile.md" > /dev/null \
     || echo "rendering $profile failed" >&2
 done
 echo "tables: $out/*.md"

@@ -114,21 +114,24 @@ public sealed partial class TimeToFindingTableTests
     public void The_budget_rule_sees_a_seed_that_missed()
     {
         // Negative space: one seed short of every seed, or a worst that is not a number, takes the cap's budget.
-        Assert.Equal(221u, Budget([Worst("20/20", "147"), Worst("20/20", "82")]));
-        Assert.Equal(1506u, Budget([Worst("20/20", "1004")]));
-        Assert.Equal(CapBudget, Budget([Worst("20/20", "620"), Worst("19/20", ">=1428")]));
-        Assert.Equal(CapBudget, Budget([Worst("10/10", "100")]));
+        Assert.Equal(221u, Budget([Row(metBy: "20/20", worst: "147"), Row(metBy: "20/20", worst: "82")]));
+        Assert.Equal(1506u, Budget([Row(metBy: "20/20", worst: "1004")]));
+        Assert.Equal(CapBudget, Budget([Row(metBy: "20/20", worst: "620"), Row(metBy: "19/20", worst: ">=1428")]));
+        Assert.Equal(CapBudget, Budget([Row(metBy: "10/10", worst: "100")]));
     }
 
-    /// <summary>The cap of the table's seeds (2,000) x 1.5.</summary>
-    private const uint CapBudget = 3000;
+    /// <summary>The seeds a cell of the table of record holds, and the schedules a seed may take (`--cap`).</summary>
+    private const int SeedsPerCell = 20;
+
+    private const uint CapSchedules = 2000;
+
+    /// <summary>The budget of a row whose table some seed did not meet within the cap: the cap x 1.5.</summary>
+    private const uint CapBudget = CapSchedules * 3 / 2;
 
     private static uint Budget(IReadOnlyList<TableRow> rows) =>
-        rows.All(r => r.Seeds == 20 && r.MetBy == r.Seeds && int.TryParse(r.Cells[5], CultureInfo.InvariantCulture, out _))
-            ? (uint)Math.Ceiling(rows.Max(r => int.Parse(r.Cells[5], CultureInfo.InvariantCulture)) * 1.5)
+        rows.All(r => r.Seeds == SeedsPerCell && r.MetBy == r.Seeds && r.Worst is not null)
+            ? (uint)Math.Ceiling(rows.Max(r => r.Worst!.Value) * 1.5)
             : CapBudget;
-
-    private static TableRow Worst(string metBy, string worst) => new(["p", "generated", "f", metBy, "1", worst, "met", "1"]);
 
     [Fact]
     public void A_stale_count_is_seen()
@@ -142,7 +145,8 @@ public sealed partial class TimeToFindingTableTests
         Assert.Throws<InvalidDataException>(() => Count([Row("maybe")]));
     }
 
-    private static TableRow Row(string targets) => new(["p", "generated", "f", "1/1", "1", "1", targets, "1"]);
+    private static TableRow Row(string targets = "met", string metBy = "1/1", string worst = "1") =>
+        new(["p", "generated", "f", metBy, "1", worst, targets, "1"]);
 
     private static (int Met, int Unknown, int Missed) Count(IReadOnlyList<TableRow> rows)
     {
@@ -170,6 +174,9 @@ public sealed partial class TimeToFindingTableTests
         public int MetBy => int.Parse(Cells[3].Split('/')[0], CultureInfo.InvariantCulture);
 
         public int Seeds => int.Parse(Cells[3].Split('/')[1], CultureInfo.InvariantCulture);
+
+        /// <summary>The worst seed's schedules, or null where it is not a number (a seed past the cap or stopped at the limit).</summary>
+        public int? Worst => int.TryParse(Cells[5], CultureInfo.InvariantCulture, out var worst) ? worst : null;
 
         public string Targets => Cells[6];
 
