@@ -111,7 +111,7 @@ public static class Attributor
         ArgumentNullException.ThrowIfNull(violation);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(calibrationBudget, MaxCalibrationBudget);
         table ??= FindingFixes.All;
-        if (violation.Result.PropertyId is null)
+        if (violation.IsModelFailure)
         {
             // The model itself failed in the explored run (an exception or a deadlock: no property broke). No fix can
             // explain that, and no exploration can judge a property that is not there: say so, loudly.
@@ -208,7 +208,7 @@ public static class Attributor
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(violation);
         ArgumentNullException.ThrowIfNull(findings);
-        if (violation.Result.PropertyId is null)
+        if (violation.IsModelFailure)
         {
             return false;
         }
@@ -396,7 +396,8 @@ public static class Attributor
         public Attempt(Profile profile, Scenario scenario, string trace, string property, uint calibrationBudget)
         {
             (this.profile, this.scenario, this.trace, this.property, this.calibrationBudget) = (profile, scenario, trace, property, calibrationBudget);
-            var (_, world) = Explorer.Replay(profile, scenario, trace);
+            // Judged by its own property alone: the calls up to where *it* broke, even where another broke first.
+            var (_, world) = Explorer.Replay(profile, scenario, trace, only: property);
             config = ConfigurationOf(scenario, world);
             configJson = config.ToJson();
             calls = Calls(world);
@@ -462,7 +463,7 @@ public static class Attributor
         private MetViolation? Met(IReadOnlyList<FindingFix> fixes, Scenario given, uint budget)
         {
             var fixedProfile = FindingFixes.Apply(profile, fixes);
-            var met = WholeBudget.Explore(fixedProfile, given, Judged(budget), v => v.Property == property || v.Result.PropertyId is null);
+            var met = WholeBudget.Explore(fixedProfile, given, Judged(budget), v => v.Property == property || v.IsModelFailure);
             foreach (var violation in met.Violations)
             {
                 ModelFailed.ThrowIfAny(violation.Result, fixedProfile.Name, fixes);
@@ -484,11 +485,13 @@ public static class Attributor
         /// The violating schedule replayed on <paramref name="fixedProfile"/>: true when the same calls were made in the
         /// same order up to and including the one that broke the property, without breaking it; false when the property
         /// breaks again; null when the replay could not follow the schedule (the fix moved a scheduling point, so the
-        /// calls differ, or something else broke before that point).
+        /// calls differ). The replay judges the property alone, so nothing else breaking can end it before that point.
         /// </summary>
         private bool? SameSchedule(Profile fixedProfile, IReadOnlyList<FindingFix> fixes)
         {
-            var (result, world) = Explorer.Replay(fixedProfile, scenario, trace);
+            // Judged alone: another property breaking first (left in place by these fixes, or newly broken by them) neither
+            // ends the replay nor passes for a removal.
+            var (result, world) = Explorer.Replay(fixedProfile, scenario, trace, only: property);
             ModelFailed.ThrowIfAny(result, fixedProfile.Name, fixes);
             if (result.PropertyId == property)
             {

@@ -17,19 +17,20 @@ public static class AttributedRun
     /// <summary>
     /// Explores up to <paramref name="schedules"/> schedules of <paramref name="seed"/>, hands each attribution made to
     /// <paramref name="attributed"/>, and stops where it returns true or after <paramref name="maxAttributions"/>
-    /// attributions. Returns the schedules explored and the attributions made.
+    /// attributions. Returns the schedules explored and the attributions made. <paramref name="continues"/>: each schedule
+    /// goes on past its violations, and each one it records is a violation here (<see cref="ExplorationOptions.Continue"/>).
     /// </summary>
     public static (int Schedules, int Attributions) Explore(Profile profile, Scenario scenario, uint schedules, uint seed, AwaitedFindings awaited,
-        int maxAttributions, Func<MetViolation, Attributed, bool> attributed, Action<string>? progress)
+        int maxAttributions, Func<MetViolation, Attributed, bool> attributed, Action<string>? progress, bool continues = false)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(awaited);
         ArgumentNullException.ThrowIfNull(attributed);
         var attributions = 0;
-        var run = WholeBudget.Explore(profile, scenario, new ExplorationOptions(schedules, Strategy.Portfolio, seed), violation =>
+        var run = WholeBudget.Explore(profile, scenario, new ExplorationOptions(schedules, Strategy.Portfolio, seed, Continue: continues), violation =>
         {
-            if (violation.Result.PropertyId is null)
+            if (violation.IsModelFailure)
             {
                 // The model itself failed (an exception or a deadlock): no finding to count, and a bug to look at.
                 progress?.Invoke($"MODEL FAILURE: {profile.Name} x {scenario.Name} seed {seed}, schedule {violation.ScheduleIndex}: {violation.Result.BugMessage}");

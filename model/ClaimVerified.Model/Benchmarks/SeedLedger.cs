@@ -11,9 +11,14 @@ namespace ClaimVerified.Model.Benchmarks;
 /// One seed of a time-to-finding run, as a line of a <see cref="SeedLedger"/>: which build measured it, with what cap,
 /// attribution limit and expected findings, and the schedule at which it first met each.
 /// </summary>
+/// <param name="Continued">
+/// Whether its schedules went on past their violations (`bench findings --continue`); written only when true, so a line
+/// of a run that stops at each schedule's first violation reads as every line did before the mode existed.
+/// </param>
 public sealed record LedgerSeed(
     string Fingerprint, string Profile, string Scenario, int SeedIndex, uint Seed, uint Cap, int MaxAttributions,
-    IReadOnlyList<string> Expected, IReadOnlyDictionary<string, int> FirstMet, string Stop, double Seconds)
+    IReadOnlyList<string> Expected, IReadOnlyDictionary<string, int> FirstMet, string Stop, double Seconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Continued = false)
 {
     /// <summary>How a seed says it stopped at the attribution limit (in its progress line and its <see cref="Stop"/>).</summary>
     public static string AtLimit(int limit, int schedule) =>
@@ -115,18 +120,20 @@ public sealed class SeedLedger
 
     /// <summary>
     /// The seed measured by this build for the same question (profile, scenario, seed, cap, attribution limit, expected
-    /// findings), if the ledger has it (the last such line). A seed measured with a lower attribution limit that it never
-    /// reached answers a higher one too: its run ended (every finding met, or the cap) before the limit could matter.
+    /// findings, whether schedules went on past violations), if the ledger has it (the last such line). A seed measured
+    /// with a lower attribution limit that it never reached answers a higher one too: its run ended (every finding met, or
+    /// the cap) before the limit could matter.
     /// </summary>
-    public LedgerSeed? Find(string profile, string scenario, int seedIndex, uint cap, int maxAttributions, IReadOnlyList<string> expected) =>
+    public LedgerSeed? Find(string profile, string scenario, int seedIndex, uint cap, int maxAttributions, IReadOnlyList<string> expected,
+        bool continued = false) =>
         seeds.LastOrDefault(s => s.Fingerprint == Fingerprint.Current && s.Profile == profile && s.Scenario == scenario
-            && s.SeedIndex == seedIndex && s.Cap == cap && s.Expected.SequenceEqual(expected)
+            && s.SeedIndex == seedIndex && s.Cap == cap && s.Expected.SequenceEqual(expected) && s.Continued == continued
             && (s.MaxAttributions == maxAttributions || (s.MaxAttributions < maxAttributions && LedgerSeed.LimitStop(s.Stop) is null)));
 
-    /// <summary>Seeds of the cell that this build cannot reuse (another build, cap, limit or expectation).</summary>
-    public int Foreign(string profile, string scenario, uint cap, int maxAttributions, IReadOnlyList<string> expected) =>
+    /// <summary>Seeds of the cell that this build cannot reuse (another build, cap, limit, expectation or mode).</summary>
+    public int Foreign(string profile, string scenario, uint cap, int maxAttributions, IReadOnlyList<string> expected, bool continued = false) =>
         seeds.Count(s => s.Profile == profile && s.Scenario == scenario
-            && Find(profile, scenario, s.SeedIndex, cap, maxAttributions, expected) is null);
+            && Find(profile, scenario, s.SeedIndex, cap, maxAttributions, expected, continued) is null);
 
     /// <summary>Appends a measured seed as one line, at once: a run stopped after it keeps it.</summary>
     public void Append(LedgerSeed seed)

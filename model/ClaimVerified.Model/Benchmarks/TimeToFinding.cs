@@ -47,6 +47,13 @@ public sealed record TimeToFindingOptions
     /// reused (`--ledger`): a stopped run resumes instead of starting over (null: none).
     /// </summary>
     public SeedLedger? Ledger { get; init; }
+
+    /// <summary>
+    /// Whether each schedule goes on past its violations (`--continue`, <see cref="ExplorationOptions.Continue"/>): the
+    /// same schedules, each counting every property it breaks, not only its first. A measurement of the lever against
+    /// masking; the manifest's rows stop at a schedule's first violation.
+    /// </summary>
+    public bool Continue { get; init; }
 }
 
 /// <summary>
@@ -110,7 +117,7 @@ public static class TimeToFinding
             var scenario = ScenarioCatalogue.Get(cell.Scenario);
             var expected = AwaitedFindings.Of(ExpectedResults.Load(), cell, options.Findings);
             var described = SeedLedger.Describe(expected);
-            if (options.Ledger?.Foreign(cell.Profile, cell.Scenario, options.Cap, options.MaxAttributions, described) is > 0 and var foreign)
+            if (options.Ledger?.Foreign(cell.Profile, cell.Scenario, options.Cap, options.MaxAttributions, described, options.Continue) is > 0 and var foreign)
             {
                 progress?.Invoke($"{cell.Profile} x {cell.Scenario}: {foreign} seed(s) in the ledger were measured by another build, cap, "
                     + "attribution limit or set of expected findings; each is measured again");
@@ -121,7 +128,7 @@ public static class TimeToFinding
                 // A cell can take many minutes (each violation is attributed by exploring its fixes): say how each
                 // seed went as it ends, so a long run shows its progress, and keep it in the ledger, so a stopped one
                 // resumes from it.
-                if (options.Ledger?.Find(cell.Profile, cell.Scenario, k, options.Cap, options.MaxAttributions, described) is { } kept)
+                if (options.Ledger?.Find(cell.Profile, cell.Scenario, k, options.Cap, options.MaxAttributions, described, options.Continue) is { } kept)
                 {
                     progress?.Invoke(SeedLine(cell, expected, kept.Seed, kept.FirstMet, $"{kept.Seconds:F0} s; {kept.Stop}; from the ledger"));
                     return (Met: new Dictionary<string, int>(kept.FirstMet), kept.Stop);
@@ -131,7 +138,7 @@ public static class TimeToFinding
                 var (met, stop) = FirstMet(profile, scenario, expected, CheckerPower.SeedFor(k), options, progress);
                 var seconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
                 options.Ledger?.Append(new LedgerSeed(Traces.Fingerprint.Current, cell.Profile, cell.Scenario, k, CheckerPower.SeedFor(k), options.Cap,
-                    options.MaxAttributions, described, met, stop, seconds));
+                    options.MaxAttributions, described, met, stop, seconds, options.Continue));
                 progress?.Invoke(SeedLine(cell, expected, CheckerPower.SeedFor(k), met, $"{seconds:F0} s; {stop}"));
                 return (Met: met, Stop: stop);
             }).ToArray();
@@ -191,21 +198,26 @@ public static class TimeToFinding
         {
             awaited.Record(attribution, violation.ScheduleIndex);
             return awaited.AllMet;
-        }, progress);
+        }, progress, options.Continue);
         var stop = awaited.AllMet ? $"every finding met by schedule {schedules}"
             : attributions >= options.MaxAttributions ? LedgerSeed.AtLimit(options.MaxAttributions, schedules)
             : $"explored up to the cap ({schedules} schedules)";
         return (new Dictionary<string, int>(awaited.First), stop);
     }
 
-    /// <summary>Markdown: one row per (profile, finding), with the targets checked, then a summary.</summary>
-    public static string Render(IReadOnlyList<TimeToFindingRow> rows)
+    /// <summary>
+    /// Markdown: one row per (profile, finding), with the targets checked, then a summary; <paramref name="continued"/>:
+    /// measured by schedules that went on past their violations, which the table says first.
+    /// </summary>
+    public static string Render(IReadOnlyList<TimeToFindingRow> rows, bool continued = false)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var text = new StringBuilder();
         var seeds = rows.Count == 0 ? 0 : rows[0].FirstMet.Count;
         text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Schedules to first meet each expected finding, over {seeds} seeds (default strategy): median and worst; per seed, `-` = not ")
+            $"Schedules to first meet each expected finding, over {seeds} seeds (default strategy")
+            + (continued ? "; each schedule went on past its violations, counting every property it broke" : "")
+            + "): median and worst; per seed, `-` = not "
             + "met within the cap, `>N` = the seed stopped at the attribution limit at schedule N without meeting it (not measured "
             + string.Create(CultureInfo.InvariantCulture,
                 $"past N); `>C` = more than the cap C. Targets: median <= {TimeToFindingRow.MedianTarget}, worst <= {TimeToFindingRow.WorstTarget}; ")

@@ -23,7 +23,15 @@ public enum Strategy
 }
 
 /// <summary>What to explore and how hard; <paramref name="Only"/>: judge that property alone (null: every property).</summary>
-public sealed record ExplorationOptions(uint Iterations, Strategy Strategy = Strategy.Portfolio, uint Seed = 17, uint MaxSteps = 2000, string? Only = null)
+/// <param name="Continue">
+/// Whether a schedule goes on past its violations, recording the first of each property, and asserts the first at its
+/// end (<see cref="ExplorationResult.Violations"/>); a terminal property still ends it at once. The schedules explored,
+/// and each one's first violation and bug message, are those of a run that stops at its first violation: judging adds no
+/// scheduling point, and a violating schedule still ends the engine's run. It only adds the later violations that a
+/// stopped schedule hides.
+/// </param>
+public sealed record ExplorationOptions(uint Iterations, Strategy Strategy = Strategy.Portfolio, uint Seed = 17, uint MaxSteps = 2000, string? Only = null,
+    bool Continue = false)
 {
     /// <summary>A limit on everything: at most ten million iterations in one exploration.</summary>
     public const uint MaxIterations = 10_000_000;
@@ -42,6 +50,12 @@ public sealed record ExplorationResult(
     TimeSpan Elapsed)
 {
     public bool BugFound => BugMessage is not null;
+
+    /// <summary>
+    /// In a run that went on past its violations (<see cref="ExplorationOptions.Continue"/>), every violation the buggy
+    /// schedule recorded, the first of each property in order: the first is <see cref="BugMessage"/>'s. Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<RecordedViolation> Violations { get; init; } = [];
 
     /// <summary>The property the bug message names, or null.</summary>
     public string? PropertyId => ViolationMessage.PropertyOf(BugMessage);
@@ -114,19 +128,47 @@ public static class Explorer
         var stopwatch = Stopwatch.StartNew();
         watch ??= RunWatch.Monitored;
         watch = options.Only is { } only ? watch with { Judge = PropertyJudge.Only(only) } : watch;
+        World? lastWorld = null;
+        var lost = new List<int>();
+        if (options.Continue)
+        {
+            var started = watch.Started;
+            watch = watch with { ContinuesPastViolations = true, Started = w => { lastWorld = w; started?.Invoke(w); } };
+        }
+
         // Disposed: a TestingEngine subscribes to AppDomain.UnhandledException when created and unsubscribes only in
         // Dispose, so an undisposed one stays rooted for the life of the process with its scheduler, strategies, last
         // runtime, execution graph and report. A long in-process run creates thousands (every whole-budget violation
         // and every attribution try is an engine): 17 GB in 1 h 45 min of `bench findings`.
         using var engine = TestingEngine.Create(Configure(options), () => scenario.RunAsync(profile, watch));
         var iterations = 0;
-        engine.RegisterEndIterationCallBack(_ => iterations++);
+        engine.RegisterEndIterationCallBack(_ =>
+        {
+            iterations++;
+            // A schedule that recorded violations ends in its final assertion, so in a bug; one that did not (Coyote's step
+            // bound ends a schedule without a bug, before its end) would lose them and go on to the next schedule, which a
+            // run that stops at its first violation would not: the two modes would explore different schedules.
+            // (The buggy schedule, the engine's last, ends in a bug whatever ended it: the model failing after them too.)
+            if (lastWorld?.Violations is { Entries.Count: > 0, Asserted: false })
+            {
+                lost.Add(iterations);
+            }
+        });
         RunQuietly(engine);
         stopwatch.Stop();
         var report = engine.TestReport;
         var bug = report.NumOfFoundBugs > 0 ? report.BugReports.First() : null;
+        if (lost.Count(schedule => bug is null || schedule != iterations) is > 0 and var count)
+        {
+            throw new InvalidOperationException($"{profile.Name} x {scenario.Name} seed {options.Seed}: {count} schedule(s) recorded violations "
+                + $"but ended before their end (the step bound of {options.MaxSteps}?): a run that goes on past violations needs every schedule to end");
+        }
+
         return new ExplorationResult(profile.Name, scenario.Name, options.Strategy, options.Seed, iterations, bug,
-            bug is null ? null : engine.ReproducibleTrace, report.UncontrolledInvocations.ToArray(), stopwatch.Elapsed);
+            bug is null ? null : engine.ReproducibleTrace, report.UncontrolledInvocations.ToArray(), stopwatch.Elapsed)
+        {
+            Violations = bug is not null && lastWorld?.Violations is { } log ? [.. log.Entries] : [],
+        };
     }
 
     private static readonly object QuietGate = new();
@@ -175,13 +217,20 @@ public static class Explorer
     /// Replays a reproducible trace of <paramref name="scenario"/> for <paramref name="profile"/>, and returns the
     /// replayed execution's world with the result (null if the run never started), for whoever renders it.
     /// </summary>
-    public static (ExplorationResult Result, World? World) Replay(Profile profile, Scenario scenario, string trace)
+    /// <param name="only">
+    /// Judge that property alone (null: every property), so the replay stops, and its history freezes, at that property's
+    /// first violation and at nothing else. What a replay of one violation needs wherever another property could break
+    /// first in the same schedule: a violation met by a run judged by that property alone, or one recorded after
+    /// another by a run that went on past it (<see cref="ExplorationOptions.Continue"/>). Judged by every property, the
+    /// replay would end at the other one, and every fix leaving that one in place would seem to remove this one.
+    /// </param>
+    public static (ExplorationResult Result, World? World) Replay(Profile profile, Scenario scenario, string trace, string? only = null)
     {
         EnsureRewritten();
         var stopwatch = Stopwatch.StartNew();
         var configuration = Configure(new ExplorationOptions(1)).WithReproducibleTrace(trace);
         World? world = null;
-        var watch = RunWatch.Monitored with { Started = w => world = w };
+        var watch = RunWatch.Monitored with { Started = w => world = w, Judge = only is null ? null : PropertyJudge.Only(only) };
         using var engine = TestingEngine.Create(configuration, () => scenario.RunAsync(profile, watch)); // Disposed: see Explore.
         RunQuietly(engine);
         var report = engine.TestReport;

@@ -1,3 +1,4 @@
+using ClaimVerified.Model.Monitors;
 using ClaimVerified.Model.Scenarios;
 using ClaimVerified.Profiles;
 
@@ -5,9 +6,40 @@ namespace ClaimVerified.Model.Exploration;
 
 /// <summary>One violation met by a whole-budget exploration: the result of the exploration that met it.</summary>
 /// <param name="SchedulesBefore">Schedules explored before the exploration that met it began.</param>
-public sealed record MetViolation(ExplorationResult Result, int SchedulesBefore)
+/// <param name="Recorded">
+/// In a run that went on past violations, which of its schedule's violations this is (null: the schedule's bug itself).
+/// Its trace is the whole schedule's; replayed judged by its property alone it ends at this violation.
+/// </param>
+public sealed record MetViolation(ExplorationResult Result, int SchedulesBefore, RecordedViolation? Recorded = null)
 {
-    public string Property => Result.PropertyId ?? "unknown";
+    public string Property => Recorded?.Property ?? Result.PropertyId ?? "unknown";
+
+    /// <summary>The violation's message: the recorded one's, else the bug's.</summary>
+    public string? Message => Recorded?.Message ?? Result.BugMessage;
+
+    /// <summary>The model itself failed (an exception, a deadlock): no property broke, so there is nothing to attribute.</summary>
+    public bool IsModelFailure => Recorded is null && Result.PropertyId is null;
+
+    /// <summary>
+    /// The violations of one explored schedule, in the order they broke: each one recorded by a run that went on, then
+    /// the bug itself when it was none of them (the model failed after them); else the bug alone.
+    /// </summary>
+    public static IReadOnlyList<MetViolation> Of(ExplorationResult result, int schedulesBefore)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Violations.Count == 0)
+        {
+            return [new MetViolation(result, schedulesBefore)];
+        }
+
+        var recorded = result.Violations.Select(v => new MetViolation(result, schedulesBefore, v)).ToList();
+        if (result.BugMessage != result.Violations[0].Message)
+        {
+            recorded.Add(new MetViolation(result, schedulesBefore));
+        }
+
+        return recorded;
+    }
 
     /// <summary>Schedules from the start of the whole exploration to this violation (1-based).</summary>
     public int ScheduleIndex => SchedulesBefore + Result.Iterations;
@@ -53,10 +85,20 @@ public static class WholeBudget
                 break;
             }
 
-            var violation = new MetViolation(result, spent);
-            violations.Add(violation);
+            var schedule = MetViolation.Of(result, spent);
             spent += Math.Max(1, result.Iterations);
-            if (met?.Invoke(violation) == true)
+            var enough = false;
+            foreach (var violation in schedule.Take(MaxViolations - violations.Count))
+            {
+                violations.Add(violation);
+                if (met?.Invoke(violation) == true)
+                {
+                    enough = true;
+                    break;
+                }
+            }
+
+            if (enough)
             {
                 break;
             }

@@ -140,7 +140,7 @@ public sealed class AttributionCache
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(violation);
         Attributed Make() => Attributor.Attribute(profile, scenario, violation, calibrationBudget: calibrationBudget, retryCalibration: retryCalibration);
-        if (violation.Result.PropertyId is null || violation.Result.ReproducibleTrace is not { } trace)
+        if (violation.IsModelFailure || violation.Result.ReproducibleTrace is not { } trace)
         {
             return (Make(), null, false);
         }

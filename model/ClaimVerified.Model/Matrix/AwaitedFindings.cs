@@ -102,7 +102,7 @@ public sealed class AwaitedFindings
     public bool MayMeetOne(Profile profile, Scenario scenario, MetViolation violation)
     {
         ArgumentNullException.ThrowIfNull(violation);
-        if (violation.Result.PropertyId is null || Waiting(Attributor.CandidateFindings(profile, violation.Property)).Length == 0)
+        if (violation.IsModelFailure || Waiting(Attributor.CandidateFindings(profile, violation.Property)).Length == 0)
         {
             return false;
         }

@@ -9,17 +9,59 @@ namespace ClaimVerified.Model.Monitors;
 /// monitors use, and what to do when one reports a violation (the run freezes its history there, so that a
 /// counterexample ends at the break).
 /// </summary>
-public sealed record WatchedRun(Profile Profile, string ScenarioName, PropertyJudge Judge, Action OnViolation)
+/// <param name="Log">
+/// Where a run that goes on past its violations records them (null: the run stops at its first). Its judge passes over
+/// the properties recorded already (<see cref="PropertyJudge.ContinuingWith"/>).
+/// </param>
+public sealed record WatchedRun(Profile Profile, string ScenarioName, PropertyJudge Judge, Action OnViolation, ViolationLog? Log = null)
 {
     /// <summary>Before the run has started: nothing to name, and nothing to freeze.</summary>
     public static WatchedRun None { get; } = new(Catalogue.Reference, "?", PropertyJudge.Default, () => { });
 
-    /// <summary>The assertion message of <paramref name="violation"/> seen <paramref name="where"/>, after the run is told.</summary>
-    public string Violated(PropertyViolation violation, string where)
+    /// <summary>
+    /// The assertion message of <paramref name="violation"/> seen <paramref name="where"/>, after the run is told; null
+    /// when the run records it and goes on (then it asserts at its end, <see cref="Ended"/>). A terminal property ends
+    /// even such a run, asserting its first violation (<see cref="ViolationLog.Terminal"/>).
+    /// </summary>
+    public string? Violated(PropertyViolation violation, string where)
     {
+        ArgumentNullException.ThrowIfNull(violation);
+        var message = ViolationMessage.Format(violation, Profile.Name, ScenarioName, where);
+        if (Log is null)
+        {
+            OnViolation();
+            return message;
+        }
+
+        Log.Record(violation.Property, message);
+        if (!ViolationLog.Terminal.Contains(violation.Property))
+        {
+            return null;
+        }
+
         OnViolation();
-        return ViolationMessage.Format(violation, Profile.Name, ScenarioName, where);
+        return Log.Assert();
     }
+
+    /// <summary>The run is over: the message to assert, its first recorded violation's (null: none, or it does not go on).</summary>
+    public string? Ended()
+    {
+        if (Log?.Entries.Count is null or 0)
+        {
+            return null;
+        }
+
+        OnViolation();
+        return Log.Assert();
+    }
+}
+
+/// <summary>
+/// The run is over, every domain gone and judged: a run that went on past its violations asserts the first one now, so
+/// that Coyote holds it as the schedule's bug (sent only by such runs).
+/// </summary>
+public sealed class RunEnded : Monitor.Event
+{
 }
 
 /// <summary>The run starts: every monitor learns what it watches.</summary>

@@ -49,9 +49,10 @@ public sealed class GuaranteeMonitor : Monitor
     private void OnAllocationFailed(Event e)
     {
         var failed = (AllocationFailed)e;
-        if (run.Judge.Guarantee(failed, beliefs.Of(failed.Domid), beliefs.OthersPagesAgainst(failed.Domid)) is { } violation)
+        if (run.Judge.Guarantee(failed, beliefs.Of(failed.Domid), beliefs.OthersPagesAgainst(failed.Domid)) is { } violation
+            && run.Violated(violation, $"seen by {failed.Actor}") is { } message)
         {
-            Assert(false, run.Violated(violation, $"seen by {failed.Actor}"));
+            Assert(false, message);
         }
     }
 }

@@ -23,6 +23,7 @@ public sealed class InvariantMonitor : Monitor
     [OnEventDoAction(typeof(Audited), nameof(OnAudited))]
     [OnEventDoAction(typeof(PhysInfoSeen), nameof(OnPhysInfoSeen))]
     [OnEventDoAction(typeof(AllDomainsGone), nameof(OnAllDomainsGone))]
+    [OnEventDoAction(typeof(RunEnded), nameof(OnRunEnded))]
     private sealed class Watching : State
     {
     }
@@ -32,26 +33,50 @@ public sealed class InvariantMonitor : Monitor
     private void OnAudited(Event e)
     {
         var audited = (Audited)e;
-        Report(run.Judge.Audit(audited.Snapshot, run.Profile), $"seen by {audited.Actor}");
+        Report(() => run.Judge.Audit(audited.Snapshot, run.Profile), $"seen by {audited.Actor}");
     }
 
     private void OnPhysInfoSeen(Event e)
     {
         var seen = (PhysInfoSeen)e;
-        Report(run.Judge.PhysInfo(seen.Info) ?? run.Judge.PhysInfoAtomic(seen.Info, seen.HeldDuringCall), $"seen by {seen.Actor}");
+        Report(() => run.Judge.PhysInfo(seen.Info) ?? run.Judge.PhysInfoAtomic(seen.Info, seen.HeldDuringCall), $"seen by {seen.Actor}");
     }
 
     private void OnAllDomainsGone(Event e)
     {
         var snapshot = ((AllDomainsGone)e).Snapshot;
-        Report(run.Judge.Final(snapshot, run.Profile), "at the end");
+        Report(() => run.Judge.Final(snapshot, run.Profile), "at the end");
     }
 
-    private void Report(PropertyViolation? violation, string where)
+    private void OnRunEnded(Event e)
     {
-        if (violation is not null)
+        if (run.Ended() is { } message)
         {
-            Assert(false, run.Violated(violation, where));
+            Assert(false, message);
         }
+    }
+
+    /// <summary>
+    /// Judges until the judge finds nothing more: a run that stops at its first violation asserts it at once; one that
+    /// goes on records it, and its judge then passes over that property, so each round either records another property
+    /// broken at the same point or ends (at most one round per property).
+    /// </summary>
+    private void Report(Func<PropertyViolation?> judge, string where)
+    {
+        for (var round = 0; round <= PropertyCatalogue.All.Count; round++)
+        {
+            if (judge() is not { } violation)
+            {
+                return;
+            }
+
+            if (run.Violated(violation, where) is { } message)
+            {
+                Assert(false, message);
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"the judge reported a property it had recorded already ({where})");
     }
 }

@@ -17,21 +17,37 @@ public class PropertyJudge
     /// <summary>The property this judge checks alone, or null: every property.</summary>
     private readonly string? only;
 
+    /// <summary>The violations of a run that goes on past them: the properties recorded there are not judged again (null: none).</summary>
+    private readonly ViolationLog? recorded;
+
     public PropertyJudge()
     {
     }
 
-    private PropertyJudge(string only) => this.only = only;
+    private PropertyJudge(string? only, ViolationLog? recorded) => (this.only, this.recorded) = (only, recorded);
 
     /// <summary>
     /// A judge of <paramref name="property"/> alone: the run goes on past a violation of any other, so a finding that
     /// breaks another property early in most schedules cannot hide this one (what attribution explores with).
     /// </summary>
     public static PropertyJudge Only(string property) => PropertyCatalogue.Contains(property)
-        ? new PropertyJudge(property)
+        ? new PropertyJudge(property, null)
         : throw new ArgumentException($"no property '{property}'", nameof(property));
 
-    private bool Judges(Property property) => only is null || property.Id == only;
+    /// <summary>
+    /// This judge for a run that goes on past its violations into <paramref name="log"/>: a property recorded there is
+    /// not judged again, so one audit reports each property it breaks once, and a condition that persists (a claim left
+    /// unbacked, judged again at every unlock) is not news. Not for a judge of a derived class, whose checks it would lose.
+    /// </summary>
+    public PropertyJudge ContinuingWith(ViolationLog log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return GetType() == typeof(PropertyJudge) && recorded is null
+            ? new PropertyJudge(only, log)
+            : throw new InvalidOperationException("only a plain judge, not continuing already, can go on past violations");
+    }
+
+    private bool Judges(Property property) => (only is null || property.Id == only) && recorded?.Has(property.Id) != true;
 
     /// <summary>An observer's consistent audit: the snapshot properties.</summary>
     public virtual PropertyViolation? Audit(HostSnapshot snapshot, Profile profile) => FirstOnAudit(snapshot, profile);

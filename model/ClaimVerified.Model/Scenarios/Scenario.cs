@@ -56,17 +56,23 @@ public sealed record Scenario(
         }
 
         World? world = null;
+        var log = watch.IsMonitored && watch.ContinuesPastViolations ? new ViolationLog() : null;
         if (watch.IsMonitored)
         {
             CoyoteSpecification.RegisterMonitor<InvariantMonitor>();
             CoyoteSpecification.RegisterMonitor<GuaranteeMonitor>();
-            var started = new RunStarted(new WatchedRun(profile, Name, watch.Judge ?? PropertyJudge.Default, () => world?.History.Freeze()));
+            var judge = watch.Judge ?? PropertyJudge.Default;
+            var started = new RunStarted(new WatchedRun(profile, Name, log is null ? judge : judge.ContinuingWith(log), () => world?.History.Freeze(), log));
             CoyoteSpecification.Monitor<InvariantMonitor>(started);
             CoyoteSpecification.Monitor<GuaranteeMonitor>(started);
         }
 
         var config = Configure?.Invoke(profile);
-        world = new World(profile, Name, config?.Host ?? Host, watch.IsMonitored && watch.AuditsWhenQuiescent) { ConfigurationJson = config?.ToJson() };
+        world = new World(profile, Name, config?.Host ?? Host, watch.IsMonitored && watch.AuditsWhenQuiescent)
+        {
+            ConfigurationJson = config?.ToJson(),
+            Violations = log,
+        };
         watch.Started?.Invoke(world);
         var actors = (config is null ? Workloads(world) : GeneratedActors.Start(world, config)).Select(world.StartActor).ToArray();
         world.ActorsStarted();
@@ -81,6 +87,10 @@ public sealed record Scenario(
         world.Completed = true;
         var final = world.Host.Snapshot();
         CoyoteSpecification.Monitor<InvariantMonitor>(new AllDomainsGone(final));
+        if (log is not null)
+        {
+            CoyoteSpecification.Monitor<InvariantMonitor>(new RunEnded());
+        }
     }
 }
 
@@ -92,7 +102,12 @@ public sealed record Scenario(
 /// Whether the invariant monitor also judges the state at every point no core lock is held (<see cref="ClaimVerified.Locks.Quiescence"/>).
 /// Always, but in the test that keeps the model without it, to show a violation that only this audit sees.
 /// </param>
-public sealed record RunWatch(bool IsMonitored = true, PropertyJudge? Judge = null, Action<World>? Started = null, bool AuditsWhenQuiescent = true)
+/// <param name="ContinuesPastViolations">
+/// Whether a monitored run records its violations in <see cref="World.Violations"/> and goes on to its end, asserting
+/// the first there (<see cref="Exploration.ExplorationOptions.Continue"/>); else it stops at its first.
+/// </param>
+public sealed record RunWatch(bool IsMonitored = true, PropertyJudge? Judge = null, Action<World>? Started = null, bool AuditsWhenQuiescent = true,
+    bool ContinuesPastViolations = false)
 {
     /// <summary>The ordinary run: monitored by the default judge.</summary>
     public static RunWatch Monitored { get; } = new();

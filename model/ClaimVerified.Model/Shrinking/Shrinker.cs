@@ -123,7 +123,7 @@ public static partial class Shrinker
     {
         var met = WholeBudget.Explore(profile, scenario, new ExplorationOptions(CandidateBudget))
             .Violations.Where(v => v.Property == property).Take(MaxShortestCandidates)
-            .OrderBy(v => Counterexample.Replay(profile, scenario, v.Result).History.Count).ThenBy(v => v.ScheduleIndex);
+            .OrderBy(v => Counterexample.Replay(profile, scenario, v.Result, v.Property).History.Count).ThenBy(v => v.ScheduleIndex);
         foreach (var violation in met)
         {
             var attributed = Attributor.Attribute(profile, scenario, violation, calibrationBudget: calibrationBudget);

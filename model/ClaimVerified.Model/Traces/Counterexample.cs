@@ -68,11 +68,15 @@ public sealed record Counterexample(ExplorationResult Result, IReadOnlyList<Hist
     /// </summary>
     public const uint LaterAttemptFloor = 200;
 
-    /// <summary>Replays the trace of <paramref name="result"/> and returns the counterexample: its history and configuration.</summary>
-    public static Counterexample Replay(Profile profile, Scenario scenario, ExplorationResult result)
+    /// <summary>
+    /// Replays the trace of <paramref name="result"/> and returns the counterexample: its history and configuration. The
+    /// replay judges the violation's property alone (<see cref="Explorer.Replay"/>), so the history ends at its break:
+    /// <paramref name="property"/>'s, one the schedule recorded past its first (default: the bug's).
+    /// </summary>
+    public static Counterexample Replay(Profile profile, Scenario scenario, ExplorationResult result, string? property = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var (_, world) = Explorer.Replay(profile, scenario, result.ReproducibleTrace!);
+        var (_, world) = Explorer.Replay(profile, scenario, result.ReproducibleTrace!, only: property ?? result.PropertyId);
         return new Counterexample(result, world?.History.Entries.ToArray() ?? [], world?.ConfigurationJson, world?.History.Pending ?? []);
     }
 }

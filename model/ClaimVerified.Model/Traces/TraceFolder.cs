@@ -178,7 +178,9 @@ public static class TraceFolder
         IReadOnlyList<PendingCall> inFlight;
         try
         {
-            (result, var world) = Explorer.Replay(profile, scenario, trace);
+            // Judged by the recorded property alone (when the catalogue still has it): the replay stops at its break.
+            var only = Specification.Properties.PropertyCatalogue.Contains(meta.Property) ? meta.Property : null;
+            (result, var world) = Explorer.Replay(profile, scenario, trace, only);
             history = world?.History.Entries.ToArray() ?? [];
             inFlight = world?.History.Pending ?? [];
         }

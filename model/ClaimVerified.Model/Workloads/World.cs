@@ -84,6 +84,9 @@ public sealed class World
     /// </summary>
     public string? ConfigurationJson { get; init; }
 
+    /// <summary>The violations this run recorded and went on past (null: it stops at its first, or is not monitored).</summary>
+    public ViolationLog? Violations { get; init; }
+
     public Profile Profile { get; }
 
     public string ScenarioName { get; }

@@ -185,10 +185,15 @@ public static class BenchCommand
             DefaultValueFactory = _ => new TimeToFindingOptions().MaxAttributions,
         };
         var cpu = new Option<int?>("--cpu") { Description = "Run on one CPU only (Linux): two benches on two cores each on its own" };
+        var continues = new Option<bool>("--continue")
+        {
+            Description = "Each schedule goes on past its violations and counts every property it breaks, not only its first (the same "
+                + "schedules; a terminal property still stops one). The manifest's rows stop at a schedule's first violation",
+        };
         var outFile = Out();
         var command = new Command("findings", "Schedules to first meet each finding a drawn row of the manifest expects: median and worst over seeds")
         {
-            profiles, scenarios, seeds, firstSeed, cap, limit, findings, ledger, cpu, outFile,
+            profiles, scenarios, seeds, firstSeed, cap, limit, findings, ledger, cpu, continues, outFile,
         };
         command.SetAction(parsed => Names.Guard(output, error, json: false, () =>
         {
@@ -225,8 +230,9 @@ public static class BenchCommand
                 MaxAttributions = parsed.GetValue(limit),
                 Findings = asked,
                 Ledger = kept,
+                Continue = parsed.GetValue(continues),
             }, error.WriteLine);
-            return Emit(output, TimeToFinding.Render(rows), parsed.GetValue(outFile));
+            return Emit(output, TimeToFinding.Render(rows, parsed.GetValue(continues)), parsed.GetValue(outFile));
         }));
         return command;
     }
