@@ -10,6 +10,8 @@
 #                                                                  OUT 1 20 300 (attribution limit 300: of the seeds a ledger
 #                                                                  holds at 60, only those that stopped at it are measured again)
 #   PROFILES="xen-4.13 xen-4.22" scripts/time-to-finding.sh OUT    only these profiles
+#   CONTINUE=1 scripts/time-to-finding.sh OUT                       each schedule goes on past its violations
+#                                                                  (bench findings --continue; its ledger lines say so)
 #
 # OUT gets, per profile P: ledger-P.jsonl (one line a seed and limit, in seed order), P.md (the table of the seeds
 # asked for) and log-P.txt (each seed as it ended). While it runs, each unit keeps its own ledger in OUT/seeds/P/
@@ -72,7 +74,8 @@ trap 'rm -rf "$claims"' EXIT
 # One bench findings of a profile on the generated family at the cap and limit, with the options given after it.
 findings() {
   local profile=$1; shift
-  "$out/tool/claimverify" bench findings --profile "$profile" --scenario generated --cap 2000 --attribution-limit "$limit" "$@"
+  "$out/tool/claimverify" bench findings --profile "$profile" --scenario generated --cap 2000 --attribution-limit "$limit" \
+    ${CONTINUE:+--continue} "$@"
 }
 
 work() {
