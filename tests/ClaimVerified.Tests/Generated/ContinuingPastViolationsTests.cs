@@ -164,4 +164,19 @@ public sealed class ContinuingPastViolationsTests
         Assert.Contains("went on past its violations", TimeToFinding.Render([], continued: true), StringComparison.Ordinal);
         Assert.DoesNotContain("went on past", TimeToFinding.Render([]), StringComparison.Ordinal);
     }
+    [Fact]
+    public void A_schedule_the_step_bound_cuts_after_it_recorded_a_violation_is_an_error_not_a_lost_violation()
+    {
+        // Coyote ends a schedule at its step bound without a bug, so a schedule that recorded violations would not assert
+        // them and the engine would go on to schedules a run that stops never explores. At the explorations' 2,000 steps no
+        // generated schedule gets there (an actor makes at most 16 steps); at 7 the builder and offliner of 4.22 do. (A
+        // violation judged after the cut, which a run that stops ignores too, cannot be told apart: refused all the same.)
+        var profile = Catalogue.Xen422;
+        var given = ScenarioCatalogue.Given(ClaimVerified.Model.Generation.GeneratedConfig.Parse(SampleConfigs.BuilderAndOffliner, profile));
+        var cut = Assert.Throws<InvalidOperationException>(() => Explorer.Explore(profile, given, new ExplorationOptions(50, MaxSteps: 7, Continue: true)));
+        Assert.Contains("recorded violations but ended before their end (the step bound of 7?)", cut.Message, StringComparison.Ordinal);
+        // Negative space: a run that stops does not record, so has nothing to lose; nor does one that goes on at the usual bound.
+        Assert.Contains("[claims-backed]", Explorer.Explore(profile, given, new ExplorationOptions(50, MaxSteps: 7)).BugMessage, StringComparison.Ordinal);
+        Assert.True(Explorer.Explore(profile, given, new ExplorationOptions(50, Continue: true)).BugFound);
+    }
 }
