@@ -483,9 +483,9 @@ public static class Attributor
 
         /// <summary>
         /// The violating schedule replayed on <paramref name="fixedProfile"/>: true when the same calls were made in the
-        /// same order up to and including the one that broke the property, without breaking it; false when the property
-        /// breaks again; null when the replay could not follow the schedule (the fix moved a scheduling point, so the
-        /// calls differ). The replay judges the property alone, so nothing else breaking can end it before that point.
+        /// same order up to and including the one that broke the property, without breaking it there; false when the
+        /// property breaks again at that point or before it (or after calls that differ); null when the replay could not
+        /// follow the schedule (the fix moved a scheduling point, so the calls differ).
         /// </summary>
         private bool? SameSchedule(Profile fixedProfile, IReadOnlyList<FindingFix> fixes)
         {
@@ -493,20 +493,28 @@ public static class Attributor
             // ends the replay nor passes for a removal.
             var (result, world) = Explorer.Replay(fixedProfile, scenario, trace, only: property);
             ModelFailed.ThrowIfAny(result, fixedProfile.Name, fixes);
-            if (result.PropertyId == property)
+            var followed = Calls(world);
+            var same = followed.Length >= calls.Length && followed.Take(calls.Length).SequenceEqual(calls);
+            if (result.PropertyId != property)
             {
-                if (fixes.Count == 1 && Results(world).SequenceEqual(results))
-                {
-                    Untouched.Add(fixes[0]);
-                }
-
-                return false;
+                return same ? true : null;
             }
 
-            var followed = Calls(world);
-            // What breaks after the point where the property broke (another finding, further on) does not matter here.
-            var same = followed.Length >= calls.Length && followed.Take(calls.Length).SequenceEqual(calls);
-            return same ? true : null;
+            // Broken only further on, after the same calls: the violation under judgement is gone, and that one is
+            // another (a finding that breaks the property later in the schedule; its own violation when met first).
+            // Judged by every property the replay ended at whatever broke first, so whether such a later break counted
+            // depended on whether something else broke in between.
+            if (same && followed.Length > calls.Length)
+            {
+                return true;
+            }
+
+            if (fixes.Count == 1 && Results(world).SequenceEqual(results))
+            {
+                Untouched.Add(fixes[0]);
+            }
+
+            return false;
         }
 
         private static (string Actor, string Operation)[] Calls(Workloads.World? world) =>

@@ -80,6 +80,29 @@ public sealed class ContinuingPastViolationsTests
     }
 
     [Fact]
+    public void A_fix_removes_the_violation_at_its_point_though_the_property_breaks_again_further_on()
+    {
+        // xen-4.13's generated family, the table's 4th seed, schedule 48: an observer's physinfo shows free memory below
+        // the outstanding claims, which offlining caused. With offlining's fix the same calls hold it there; claims-backed
+        // breaks after them, and admin-view further on still (the split window). Judged alone, that later break is
+        // another violation, not this one again: offlining alone removes it (judged by every property, the replay ended
+        // at claims-backed, which said the same; a rule counting any later break would name a compound).
+        var profile = Catalogue.Get("xen-4.13");
+        var violation = WholeBudget.Explore(profile, Drawn, new ExplorationOptions(48, Strategy.Portfolio, CheckerPower.SeedFor(3)))
+            .Violations.Single(v => v.ScheduleIndex == 48);
+        Assert.Equal(PropertyIds.AdminView, violation.Property);
+        var trace = violation.Result.ReproducibleTrace!;
+        var breaksAt = Explorer.Replay(profile, Drawn, trace).World!.History.Entries.Count;
+        var offlining = FindingFixes.Get("offline-unbacks-claims")!;
+        var (again, world) = Explorer.Replay(FindingFixes.Apply(profile, [offlining]), Drawn, trace, only: PropertyIds.AdminView);
+        Assert.Equal(PropertyIds.AdminView, again.PropertyId);
+        Assert.True(world!.History.Entries.Count > breaksAt, $"broke again at {world.History.Entries.Count} entries, first at {breaksAt}");
+        Assert.Equal("offline-unbacks-claims", Attributor.Attribute(profile, Drawn, violation).Label);
+        // Negative space: a fix that leaves the point as it was does not remove it.
+        Assert.False(Attributor.Removes(profile, Drawn, violation, ["max-pages-ignores-claim"], budget: 50));
+    }
+
+    [Fact]
     public void A_run_that_goes_on_records_each_property_once_and_asserts_its_first_at_its_end_or_at_a_terminal_one()
     {
         var log = new ViolationLog();
