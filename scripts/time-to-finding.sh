@@ -75,7 +75,7 @@ trap 'rm -rf "$claims"' EXIT
 findings() {
   local profile=$1; shift
   "$out/tool/claimverify" bench findings --profile "$profile" --scenario generated --cap 2000 --attribution-limit "$limit" \
-    ${CONTINUE:+--continue} "$@"
+    $([[ ${CONTINUE:-0} == 1 ]] && echo --continue) "$@"
 }
 
 work() {
