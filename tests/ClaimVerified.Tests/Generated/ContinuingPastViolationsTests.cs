@@ -1,6 +1,7 @@
 using ClaimVerified.Model.Attribution;
 using ClaimVerified.Model.Benchmarks;
 using ClaimVerified.Model.Exploration;
+using ClaimVerified.Model.Generation;
 using ClaimVerified.Model.Manifest;
 using ClaimVerified.Model.Matrix;
 using ClaimVerified.Model.Monitors;
@@ -195,7 +196,7 @@ public sealed class ContinuingPastViolationsTests
         // generated schedule gets there (an actor makes at most 16 steps); at 7 the builder and offliner of 4.22 do. (A
         // violation judged after the cut, which a run that stops ignores too, cannot be told apart: refused all the same.)
         var profile = Catalogue.Xen422;
-        var given = ScenarioCatalogue.Given(ClaimVerified.Model.Generation.GeneratedConfig.Parse(SampleConfigs.BuilderAndOffliner, profile));
+        var given = ScenarioCatalogue.Given(GeneratedConfig.Parse(SampleConfigs.BuilderAndOffliner, profile));
         var cut = Assert.Throws<InvalidOperationException>(() => Explorer.Explore(profile, given, new ExplorationOptions(50, MaxSteps: 7, Continue: true)));
         Assert.Contains("recorded violations but ended before their end (the step bound of 7?)", cut.Message, StringComparison.Ordinal);
         // Negative space: a run that stops does not record, so has nothing to lose; nor does one that goes on at the usual bound.
